@@ -1,0 +1,59 @@
+# ptero.panel developer entry points. A fresh clone needs only Python 3.11:
+#   make demo   - start the panel emulator, run the example playbook twice and the inventory, stop it
+#   make test   - every suite: unit, emulator, integration, sanity, lint, build
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# An older supported ansible-core line: unit tests run on it too.
+OLD_ANSIBLE ?= 2.16.14
+OLD_VENV ?= .venv-ansible-2.16
+
+.PHONY: venv demo test unit unit-old emulator-tests integration sanity lint build-test changelog-lint clean
+
+$(STAMP): requirements-dev.txt requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(OLD_VENV)/.installed: requirements-dev.txt requirements.txt
+	$(PYTHON) -m venv $(OLD_VENV)
+	$(OLD_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLD_VENV)/bin/python -m pip install --quiet ansible-core==$(OLD_ANSIBLE) pytest==9.2.0 responses==0.26.3 PyYAML==6.0.4 -r requirements.txt
+	touch $@
+
+demo: $(STAMP)
+	$(PY) tests/tools/demo.py
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q -n 2
+
+unit-old: $(OLD_VENV)/.installed
+	$(OLD_VENV)/bin/python -m pytest tests/unit -q -p no:cacheprovider
+
+emulator-tests: $(STAMP)
+	$(PY) -m pytest tests/emulator_tests -q -n 2
+
+integration: $(STAMP)
+	$(PY) -m pytest tests/integration -q -n 2
+
+sanity: $(STAMP)
+	$(PY) tests/tools/run_sanity.py
+
+lint: $(STAMP)
+	$(PY) tests/tools/run_lint.py
+
+changelog-lint: $(STAMP)
+	$(VENV)/bin/antsibull-changelog lint
+
+build-test: $(STAMP)
+	$(PY) -m pytest tests/build -q
+
+test: unit unit-old emulator-tests integration changelog-lint build-test lint sanity
+
+clean:
+	rm -rf $(VENV) $(OLD_VENV) build .pytest_cache

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection options shared by every ptero.panel module."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Options every module has; the key option comes from APPLICATION or CLIENT below.
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the Pterodactyl panel, for example V(https://panel.example.com).
+      - If not set, the value of the E(PTERODACTYL_URL) environment variable is used.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Whether to verify the panel's TLS certificate.
+      - If not set, the value of the E(PTERODACTYL_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for the panel to accept a connection and, separately, to answer each request.
+      - If not set, the value of the E(PTERODACTYL_TIMEOUT) environment variable is used.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after the first attempt.
+      - Rate-limited answers (HTTP 429) are retried for every request, honouring C(Retry-After).
+      - Connection errors and HTTP 5xx are retried only for requests that are safe to repeat (GET, HEAD, PUT, DELETE).
+        A POST or PATCH whose answer was lost is never sent again; the task fails and says the write may have happened.
+    type: int
+    default: 5
+  backoff_factor:
+    description:
+      - Base of the exponential back-off between retries, in seconds (V(backoff_factor * 2 ** attempt), with jitter).
+    type: float
+    default: 0.5
+  extra_retry_codes:
+    description:
+      - Further HTTP status codes to retry, on top of 429, 500, 502, 503 and 504, under the same write-safety rule.
+    type: list
+    elements: int
+    default: []
+"""
+
+    APPLICATION = r"""
+options:
+  api_key:
+    description:
+      - Application API key (C(ptla_...)) created in the panel's admin area, or the client key of a root admin.
+      - If not set, the value of the E(PTERODACTYL_API_KEY) environment variable is used.
+    type: str
+    required: true
+"""
+
+    CLIENT = r"""
+options:
+  api_key:
+    description:
+      - Client API key (C(ptlc_...)) of the account that owns or may use the server.
+      - If not set, the value of the E(PTERODACTYL_CLIENT_API_KEY) environment variable is used, then E(PTERODACTYL_API_KEY).
+    type: str
+    required: true
+"""

@@ -1,0 +1,149 @@
+# Private to ptero.panel: not a public API.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding panel objects by the names people use, in as few requests as the API allows.
+
+Lists that have server-side filters are asked with `filter[...]` (one request, whatever the panel's size);
+the panel's filters are partial (`LIKE %x%`) and split on commas, so results are matched exactly here, and a
+value with a comma falls back to a full scan. Where the API has no filter (nests, eggs) the list is small.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient, PanelError
+
+
+class AmbiguousError(Exception):
+    """More than one object matches a name that should identify one."""
+
+
+def get_or_none(client: PanelClient, operation: str, path_params: dict[str, t.Any], **kwargs: t.Any) -> t.Any:
+    """A GET that answers None for 404 instead of raising."""
+    try:
+        return client.call(operation, path_params, **kwargs)
+    except PanelError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def is_id(ref: t.Any) -> bool:
+    return isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit())
+
+
+def find_exact(client: PanelClient, operation: str, field: str, value: str, *,
+               path_params: dict[str, t.Any] | None = None, query: dict[str, t.Any] | None = None,
+               filter_name: str | None = None, case_insensitive: bool = False) -> list[dict[str, t.Any]]:
+    """Every object of a filtered list whose `field` equals `value` exactly."""
+    query = dict(query or {})
+    if "," not in value:
+        query[f"filter[{filter_name or field}]"] = value
+    items = client.collect(operation, path_params, query=query)
+
+    def same(candidate: t.Any) -> bool:
+        if case_insensitive and isinstance(candidate, str):
+            return candidate.lower() == value.lower()
+        return candidate == value
+
+    return [item for item in items if same(item.get(field))]
+
+
+def one(matches: list[dict[str, t.Any]], what: str, key: str = "id") -> dict[str, t.Any] | None:
+    """The single match, None for none, AmbiguousError naming the candidates for several."""
+    if len(matches) > 1:
+        ids = ", ".join(str(m.get(key)) for m in matches)
+        raise AmbiguousError(f"{what} matches {len(matches)} objects ({key}s {ids}); use an id or a unique key")
+    return matches[0] if matches else None
+
+
+def find_location(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
+    """A location by id or short code."""
+    if is_id(ref):
+        found = get_or_none(client, "application.locations.get", {"location": ref})
+        if found is not None:
+            return found
+    return one(find_exact(client, "application.locations.list", "short", str(ref)), f"location '{ref}'")
+
+
+def find_node(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
+    """A node by id or name."""
+    if is_id(ref):
+        found = get_or_none(client, "application.nodes.get", {"node": ref})
+        if found is not None:
+            return found
+    return one(find_exact(client, "application.nodes.list", "name", str(ref)), f"node '{ref}'")
+
+
+def find_user(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
+    """A user by id, username or e-mail address (usernames are stored lowercased)."""
+    if is_id(ref):
+        found = get_or_none(client, "application.users.get", {"user": ref})
+        if found is not None:
+            return found
+    ref = str(ref)
+    field = "email" if "@" in ref else "username"
+    return one(find_exact(client, "application.users.list", field, ref, case_insensitive=True), f"user '{ref}'")
+
+
+def find_user_by_external_id(client: PanelClient, external_id: str) -> dict[str, t.Any] | None:
+    return get_or_none(client, "application.users.get_external", {"external_id": external_id})
+
+
+def find_server_by_external_id(client: PanelClient, external_id: str, include: str = "") -> dict[str, t.Any] | None:
+    query = {"include": include} if include else None
+    return get_or_none(client, "application.servers.get_external", {"external_id": external_id}, query=query)
+
+
+def find_servers_by_name(client: PanelClient, name: str, include: str = "") -> list[dict[str, t.Any]]:
+    query = {"include": include} if include else None
+    return find_exact(client, "application.servers.list", "name", name, query=query)
+
+
+def find_nest(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
+    """A nest by id or name (the API has no nest filter; panels have a handful of nests)."""
+    if is_id(ref):
+        found = get_or_none(client, "application.nests.get", {"nest": ref})
+        if found is not None:
+            return found
+    nests = client.collect("application.nests.list")
+    return one([n for n in nests if n["name"].lower() == str(ref).lower()], f"nest '{ref}'")
+
+
+def find_egg(client: PanelClient, nest: dict[str, t.Any], ref: str | int) -> dict[str, t.Any] | None:
+    """An egg of `nest` by id or name, with its variables."""
+    query = {"include": "variables"}
+    if is_id(ref):
+        found = get_or_none(client, "application.eggs.get", {"nest": nest["id"], "egg": ref}, query=query)
+        if found is not None:
+            return found
+    eggs = client.call("application.eggs.list", {"nest": nest["id"]}, query=query)
+    return one([e for e in eggs if e["name"].lower() == str(ref).lower()], f"egg '{ref}' of nest '{nest['name']}'")
+
+
+def find_client_server(client: PanelClient, ref: str) -> dict[str, t.Any] | None:
+    """A server the client key can see, by 8-character identifier, uuid or name."""
+    if len(ref) == 8 or len(ref) == 36:
+        found = get_or_none(client, "client.servers.get", {"server": ref})
+        if found is not None:
+            return found
+    matches = find_exact(client, "client.servers.list", "name", ref)
+    return one(matches, f"server '{ref}'", key="identifier")
+
+
+def find_application_server(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
+    """A server for the application API by id, external id, 8-character identifier, uuid or name."""
+    ref = str(ref)
+    if is_id(ref):
+        found = get_or_none(client, "application.servers.get", {"server": ref})
+        if found is not None:
+            return found
+    found = find_server_by_external_id(client, ref)
+    if found is not None:
+        return found
+    if len(ref) in (8, 36):
+        field, filter_name = ("identifier", "uuidShort") if len(ref) == 8 else ("uuid", "uuid")
+        match = one(find_exact(client, "application.servers.list", field, ref, filter_name=filter_name), f"server '{ref}'")
+        if match is not None:
+            return match
+    return one(find_servers_by_name(client, ref), f"server name '{ref}'", key="identifier")

@@ -1,0 +1,57 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: nest_info
+short_description: List Pterodactyl nests
+version_added: 0.1.0
+description:
+  - Returns nests (groups of eggs such as Minecraft or Rust). The panel has no nest filter; panels have a handful of nests.
+  - Uses the application API.
+options:
+  id:
+    description: Only the nest with this id.
+    type: int
+  name:
+    description: Only the nest with this name (case-insensitive).
+    type: str
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.application
+  - ptero.panel.attributes.info
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: Every nest
+  ptero.panel.nest_info:
+  register: result
+"""
+
+RETURN = r"""
+nests:
+  description: The matching nests.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: 1, uuid: 8c3f2a1e-1b2c-4d5e-8f90-a1b2c3d4e5f6, author: support@pterodactyl.io, name: Minecraft,
+            description: Minecraft servers}]
+"""
+
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
+
+QUERY = InfoQuery("nests", "application.nests.list", filters={"name": (None, "name")},
+                  get_operation="application.nests.get", id_parameter="nest")
+
+
+def main():
+    run_info(PanelModule({"id": {"type": "int"}, "name": {"type": "str"}}, api="application"), QUERY)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: node_info
+short_description: List Pterodactyl nodes
+version_added: 0.1.0
+description:
+  - Returns nodes, all of them or those matching the options (exact match, filtered by the panel first).
+  - Uses the application API.
+options:
+  id:
+    description: Only the node with this id.
+    type: int
+  name:
+    description: Only the node with this name.
+    type: str
+  fqdn:
+    description: Only nodes with this address.
+    type: str
+  include:
+    description:
+      - Related objects to add under C(relationships) of each node.
+    type: list
+    elements: str
+    choices: [allocations, location, servers]
+    default: []
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.application
+  - ptero.panel.attributes.info
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: All nodes with their location
+  ptero.panel.node_info:
+    include: [location]
+  register: result
+"""
+
+RETURN = r"""
+nodes:
+  description: The matching nodes, as the M(ptero.panel.node) module returns them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: 1, name: fra1-node1, location_id: 1, fqdn: node1.fra1.example.com, memory: 65536, disk: 512000}]
+"""
+
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
+
+
+def main():
+    module = PanelModule(
+        {
+            "id": {"type": "int"}, "name": {"type": "str"}, "fqdn": {"type": "str"},
+            "include": {"type": "list", "elements": "str", "choices": ["allocations", "location", "servers"], "default": []},
+        },
+        api="application",
+    )
+    run_info(module, InfoQuery(
+        "nodes", "application.nodes.list", filters={"name": ("name", "name"), "fqdn": ("fqdn", "fqdn")},
+        get_operation="application.nodes.get", id_parameter="node", include=",".join(module.params["include"]) or None,
+    ))
+
+
+if __name__ == "__main__":
+    main()

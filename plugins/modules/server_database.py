@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: server_database
+short_description: Manage the databases of a Pterodactyl server (application API)
+version_added: 0.1.0
+description:
+  - Create and delete a server's databases, and rotate their passwords, as an administrator.
+  - The database is identified by server and name. The panel stores the name as C(s<server id>_<name>);
+    give it with or without that prefix.
+  - The panel cannot change O(remote) or O(host) of an existing database; a difference fails.
+  - For server owners with a client key, see M(ptero.panel.database).
+  - Uses the application API.
+options:
+  server:
+    description: The server, by id, external id, identifier, UUID or name.
+    type: str
+    required: true
+  database:
+    description: Database name (letters, digits, C(-) and C(_)).
+    type: str
+    required: true
+  remote:
+    description: Hosts the database user may connect from, for example V(%) or V(10.0.0.%).
+    type: str
+    default: "%"
+  host:
+    description: Id of the database host to create the database on. Required to create it.
+    type: int
+  rotate_password:
+    description: Give the database user a new random password.
+    type: bool
+    default: false
+  state:
+    description: V(present) creates the database, V(absent) drops it.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.application
+  - ptero.panel.attributes
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: A database for the survival server
+  ptero.panel.server_database:
+    server: survival
+    database: luckperms
+    host: 1
+  register: db
+  no_log: true
+"""
+
+RETURN = r"""
+database:
+  description:
+    - The database after the task; V(null) when absent.
+    - C(relationships.password.password) holds the password after a create or rotation (a secret; use C(no_log)).
+  returned: always
+  type: dict
+  sample: {id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%", max_connections: 0}
+"""
+
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server
+
+
+class ServerDatabase(PanelResource):
+    result_key = "database"
+    managed_fields = ("database", "remote", "host")
+    create_only = ("remote", "host")
+    create_requires = ("host",)
+
+    def __init__(self, module, server):
+        super().__init__(module)
+        self.server = server
+        prefix = f"s{server['id']}_"
+        name = self.params["database"]
+        self.full_name = (name if name.startswith(prefix) else prefix + name)[:48]
+
+    def describe(self, obj=None):
+        return f"database '{self.full_name}' of server '{self.server['name']}'"
+
+    def find(self):
+        databases = self.client.call("application.server_databases.list", {"server": self.server["id"]})
+        return next((d for d in databases if d["database"] == self.full_name), None)
+
+    def desired(self):
+        desired = {"database": self.full_name, "remote": self.params["remote"]}
+        if self.params["host"] is not None:
+            desired["host"] = self.params["host"]
+        return desired
+
+    def create(self, desired):
+        body = {"database": self.full_name[len(f"s{self.server['id']}_"):], "remote": desired["remote"], "host": desired["host"]}
+        created = self.client.call("application.server_databases.create", {"server": self.server["id"]}, body=body)
+        return self.read(created["id"])
+
+    def read(self, database_id):
+        return self.client.call("application.server_databases.get", {"server": self.server["id"], "database": database_id},
+                                query={"include": "password"})
+
+    def delete(self, current):
+        self.client.call("application.server_databases.delete", {"server": self.server["id"], "database": current["id"]})
+
+    def rotate(self, result):
+        database = result.get("database")
+        if self.current is None or not database:
+            return  # a database created by this task already has a fresh password
+        result["changed"] = True
+        if not self.module.check_mode:
+            path = {"server": self.server["id"], "database": database["id"]}
+            self.module.call("application.server_databases.reset_password", path, what=f"Could not rotate {self.describe()}")
+            result["database"] = self.module.call("application.server_databases.get", path, query={"include": "password"})
+
+
+def main():
+    module = PanelModule(
+        {
+            "server": {"type": "str", "required": True},
+            "database": {"type": "str", "required": True},
+            "remote": {"type": "str", "default": "%"},
+            "host": {"type": "int"},
+            "rotate_password": {"type": "bool", "default": False, "no_log": False},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+        api="application",
+    )
+    server = module.step("Could not look up the server", find_application_server, module.client, module.params["server"])
+    if server is None:
+        module.fail_json(msg=f"server: no server '{module.params['server']}' exists on the panel")
+    database = ServerDatabase(module, server)
+    if module.params["rotate_password"] and module.params["state"] == "present":
+        module.add_result_hook(database.rotate)
+    module.ensure(database, module.params["state"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: server_database_info
+short_description: List the databases of a Pterodactyl server (application API)
+version_added: 0.1.0
+description:
+  - Returns a server's databases. Passwords are not included.
+  - Uses the application API.
+options:
+  server:
+    description: The server, by id, external id, identifier, UUID or name.
+    type: str
+    required: true
+  database:
+    description: Only the database with this name (with or without the C(s<server id>_) prefix).
+    type: str
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.application
+  - ptero.panel.attributes.info
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: Databases of the survival server
+  ptero.panel.server_database_info:
+    server: survival
+  register: result
+"""
+
+RETURN = r"""
+databases:
+  description: The server's databases.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%", max_connections: 0}]
+"""
+
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server
+
+
+def main():
+    module = PanelModule({"server": {"type": "str", "required": True}, "database": {"type": "str"}}, api="application")
+    server = module.step("Could not look up the server", find_application_server, module.client, module.params["server"])
+    if server is None:
+        module.fail_json(msg=f"server: no server '{module.params['server']}' exists on the panel")
+    databases = module.call("application.server_databases.list", {"server": server["id"]}, what="Could not list databases")
+    name = module.params["database"]
+    if name is not None:
+        databases = [d for d in databases if d["database"] in (name, f"s{server['id']}_{name}"[:48])]
+    module.exit_json(changed=False, databases=databases)
+
+
+if __name__ == "__main__":
+    main()
