@@ -172,7 +172,10 @@ class PanelModule(AnsibleModule):
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.api = api
-        self.client = client_from_options(self.params)
+        try:
+            self.client = client_from_options(self.params)
+        except ValueError as error:
+            self.fail_json(msg=f"url: {error}")
         self._result_hooks: list[t.Callable[[dict[str, t.Any]], None]] = []
 
     def add_result_hook(self, hook: t.Callable[[dict[str, t.Any]], None]) -> None:

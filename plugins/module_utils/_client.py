@@ -1,0 +1,657 @@
+# Private to ptero.panel: not a public API.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The synchronous Pterodactyl Panel API client used by every ptero.panel plugin.
+
+`PanelClient.call("application.users.get", {"user": 5})` sends the route named in `_operations.OPERATIONS`
+and returns the answer in a plain shape:
+
+Flattening of the panel's envelopes
+  * an item `{"object": X, "attributes": {...}}` becomes a new dict with the attributes;
+  * `attributes.relationships.<name>` is replaced, in that place, by its flattened value: a list envelope
+    becomes a list of flattened items, an item envelope a flattened dict, and `null_resource` becomes None
+    (nested includes such as `allocations.node` are flattened the same way);
+  * a list `{"object": "list", "data": [...]}` becomes a list of flattened items; a paginated list
+    returned by `call()` is only the requested page (use `iterate()` or `collect()` for every item);
+  * 204, and 202 with `[]`, give None; `text/plain` bodies give a str; a signed URL gives `{"url": ...}`;
+    raw JSON documents (node configuration) are returned as they are; `{"data": {...}}` payloads
+    (websocket credentials, 2FA setup) give the inner dict.
+  The top-level `meta` (pagination, `secret_token`, `backup_count`, `startup_command`...) is returned by
+  `call_with_meta()`.
+
+Failures raise `PanelError` (HTTP errors) or `PanelConnectionError` (transport errors). Both say whether a
+write may have happened (`write_state`) and never contain the API key, tokens or request body values.
+
+Retries are done here rather than by urllib3, because whether a retry is safe depends on the method:
+429 and failures to connect are retried for every method; 5xx, read timeouts and dropped connections only
+for GET/HEAD/PUT/DELETE, since re-sending a POST or PATCH whose answer was lost could apply it twice.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.cookiejar
+import json
+import random
+import re
+import threading
+import time
+import traceback
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+from ansible_collections.ptero.panel.plugins.module_utils._operations import Operation, get_operation
+from ansible_collections.ptero.panel.plugins.module_utils._version import COLLECTION_VERSION
+
+try:
+    import requests
+    import requests.auth
+    import urllib3
+    from requests.adapters import HTTPAdapter
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+ACCEPT = "Application/vnd.pterodactyl.v1+json"
+PROJECT_URL = "https://github.com/ptero/panel"
+# Re-sending these cannot apply a change twice.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+RETRY_STATUS_CODES = frozenset({500, 502, 503, 504})
+# The total sleeping allowed in one call is max(MIN_SLEEP_BUDGET, max_retry_after * retries).
+MIN_SLEEP_BUDGET = 60.0
+# Application lists have no per_page maximum; 100 keeps pages (and their transformer work) moderate.
+APPLICATION_PER_PAGE = 100
+# A bound on page loops, whatever the panel claims in total_pages.
+MAX_PAGES = 100_000
+CONNECT_TIMEOUT_CAP = 10.0
+REDACTED = "********"
+# Body fields whose values are secrets whatever their length.
+_SECRET_FIELD = re.compile(r"pass|secret|token|code|value|key", re.IGNORECASE)
+_CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
+_TLS_REASON = re.compile(r"certificate verify failed: ([^()'\"\]]+)")
+
+# Shapes used in signatures (typing aliases so Python 3.9 can evaluate them).
+Body = t.Union[t.Dict[str, t.Any], t.List[t.Any], str, bytes, None]
+Query = t.Mapping[str, t.Any]
+Meta = t.Dict[str, t.Any]
+Pairs = t.List[t.Tuple[str, str]]
+
+WRITE_NOT_APPLIED = "not_applied"
+WRITE_UNKNOWN = "unknown"
+WRITE_READ = "read"
+
+
+def _write_state(method: str, applied_may_have: bool) -> str:
+    if method in SAFE_METHODS:
+        return WRITE_READ
+    return WRITE_UNKNOWN if applied_may_have else WRITE_NOT_APPLIED
+
+
+class PanelError(Exception):
+    """A failed panel call. `str()` is a readable one-line message without any secret."""
+
+    def __init__(self, method: str, path: str, status: int | None = None, *, code: str | None = None,
+                 detail: str | None = None, errors: list[dict[str, t.Any]] | None = None,
+                 write_state: str = WRITE_NOT_APPLIED, retry_after: float | None = None,
+                 message: str | None = None) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors: list[dict[str, t.Any]] = list(errors or [])
+        self.write_state = write_state
+        self.retry_after = retry_after
+        self.message = message or self._default_message()
+        super().__init__(self.message)
+
+    def _default_message(self) -> str:
+        outcome = " ".join(str(part) for part in (self.status, self.code) if part is not None) or "failed"
+        head = f"{self.method} {self.path} -> {outcome}"
+        return f"{head}: {self.detail}" if self.detail else head
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+    def to_dict(self) -> dict[str, t.Any]:
+        """JSON-safe summary for `fail_json(error=...)`."""
+        return {
+            "message": self.message,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+            "errors": [dict(entry) for entry in self.errors],
+            "write_state": self.write_state,
+            "retry_after": self.retry_after,
+        }
+
+
+class PanelConnectionError(PanelError):
+    """The panel could not be reached, or the connection failed before an answer arrived (status None)."""
+
+
+class _BearerAuth(requests.auth.AuthBase if HAS_REQUESTS else object):  # type: ignore[misc]
+    # An auth object (not a session header) keeps the key out of repr(session.headers) and stops
+    # requests from replacing it with ~/.netrc credentials.
+    def __init__(self, api_key: str) -> None:
+        self._header = f"Bearer {api_key}"
+
+    def __call__(self, prepared: t.Any) -> t.Any:
+        prepared.headers["Authorization"] = self._header
+        return prepared
+
+    def __repr__(self) -> str:
+        return "<BearerAuth ********>"
+
+
+class _Transport(t.NamedTuple):
+    """What went wrong on the wire, in words, and whether the request may have reached the panel."""
+
+    reason: str
+    sent: bool
+    retryable: bool
+
+
+def _exception_chain(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    stack: list[t.Any] = [error]
+    while stack and len(found) < 32:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        stack.append(getattr(current, "reason", None))
+        stack.append(current.__cause__)
+        stack.append(current.__context__)
+    return found
+
+
+def _classify_transport(error: BaseException, host: str, read_timeout: float) -> _Transport:
+    chain = _exception_chain(error)
+
+    def has(*types: type) -> bool:
+        return any(isinstance(item, types) for item in chain)
+
+    if has(requests.exceptions.SSLError, urllib3.exceptions.SSLError):
+        match = next((m for m in (_TLS_REASON.search(str(item)) for item in chain) if m), None)
+        if match:
+            return _Transport(f"TLS certificate verify failed for {host} ({match.group(1).strip()}); "
+                              "install the panel's CA or set validate_certs=false", False, False)
+        return _Transport(f"TLS handshake with {host} failed", False, False)
+    # NameResolutionError is urllib3 2.x only; with 1.26 a lookup failure is a plain NewConnectionError.
+    name_resolution = getattr(urllib3.exceptions, "NameResolutionError", None)
+    if name_resolution is not None and has(name_resolution):
+        return _Transport(f"could not resolve the host of {host}", False, True)
+    if has(ConnectionRefusedError):
+        return _Transport(f"connection refused by {host}", False, True)
+    if has(urllib3.exceptions.NewConnectionError):
+        return _Transport(f"could not connect to {host}", False, True)
+    # After NewConnectionError: urllib3 2 makes it a subclass of ConnectTimeoutError.
+    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return _Transport(f"timed out connecting to {host}", False, True)
+    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        return _Transport(f"timed out after {read_timeout:g}s waiting for the answer from {host}", True, True)
+    if has(requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+           requests.exceptions.InvalidHeader):
+        return _Transport(f"invalid request to {host}", False, False)
+    # Anything else (reset, closed, truncated body) happened after the request may have been received.
+    return _Transport(f"the connection to {host} was closed before the answer arrived", True, True)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta seconds or HTTP date); None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def flatten(value: t.Any) -> t.Any:
+    """Unwrap the panel's `{object, attributes}` / `{object: list, data}` envelopes (see the module docstring)."""
+    if isinstance(value, dict):
+        if "object" in value and "attributes" in value:
+            if value["object"] == "null_resource" or value["attributes"] is None:
+                return None
+            attributes = value["attributes"]
+            if not isinstance(attributes, dict):
+                return attributes
+            result = dict(attributes)
+            relationships = result.get("relationships")
+            if isinstance(relationships, dict):
+                result["relationships"] = {name: flatten(related) for name, related in relationships.items()}
+            return result
+        if value.get("object") == "list" and isinstance(value.get("data"), list):
+            return [flatten(item) for item in value["data"]]
+    return value
+
+
+def _secret_values(body: t.Any, field: str = "") -> list[str]:
+    """String values of a request body that must never appear in a message."""
+    found: list[str] = []
+    if isinstance(body, dict):
+        for key, value in body.items():
+            found += _secret_values(value, str(key))
+    elif isinstance(body, (list, tuple)):
+        for value in body:
+            found += _secret_values(value, field)
+    elif isinstance(body, (str, int, float)) and not isinstance(body, bool):
+        text = str(body)
+        # Short ordinary values ("1", "en") would blank out innocent words; secret fields are always hidden.
+        if len(text) >= 8 or (_SECRET_FIELD.search(field) and len(text) >= 3):
+            found.append(text)
+    return found
+
+
+def _redact(text: str | None, secrets: t.Sequence[str]) -> str | None:
+    if not text:
+        return text
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _query_value(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def build_query(query: Query | None) -> Pairs:
+    """Query pairs in the given order; None is dropped; lists are comma-joined for include, sort and
+    filter[...] (the panel's syntax) and repeated for other keys (e.g. `location_ids[]`)."""
+    pairs: Pairs = []
+    for key, value in (query or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set, frozenset)):
+            values = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+            if key in ("include", "sort") or key.startswith("filter["):
+                pairs.append((key, ",".join(_query_value(item) for item in values)))
+            else:
+                pairs.extend((key, _query_value(item)) for item in values)
+        else:
+            pairs.append((key, _query_value(value)))
+    return pairs
+
+
+def build_path(operation: Operation, path_params: t.Mapping[str, t.Any] | None) -> str:
+    """The operation's path with every `{name}` filled in and URL-quoted (so `/` cannot escape a segment)."""
+    given = dict(path_params or {})
+    expected = operation.path_params
+    missing = [name for name in expected if given.get(name) is None]
+    extra = sorted(set(given) - set(expected))
+    if missing or extra:
+        problems = []
+        if missing:
+            problems.append(f"missing {', '.join(missing)}")
+        if extra:
+            problems.append(f"unexpected {', '.join(extra)}")
+        raise ValueError(f"{operation.name} path parameters: {'; '.join(problems)} (expects {list(expected)})")
+
+    def fill(match: re.Match[str]) -> str:
+        return quote(str(given[match.group(1)]), safe="")
+
+    return re.sub(r"\{([a-z_]+)\}", fill, operation.path)
+
+
+def _page_position(meta: t.Mapping[str, t.Any], requested: int) -> tuple[int, int]:
+    """(current_page, total_pages); a response without pagination is a single page."""
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict):
+        return requested, requested
+    try:
+        current = int(pagination.get("current_page", requested))
+        total = int(pagination.get("total_pages", current))
+    except (TypeError, ValueError):
+        return requested, requested
+    return current, total
+
+
+class PanelClient:
+    """One connection to a panel (one keep-alive session), for one API key. Safe to use from threads.
+
+    `request_count` counts every attempt made, retries and failed connection attempts included.
+    """
+
+    def __init__(self, url: str, api_key: str, *, validate_certs: bool = True, timeout: float = 30.0,
+                 retries: int = 5, backoff_factor: float = 0.5, extra_retry_codes: t.Iterable[int] = (),
+                 max_retry_after: float = 60.0, max_workers: int = 4, user_agent_extra: str | None = None) -> None:
+        if not HAS_REQUESTS:
+            raise RuntimeError("The Python library 'requests' is required by ptero.panel")
+        parts = urlsplit(url or "")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("The panel url must be an absolute http:// or https:// URL, "
+                             "e.g. https://panel.example.com")
+        if retries < 0 or timeout <= 0 or backoff_factor < 0 or max_retry_after < 0 or max_workers < 1:
+            raise ValueError("retries, backoff_factor and max_retry_after must be >= 0, "
+                             "timeout > 0 and max_workers >= 1")
+        self.base_url = url.rstrip("/")
+        # host[:port] only: a URL may carry user:password@, which must not reach messages.
+        self._host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        self.validate_certs = validate_certs
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self.backoff_factor = float(backoff_factor)
+        self.retry_codes = frozenset(RETRY_STATUS_CODES | {int(code) for code in extra_retry_codes})
+        self.max_retry_after = float(max_retry_after)
+        self.max_workers = int(max_workers)
+        self.request_count = 0
+        self._count_lock = threading.Lock()
+        self._api_key = api_key
+        user_agent = f"ptero.panel/{COLLECTION_VERSION} (+{PROJECT_URL}) python-requests/{requests.__version__}"
+        if user_agent_extra:
+            user_agent = f"{user_agent} {user_agent_extra}"
+        self.user_agent = user_agent
+        self._session = requests.Session()
+        self._session.auth = _BearerAuth(api_key)
+        self._session.headers.update({"Accept": ACCEPT, "User-Agent": user_agent})
+        # The panel treats a session cookie as a browser login (CSRF checks): never keep one.
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        # urllib3 must not retry on its own: the retry rules below depend on the method.
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, self.max_workers), max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def __repr__(self) -> str:
+        return f"PanelClient({self.base_url!r})"
+
+    def __enter__(self) -> PanelClient:
+        return self
+
+    def __exit__(self, *exc_info: t.Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- public calls -----------------------------------------------------------------------------
+
+    def call(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
+             query: Query | None = None, body: Body = None) -> t.Any:
+        """Send one operation and return its flattened answer (see the module docstring)."""
+        return self.call_with_meta(operation, path_params, query=query, body=body)[0]
+
+    def call_with_meta(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
+                       query: Query | None = None, body: Body = None) -> tuple[t.Any, Meta]:
+        """Like `call()`, plus the answer's top-level `meta` (or {})."""
+        op = get_operation(operation)
+        path = build_path(op, path_params)
+        return self._exchange(op, path, build_query(query), body)
+
+    def iterate(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
+                query: Query | None = None, per_page: int | None = None) -> t.Iterator[dict[str, t.Any]]:
+        """Every item of a list operation, page after page, lazily. Each page re-sends all of `query`."""
+        # Checked now, not at the first next(): a wrong name or parameter fails where it is written.
+        op, path, pairs = self._list_request(operation, path_params, query, per_page)
+        return self._iterate_pages(op, path, pairs)
+
+    def _iterate_pages(self, op: Operation, path: str, pairs: Pairs) -> t.Iterator[dict[str, t.Any]]:
+        page = 1
+        while page <= MAX_PAGES:
+            items, meta = self._page(op, path, pairs, page)
+            yield from items
+            current, total = _page_position(meta, page)
+            if current >= total:
+                return
+            page += 1
+
+    def collect(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
+                query: Query | None = None, per_page: int | None = None,
+                concurrent: bool = True) -> list[dict[str, t.Any]]:
+        """All items of a list operation. After the first page, the others are fetched in parallel
+        (`max_workers` threads) when `concurrent`; the result keeps page order."""
+        if not concurrent or self.max_workers < 2:
+            return list(self.iterate(operation, path_params, query=query, per_page=per_page))
+        op, path, pairs = self._list_request(operation, path_params, query, per_page)
+        items, meta = self._page(op, path, pairs, 1)
+        result = list(items)
+        current, total = _page_position(meta, 1)
+        if current >= total:
+            return result
+        last = min(total, MAX_PAGES)
+        pool = ThreadPoolExecutor(max_workers=min(self.max_workers, last - 1), thread_name_prefix="ptero-page")
+        try:
+            pages = list(pool.map(lambda number: self._page(op, path, pairs, number), range(2, last + 1)))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for page_items, _meta in pages:
+            result.extend(page_items)
+        # Items added while paging can add pages: fetch those one by one.
+        page = last
+        current, total = _page_position(pages[-1][1], last)
+        while current < total and page < MAX_PAGES:
+            page += 1
+            page_items, page_meta = self._page(op, path, pairs, page)
+            result.extend(page_items)
+            current, total = _page_position(page_meta, page)
+        return result
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _list_request(self, operation: str, path_params: dict[str, t.Any] | None, query: dict[str, t.Any] | None,
+                      per_page: int | None) -> tuple[Operation, str, Pairs]:
+        op = get_operation(operation)
+        if not op.is_list:
+            raise ValueError(f"{op.name} does not return a list")
+        path = build_path(op, path_params)
+        given = dict(query or {})
+        given.pop("page", None)
+        requested = per_page if per_page is not None else given.pop("per_page", None)
+        given.pop("per_page", None)
+        if op.paginated:
+            size = int(requested) if requested is not None else (op.max_per_page or APPLICATION_PER_PAGE)
+            if op.max_per_page is not None:
+                size = min(size, op.max_per_page)
+            given["per_page"] = max(1, size)
+        return op, path, build_query(given)
+
+    def _page(self, op: Operation, path: str, pairs: Pairs, page: int) -> tuple[list[dict[str, t.Any]], Meta]:
+        page_pairs = pairs + [("page", str(page))] if op.paginated else pairs
+        data, meta = self._exchange(op, path, page_pairs, None)
+        return (data if isinstance(data, list) else []), meta
+
+    def _count(self) -> None:
+        with self._count_lock:
+            self.request_count += 1
+
+    def _encode_body(self, op: Operation, body: t.Any) -> tuple[bytes | None, str | None]:
+        if body is None:
+            if op.body == "raw":
+                return b"", "text/plain"
+            return None, None
+        if op.body is None:
+            raise ValueError(f"{op.name} takes no request body")
+        if op.body == "raw":
+            if isinstance(body, str):
+                return body.encode("utf-8"), "text/plain"
+            if isinstance(body, (bytes, bytearray)):
+                return bytes(body), "text/plain"
+            raise TypeError(f"{op.name} sends the file content: pass a str or bytes body")
+        if isinstance(body, (bytes, bytearray)):
+            return bytes(body), "application/json"
+        if isinstance(body, str):
+            return body.encode("utf-8"), "application/json"
+        return json.dumps(body, separators=(",", ":")).encode("utf-8"), "application/json"
+
+    @staticmethod
+    def _json_of(op: Operation, body: Body) -> t.Any:
+        """The body as data, so its values can be kept out of messages (also when given pre-encoded)."""
+        if op.body == "json" and isinstance(body, (str, bytes)):
+            try:
+                return json.loads(body)
+            except ValueError:
+                return None
+        return body if isinstance(body, (dict, list)) else None
+
+    def _exchange(self, op: Operation, path: str, pairs: Pairs, body: Body) -> tuple[t.Any, Meta]:
+        data, content_type = self._encode_body(op, body)
+        secrets = [self._api_key] + _secret_values(self._json_of(op, body))
+        response, attempts = self._send(op.method, path, pairs, data, content_type, secrets)
+        if response.status_code >= 300:
+            raise self._http_error(op.method, path, response, secrets, attempts)
+        return self._decode(op, path, response)
+
+    def _sleep_for(self, attempt: int, wanted: float | None, slept: float, budget: float) -> float | None:
+        """Seconds to sleep before retry `attempt` (0-based), or None to give up now."""
+        remaining = budget - slept
+        if wanted is not None:
+            # Waiting less than the server asked cannot succeed; only wait when it is reachable.
+            reachable = min(remaining, (self.retries - attempt) * self.max_retry_after)
+            if wanted > reachable:
+                return None
+            return min(wanted, self.max_retry_after)
+        # "Equal jitter": between half and all of backoff_factor * 2**attempt, so clients spread out.
+        nominal = self.backoff_factor * (2 ** attempt)
+        delay = min(nominal / 2 + random.uniform(0, nominal / 2), remaining)
+        return delay if delay > 0 or nominal == 0 else None
+
+    def _send(self, method: str, path: str, pairs: Pairs, data: bytes | None,
+              content_type: str | None, secrets: list[str]) -> tuple[t.Any, int]:
+        """Send with the retry rules of the module docstring; return (last response, attempts)."""
+        url = self.base_url + path
+        headers = {"Content-Type": content_type} if content_type else {}
+        timeout = (min(self.timeout, CONNECT_TIMEOUT_CAP), self.timeout)
+        budget = max(MIN_SLEEP_BUDGET, self.max_retry_after * self.retries)
+        slept = 0.0
+        attempt = 0
+        while True:
+            self._count()
+            try:
+                response = self._session.request(method, url, params=pairs, data=data, headers=headers, timeout=timeout,
+                                                 verify=self.validate_certs, allow_redirects=False)
+            except requests.exceptions.RequestException as error:
+                transport = _classify_transport(error, self._host, self.timeout)
+                # TLS reasons quote library text: scrub it like a panel message.
+                transport = transport._replace(reason=_redact(transport.reason, secrets) or transport.reason)
+                may_retry = transport.retryable and (not transport.sent or method in IDEMPOTENT_METHODS)
+                delay = self._sleep_for(attempt, None, slept, budget) if may_retry and attempt < self.retries else None
+                if delay is None:
+                    raise self._transport_error(method, path, transport, attempt + 1) from None
+            else:
+                status = response.status_code
+                retryable = status == 429 or (status in self.retry_codes and method in IDEMPOTENT_METHODS)
+                if not retryable or attempt >= self.retries:
+                    return response, attempt + 1
+                wanted = _parse_retry_after(response.headers.get("Retry-After"))
+                delay = self._sleep_for(attempt, wanted, slept, budget)
+                if delay is None:
+                    return response, attempt + 1
+                response.close()
+            time.sleep(delay)
+            slept += delay
+            attempt += 1
+
+    def _transport_error(self, method: str, path: str, transport: _Transport, attempts: int) -> PanelConnectionError:
+        write_state = _write_state(method, transport.sent)
+        message = f"{method} {path} -> {transport.reason}"
+        if attempts > 1:
+            message += f" (gave up after {attempts} attempts)"
+        if write_state == WRITE_UNKNOWN:
+            message += "; the request was sent, so the change may have been applied: check before retrying"
+        return PanelConnectionError(method, path, None, code=None, detail=transport.reason, errors=[],
+                                    write_state=write_state, message=message)
+
+    def _http_error(self, method: str, path: str, response: t.Any, secrets: list[str], attempts: int) -> PanelError:
+        status = response.status_code
+        errors: list[dict[str, t.Any]] = []
+        payload = None
+        if "json" in response.headers.get("Content-Type", "").lower():
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = None
+        if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+            for entry in payload["errors"]:
+                if not isinstance(entry, dict):
+                    continue
+                meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+                errors.append({
+                    "code": entry.get("code"),
+                    "status": str(entry.get("status", status)),
+                    "detail": _redact(str(entry.get("detail") or ""), secrets),
+                    "source_field": meta.get("source_field"),
+                    "rule": meta.get("rule"),
+                })
+        reason = response.reason or "HTTP error"
+        if 300 <= status < 400:
+            # Usually http:// answered by a redirect to https://, or a wrong base path.
+            location = urlsplit(response.headers.get("Location", ""))
+            where = location.path
+            if location.scheme:
+                where = f"{location.scheme}://{location.hostname or ''}{location.path}"
+            code, detail = "Redirect", f"the panel redirected to {where or 'another URL'}; check the url option"
+        elif errors:
+            code, detail = errors[0]["code"], errors[0]["detail"]
+        else:
+            # Proxies and maintenance pages answer HTML: the reason phrase is enough.
+            code, detail = None, reason
+        if status == 422 and errors:
+            summary = "; ".join(f"{e['source_field']}: {e['detail']}" if e["source_field"] else e["detail"]
+                                for e in errors)
+        else:
+            summary = detail
+        retry_after = _parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
+        applied_may_have = status >= 500 or code == "ConfigurationNotPersistedException"
+        write_state = _write_state(method, applied_may_have)
+        message = f"{method} {path} -> {status} {code}: {summary}" if code else f"{method} {path} -> {status} {summary}"
+        if code == "ConfigurationNotPersistedException":
+            message += " (the panel saved the change; only pushing it to Wings failed)"
+        elif write_state == WRITE_UNKNOWN:
+            message += " (the panel failed while handling a write, so it may have been applied: check before retrying)"
+        if status == 429 and retry_after is not None:
+            message += f" (retry after {retry_after:g}s)"
+        if attempts > 1:
+            message += f" (gave up after {attempts} attempts)"
+        response.close()
+        return PanelError(method, path, status, code=code, detail=detail, errors=errors, write_state=write_state,
+                          retry_after=retry_after, message=message)
+
+    def _decode(self, op: Operation, path: str, response: t.Any) -> tuple[t.Any, dict[str, t.Any]]:
+        if response.status_code == 204 or not response.content:
+            return None, {}
+        if op.response == "text":
+            match = _CHARSET.search(response.headers.get("Content-Type", ""))
+            encoding = match.group(1) if match else "utf-8"
+            try:
+                return response.content.decode(encoding, errors="replace"), {}
+            except LookupError:
+                return response.content.decode("utf-8", errors="replace"), {}
+        try:
+            payload = response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
+            detail = f"the answer is not JSON ({kind}); is the url the panel's address?"
+            raise PanelError(op.method, path, response.status_code, code="UnexpectedResponse", detail=detail,
+                             write_state=_write_state(op.method, True)) from None
+        meta = payload.get("meta") if isinstance(payload, dict) and isinstance(payload.get("meta"), dict) else {}
+        if op.response == "raw":
+            return payload, {}
+        if op.response == "data" and isinstance(payload, dict) and isinstance(payload.get("data"), dict):
+            return payload["data"], meta
+        if op.response == "none" and payload in ([], {}, None):
+            return None, meta
+        return flatten(payload), meta
