@@ -38,9 +38,6 @@ def backup_running(backup: t.Mapping[str, t.Any]) -> bool:
     return not backup.get("is_successful") and backup.get("completed_at") is None
 
 
-TASK_FIELDS = ("action", "payload", "time_offset", "continue_on_failure")
-
-
 def task_view(task: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """The fields of a schedule task a playbook declares; the panel stores a null payload as ''."""
     return {

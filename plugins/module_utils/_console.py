@@ -41,9 +41,12 @@ else:
 
 # Wings drops frames over 4096 bytes (1.12) with close 1009; leave room for the JSON envelope.
 MAX_COMMAND_BYTES = 3584
-# Wings 1.12 allows bursts of 10 commands, then one per second.
+# Wings 1.12 allows bursts of 10 commands, then one per second, and 10 frames of any kind, then 5 per second.
+# The refills here are a little slower than Wings' so clock drift never makes a command "throttled".
 COMMAND_BURST = 10
-COMMAND_REFILL_SECONDS = 1.0
+COMMAND_REFILL_SECONDS = 1.05
+FRAME_BURST = 10
+FRAME_REFILL_SECONDS = 0.21
 DEFAULT_MAX_LINES = 10000
 DEFAULT_PING_INTERVAL = 25.0
 # How often in a row a token refresh may fail before the session gives up.
@@ -422,6 +425,7 @@ class ConsoleSession:
         self._last_refresh_error: ConsoleError | None = None
         self._status_mark = 0
         self._command_bucket = _Bucket(COMMAND_REFILL_SECONDS, COMMAND_BURST)
+        self._frame_bucket = _Bucket(FRAME_REFILL_SECONDS, FRAME_BURST)
 
     def __repr__(self) -> str:
         return f"ConsoleSession(server={self.server!r}, status={self.status!r})"
@@ -547,6 +551,8 @@ class ConsoleSession:
             self._ws = None
             self.protocol.handle_close(CLOSE_ABNORMAL, "connection lost while sending")
         self._last_sent = time.monotonic()
+        self._frame_bucket.wait_time()
+        self._frame_bucket.take()  # every frame counts against Wings' per-connection bucket
 
     def _pump(self, wait: float) -> bool:
         """Read and handle at most one frame within `wait` seconds; False when nothing arrived."""
@@ -641,22 +647,27 @@ class ConsoleSession:
             raise ConsoleError(KIND_INVALID, f"unknown power signal {signal!r}")
         if not self.can(permission):
             raise ConsoleError(KIND_PERMISSION, f"the API key's user lacks {permission} on server {self.server}")
+        self._pace(command=False)
         self._send_frame(encode_message("set state", [signal]))
 
     def _drain(self, limit: int = 10000) -> None:
         """Handle the frames that already arrived, so output that predates a command is not taken as its output."""
-        for _ in range(limit):
+        for _attempt in range(limit):
             if not self._pump(0.0):
                 return
 
-    def _pace(self) -> None:
-        wait = self._command_bucket.wait_time()
-        deadline = time.monotonic() + wait
-        while wait > 0:
-            self._pump(wait)  # keep reading (and refreshing) while waiting for the limiter
-            wait = deadline - time.monotonic()
-        self._command_bucket.wait_time()
-        self._command_bucket.take()
+    def _pace(self, command: bool = True) -> None:
+        """Wait (reading events meanwhile) until Wings' limiters would accept one more frame."""
+        buckets = [self._frame_bucket] + ([self._command_bucket] if command else [])
+        for _attempt in range(1000):
+            wait = max(bucket.wait_time() for bucket in buckets)
+            if wait <= 0:
+                break
+            deadline = time.monotonic() + wait
+            while (remaining := deadline - time.monotonic()) > 0:
+                self._pump(remaining)  # keep reading (and refreshing) while waiting for the limiter
+        if command:
+            self._command_bucket.take()
 
     # collecting --------------------------------------------------------------------------------------------------
     def collect(self, wait_for: str | t.Pattern[str] | None = None, timeout: float = 10.0, settle: float | None = 1.0,

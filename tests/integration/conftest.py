@@ -44,7 +44,8 @@ class Ansible:
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_DIR), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-                   ANSIBLE_RETRY_FILES_ENABLED="0", PTERODACTYL_URL=self.emulator.url,
+                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                   PTERODACTYL_URL=self.emulator.url,
                    PTERODACTYL_API_KEY=self.emulator.application_key,
                    PTERODACTYL_CLIENT_API_KEY=self.emulator.client_key)
         env.update(extra)

@@ -49,7 +49,8 @@ def main() -> int:
             env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tmp, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
                        PTERODACTYL_URL=emulator.url, PTERODACTYL_API_KEY=emulator.application_key,
                        PTERODACTYL_CLIENT_API_KEY=emulator.client_key, ANSIBLE_STDOUT_CALLBACK="default",
-                       ANSIBLE_CALLBACK_RESULT_FORMAT="yaml")
+                       ANSIBLE_CALLBACK_RESULT_FORMAT="yaml", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                       ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
             banner("first run: creates what the playbook declares")
             first = run([str(BIN / "ansible-playbook"), "examples/site.yml"], env)
             banner("second run: everything is already as declared")

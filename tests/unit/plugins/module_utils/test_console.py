@@ -239,7 +239,7 @@ class TestProtocol:
         protocol = ready_protocol()
         protocol.handle(ConsoleMessage("token expiring"))
         refused = ConsoleMessage("jwt error", ("Error Event [2]: jwt: exp claim is invalid",))
-        for _ in range(console.MAX_REFRESH_FAILURES):
+        for _attempt in range(console.MAX_REFRESH_FAILURES):
             assert protocol.handle(refused) == [ACTION_REFRESH]
         with pytest.raises(ConsoleError) as caught:
             protocol.handle(refused)
@@ -518,7 +518,7 @@ class TestSessionCollect:
         assert result.refreshed == 2
         auths = [args for event, args in fake.sent_events() if event == "auth"]
         assert len(auths) == 2 and auths[0] != auths[1]
-        assert [op for op, _ in client.calls] == ["client.servers.websocket"] * 3
+        assert [op for op, _params in client.calls] == ["client.servers.websocket"] * 3
 
     def test_expired_token_events_trigger_refresh_and_count_loss(self) -> None:
         session, fake = ready_session()
@@ -541,7 +541,7 @@ class TestSessionCollect:
         fake.add(0.5, frame("console output", "still here"))
         result = session.collect(wait_for="still here", timeout=5)
         assert result.matched and result.refreshed == 1
-        assert [event for event, _ in fake.sent_events()] == ["auth"]
+        assert [event for event, _args in fake.sent_events()] == ["auth"]
 
     def test_refresh_failing_repeatedly_reports_partial_output(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(console, "REFRESH_BACKOFF_SECONDS", 0.05)

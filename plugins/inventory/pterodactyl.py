@@ -1,0 +1,640 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: pterodactyl
+short_description: Servers and nodes of a Pterodactyl panel as inventory
+version_added: 0.1.0
+description:
+  - Reads the game servers and the nodes of a Pterodactyl panel and adds them as hosts, with their attributes as
+    host variables and default groups per node, location, nest, egg and status.
+  - The configuration file's name must end in C(pterodactyl.yml) or C(pterodactyl.yaml).
+  - With an application key (C(ptla_...)) it lists every server, with its allocations and owner, in one paginated
+    listing; nodes, locations, nests and eggs are read once each and joined by id, so the number of requests grows
+    with the number of pages (100 servers a page), not with the number of servers. Pages are fetched concurrently.
+  - With a client key (C(ptlc_...)) it lists the servers the key's account can access (all servers with
+    O(client_list_all) and a root admin's key). Nodes, locations and nests are not visible to client keys.
+  - "Host variables of a server (names start with O(hostvar_prefix), V(pterodactyl_) by default): every attribute the
+    API returns for the server (application API: C(id), C(identifier), C(uuid), C(external_id), C(name), C(status),
+    C(limits), C(feature_limits), C(container), C(user), C(node), C(nest), C(egg), ...; client API: C(internal_id),
+    C(identifier), C(uuid), C(name), C(node) (the node's name), C(sftp_details), C(limits), C(invocation),
+    C(docker_image), C(status), ...), plus C(resource_type) (V(server)), C(allocations) (list), C(primary_allocation)
+    (V(ip:port)), C(primary_ip), C(primary_port), C(node_name), C(node_fqdn), C(egg_name), C(sftp_host) (the node's
+    FQDN), C(sftp_port) (the node's SFTP port) and C(sftp_user) (V(<username>.<identifier>), null when the username is
+    not known). With an application key also C(owner) (the owner's user attributes), C(location_id),
+    C(location_short), C(location_long) and C(nest_name); with a client key also C(variables) (the startup
+    variables the key may read)."
+  - "Host variables of a node: every node attribute the API returns (C(id), C(uuid), C(name), C(fqdn), C(scheme),
+    C(memory), C(disk), C(daemon_listen), C(daemon_sftp), C(maintenance_mode), C(allocated_resources), ...) plus
+    C(resource_type) (V(node)), C(location_short) and C(location_long)."
+  - C(ansible_host) is the FQDN of the node (for a server, of the node it runs on). Game servers have no SSH shell;
+    use the C(sftp_*) variables to reach their files.
+  - "Default groups: C(pterodactyl_servers), C(pterodactyl_nodes), C(pterodactyl_node_<node name>) (the servers on
+    that node), C(pterodactyl_location_<short code>) (servers and nodes), C(pterodactyl_nest_<nest name>),
+    C(pterodactyl_egg_<egg name>) and C(pterodactyl_status_<status>) (V(installed), V(installing),
+    V(install_failed), V(reinstall_failed), V(suspended), V(restoring_backup)). Names are lower-cased and every
+    character other than a letter, a digit or C(_) becomes C(_)."
+  - Host names follow O(server_hostname) for servers and are the node name for nodes. When two hosts would get the
+    same name, the one listed first (nodes before servers, then by id) keeps it and the others get C(_<identifier>)
+    (servers) or C(_<id>) (nodes) appended; the plugin warns about every renamed host.
+  - With O(cache), the final host data is cached; a cache hit sends no request to the panel. The cache key depends on
+    the file's path, O(url), the key's identifier (never its secret) and every option that changes the listing.
+requirements:
+  - requests
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+  - ptero.panel.inventory
+options:
+  plugin:
+    description: The name of this plugin; it marks the file as a configuration of this plugin.
+    type: str
+    required: true
+    choices: [ptero.panel.pterodactyl]
+  api_type:
+    description:
+      - Which API O(api_key) belongs to.
+      - V(auto) decides by the key's prefix, C(ptla_) for V(application) and C(ptlc_) for V(client); a key without one
+        of these prefixes (made before panel 1.8) needs V(application) or V(client).
+    type: str
+    choices: [auto, application, client]
+    default: auto
+  include_servers:
+    description: Whether to add the panel's servers as hosts.
+    type: bool
+    default: true
+  include_nodes:
+    description:
+      - Whether to add the panel's nodes as hosts.
+      - Nodes can only be read with an application key; with a client key the plugin warns and adds none.
+    type: bool
+    default: true
+  server_hostname:
+    description:
+      - Which attribute names a server's host.
+      - V(external_id) needs an application key; servers without an external id are named by their identifier.
+    type: str
+    choices: [name, identifier, uuid, external_id]
+    default: name
+  filters:
+    description:
+      - Filters the panel applies to the server listing, as a mapping of the panel's filter name to the value
+        (C(filter[name]=value)). A list value matches any of its items.
+      - "Application key: V(uuid), V(uuidShort), V(name), V(description), V(image), V(external_id) (all partial,
+        case-insensitive matches)."
+      - "Client key: V(uuid), V(name), V(description), V(external_id) and V(*) (a search over uuid, identifier,
+        external id, name and, for C(ip:port) terms, allocations)."
+      - Nodes are not filtered.
+    type: dict
+    default: {}
+  exclude_suspended:
+    description: Whether to leave out suspended servers.
+    type: bool
+    default: false
+  client_list_all:
+    description:
+      - With a client key, list every server of the panel (C(type=admin-all)) instead of the servers the key's
+        account owns or is a subuser of.
+      - Only a root admin's key can see every server; for other keys the plugin warns and lists their own servers.
+    type: bool
+    default: false
+  hostvar_prefix:
+    description:
+      - Prefix of the host variables the plugin sets (not of C(ansible_host)).
+      - O(compose), O(groups) and O(keyed_groups) see the prefixed names.
+    type: str
+    default: pterodactyl_
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+# panel.pterodactyl.yml: connection from PTERODACTYL_URL and PTERODACTYL_API_KEY
+plugin: ptero.panel.pterodactyl
+
+# An explicit panel, a vaulted key and only the Minecraft servers
+# ---
+# plugin: ptero.panel.pterodactyl
+# url: https://panel.example.com
+# api_key: !vault |
+#   $ANSIBLE_VAULT;1.1;AES256
+#   ...
+# include_nodes: false
+# filters:
+#   image: yolks:java
+# exclude_suspended: true
+
+# Group by owner and memory size, connect to the servers' nodes by address, cache for an hour
+# ---
+# plugin: ptero.panel.pterodactyl
+# server_hostname: identifier
+# keyed_groups:
+#   - key: pterodactyl_owner.username
+#     prefix: owner
+#   - key: pterodactyl_limits.memory
+#     prefix: memory
+# groups:
+#   big: pterodactyl_resource_type == 'server' and pterodactyl_limits.memory >= 8192
+# compose:
+#   game_address: pterodactyl_primary_allocation
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/ansible-pterodactyl
+# cache_timeout: 3600
+
+# A client key of a root admin, every server of the panel
+# ---
+# plugin: ptero.panel.pterodactyl
+# api_key: "{{ lookup('ansible.builtin.env', 'PTERODACTYL_CLIENT_API_KEY') }}"
+# client_list_all: true
+# include_nodes: false
+"""
+
+import hashlib
+import json
+import re
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.ptero.panel.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    PanelClient,
+    PanelError,
+)
+from ansible_collections.ptero.panel.plugins.module_utils._operations import get_operation
+
+API_APPLICATION = "application"
+API_CLIENT = "client"
+KEY_PREFIXES = {"ptla_": API_APPLICATION, "ptlc_": API_CLIENT}
+# The panel's keys are a 16-character public identifier followed by the secret.
+KEY_IDENTIFIER_LENGTH = 16
+SERVER_LIST = {API_APPLICATION: "application.servers.list", API_CLIENT: "client.servers.list"}
+GROUP_PREFIX = "pterodactyl_"
+SERVERS_GROUP = GROUP_PREFIX + "servers"
+NODES_GROUP = GROUP_PREFIX + "nodes"
+# The panel shows an installed, healthy server as status null.
+INSTALLED_STATUS = "installed"
+# Bumped when the cached host data changes shape: older entries are then ignored.
+CACHE_FORMAT = 1
+# Top-level listings fetched at the same time (each one also fetches its pages concurrently).
+LOOKUP_THREADS = 4
+# Renamed hosts named in one warning; the rest are counted.
+MAX_NAMED_RENAMES = 10
+_PREFIX_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$|^$")
+_NOT_SLUG = re.compile(r"[^a-z0-9_]+")
+
+HostData = t.Dict[str, t.Any]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options that decide what the panel is asked and how its answer becomes hosts (and the cache key)."""
+
+    api: str
+    include_servers: bool = True
+    include_nodes: bool = True
+    server_hostname: str = "name"
+    filters: tuple[tuple[str, str], ...] = ()
+    exclude_suspended: bool = False
+    client_list_all: bool = False
+    prefix: str = "pterodactyl_"
+
+
+def key_api(api_key: str, api_type: str) -> str:
+    """The API a key belongs to: `api_type` unless it is `auto`, else the key's prefix decides."""
+    if api_type in (API_APPLICATION, API_CLIENT):
+        return api_type
+    for prefix, api in KEY_PREFIXES.items():
+        if api_key.startswith(prefix):
+            return api
+    raise AnsibleError("api_type: the api_key has neither the ptla_ (application) nor the ptlc_ (client) prefix, so its "
+                       "type cannot be told; set api_type to application or client")
+
+
+def filter_query(operation_name: str, filters: t.Mapping[str, t.Any] | None) -> tuple[tuple[str, str], ...]:
+    """`filters` as sorted (`filter[name]`, value) pairs, after checking each name against what the panel accepts."""
+    operation = get_operation(operation_name)
+    pairs: list[tuple[str, str]] = []
+    for name, value in sorted((filters or {}).items(), key=lambda entry: str(entry[0])):
+        if name not in operation.filters:
+            allowed = ", ".join(operation.filters)
+            raise AnsibleError(f"filters: {name!r} is not a filter of the {operation.api} API's server list; "
+                               f"the panel accepts: {allowed}")
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if not values or any(item is None or isinstance(item, (dict, list, tuple)) for item in values):
+            raise AnsibleError(f"filters: {name!r} needs a string, a number or a list of them")
+        text = [_filter_text(item) for item in values]
+        if any("," in item for item in text):
+            # The panel splits values on commas: one value cannot contain one.
+            raise AnsibleError(f"filters: the value of {name!r} cannot contain a comma; give a list instead")
+        pairs.append((f"filter[{name}]", ",".join(text)))
+    return tuple(pairs)
+
+
+def _filter_text(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def slug(text: t.Any) -> str:
+    """A group-name part: lower case, every run of other characters than [a-z0-9_] replaced by one `_`."""
+    return _NOT_SLUG.sub("_", str(text).lower()).strip("_") or "unnamed"
+
+
+def status_of(server: t.Mapping[str, t.Any]) -> str:
+    status = server.get("status")
+    if status:
+        return str(status)
+    if server.get("suspended") or server.get("is_suspended"):
+        return "suspended"
+    return INSTALLED_STATUS
+
+
+def _by_id(items: t.Iterable[t.Mapping[str, t.Any]]) -> dict[t.Any, t.Mapping[str, t.Any]]:
+    return {item.get("id"): item for item in items if isinstance(item, t.Mapping)}
+
+
+def _attributes(obj: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    return {key: value for key, value in obj.items() if key != "relationships"}
+
+
+def _relationships(obj: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
+    relationships = obj.get("relationships")
+    return relationships if isinstance(relationships, t.Mapping) else {}
+
+
+def _allocation_vars(primary: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+    if not primary:
+        return {"primary_allocation": None, "primary_ip": None, "primary_port": None}
+    return {"primary_allocation": f"{primary.get('ip')}:{primary.get('port')}", "primary_ip": primary.get("ip"),
+            "primary_port": primary.get("port")}
+
+
+class _Host:
+    """A host before naming: its vars (unprefixed), default groups and the keys that name it."""
+
+    def __init__(self, kind: str, order: int, preferred: str, suffix: str, unique: str) -> None:
+        self.kind = kind
+        self.order = order
+        self.preferred = preferred
+        self.suffix = suffix
+        self.unique = unique
+        self.vars: dict[str, t.Any] = {}
+        self.groups: list[str] = []
+        self.ansible_host: str | None = None
+
+    def add_group(self, kind: str, value: t.Any) -> None:
+        if value is not None and value != "":
+            self.groups.append(f"{GROUP_PREFIX}{kind}_{slug(value)}")
+
+
+def _server_hostname(settings: Settings, server: t.Mapping[str, t.Any]) -> str:
+    value = server.get(settings.server_hostname)
+    if settings.server_hostname == "external_id" and value in (None, ""):
+        value = server.get("identifier")
+    return "" if value is None else str(value)
+
+
+def _node_hosts(nodes: t.Iterable[t.Mapping[str, t.Any]],
+                locations: t.Mapping[t.Any, t.Mapping[str, t.Any]]) -> list[_Host]:
+    hosts = []
+    for node in nodes:
+        location = locations.get(node.get("location_id")) or {}
+        host = _Host("node", int(node.get("id") or 0), str(node.get("name") or ""), str(node.get("id")),
+                     str(node.get("uuid") or node.get("id")))
+        host.vars = {**_attributes(node), "resource_type": "node", "location_short": location.get("short"),
+                     "location_long": location.get("long")}
+        host.ansible_host = node.get("fqdn") or None
+        host.groups.append(NODES_GROUP)
+        host.add_group("location", location.get("short"))
+        hosts.append(host)
+    return hosts
+
+
+def application_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]],
+                      nodes: t.Sequence[t.Mapping[str, t.Any]], locations: t.Sequence[t.Mapping[str, t.Any]],
+                      nests: t.Sequence[t.Mapping[str, t.Any]]) -> list[_Host]:
+    """Hosts from the application API's listings: servers (with `allocations` and `user` included), nodes,
+    locations and nests (with `eggs` included), joined by id."""
+    nodes_by_id = _by_id(nodes)
+    locations_by_id = _by_id(locations)
+    nests_by_id = _by_id(nests)
+    eggs_by_id: dict[t.Any, t.Mapping[str, t.Any]] = {}
+    for nest in nests:
+        eggs = _relationships(nest).get("eggs")
+        eggs_by_id.update(_by_id(eggs if isinstance(eggs, list) else []))
+    hosts = _node_hosts(nodes, locations_by_id) if settings.include_nodes else []
+    if not settings.include_servers:
+        return hosts
+    for server in servers:
+        if settings.exclude_suspended and status_of(server) == "suspended":
+            continue
+        relationships = _relationships(server)
+        allocations = relationships.get("allocations")
+        allocations = allocations if isinstance(allocations, list) else []
+        owner = relationships.get("user") if isinstance(relationships.get("user"), t.Mapping) else None
+        node = nodes_by_id.get(server.get("node")) or {}
+        location = locations_by_id.get(node.get("location_id")) or {}
+        nest = nests_by_id.get(server.get("nest")) or {}
+        egg = eggs_by_id.get(server.get("egg")) or {}
+        primary = next((a for a in allocations if a.get("id") == server.get("allocation")), None)
+        identifier = str(server.get("identifier") or "")
+        owner_name = owner.get("username") if owner else None
+        host = _Host("server", int(server.get("id") or 0), _server_hostname(settings, server), identifier,
+                     str(server.get("uuid") or identifier))
+        host.vars = {
+            **_attributes(server), "resource_type": "server", "allocations": allocations,
+            **_allocation_vars(primary), "owner": dict(owner) if owner else None,
+            "node_name": node.get("name"), "node_fqdn": node.get("fqdn"), "location_id": node.get("location_id"),
+            "location_short": location.get("short"), "location_long": location.get("long"),
+            "nest_name": nest.get("name"), "egg_name": egg.get("name"),
+            "sftp_host": node.get("fqdn"), "sftp_port": node.get("daemon_sftp"),
+            "sftp_user": f"{owner_name}.{identifier}" if owner_name and identifier else None,
+        }
+        host.ansible_host = node.get("fqdn") or None
+        host.groups.append(SERVERS_GROUP)
+        host.add_group("node", node.get("name"))
+        host.add_group("location", location.get("short"))
+        host.add_group("nest", nest.get("name"))
+        host.add_group("egg", egg.get("name"))
+        host.add_group("status", status_of(server))
+        hosts.append(host)
+    return hosts
+
+
+def client_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]], username: str | None) -> list[_Host]:
+    """Hosts from the client API's server list (with `egg` included); `username` is the key's account."""
+    hosts = []
+    for server in servers:
+        if settings.exclude_suspended and status_of(server) == "suspended":
+            continue
+        relationships = _relationships(server)
+        allocations = relationships.get("allocations")
+        allocations = allocations if isinstance(allocations, list) else []
+        variables = relationships.get("variables")
+        egg = relationships.get("egg") if isinstance(relationships.get("egg"), t.Mapping) else {}
+        sftp = server.get("sftp_details") if isinstance(server.get("sftp_details"), t.Mapping) else {}
+        primary = next((a for a in allocations if a.get("is_default")), None)
+        identifier = str(server.get("identifier") or "")
+        host = _Host("server", int(server.get("internal_id") or 0), _server_hostname(settings, server), identifier,
+                     str(server.get("uuid") or identifier))
+        host.vars = {
+            **_attributes(server), "resource_type": "server", "allocations": allocations,
+            "variables": variables if isinstance(variables, list) else None, **_allocation_vars(primary),
+            "node_name": server.get("node"), "node_fqdn": sftp.get("ip"), "egg_name": egg.get("name"),
+            "sftp_host": sftp.get("ip"), "sftp_port": sftp.get("port"),
+            "sftp_user": f"{username}.{identifier}" if username and identifier else None,
+        }
+        host.ansible_host = sftp.get("ip") or None
+        host.groups.append(SERVERS_GROUP)
+        host.add_group("node", server.get("node"))
+        host.add_group("egg", egg.get("name"))
+        host.add_group("status", status_of(server))
+        hosts.append(host)
+    return hosts
+
+
+def assign_names(hosts: list[_Host]) -> tuple[list[tuple[str, _Host]], list[str]]:
+    """A unique, stable name per host: nodes first, then servers, each by id; a host whose name is taken gets
+    `_<suffix>` (identifier or id), then `_<uuid>`, appended. Returns the named hosts and the warnings."""
+    ordered = sorted(hosts, key=lambda host: (host.kind != "node", host.order, host.unique))
+    taken: set[str] = set()
+    named: list[tuple[str, _Host]] = []
+    renamed: list[str] = []
+    for host in ordered:
+        candidates = [host.preferred] if host.preferred else []
+        base = host.preferred or host.kind
+        candidates += [f"{base}_{host.suffix}", f"{base}_{host.unique}"]
+        name = next((candidate for candidate in candidates if candidate not in taken), None)
+        counter = 2
+        while name is None:
+            # Only reachable when uuids repeat: keep going rather than merge two hosts.
+            name = f"{base}_{host.unique}_{counter}" if f"{base}_{host.unique}_{counter}" not in taken else None
+            counter += 1
+        taken.add(name)
+        named.append((name, host))
+        if host.preferred and name != host.preferred:
+            renamed.append(f"{host.preferred!r} -> {name!r} ({host.kind} {host.suffix})")
+    warnings = []
+    if renamed:
+        listed = "; ".join(renamed[:MAX_NAMED_RENAMES])
+        more = f"; and {len(renamed) - MAX_NAMED_RENAMES} more" if len(renamed) > MAX_NAMED_RENAMES else ""
+        warnings.append(f"{len(renamed)} host(s) had a name already in use and were renamed: {listed}{more}")
+    return named, warnings
+
+
+def host_data(settings: Settings, hosts: list[_Host], warnings: list[str]) -> dict[str, t.Any]:
+    """The JSON-serialisable result of one listing: what is cached and what populates the inventory."""
+    named, naming_warnings = assign_names(hosts)
+    entries: list[HostData] = []
+    for name, host in named:
+        variables = {settings.prefix + key: value for key, value in host.vars.items()}
+        if host.ansible_host:
+            variables["ansible_host"] = host.ansible_host
+        entries.append({"name": name, "groups": host.groups, "vars": variables})
+    # The top groups exist even when empty, so a playbook can name them; client keys never see nodes.
+    with_nodes = settings.include_nodes and settings.api == API_APPLICATION
+    groups = ([SERVERS_GROUP] if settings.include_servers else []) + ([NODES_GROUP] if with_nodes else [])
+    return {"format": CACHE_FORMAT, "groups": groups, "hosts": entries, "warnings": warnings + naming_warnings}
+
+
+class _Fetcher:
+    """Runs listings concurrently and turns panel errors into AnsibleError naming what was being read."""
+
+    def __init__(self, client: PanelClient) -> None:
+        self.client = client
+        self.warnings: list[str] = []
+
+    def run(self, jobs: dict[str, t.Callable[[], t.Any]], optional: t.Collection[str] = ()) -> dict[str, t.Any]:
+        """Run every job; a 403 on a job named in `optional` gives a warning and None instead of an error."""
+        results: dict[str, t.Any] = {}
+        if not jobs:
+            return results
+        pool = ThreadPoolExecutor(max_workers=min(LOOKUP_THREADS, len(jobs)), thread_name_prefix="ptero-inventory")
+        try:
+            futures = {what: pool.submit(job) for what, job in jobs.items()}
+            for what, future in futures.items():
+                try:
+                    results[what] = future.result()
+                except PanelError as error:
+                    if what in optional and error.status == 403:
+                        self.warnings.append(f"The api_key may not read {what} ({error}); continuing without them")
+                        results[what] = None
+                    else:
+                        raise AnsibleError(f"Could not read {what} from the panel: {error}") from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return results
+
+
+def fetch_application(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
+    fetcher = _Fetcher(client)
+    jobs: dict[str, t.Callable[[], t.Any]] = {}
+    if settings.include_servers:
+        query = {"include": "allocations,user", **dict(settings.filters)}
+        jobs["servers"] = lambda: client.collect(SERVER_LIST[API_APPLICATION], query=query)
+        jobs["nests"] = lambda: client.collect("application.nests.list", query={"include": "eggs"})
+    if settings.include_servers or settings.include_nodes:
+        jobs["nodes"] = lambda: client.collect("application.nodes.list")
+        jobs["locations"] = lambda: client.collect("application.locations.list")
+    found = fetcher.run(jobs, optional=("nodes", "locations", "nests"))
+    hosts = application_hosts(settings, found.get("servers") or [], found.get("nodes") or [],
+                              found.get("locations") or [], found.get("nests") or [])
+    return host_data(settings, hosts, fetcher.warnings)
+
+
+def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
+    warnings = []
+    if settings.include_nodes:
+        warnings.append("include_nodes: nodes can only be read with an application key (ptla_...); this client key "
+                        "adds servers only (set include_nodes: false to silence this warning)")
+    if not settings.include_servers:
+        return host_data(settings, [], warnings)
+    fetcher = _Fetcher(client)
+    query: dict[str, t.Any] = {"include": "egg", **dict(settings.filters)}
+    if settings.client_list_all:
+        query["type"] = "admin-all"
+    found = fetcher.run({
+        "the key's account": lambda: client.call("client.account.get"),
+        "servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query),
+    })
+    account = found["the key's account"] or {}
+    servers = found["servers"]
+    if settings.client_list_all and not account.get("admin"):
+        # The panel answers an empty list to type=admin-all for other users: list what the key can access.
+        warnings.append("client_list_all: only a root admin's key can list every server; listing the servers this "
+                        "key's account can access instead")
+        query.pop("type")
+        servers = fetcher.run({"servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query)})["servers"]
+    hosts = client_hosts(settings, servers or [], account.get("username"))
+    return host_data(settings, hosts, warnings + fetcher.warnings)
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "ptero.panel.pterodactyl"
+
+    def verify_file(self, path: str) -> bool:
+        return super().verify_file(path) and path.endswith(("pterodactyl.yml", "pterodactyl.yaml"))
+
+    def parse(self, inventory: t.Any, loader: t.Any, path: str, cache: bool = True) -> None:
+        super().parse(inventory, loader, path, cache)
+        if not HAS_REQUESTS:
+            raise AnsibleError(f"{missing_required_lib('requests')} ({REQUESTS_IMPORT_ERROR.splitlines()[-1]})"
+                               if REQUESTS_IMPORT_ERROR else missing_required_lib("requests"))
+        self._read_config_data(path)
+        url = self._templated("url")
+        api_key = self._templated("api_key")
+        settings = self.settings(api_key)
+        cache_key = self.cache_key_for(path, url, api_key, settings)
+        use_cache = bool(self.get_option("cache"))
+        data = None
+        if use_cache and cache:
+            try:
+                data = self._cache[cache_key]
+            except KeyError:
+                data = None
+            if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+                data = None
+        if data is None:
+            data = self.fetch(url, api_key, settings)
+            if use_cache:
+                self._cache[cache_key] = data
+        self.populate(data)
+
+    # -- options ----------------------------------------------------------------------------------
+
+    def _templated(self, option: str) -> str:
+        """An option's value through the templar (vault, lookups, extra vars), as plain text."""
+        value = self.get_option(option)
+        if value is None or value == "":
+            raise AnsibleError(f"{option}: no value; set it in the inventory file or in the environment "
+                               f"({'PTERODACTYL_URL' if option == 'url' else 'PTERODACTYL_API_KEY'})")
+        self.templar.available_variables = self._vars or {}
+        value = self.templar.template(value)
+        # A vaulted value is decrypted when it becomes text.
+        text = str(to_native(value)).strip()
+        if not text:
+            raise AnsibleError(f"{option}: the value is empty after templating")
+        return text
+
+    def settings(self, api_key: str) -> Settings:
+        api = key_api(api_key, self.get_option("api_type"))
+        prefix = self.get_option("hostvar_prefix")
+        prefix = "" if prefix is None else str(prefix)
+        if not _PREFIX_PATTERN.match(prefix):
+            raise AnsibleError(f"hostvar_prefix: {prefix!r} cannot start a variable name; use letters, digits and _ "
+                               "(not starting with a digit)")
+        server_hostname = self.get_option("server_hostname")
+        if server_hostname == "external_id" and api == API_CLIENT:
+            raise AnsibleError("server_hostname: external_id is not shown to client keys; use an application key or "
+                               "name, identifier or uuid")
+        filters = self.get_option("filters") or {}
+        if not isinstance(filters, dict):
+            raise AnsibleError("filters: expected a mapping of the panel's filter names to values")
+        return Settings(api=api, include_servers=self.get_option("include_servers"),
+                        include_nodes=self.get_option("include_nodes"), server_hostname=server_hostname,
+                        filters=filter_query(SERVER_LIST[api], filters),
+                        exclude_suspended=self.get_option("exclude_suspended"),
+                        client_list_all=self.get_option("client_list_all"), prefix=prefix)
+
+    def cache_key_for(self, path: str, url: str, api_key: str, settings: Settings) -> str:
+        """The base cache key of the file plus a digest of the panel, the key's public identifier and the
+        listing options, so a change to any of them cannot be answered from an older cache entry."""
+        identity = {"url": url.rstrip("/"), "key_identifier": api_key[:KEY_IDENTIFIER_LENGTH], **asdict(settings)}
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+        return f"{self.get_cache_key(path)}_{digest}"
+
+    # -- listing ----------------------------------------------------------------------------------
+
+    def fetch(self, url: str, api_key: str, settings: Settings) -> dict[str, t.Any]:
+        try:
+            client = PanelClient(url, api_key, validate_certs=self.get_option("validate_certs"),
+                                 timeout=self.get_option("timeout"), retries=self.get_option("retries"),
+                                 backoff_factor=self.get_option("backoff_factor"),
+                                 extra_retry_codes=self.get_option("extra_retry_codes") or (),
+                                 user_agent_extra="ansible-inventory")
+        except ValueError as error:
+            raise AnsibleError(f"url, timeout or retries: {error}") from None
+        with client:
+            if settings.api == API_APPLICATION:
+                data = fetch_application(client, settings)
+            else:
+                data = fetch_client(client, settings)
+            self.display.vvv(f"pterodactyl inventory: {len(data['hosts'])} hosts from {client.request_count} "
+                             f"request(s) to the {settings.api} API")
+        return data
+
+    def populate(self, data: t.Mapping[str, t.Any]) -> None:
+        for message in data.get("warnings", []):
+            self.display.warning(f"pterodactyl inventory: {message}")
+        for group in data.get("groups", []):
+            self.inventory.add_group(group)
+        strict = self.get_option("strict")
+        compose = self.get_option("compose")
+        groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        for host in data.get("hosts", []):
+            name = host["name"]
+            self.inventory.add_host(name)
+            for group in host["groups"]:
+                self.inventory.add_group(group)
+                self.inventory.add_child(group, name)
+            # Panel data is never a template (a startup command contains {{VARIABLE}}): mark it unsafe, which
+            # ansible-core before 2.19 needs; the cached data itself stays plain.
+            host_vars = {key: wrap_var(value) for key, value in host["vars"].items()}
+            for key, value in host_vars.items():
+                self.inventory.set_variable(name, key, value)
+            self._set_composite_vars(compose, host_vars, name, strict=strict)
+            self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
+            self._add_host_to_keyed_groups(keyed_groups, host_vars, name, strict=strict)

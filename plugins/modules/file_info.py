@@ -1,0 +1,136 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: file_info
+short_description: List a folder or read a file of a Pterodactyl server
+version_added: 0.1.0
+description:
+  - Returns the entries of a folder of a game server, or the details and the text content of one file.
+  - A path that does not exist is not an error; RV(exists) is V(false) then.
+  - Uses the client API; the panel passes every call on to Wings.
+options:
+  server:
+    description:
+      - The server, by its 8-character identifier, its uuid or its name.
+    type: str
+    required: true
+  path:
+    description:
+      - Path of the folder or file, relative to the server's root. C(..) segments are refused.
+    type: str
+    default: /
+  read_content:
+    description:
+      - When O(path) is a file, also return its content as text.
+      - The panel refuses files larger than its editing limit (4 MiB by default); RV(content) is V(null) for them,
+        with a warning.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.client
+  - ptero.panel.attributes.info
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: List the server's root folder
+  ptero.panel.file_info:
+    server: Survival
+  register: root
+
+- name: Names of the folders in it
+  ansible.builtin.debug:
+    msg: "{{ root.files | rejectattr('is_file') | map(attribute='name') | list }}"
+
+- name: Read server.properties
+  ptero.panel.file_info:
+    server: Survival
+    path: server.properties
+  register: properties
+
+- name: The configured port
+  ansible.builtin.debug:
+    msg: "{{ properties.content | regex_search('server-port=(\\d+)', '\\1') | first }}"
+"""
+
+RETURN = r"""
+path:
+  description: O(path) as an absolute path inside the server's root.
+  returned: always
+  type: str
+  sample: /server.properties
+exists:
+  description: Whether O(path) exists.
+  returned: always
+  type: bool
+  sample: true
+file:
+  description: The file object of O(path) itself (see M(ptero.panel.file) for its fields); V(null) when it does not exist.
+  returned: always
+  type: dict
+  sample: {name: server.properties, path: /server.properties, mode: -rw-r--r--, mode_bits: "644", size: 84, is_file: true,
+           is_symlink: false, mimetype: text/plain; charset=utf-8, created_at: "2026-01-01T00:00:00+00:00",
+           modified_at: "2026-01-01T00:00:00+00:00"}
+files:
+  description: The entries of the folder, folders first, each a file object with its C(path); empty unless O(path) is a folder.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: logs, path: /logs, mode: drwxr-xr-x, mode_bits: "755", size: 4096, is_file: false, is_symlink: false,
+            mimetype: inode/directory, created_at: "2026-01-01T00:00:00+00:00", modified_at: "2026-01-01T00:00:00+00:00"}]
+content:
+  description: The file's content; V(null) unless O(path) is a file and O(read_content=true).
+  returned: always
+  type: str
+  sample: "motd=A Pterodactyl Server\nserver-port=25565\n"
+"""
+
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._client_files import PathError, ServerFiles, normalize_path
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+
+
+def read_content(module, files, path):
+    """The file's text, or None (with a warning) when the panel refuses it for its size."""
+    try:
+        return files.read(path)
+    except PanelError as error:
+        if error.status == 400:
+            module.warn(f"The content of '{path}' was not returned: {error}")
+            return None
+        module.fail_from_error(error, f"Could not read '{path}'")
+
+
+def main():
+    module = PanelModule(
+        {
+            "server": {"type": "str", "required": True},
+            "path": {"type": "str", "default": "/"},
+            "read_content": {"type": "bool", "default": True},
+        },
+        api="client",
+    )
+    try:
+        path = normalize_path(module.params["path"], allow_root=True)
+    except PathError as error:
+        module.fail_json(msg=str(error))
+    server = require_client_server(module, module.params["server"])
+    files = ServerFiles(module.client, server)
+    entry = module.step(f"Could not look up '{path}'", files.stat, path)
+    listing, content = [], None
+    if entry is not None and not entry.get("is_file"):
+        listing = module.step(f"Could not list '{path}'", files.list, path) or []
+    elif entry is not None and module.params["read_content"]:
+        content = read_content(module, files, path)
+    module.exit_json(changed=False, path=path, exists=entry is not None, file=entry, files=listing, content=content)
+
+
+if __name__ == "__main__":
+    main()

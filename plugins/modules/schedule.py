@@ -1,0 +1,303 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: schedule
+short_description: Manage the schedules of a Pterodactyl server and their tasks
+version_added: 0.1.0
+description:
+  - Creates, updates and deletes a server's schedules, identified by name, together with their tasks.
+  - The cron fields, O(is_active) and O(only_when_online) are always compared (they have defaults), because the
+    panel replaces all of them on every update.
+  - The tasks are declared as a list and reconciled in order. The task at each position is updated in place when
+    it differs, missing tasks are added and extra tasks are deleted. The panel allows at most 10 tasks per schedule
+    by default.
+  - Uses the client API.
+options:
+  server:
+    description: The server, by identifier, UUID or name.
+    type: str
+    required: true
+  name:
+    description: Name of the schedule; it identifies the schedule.
+    type: str
+    required: true
+  minute:
+    description: Cron minute field.
+    type: str
+    default: "*"
+  hour:
+    description: Cron hour field.
+    type: str
+    default: "*"
+  day_of_month:
+    description: Cron day-of-month field.
+    type: str
+    default: "*"
+  month:
+    description: Cron month field.
+    type: str
+    default: "*"
+  day_of_week:
+    description: Cron day-of-week field.
+    type: str
+    default: "*"
+  is_active:
+    description: Whether the schedule runs on its own.
+    type: bool
+    default: true
+  only_when_online:
+    description: Run only while the server is running.
+    type: bool
+    default: false
+  tasks:
+    description:
+      - The schedule's tasks, in the order they run. Leave it out to keep the tasks as they are; V([]) removes
+        them all.
+    type: list
+    elements: dict
+    suboptions:
+      action:
+        description: What the task does.
+        type: str
+        required: true
+        choices: [command, power, backup]
+      payload:
+        description:
+          - For V(command), the console command. For V(power), the signal (V(start), V(stop), V(restart) or
+            V(kill)). For V(backup), ignore patterns, one per line (may be empty).
+        type: str
+        default: ""
+      time_offset:
+        description: Seconds to wait after the previous task before this one runs (0 to 900).
+        type: int
+        default: 0
+      continue_on_failure:
+        description: Go on with the next task when this one fails.
+        type: bool
+        default: false
+  execute:
+    description: Run the schedule once now, after it has been brought to the declared state. Always a change.
+    type: bool
+    default: false
+  state:
+    description: V(present) creates or updates the schedule, V(absent) deletes it with its tasks.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.client
+  - ptero.panel.attributes
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: Warn the players, then restart every night at 04:00
+  ptero.panel.schedule:
+    url: https://panel.example.com
+    api_key: "{{ pterodactyl_client_key }}"
+    server: survival
+    name: Nightly restart
+    minute: "0"
+    hour: "4"
+    only_when_online: true
+    tasks:
+      - action: command
+        payload: say Restarting in 60 seconds
+      - action: power
+        payload: restart
+        time_offset: 60
+
+- name: Remove it
+  ptero.panel.schedule:
+    server: survival
+    name: Nightly restart
+    state: absent
+"""
+
+RETURN = r"""
+schedule:
+  description:
+    - The schedule after the task; V(null) when absent. In check mode, what it would be.
+    - C(tasks) lists its tasks in execution order (also found, unordered, in C(relationships.tasks)).
+  returned: always
+  type: dict
+  sample: {id: 3, name: Nightly restart, cron: {minute: "0", hour: "4", day_of_month: "*", month: "*", day_of_week: "*"},
+           is_active: true, is_processing: false, only_when_online: true, last_run_at: null,
+           next_run_at: "2026-01-02T04:00:00+00:00", created_at: "2026-01-01T00:00:00+00:00",
+           updated_at: "2026-01-01T00:00:00+00:00",
+           tasks: [{id: 7, sequence_id: 1, action: command, payload: say Restarting in 60 seconds, time_offset: 0,
+                    is_queued: false, continue_on_failure: false}]}
+changed_fields:
+  description: Names of the fields an update changed (C(tasks) when any task changed).
+  returned: when an existing schedule was changed
+  type: list
+  elements: str
+  sample: [cron, tasks]
+executed:
+  description: Whether the schedule was run now (O(execute=true); not in check mode).
+  returned: when O(execute=true)
+  type: bool
+  sample: true
+"""
+
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, changed_fields
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
+    require_client_server,
+    server_path,
+    task_view,
+    with_tasks,
+)
+
+CRON = ("minute", "hour", "day_of_month", "month", "day_of_week")
+SETTINGS = ("name", "cron", "is_active", "only_when_online")
+POWER_SIGNALS = ("start", "stop", "restart", "kill")
+
+
+class Schedule(PanelResource):
+    result_key = "schedule"
+    managed_fields = SETTINGS + ("tasks",)
+
+    def __init__(self, module, server):
+        super().__init__(module)
+        self.server = server
+
+    def describe(self, obj=None):
+        return f"schedule '{self.params['name']}' of server '{self.server['name']}'"
+
+    def path(self, **children):
+        return server_path(self.server, **children)
+
+    def find(self):
+        schedules = self.client.call("client.schedules.list", self.path())
+        found = one([s for s in schedules if s.get("name") == self.params["name"]], self.describe())
+        return with_tasks(found) if found else None
+
+    def desired(self):
+        desired = {"name": self.params["name"], "cron": {field: self.params[field] for field in CRON},
+                   "is_active": self.params["is_active"], "only_when_online": self.params["only_when_online"]}
+        if self.params["tasks"] is not None:
+            desired["tasks"] = [task_view(task) for task in self.params["tasks"]]
+        return desired
+
+    def compare(self, current, desired):
+        changes = changed_fields(current, {key: desired[key] for key in SETTINGS})
+        if "tasks" in desired and self.tasks_differ(current["tasks"], desired["tasks"]):
+            changes.append("tasks")
+        return changes
+
+    @staticmethod
+    def tasks_differ(current, wanted):
+        if len(current) != len(wanted):
+            return True
+        return any(task_view(have) != want or have.get("sequence_id") != position
+                   for position, (have, want) in enumerate(zip(current, wanted), start=1))
+
+    def view(self, obj):
+        if not obj:
+            return {}
+        shown = {key: obj.get(key) for key in SETTINGS}
+        if "tasks" in obj:
+            shown["tasks"] = [task_view(task) for task in obj["tasks"]]
+        return shown
+
+    def settings_body(self, desired):
+        return {"name": desired["name"], **desired["cron"], "is_active": desired["is_active"],
+                "only_when_online": desired["only_when_online"]}
+
+    def create(self, desired):
+        created = self.client.call("client.schedules.create", self.path(), body=self.settings_body(desired))
+        self.reconcile_tasks(created["id"], [], desired.get("tasks") or [])
+        return self.read(created["id"])
+
+    def update(self, current, desired):
+        if changed_fields(current, {key: desired[key] for key in SETTINGS}):
+            # The update is a POST that replaces every setting: send them all.
+            self.client.call("client.schedules.update", self.path(schedule=current["id"]), body=self.settings_body(desired))
+        if "tasks" in desired:
+            self.reconcile_tasks(current["id"], current["tasks"], desired["tasks"])
+        return self.read(current["id"])
+
+    def delete(self, current):
+        self.client.call("client.schedules.delete", self.path(schedule=current["id"]))
+
+    def read(self, schedule_id):
+        return with_tasks(self.client.call("client.schedules.get", self.path(schedule=schedule_id)))
+
+    def reconcile_tasks(self, schedule_id, current, wanted):
+        """Make the tasks match `wanted` position by position. Extra tasks are deleted last-first so the sequence
+        ids of the others do not move; updates then pin each task to its position; new tasks are appended."""
+        for task in reversed(current[len(wanted):]):
+            self.task_step("delete", task["sequence_id"], "client.schedule_tasks.delete",
+                           self.path(schedule=schedule_id, task=task["id"]))
+        for position, (have, want) in enumerate(zip(current, wanted), start=1):
+            if task_view(have) != want or have.get("sequence_id") != position:
+                self.task_step("update", position, "client.schedule_tasks.update",
+                               self.path(schedule=schedule_id, task=have["id"]), {**want, "sequence_id": position})
+        for position in range(len(current) + 1, len(wanted) + 1):
+            self.task_step("add", position, "client.schedule_tasks.create", self.path(schedule=schedule_id),
+                           {**wanted[position - 1], "sequence_id": position})
+
+    def task_step(self, verb, position, operation, path, body=None):
+        # Failing here directly: the schedule itself exists, so the engine must not treat this as a failed create.
+        self.module.call(operation, path, body=body,
+                         what=f"Could not {verb} task {position} of {self.describe()} (run the task again to finish)")
+
+    def execute(self, result):
+        schedule = result.get("schedule")
+        if not schedule or result.get("failed"):
+            return
+        result["changed"] = True
+        result["executed"] = not self.module.check_mode
+        if not self.module.check_mode:
+            self.module.call("client.schedules.execute", self.path(schedule=schedule["id"]), what=f"Could not run {self.describe()}")
+
+
+def check_tasks(module):
+    for position, task in enumerate(module.params["tasks"] or [], start=1):
+        payload = task["payload"] or ""
+        if task["action"] == "power" and payload not in POWER_SIGNALS:
+            module.fail_json(msg=f"tasks[{position}]: a power task's payload must be one of {', '.join(POWER_SIGNALS)}, "
+                                 f"not {payload!r}")
+        if task["action"] == "command" and not payload.strip():
+            module.fail_json(msg=f"tasks[{position}]: a command task needs the command as payload")
+
+
+def main():
+    task_options = {
+        "action": {"type": "str", "required": True, "choices": ["command", "power", "backup"]},
+        "payload": {"type": "str", "default": ""},
+        "time_offset": {"type": "int", "default": 0},
+        "continue_on_failure": {"type": "bool", "default": False},
+    }
+    module = PanelModule(
+        {
+            "server": {"type": "str", "required": True},
+            "name": {"type": "str", "required": True},
+            **{field: {"type": "str", "default": "*"} for field in CRON},
+            "is_active": {"type": "bool", "default": True},
+            "only_when_online": {"type": "bool", "default": False},
+            "tasks": {"type": "list", "elements": "dict", "options": task_options},
+            "execute": {"type": "bool", "default": False},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+        api="client",
+    )
+    if module.params["state"] == "absent" and module.params["execute"]:
+        module.fail_json(msg="execute cannot be combined with state=absent")
+    check_tasks(module)
+    server = require_client_server(module, module.params["server"])
+    schedule = Schedule(module, server)
+    if module.params["execute"]:
+        module.add_result_hook(schedule.execute)
+    module.ensure(schedule, module.params["state"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: server_settings
+short_description: Rename, change the Docker image of, or reinstall a Pterodactyl server
+version_added: 0.1.0
+description:
+  - Sets a server's name, description and Docker image the way its users can, and reinstalls it on request.
+  - Options left out keep the server's values.
+  - Uses the client API. Administrators change everything else with M(ptero.panel.server).
+options:
+  server:
+    description:
+      - The server, by its 8-character identifier, its uuid or its name.
+    type: str
+    required: true
+  name:
+    description:
+      - The server's new name. When the server is found by its name, this renames it.
+    type: str
+  description:
+    description:
+      - The server's description. V("") clears it.
+    type: str
+  docker_image:
+    description:
+      - The Docker image, one of the images of the server's egg, given by the image (for example
+        V(ghcr.io/pterodactyl/yolks:java_17)) or by its name in the egg (for example V(Java 17)).
+      - The panel refuses a change when an administrator has set an image that is not in the egg's list.
+    type: str
+  reinstall:
+    description:
+      - Run the egg's install script again. This always counts as a change and happens after the other settings.
+      - The server is unavailable for most actions until the installation has finished.
+    type: bool
+    default: false
+  wait:
+    description:
+      - With O(reinstall=true), wait until the installation has finished; a failed installation fails the task.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait=true).
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.client
+  - ptero.panel.attributes
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: Describe the server
+  ptero.panel.server_settings:
+    server: Survival
+    description: Survival world, whitelisted
+
+- name: Move to Java 17 and reinstall
+  ptero.panel.server_settings:
+    server: Survival
+    docker_image: Java 17
+    reinstall: true
+    wait: true
+"""
+
+RETURN = r"""
+server:
+  description: The server after the task, as the client API shows it (predicted in check mode).
+  returned: always
+  type: dict
+  contains:
+    identifier:
+      description: 8-character identifier.
+      type: str
+      sample: 1a7ce997
+    uuid:
+      description: Full uuid.
+      type: str
+      sample: 1a7ce997-259b-452e-8b4e-cecc464142ca
+    name:
+      description: Name.
+      type: str
+      sample: Survival
+    description:
+      description: Description.
+      type: str
+      sample: Survival world, whitelisted
+    docker_image:
+      description: Docker image.
+      type: str
+      sample: ghcr.io/pterodactyl/yolks:java_17
+    status:
+      description: V(null) when installed, V(installing) during a (re)installation, or another state.
+      type: str
+      sample: installing
+changed_fields:
+  description: The settings the task changed (V(reinstall) included).
+  returned: when something changed
+  type: list
+  elements: str
+  sample: [docker_image, reinstall]
+"""
+
+import time
+
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
+
+
+class ServerSettings(PanelResource):
+    result_key = "server"
+    managed_fields = ("name", "description", "docker_image")
+
+    def __init__(self, module, server):
+        super().__init__(module)
+        self.server = server
+
+    def describe(self, obj=None):
+        return f"server '{(obj or self.server)['name']}'"
+
+    def find(self):
+        return self.server
+
+    def desired(self):
+        desired = without_none({key: self.params[key] for key in self.managed_fields})
+        image = desired.get("docker_image")
+        if image is not None and image != self.server.get("docker_image"):
+            desired["docker_image"] = self.egg_image(image)
+        return desired
+
+    def egg_image(self, wanted):
+        """The image `wanted` names (an image of the egg, or the name of one); fails naming the egg's images."""
+        what = f"Could not read the Docker images of {self.describe()}"
+        _variables, meta = self.module.step(what, self.client.call_with_meta, "client.startup.get", server_path(self.server))
+        images = meta.get("docker_images") or {}
+        if wanted in images.values():
+            return wanted
+        if wanted in images:
+            return images[wanted]
+        offered = ", ".join(f"{image} ({name})" for name, image in images.items()) or "none"
+        self.module.fail_json(msg=f"docker_image: '{wanted}' is not one of the images of the egg of {self.describe()}: {offered}")
+
+    def update(self, current, desired):
+        path = server_path(current)
+        if "name" in desired or "description" in desired:
+            body = {"name": desired.get("name", current["name"])}
+            if "description" in desired:
+                body["description"] = desired["description"]
+            self.client.call("client.settings.rename", path, body=body)
+        if "docker_image" in desired and desired["docker_image"] != current.get("docker_image"):
+            self.client.call("client.settings.docker_image", path, body={"docker_image": desired["docker_image"]})
+        return self.client.call("client.servers.get", path)
+
+    def wait_installed(self, server):
+        """Poll until the installation is over; failures say the reinstall was started (changed)."""
+        path = server_path(server)
+        timeout = self.params["wait_timeout"]
+        deadline = time.monotonic() + timeout
+        delay = 0.25
+        while server.get("status") == "installing":
+            if time.monotonic() >= deadline:
+                self.module.fail_json(msg=f"Timed out after {timeout}s waiting for {self.describe(server)} to finish "
+                                          "installing (the reinstall was started)", changed=True, server=server)
+            time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+            delay = min(delay * 2, 5.0)
+            server = self.module.call("client.servers.get", path, what=f"Could not read {self.describe(server)}")
+        if server.get("status") == "install_failed":
+            self.module.fail_json(msg=f"{self.describe(server)} failed to install (status install_failed)",
+                                  changed=True, server=server)
+        return server
+
+    def reinstall(self, result):
+        """Result hook: reinstall after the settings, then optionally wait for the installation."""
+        settings_changed = bool(result.get("changed"))
+        result["changed"] = True
+        result["changed_fields"] = list(result.get("changed_fields") or []) + ["reinstall"]
+        server = result["server"]
+        if self.module.check_mode:
+            result["server"] = {**server, "status": "installing"}
+            return
+        path = server_path(server)
+        try:
+            self.client.call("client.settings.reinstall", path)
+        except PanelError as error:
+            self.module.fail_json(msg=f"Could not reinstall {self.describe(server)}: {error}", error=error.to_dict(),
+                                  changed=settings_changed, server=server)
+        server = self.module.call("client.servers.get", path, what=f"Could not read {self.describe(server)}")
+        if self.params["wait"]:
+            server = self.wait_installed(server)
+        result["server"] = server
+
+
+def main():
+    module = PanelModule(
+        {
+            "server": {"type": "str", "required": True},
+            "name": {"type": "str"},
+            "description": {"type": "str"},
+            "docker_image": {"type": "str"},
+            "reinstall": {"type": "bool", "default": False},
+            "wait": {"type": "bool", "default": False},
+            "wait_timeout": {"type": "int", "default": 600},
+        },
+        api="client",
+    )
+    server = require_client_server(module, module.params["server"])
+    settings = ServerSettings(module, server)
+    if module.params["reinstall"]:
+        module.add_result_hook(settings.reinstall)
+    module.ensure(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ssh_key
+short_description: Manage the SSH keys of your Pterodactyl account
+version_added: 0.1.0
+description:
+  - Adds and removes the public SSH keys that the account owning the task's O(api_key) can use for SFTP.
+  - A key is identified by its name. Keys are compared by their SHA-256 fingerprint, since the panel stores them in
+    another format. The panel cannot change a key, so when the name has another key it is replaced (the new key is
+    added before the old one is removed).
+  - Uses the client API.
+options:
+  name:
+    description:
+      - Name of the key; it identifies the key, so it should be unique on the account.
+    type: str
+    required: true
+  public_key:
+    description:
+      - The public key in OpenSSH format (C(ssh-ed25519 AAAA... comment)), for example from a C(.pub) file.
+      - The panel refuses DSA keys and RSA keys shorter than 2048 bits.
+      - Required to add a key. With O(state=absent) it is not needed.
+    type: str
+  state:
+    description:
+      - V(present) adds the key, V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - ptero.panel.connection
+  - ptero.panel.connection.client
+  - ptero.panel.attributes
+author:
+  - ptero.panel maintainers (@ptero)
+"""
+
+EXAMPLES = r"""
+- name: SFTP access with the deploy key
+  ptero.panel.ssh_key:
+    name: deploy
+    public_key: "{{ lookup('ansible.builtin.file', 'files/deploy.pub') }}"
+
+- name: Remove it
+  ptero.panel.ssh_key:
+    name: deploy
+    state: absent
+"""
+
+RETURN = r"""
+ssh_key:
+  description: The key after the task; V(null) when it is absent.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name.
+      type: str
+      sample: deploy
+    fingerprint:
+      description: SHA-256 fingerprint (unpadded base64, as the panel shows it).
+      type: str
+      sample: 3y5m0y8VJ0X3yqS6r3o4E7e2uJvWcN1m0aQ9tZs8PbI
+    public_key:
+      description: The key as the panel stores it (PEM).
+      type: str
+      sample: "-----BEGIN PUBLIC KEY-----\r\nMCowBQYDK2VwAyEA...\r\n-----END PUBLIC KEY-----"
+    created_at:
+      description: When it was added.
+      type: str
+      sample: "2026-01-01T00:00:00+00:00"
+"""
+
+import base64
+import binascii
+import hashlib
+
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
+
+
+def bare(fingerprint):
+    """A fingerprint without its `SHA256:` prefix and base64 padding, the way the panel shows it."""
+    fingerprint = fingerprint or ""
+    if fingerprint.startswith("SHA256:"):
+        fingerprint = fingerprint[len("SHA256:"):]
+    return fingerprint.rstrip("=")
+
+
+def fingerprint_of(public_key):
+    """SHA-256 fingerprint of an OpenSSH public key line, or None when it is not one."""
+    fields = public_key.split()
+    if len(fields) < 2:
+        return None
+    try:
+        blob = base64.b64decode(fields[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return bare(base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii"))
+
+
+class SshKey(PanelResource):
+    result_key = "ssh_key"
+    managed_fields = ("name", "fingerprint")
+    create_requires = ("public_key",)
+
+    def __init__(self, module):
+        super().__init__(module)
+        self.fingerprint = None
+        if module.params["public_key"] is not None:
+            self.fingerprint = fingerprint_of(module.params["public_key"])
+            if self.fingerprint is None:
+                module.fail_json(msg="public_key: not an OpenSSH public key (expected 'TYPE BASE64 [comment]', "
+                                     "like the content of a .pub file)")
+
+    def describe(self, obj=None):
+        return f"SSH key '{self.params['name']}'"
+
+    def find(self):
+        keys = self.client.call("client.ssh_keys.list")
+        if self.fingerprint is not None:
+            # The panel refuses a key it already has: say under which name.
+            elsewhere = [key["name"] for key in keys if bare(key["fingerprint"]) == self.fingerprint and key["name"] != self.params["name"]]
+            if elsewhere and self.params["state"] == "present":
+                self.module.fail_json(msg=f"public_key: the account already has this key, named '{elsewhere[0]}'")
+        return one([key for key in keys if key["name"] == self.params["name"]], self.describe(), key="fingerprint")
+
+    def desired(self):
+        desired = {"name": self.params["name"]}
+        if self.fingerprint is not None:
+            desired["fingerprint"] = self.fingerprint
+        return desired
+
+    def compare(self, current, desired):
+        if "fingerprint" in desired and bare(current.get("fingerprint")) != desired["fingerprint"]:
+            return ["fingerprint"]
+        return []
+
+    def create(self, desired):
+        return self.client.call("client.ssh_keys.create", body={"name": self.params["name"], "public_key": self.params["public_key"]})
+
+    def update(self, current, desired):
+        # Add the new key first, so SFTP access never lapses.
+        created = self.create(desired)
+        self.delete(current)
+        return created
+
+    def delete(self, current):
+        self.client.call("client.ssh_keys.delete", body={"fingerprint": current["fingerprint"]})
+
+
+def main():
+    module = PanelModule(
+        {
+            "name": {"type": "str", "required": True},
+            "public_key": {"type": "str"},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+        api="client",
+    )
+    module.ensure(SshKey(module), module.params["state"])
+
+
+if __name__ == "__main__":
+    main()

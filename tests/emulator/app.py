@@ -1,0 +1,306 @@
+"""The aiohttp application: middleware chain (404/405, auth, JSON, 2FA, IP allow-list, rate limit, key type,
+faults, latency, request log) and mounting of the application, client, Wings and control routes."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import ipaddress
+import json
+import re
+import sys
+import time
+import traceback
+from collections import deque
+from types import ModuleType
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from . import control
+from .config import EmulatorConfig
+from .faults import FaultRegistry, apply_fault
+from .http import ApiError, bad_request, normalize_input, parse_php_pairs, parse_query, server_error
+from .ratelimit import RateLimiter
+from .state import KEY_TYPE_APPLICATION, State, parse_timestamp
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+APPLICATION_PREFIX = "/api/application"
+CLIENT_PREFIX = "/api/client"
+# Laravel skips TrimStrings for file routes addressed by the full 36-character uuid.
+_UNTRIMMED_FILE_PATH = re.compile(r"^/api/client/servers/[0-9a-fA-F-]{36}/files")
+_TWO_FACTOR_EXEMPT = {
+    ("GET", "/api/client/account"), ("GET", "/api/client/account/two-factor"),
+    ("POST", "/api/client/account/two-factor"), ("POST", "/api/client/account/two-factor/disable"),
+}
+_METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def api_of(path: str) -> str | None:
+    """"application", "client" or None (control, Wings and other unauthenticated paths)."""
+    if path == APPLICATION_PREFIX or path.startswith(APPLICATION_PREFIX + "/"):
+        return "application"
+    if path == CLIENT_PREFIX or path.startswith(CLIENT_PREFIX + "/"):
+        return "client"
+    return None
+
+
+def wants_json(request: web.Request) -> bool:
+    """Laravel's expectsJson(): the first Accept type contains /json or +json, or an XHR that accepts anything."""
+    accept = request.headers.get("Accept", "")
+    first = accept.split(",")[0].split(";")[0].strip().lower()
+    if "/json" in first or "+json" in first:
+        return True
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" and first in ("*/*", "")
+
+
+def _not_json_response(request: web.Request, error: ApiError) -> web.StreamResponse:
+    """What the panel does for API errors when the client did not ask for JSON."""
+    if error.status == 401:
+        return web.Response(status=302, headers={"Location": f"{_base_url(request)}/auth/login"})
+    if error.status == 422:
+        return web.Response(status=302, headers={"Location": request.headers.get("Referer", _base_url(request))})
+    text = f"<!DOCTYPE html><html><body><h1>{error.status}</h1><p>{error.detail}</p></body></html>"
+    return web.Response(status=error.status, text=text, content_type="text/html", headers=error.headers)
+
+
+def _base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+# ====================================================================== middlewares
+@web.middleware
+async def request_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Record method, path, query, status and timing of every API request (never bodies or headers)."""
+    if request.path.startswith("/_emulator"):
+        return await handler(request)
+    started = time.time()
+    status = 0
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except asyncio.CancelledError:
+        status = 0  # dropped connection
+        raise
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        user = request.get("user")
+        request.app["request_log"].append({
+            "method": request.method, "path": request.path, "query": request.query_string, "status": status,
+            "time": started, "duration_ms": round((time.time() - started) * 1000, 2),
+            "user_id": user["id"] if user else None,
+        })
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """404/405 for unmatched routes and rendering of ApiError / unexpected exceptions as the panel does."""
+    api = api_of(request.path)
+    try:
+        routing_error = request.match_info.http_exception
+        if routing_error is not None:
+            if isinstance(routing_error, web.HTTPMethodNotAllowed):
+                allowed = sorted(routing_error.allowed_methods | (
+                    {"HEAD"} if "GET" in routing_error.allowed_methods else set()),
+                    key=lambda m: _METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99)
+                raise ApiError(405, "MethodNotAllowedHttpException",
+                               f"The {request.method} method is not supported for route {request.path.lstrip('/')}. "
+                               f"Supported methods: {', '.join(allowed)}.")
+            if isinstance(routing_error, web.HTTPNotFound):
+                raise ApiError(404, "NotFoundHttpException",
+                               f"The route {request.path.lstrip('/')} could not be found.")
+        return await handler(request)
+    except ApiError as error:
+        if api is not None and not wants_json(request):
+            return _not_json_response(request, error)
+        return error.response()
+    except (web.HTTPException, asyncio.CancelledError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the panel turns every other exception into a generic 500
+        traceback.print_exc(file=sys.stderr)
+        error = server_error(type(exc).__name__)
+        if api is not None and not wants_json(request):
+            return _not_json_response(request, error)
+        return error.response()
+
+
+def _client_ip(request: web.Request) -> str:
+    return request.remote or "127.0.0.1"
+
+
+def _ip_allowed(allowed: list[str], address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in allowed:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+async def _read_body(request: web.Request, api: str) -> None:
+    """Parse the body once: JSON (400 when malformed) or form data, normalised like the panel's input middleware."""
+    raw = await request.read() if request.can_read_body else b""
+    request["raw_body"] = raw
+    trim = not _UNTRIMMED_FILE_PATH.match(request.path)
+    request["query"] = parse_query(request.rel_url.raw_query_string, trim=trim)
+    content_type = request.headers.get("Content-Type", "").lower()
+    data: Any = {}
+    if raw and ("/json" in content_type or "+json" in content_type):
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise bad_request("The JSON data passed in the request appears to be malformed: Syntax error")
+        if isinstance(data, list):
+            data = {str(i): v for i, v in enumerate(data)}
+        elif not isinstance(data, dict):
+            data = {}
+    elif raw and "application/x-www-form-urlencoded" in content_type:
+        data = parse_php_pairs(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    request["body"] = normalize_input(data, trim=trim)
+
+
+def _authenticate(request: web.Request, state: State) -> None:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    key = state.key_by_token(token) if token else None
+    user = state.get("users", key["user_id"]) if key else None
+    if key is not None and key.get("expires_at"):
+        expires = parse_timestamp(key["expires_at"])
+        if expires is not None and expires <= state.time():
+            key = None
+    if key is None or user is None:
+        raise ApiError(401, "AuthenticationException", "Unauthenticated.")
+    request["api_key"] = key
+    request["user"] = user
+
+
+@web.middleware
+async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authentication and everything the panel checks before route handling, in the panel's order."""
+    api = api_of(request.path)
+    state: State = request.app["state"]
+    request["state"] = state
+    if api is None:
+        return await handler(request)
+    config: EmulatorConfig = request.app["config"]
+    _authenticate(request, state)
+    await _read_body(request, api)
+    user, key = request["user"], request["api_key"]
+
+    # Panel-wide "require 2FA" also applies to API keys.
+    required = config.two_factor_required
+    covered = required == 2 or (required == 1 and user.get("root_admin"))
+    if covered and not user.get("use_totp") and (request.method, request.path.rstrip("/")) not in _TWO_FACTOR_EXEMPT:
+        raise ApiError(400, "TwoFactorAuthRequiredException",
+                       "Two-factor authentication is required on this account in order to access this endpoint.")
+
+    allowed_ips = key.get("allowed_ips") or []
+    address = _client_ip(request)
+    if allowed_ips and not _ip_allowed(allowed_ips, address):
+        state.log_activity("auth:ip-blocked", user["id"], properties={"identifier": key["identifier"]},
+                           ip=address, api_key_id=key["id"])
+        raise ApiError(403, "AccessDeniedHttpException",
+                       f"This IP address ({address}) does not have permission to access the API using these "
+                       f"credentials.")
+
+    limit = config.app_rate_limit if api == "application" else config.client_rate_limit
+    decision = request.app["rate_limiter"].hit(f"api.{api}", user["uuid"], limit, config.rate_period_seconds)
+    if not decision.allowed:
+        raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
+
+    if api == "client" and key["key_type"] == KEY_TYPE_APPLICATION:
+        raise ApiError(403, "AccessDeniedHttpException",
+                       "You are attempting to use an application API key on an endpoint that requires a client API "
+                       "key.")
+    if api == "application" and not user.get("root_admin"):
+        # Raised by the application routes right after route-model binding (binding runs first in the panel, so
+        # an unknown id is a 404 even for a non-admin).
+        request["application_denied"] = ApiError(403, "AccessDeniedHttpException",
+                                                 "This account does not have permission to access the API.")
+
+    key["last_used_at"] = state.now()
+    try:
+        response = await handler(request)
+    except ApiError as error:
+        for name, value in decision.success_headers().items():
+            error.headers.setdefault(name, value)
+        raise
+    for name, value in decision.success_headers().items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@web.middleware
+async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Injected faults and the configured base latency (everything but the control endpoints)."""
+    if request.path.startswith("/_emulator"):
+        return await handler(request)
+    config: EmulatorConfig = request.app["config"]
+    if config.latency_ms:
+        await asyncio.sleep(config.latency_ms / 1000)
+    fault = request.app["faults"].take(request.method, request.path)
+    if fault is None:
+        return await handler(request)
+    return await apply_fault(fault, request, handler)
+
+
+# ====================================================================== application factory
+def _optional_module(name: str) -> ModuleType | None:
+    """Import a sibling module written by another part of the team, if it exists yet."""
+    qualified = f"{__package__}.{name}"
+    try:
+        return importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name == qualified:
+            return None
+        raise
+
+
+def create_app(config: EmulatorConfig, state: State | None = None) -> web.Application:
+    """Build the emulator. ``state`` defaults to a new State seeded according to ``config.seed``."""
+    from . import application_api
+    from .seed import seed_state
+
+    if state is None:
+        state = State(config)
+        seed_state(state, config.seed)
+    state.config = config
+    app = web.Application(
+        middlewares=[request_log_middleware, error_middleware, gate_middleware, fault_middleware],
+        client_max_size=64 * 1024 * 1024,
+    )
+    app["config"] = config
+    app["state"] = state
+    app["rate_limiter"] = RateLimiter(clock=state.time)
+    app["faults"] = FaultRegistry()
+    app["request_log"] = deque(maxlen=20000)
+
+    app.add_routes(control.routes)
+    app.add_routes(application_api.routes)
+    client_api = _optional_module("client_api")
+    if client_api is not None:
+        app.add_routes(client_api.routes)
+    wings = _optional_module("wings")
+    if wings is not None:
+        app["daemon"] = wings.Daemon(state, config)
+        app.add_routes(wings.routes)
+
+    async def on_startup(application: web.Application) -> None:
+        state.attach_loop(asyncio.get_running_loop())
+
+    async def on_shutdown(application: web.Application) -> None:
+        if config.state_file:
+            state.save(config.state_file)
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    return app

@@ -1,0 +1,311 @@
+"""The `ptero.panel.pterodactyl` inventory plugin end to end: the real ansible-inventory against the emulator."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from conftest import BIN, Run
+
+CONFIGS = Path(__file__).resolve().parent / "inventory"
+GOLDEN = CONFIGS / "application.golden.json"
+# Values that change from one emulator start to the next.
+VOLATILE_SUFFIXES = ("_at",)
+SERVER_NAMES = {"Survival", "Creative", "Rust Island"}
+NODE_NAMES = {"fra-node-1", "nyc-node-1"}
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+def plain(value: Any) -> Any:
+    """ansible-inventory's JSON without the `__ansible_unsafe` wrappers ansible-core 2.19 adds."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return plain(value["__ansible_unsafe"])
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def without_volatile(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: without_volatile(item) for key, item in value.items()
+                if not key.endswith(VOLATILE_SUFFIXES)}
+    if isinstance(value, list):
+        return [without_volatile(item) for item in value]
+    return value
+
+
+def listing(ansible, config: Path | str, *args: str, env: dict[str, str] | None = None) -> tuple[dict[str, Any], Run]:
+    run = ansible.inventory(CONFIGS / config if isinstance(config, str) else config, "--list", *args, env=env)
+    assert run.rc == 0, run.output[-6000:]
+    data = plain(json.loads(run.stdout))
+    data["_meta"].pop("profile", None)
+    return data, run
+
+
+def failing(ansible, config: Path | str, env: dict[str, str] | None = None) -> Run:
+    """A run that must fail: unparsed inventory is an error, not a warning."""
+    env = dict(env or ansible.env(), ANSIBLE_INVENTORY_UNPARSED_FAILED="1")
+    run = ansible.inventory(CONFIGS / config if isinstance(config, str) else config, "--list", env=env)
+    assert run.rc != 0, run.output[-6000:]
+    return run
+
+
+def members(data: dict[str, Any], group: str) -> set[str]:
+    return set(data.get(group, {}).get("hosts", []))
+
+
+def hostvars(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return data["_meta"]["hostvars"]
+
+
+def api_requests(emulator) -> list[dict[str, Any]]:
+    return [entry for entry in emulator.requests() if entry["path"].startswith("/api/")]
+
+
+def query_of(entry: dict[str, Any]) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(entry["query"], keep_blank_values=True))
+
+
+def client_env(ansible, key: str, **extra: str) -> dict[str, str]:
+    env = ansible.env(PTERODACTYL_API_KEY=key, **extra)
+    env.pop("PTERODACTYL_CLIENT_API_KEY", None)
+    return env
+
+
+@pytest.fixture
+def panel(emulator):
+    """Change the demo data through the application API; the data set is reseeded afterwards."""
+
+    class Panel:
+        def call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+            response = requests.request(method, f"{emulator.url}/api/application{path}", json=payload, timeout=30,
+                                        headers=emulator.headers("application"))
+            assert response.status_code < 300, response.text
+            return response.json() if response.content else None
+
+        def rename(self, server_id: int, name: str, external_id: str | None = None) -> None:
+            current = self.call("GET", f"/servers/{server_id}")["attributes"]
+            self.call("PATCH", f"/servers/{server_id}/details", {
+                "name": name, "user": current["user"], "description": current["description"],
+                "external_id": external_id if external_id is not None else current["external_id"]})
+
+    yield Panel()
+    emulator.reset()
+
+
+# ---------------------------------------------------------------------------------------------------- application key
+def test_environment_only_config_lists_servers_and_nodes_in_one_pass(ansible, emulator):
+    """Connection from the environment only; one listing per resource (no request per server), all pages big."""
+    emulator.clear_requests()
+    data, run = listing(ansible, "env_only.pterodactyl.yml")
+    assert "WARNING" not in run.stderr, run.stderr
+    assert members(data, "pterodactyl_servers") == SERVER_NAMES
+    assert members(data, "pterodactyl_nodes") == NODE_NAMES
+    assert members(data, "pterodactyl_node_fra_node_1") == {"Survival", "Creative"}
+    assert members(data, "pterodactyl_location_us_nyc") == {"nyc-node-1", "Rust Island"}
+    assert members(data, "pterodactyl_nest_minecraft") == {"Survival", "Creative"}
+    assert members(data, "pterodactyl_egg_rust") == {"Rust Island"}
+    assert members(data, "pterodactyl_status_installed") == SERVER_NAMES
+
+    log = api_requests(emulator)
+    listed = ["/api/application/locations", "/api/application/nests", "/api/application/nodes",
+              "/api/application/servers"]
+    assert sorted(entry["path"] for entry in log) == listed
+    servers = next(entry for entry in log if entry["path"] == "/api/application/servers")
+    assert query_of(servers)["include"] == "allocations,user"
+    assert query_of(servers)["per_page"] == "100"
+    nests = next(entry for entry in log if entry["path"] == "/api/application/nests")
+    assert query_of(nests)["include"] == "eggs"
+
+    survival = hostvars(data)["Survival"]
+    assert survival["ansible_host"] == "node1.example.com"
+    assert survival["pterodactyl_primary_allocation"] == "10.0.0.10:25565"
+    assert survival["pterodactyl_sftp_host"] == "node1.example.com"
+    assert survival["pterodactyl_sftp_port"] == 2022
+    assert survival["pterodactyl_sftp_user"] == f"player.{survival['pterodactyl_identifier']}"
+    assert survival["pterodactyl_owner"]["username"] == "player"
+    assert [a["port"] for a in survival["pterodactyl_allocations"]] == [25565, 25566]
+    assert hostvars(data)["nyc-node-1"]["ansible_host"] == "node2.example.com"
+
+
+def test_application_listing_matches_golden_data(ansible):
+    data, _run = listing(ansible, "env_only.pterodactyl.yml")
+    actual = without_volatile(data)
+    if os.environ.get("PTERO_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(GOLDEN.read_text())
+    assert actual == expected
+
+
+def test_graph_shows_the_default_groups(ansible):
+    run = ansible.inventory(CONFIGS / "env_only.pterodactyl.yml", "--graph")
+    assert run.rc == 0, run.output
+    for line in ("@pterodactyl_servers:", "@pterodactyl_nodes:", "@pterodactyl_egg_vanilla_minecraft:",
+                 "@pterodactyl_location_de_fra:", "|--Rust Island"):
+        assert line in run.stdout, run.stdout
+
+
+def test_keyed_groups_groups_and_compose(ansible):
+    data, _run = listing(ansible, "constructed.pterodactyl.yml")
+    assert members(data, "owner_player") == SERVER_NAMES
+    assert members(data, "game_Paper") == {"Survival"}
+    assert members(data, "big_servers") == {"Survival", "Rust Island"}
+    assert "pterodactyl_nodes" not in data
+    creative = hostvars(data)["Creative"]
+    assert creative["game_address"] == "10.0.0.10:25567"
+    assert creative["memory_gib"] == 1
+    assert creative["ptero_name"] == "Creative"
+    assert not any(key.startswith("pterodactyl_") for key in creative)
+
+
+def test_filters_are_sent_to_the_panel(ansible, emulator):
+    emulator.clear_requests()
+    data, _run = listing(ansible, "filters.pterodactyl.yml")
+    assert members(data, "pterodactyl_servers") == {"Survival", "Rust Island"}
+    servers = next(entry for entry in api_requests(emulator) if entry["path"] == "/api/application/servers")
+    assert query_of(servers)["filter[name]"] == "surv,rust"
+
+
+def test_unknown_filter_is_a_clear_error_before_any_request(ansible, emulator):
+    emulator.clear_requests()
+    run = failing(ansible, "bad_filter.pterodactyl.yml")
+    assert "filters: 'status' is not a filter" in run.stderr
+    assert "uuidShort, name, description, image, external_id" in run.stderr
+    assert api_requests(emulator) == []
+
+
+def test_bad_option_value_names_the_option(ansible, tmp_path):
+    config = tmp_path / "bad.pterodactyl.yml"
+    config.write_text("plugin: ptero.panel.pterodactyl\nserver_hostname: hostname\n")
+    run = failing(ansible, config)
+    assert "server_hostname" in run.stderr and "name, identifier, uuid, external_id" in run.stderr
+
+
+def test_missing_url_names_the_option(ansible, tmp_path):
+    env = ansible.env()
+    env.pop("PTERODACTYL_URL")
+    run = failing(ansible, "env_only.pterodactyl.yml", env=env)
+    assert "url" in run.stderr
+
+
+def test_cache_hit_sends_no_request(ansible, emulator, tmp_path):
+    config = tmp_path / "cached.pterodactyl.yml"
+    config.write_text("plugin: ptero.panel.pterodactyl\ncache: true\ncache_plugin: ansible.builtin.jsonfile\n"
+                      f"cache_connection: {tmp_path / 'cache'}\ncache_timeout: 600\n"
+                      "compose:\n  game_address: pterodactyl_primary_allocation\n")
+    emulator.clear_requests()
+    first, _run = listing(ansible, config)
+    assert len(api_requests(emulator)) == 4
+    assert any((tmp_path / "cache").iterdir())
+
+    emulator.clear_requests()
+    second, _run = listing(ansible, config)
+    assert api_requests(emulator) == []
+    assert second == first
+    assert second["_meta"]["hostvars"]["Creative"]["game_address"] == "10.0.0.10:25567"
+
+    # A different panel or key must not be answered from this entry.
+    emulator.clear_requests()
+    as_client, _run = listing(ansible, config, env=client_env(ansible, emulator.user_client_key))
+    assert api_requests(emulator), "the client key's listing came from the application key's cache entry"
+    assert "pterodactyl_nodes" not in as_client
+
+
+def test_vaulted_api_key(ansible, emulator, tmp_path):
+    password_file = tmp_path / "vault-password"
+    password_file.write_text("integration-vault-password\n")
+    encrypted = subprocess.run([str(BIN / "ansible-vault"), "encrypt_string", "--vault-password-file",
+                                str(password_file), "--name", "api_key", emulator.application_key],
+                               env=ansible.env(), capture_output=True, text=True, timeout=60, check=True).stdout
+    config = tmp_path / "vaulted.pterodactyl.yml"
+    config.write_text(f"plugin: ptero.panel.pterodactyl\nurl: {emulator.url}\n{encrypted}")
+    env = ansible.env()
+    for name in ("PTERODACTYL_URL", "PTERODACTYL_API_KEY", "PTERODACTYL_CLIENT_API_KEY"):
+        env.pop(name)
+    data, _run = listing(ansible, config, "--vault-password-file", str(password_file), env=env)
+    assert members(data, "pterodactyl_servers") == SERVER_NAMES
+    assert members(data, "pterodactyl_nodes") == NODE_NAMES
+
+
+def test_name_collisions_are_resolved_by_identifier_and_reported(ansible, panel):
+    panel.rename(2, "Survival")
+    data, run = listing(ansible, "env_only.pterodactyl.yml")
+    renamed_identifier = next(host["pterodactyl_identifier"] for host in hostvars(data).values()
+                              if host.get("pterodactyl_id") == 2)
+    assert members(data, "pterodactyl_servers") == {"Survival", f"Survival_{renamed_identifier}", "Rust Island"}
+    assert hostvars(data)["Survival"]["pterodactyl_id"] == 1
+    assert "renamed" in run.stderr and f"Survival_{renamed_identifier}" in run.stderr
+
+    by_identifier, run = listing(ansible, "by_identifier.pterodactyl.yml")
+    assert "renamed" not in run.stderr
+    assert all(hostvars(by_identifier)[name]["pterodactyl_identifier"] == name
+               for name in members(by_identifier, "pterodactyl_servers"))
+
+
+def test_suspended_servers_are_grouped_or_excluded(ansible, panel):
+    panel.call("POST", "/servers/3/suspend")
+    panel.rename(1, "Survival", external_id="shop-1001")
+    data, _run = listing(ansible, "env_only.pterodactyl.yml")
+    assert members(data, "pterodactyl_status_suspended") == {"Rust Island"}
+    assert members(data, "pterodactyl_status_installed") == {"Survival", "Creative"}
+
+    by_external_id, _run = listing(ansible, "by_external_id.pterodactyl.yml")
+    creative_identifier = hostvars(data)["Creative"]["pterodactyl_identifier"]
+    # Rust Island is suspended and left out; Creative has no external id and is named by its identifier.
+    assert members(by_external_id, "pterodactyl_servers") == {"shop-1001", creative_identifier}
+
+
+def test_panel_errors_are_reported_without_the_key(ansible, emulator, tmp_path):
+    config = tmp_path / "wrong-api.pterodactyl.yml"
+    config.write_text("plugin: ptero.panel.pterodactyl\napi_type: client\ninclude_nodes: false\nretries: 0\n")
+    run = failing(ansible, config)
+    assert "403" in run.stderr and "application API key" in run.stderr
+    assert emulator.application_key not in run.output
+    assert emulator.application_key[16:] not in run.output
+
+
+# ---------------------------------------------------------------------------------------------------- client keys
+def test_client_key_lists_its_servers_and_warns_about_nodes(ansible, emulator):
+    emulator.clear_requests()
+    data, run = listing(ansible, "client.pterodactyl.yml", env=client_env(ansible, emulator.user_client_key))
+    assert "nodes can only be read with an application key" in run.stderr
+    assert members(data, "pterodactyl_servers") == SERVER_NAMES
+    assert "pterodactyl_nodes" not in data
+    assert members(data, "pterodactyl_node_nyc_node_1") == {"Rust Island"}
+    assert members(data, "pterodactyl_egg_paper") == {"Survival"}
+    survival = hostvars(data)["Survival"]
+    assert survival["pterodactyl_sftp_user"] == f"player.{survival['pterodactyl_identifier']}"
+    assert survival["pterodactyl_primary_allocation"] == "10.0.0.10:25565"
+    assert survival["ansible_host"] == "node1.example.com"
+    assert survival["pterodactyl_node_name"] == "fra-node-1"
+
+    listed = next(entry for entry in api_requests(emulator) if entry["path"] == "/api/client")
+    assert query_of(listed)["per_page"] == "100"
+    assert query_of(listed)["include"] == "egg"
+    assert "type" not in query_of(listed)
+
+
+def test_admin_client_key_lists_every_server_with_client_list_all(ansible, emulator):
+    env = client_env(ansible, emulator.client_key)
+    own, _run = listing(ansible, "client_all.pterodactyl.yml", env=dict(env))
+    assert members(own, "pterodactyl_servers") == SERVER_NAMES
+    assert hostvars(own)["Creative"]["pterodactyl_sftp_user"].startswith("admin.")
+
+    # Without client_list_all the admin sees only what it owns or is a subuser of: nothing in the demo data.
+    mine, run = listing(ansible, "client.pterodactyl.yml", env=dict(env))
+    assert members(mine, "pterodactyl_servers") == set()
+
+
+def test_client_list_all_with_a_normal_key_warns_and_lists_its_servers(ansible, emulator):
+    data, run = listing(ansible, "client_all.pterodactyl.yml", env=client_env(ansible, emulator.user_client_key))
+    assert "only a root admin's key can list every server" in run.stderr
+    assert members(data, "pterodactyl_servers") == SERVER_NAMES
