@@ -165,6 +165,14 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
+try:
+    # ansible-core 2.19+ never templates data that was not marked trusted, so panel data needs no marking.
+    from ansible.template import trust_as_template  # pylint: disable=unused-import
+except ImportError:
+    MARK_UNSAFE = True
+else:
+    MARK_UNSAFE = False
+
 from ansible_collections.ptero.panel.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -630,9 +638,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for group in host["groups"]:
                 self.inventory.add_group(group)
                 self.inventory.add_child(group, name)
-            # Panel data is never a template (a startup command contains {{VARIABLE}}): mark it unsafe, which
-            # ansible-core before 2.19 needs; the cached data itself stays plain.
-            host_vars = {key: wrap_var(value) for key, value in host["vars"].items()}
+            # Panel data is never a template (a startup command contains {{VARIABLE}}): before ansible-core 2.19
+            # it must be marked unsafe. The cached data itself stays plain.
+            host_vars = {key: wrap_var(value) for key, value in host["vars"].items()} if MARK_UNSAFE else host["vars"]
             for key, value in host_vars.items():
                 self.inventory.set_variable(name, key, value)
             self._set_composite_vars(compose, host_vars, name, strict=strict)

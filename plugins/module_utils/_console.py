@@ -422,7 +422,6 @@ class ConsoleSession:
         self._refresh_failures = 0
         self._refresh_owed = False  # a refresh failed and must be retried at _next_refresh_at
         self._next_refresh_at = 0.0
-        self._last_refresh_error: ConsoleError | None = None
         self._status_mark = 0
         self._command_bucket = _Bucket(COMMAND_REFILL_SECONDS, COMMAND_BURST)
         self._frame_bucket = _Bucket(FRAME_REFILL_SECONDS, FRAME_BURST)
@@ -476,19 +475,25 @@ class ConsoleSession:
         self._token = credentials["token"]
         self.socket_url = credentials["socket"]
         self._open(self.socket_url)
+        try:
+            self._authenticate()
+        except ConsoleError:
+            self.close()  # __exit__ does not run when __enter__ fails
+            raise
+        self._status_mark = len(self.protocol.status_history)
+        return self
+
+    def _authenticate(self) -> None:
         self.protocol.start_auth()
-        self._send_frame(encode_message("auth", [self._token]))
+        self._send_frame(encode_message("auth", [t.cast(str, self._token)]))
         deadline = time.monotonic() + self.timeout
         while self.protocol.phase != PHASE_READY or self.protocol.status is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 waiting_for = "auth success" if self.protocol.phase != PHASE_READY else "the server status"
-                self.close()
                 raise ConsoleError(KIND_TIMEOUT, f"no {waiting_for} from Wings for server {self.server} within "
                                    f"{self.timeout:g}s")
             self._pump(remaining)
-        self._status_mark = len(self.protocol.status_history)
-        return self
 
     def _sslopt(self) -> dict[str, t.Any]:
         if not self.validate_certs:
@@ -601,7 +606,6 @@ class ConsoleSession:
             credentials = self._fetch_credentials()
         except ConsoleError as error:
             self._refresh_failures += 1
-            self._last_refresh_error = error
             self._refresh_owed = True
             if self._refresh_failures >= MAX_REFRESH_FAILURES:
                 raise ConsoleError(KIND_REFRESH, f"could not renew the websocket token of server {self.server}: "

@@ -36,14 +36,14 @@ def _matches(item: t.Mapping[str, t.Any], wanted: t.Mapping[str, tuple[str, t.An
 
 def read_objects(module: PanelModule, spec: InfoQuery, path_params: dict[str, t.Any] | None = None) -> list[dict[str, t.Any]]:
     params = module.params
-    wanted = {option: (field, params[option]) for option, (_, field) in spec.filters.items() if params.get(option) is not None}
+    wanted = {option: (field, params[option]) for option, (_unused, field) in spec.filters.items() if params.get(option) is not None}
     query: dict[str, t.Any] = {"include": spec.include} if spec.include else {}
     if spec.get_operation and params.get("id") is not None:
         found = module.step(f"Could not read {spec.result_key}", get_or_none, module.client, spec.get_operation,
                             {**(path_params or {}), spec.id_parameter: params["id"]}, query=query or None)
         items = [found] if found is not None else []
     else:
-        for option, (filter_name, _) in spec.filters.items():
+        for option, (filter_name, _unused) in spec.filters.items():
             value = params.get(option)
             if filter_name and value is not None and "," not in str(value):
                 query[f"filter[{filter_name}]"] = value

@@ -128,6 +128,10 @@ def find_client_server(client: PanelClient, ref: str) -> dict[str, t.Any] | None
         if found is not None:
             return found
     matches = find_exact(client, "client.servers.list", "name", ref)
+    if not matches:
+        # A root admin's default list holds only servers they own or help on; admin-all has the rest
+        # (for other users it is empty, so this costs one request and finds nothing).
+        matches = find_exact(client, "client.servers.list", "name", ref, query={"type": "admin-all"})
     return one(matches, f"server '{ref}'", key="identifier")
 
 

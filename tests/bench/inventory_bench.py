@@ -67,7 +67,7 @@ def inventory_config(directory: Path) -> Path:
 def commands(config: Path) -> dict[str, list[str]]:
     return {
         "ansible-inventory --list (ptero.panel.pterodactyl)": [str(BIN / "ansible-inventory"), "-i", str(config),
-                                                                "--list"],
+                                                               "--list"],
         "py-dactyl servers + nodes, .collect()": [sys.executable, str(Path(__file__).resolve()), "pydactyl"],
     }
 

@@ -20,7 +20,7 @@ from .state import State
 
 
 def _pair(text: str) -> tuple[int, int]:
-    first, _, second = text.replace(",", "-").partition("-")
+    first, _unused, second = text.replace(",", "-").partition("-")
     return int(first), int(second)
 
 

@@ -699,7 +699,7 @@ def expand_ip(value: str) -> list[str]:
     """A single address or a CIDR block (/25-/32) -> addresses. Host names are not resolved (loopback only),
     except "localhost"; anything unparseable is an internal error, as gethostbyname+parse fails in the panel."""
     if "/" in value:
-        address, _, mask = value.partition("/")
+        address, _unused, mask = value.partition("/")
         if not mask.isdigit() or not CIDR_MIN_MASK <= int(mask) <= CIDR_MAX_MASK:
             raise display_error("CIDR notation only allows masks between /25 and /32.", code="CidrOutOfRangeException")
         try:
@@ -951,7 +951,7 @@ def deploy_allocation(state: State, deploy: Row, memory: int, disk: int) -> Row:
     if not nodes:
         raise display_error("No nodes satisfying the requirements specified for automatic deployment could be "
                             "found.", code="NoViableNodeException")
-    node_ids = {node["id"] for node, _, _ in nodes}
+    node_ids = {node["id"] for node, _unused, _unused in nodes}
     matches = _port_matcher(list(deploy.get("port_range") or []))
     dedicated = to_bool(deploy.get("dedicated_ip"))
     used_ips = {(a["node_id"], a["ip"]) for a in state.rows("allocations") if a["server_id"] is not None}
@@ -1270,4 +1270,3 @@ async def eggs_index(ctx: Ctx, nest: Row) -> web.Response:
 @app_route("GET", "/nests/{nest}/eggs/{egg}", "r_eggs", READ)
 async def eggs_view(ctx: Ctx, nest: Row, egg: Row) -> web.Response:
     return json_response(egg_object(ctx, egg, includes(ctx.request)))
-

@@ -144,7 +144,7 @@ PERMISSION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
         "read": "See the activity log.",
     }),
 }
-ALL_PERMISSIONS: list[str] = [f"{group}.{key}" for group, (_, keys) in PERMISSION_GROUPS.items() for key in keys]
+ALL_PERMISSIONS: list[str] = [f"{group}.{key}" for group, (_unused, keys) in PERMISSION_GROUPS.items() for key in keys]
 ADMIN_PERMISSIONS = ["*", "admin.websocket.errors", "admin.websocket.install", "admin.websocket.transfer"]
 
 # Placeholder keys used by each event's description text; properties outside these (and ip/useragent/using_sftp)
@@ -294,7 +294,7 @@ ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def _random_string(length: int, alphabet: str = ALPHANUMERIC) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _unused in range(length))
 
 
 def _panel_url(request: web.Request) -> str:
@@ -314,7 +314,7 @@ _HASH_OFFSET = 91397315742
 def encode_database_id(database_id: int) -> str:
     value = (database_id * _HASH_MULTIPLIER + _HASH_OFFSET) % _HASH_SPACE
     chars = []
-    for _ in range(8):
+    for _unused in range(8):
         value, digit = divmod(value, 62)
         chars.append(_HASH_ALPHABET[digit])
     return "".join(chars)
@@ -860,7 +860,7 @@ def egg_rules(rules: str | None) -> list[str | Check]:
     are skipped."""
     kept: list[str | Check] = []
     for rule in http.parse_rules(rules or ""):
-        name, _, params = rule.partition(":")
+        name, _unused, params = rule.partition(":")
         if name == "alpha_num":
             kept.append(_ALPHA_NUM)
         elif name == "digits_between" and re.fullmatch(r"\d+,\d+", params):
@@ -956,20 +956,20 @@ def parse_cron_field(text: str, position: int) -> CronField:
             day, nth = upper.split("#")
             result.nth_weekday.add((_cron_value(day, 0, 7, names) % 7, int(nth)))
             continue
-        range_text, _, step_text = part.partition("/")
+        range_text, _unused, step_text = part.partition("/")
         step = 1
-        if _:
+        if _unused:
             if not re.fullmatch(r"\d+", step_text) or int(step_text) < 1:
                 raise CronError(text)
             step = int(step_text)
         if range_text == "*":
             start, end = low, high
         elif "-" in range_text:
-            first, _, last = range_text.partition("-")
+            first, _unused, last = range_text.partition("-")
             start, end = _cron_value(first, low, high, names), _cron_value(last, low, high, names)
         else:
             start = _cron_value(range_text, low, high, names)
-            end = high if _ else start
+            end = high if _unused else start
         result.values.update(range(start, end + 1, step))
     if name == "day_of_week" and 7 in result.values:
         result.values.discard(7)
@@ -1031,7 +1031,7 @@ def cron_next_run(minute: Any, hour: Any, day_of_month: Any, month: Any, day_of_
     minutes, hours, dom, months, dow = fields
     start = datetime.fromtimestamp(int(after) - int(after) % 60, tz=timezone.utc) + timedelta(minutes=1)
     day = start.date()
-    for _ in range(366 * 8):
+    for _unused in range(366 * 8):
         if day.month in months.values and _day_matches(dom, dow, day.year, day.month, day.day):
             for hour_value in sorted(hours.values):
                 for minute_value in sorted(minutes.values):
@@ -1120,7 +1120,7 @@ def _multi_field_filter(state: State) -> Callable[[list[dict[str, Any]], list[An
     def apply(rows: list[dict[str, Any]], values: list[Any]) -> list[dict[str, Any]]:
         term = ",".join(http.to_php_string(v) for v in values)
         if _IPV4_SEARCH.match(term) or re.fullmatch(r":\d{1,5}", term):
-            ip, _, port = term.partition(":")
+            ip, _unused, port = term.partition(":")
             matching: set[int] = set()
             for allocation in state.tables["allocations"].values():
                 if allocation.get("server_id") is None:
@@ -1128,7 +1128,7 @@ def _multi_field_filter(state: State) -> Callable[[list[dict[str, Any]], list[An
                 if term.startswith(":"):
                     ok = str(allocation["port"]).startswith(port)
                 else:
-                    ok = allocation["ip"] == ip and (not _ or str(allocation["port"]).startswith(port))
+                    ok = allocation["ip"] == ip and (not _unused or str(allocation["port"]).startswith(port))
                 if ok:
                     matching.add(allocation["server_id"])
             return [row for row in rows if row["id"] in matching]
@@ -1188,7 +1188,7 @@ async def two_factor_setup(request: web.Request) -> web.Response:
     state, user = _state(request), _user(request)
     if user.get("use_totp"):
         raise bad_request("Two-factor authentication is already enabled on this account.")
-    secret = "".join(secrets.choice(BASE32_ALPHABET) for _ in range(32))
+    secret = "".join(secrets.choice(BASE32_ALPHABET) for _unused in range(32))
     state.update("users", user, {"totp_secret": secret})
     company = "Pterodactyl"
     from urllib.parse import quote
@@ -1207,7 +1207,7 @@ async def two_factor_enable(request: web.Request) -> web.Response:
     if not totp_valid(user.get("totp_secret"), data["code"], state.time()):
         raise display_error("The provided two-factor authentication token was not valid.",
                             "TwoFactorAuthenticationTokenInvalid")
-    tokens = [_random_string(10) for _ in range(10)]
+    tokens = [_random_string(10) for _unused in range(10)]
     state.update("users", user, {
         "use_totp": True, "totp_authenticated_at": state.now(),
         "recovery_tokens": [hashlib.sha256(token.encode()).hexdigest() for token in tokens]})
@@ -1309,7 +1309,7 @@ async def create_api_key(request: web.Request) -> web.Response:
         for index, ip in enumerate(ips):
             if not _valid_ip_or_cidr(ip):
                 failures.append((f"allowed_ips.{index}", "", f'"{http.to_php_string(ip)}" is not a valid IP address or '
-                                                           "CIDR range."))
+                                 "CIDR range."))
     if failures:
         raise ValidationFailed(failures)
     existing = [k for k in state.rows("api_keys") if k["user_id"] == user["id"] and k["key_type"] == KEY_TYPE_ACCOUNT]
@@ -1770,7 +1770,7 @@ async def wings_upload_file(request: web.Request) -> web.StreamResponse:
     verified = _verify_wings_token(request)
     if isinstance(verified, web.Response):
         return verified
-    _, server = verified
+    _unused, server = verified
     state = request.app["state"]
     directory = request.query.get("directory", "/")
     tree = files_for(state, server)
@@ -1786,7 +1786,7 @@ async def wings_upload_file(request: web.Request) -> web.StreamResponse:
         if getattr(part, "name", None) != "files" or not getattr(part, "filename", None):
             continue
         content = await part.read(decode=False)
-        name = str(part.filename).replace("\\", "/").split("/")[-1]
+        name = str(part.filename).replace("\\", "/").rsplit("/", maxsplit=1)[-1]
         try:
             tree.write(f"{directory.rstrip('/')}/{name}", bytes(content))
         except WingsFileError as error:

@@ -79,10 +79,10 @@ class EmulatorConfig:
         """Split "scale:servers=10,nodes=2" into ("scale", {"servers": 10, "nodes": 2})."""
         if not seed:
             return None, {}
-        kind, _, rest = seed.partition(":")
+        kind, _unused, rest = seed.partition(":")
         params: dict[str, int] = {}
         for part in filter(None, rest.split(",")):
-            key, _, value = part.partition("=")
+            key, _unused, value = part.partition("=")
             params[key.strip()] = int(value)
         return kind.strip(), params
 

@@ -152,4 +152,3 @@ async def apply_fault(fault: dict[str, Any], request: web.Request, handler: Hand
     if kind == "drop":
         return _drop(request)
     raise error_for(fault)
-

@@ -27,8 +27,6 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 30.0
-# Fields that have a dedicated command line flag; everything else goes through --config-json.
-_FLAG_FIELDS = {"seed", "latency_ms", "state_file"}
 
 
 @dataclass
@@ -45,9 +43,10 @@ class RunningEmulator:
 
     # ---------------------------------------------------------------- helpers for tests
     def headers(self, which: str = "application") -> dict[str, str]:
-        """Request headers for "application", "client" (admin) or "user" (player)."""
-        token = {"application": self.application_key, "client": self.client_key,
-                 "user": self.user_client_key}[which]
+        """Request headers for "application", "client" (admin), "user" (player) or "subuser" (helper, a subuser of
+        the demo server "Survival")."""
+        token = {"application": self.application_key, "client": self.client_key, "user": self.user_client_key,
+                 "subuser": self.connection.get("subuser_client_key", "")}[which]
         return {"Authorization": f"Bearer {token}", "Accept": "application/json",
                 "Content-Type": "application/json"}
 
@@ -113,6 +112,8 @@ class RunningEmulator:
 
 
 def _arguments(directory: Path, config: dict[str, Any]) -> tuple[list[str], Path]:
+    """Command line for the given EmulatorConfig fields: seed, latency_ms and state_file have flags, the rest goes
+    through --config-json."""
     connection_file = directory / f"emulator-connection-{os.getpid()}-{time.monotonic_ns()}.json"
     args = [sys.executable, "-m", "tests.emulator", "--host", "127.0.0.1", "--port", str(config.pop("port", 0)),
             "--write-connection", str(connection_file)]
@@ -151,7 +152,7 @@ def start_emulator(tmp_path: Path | str, **config: Any) -> RunningEmulator:
         raise RuntimeError(f"emulator did not start (first line {line!r}); stderr:\n"
                            f"{log_path.read_text(errors='replace')[-4000:]}")
     # Keep draining stdout so the child never blocks on a full pipe.
-    threading.Thread(target=lambda: [None for _ in iter(process.stdout.readline, b"")], daemon=True).start()
+    threading.Thread(target=lambda: [None for _unused in iter(process.stdout.readline, b"")], daemon=True).start()
     connection = json.loads(connection_file.read_text())
     return RunningEmulator(url=connection["url"], application_key=connection["application_key"],
                            client_key=connection["client_key"], user_client_key=connection["user_client_key"],

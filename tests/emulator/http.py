@@ -322,7 +322,7 @@ def expand_wildcards(data: Any, key: str) -> list[str]:
     """Concrete dotted paths for a rule key containing ``*`` (only paths that exist in the data)."""
     if "*" not in key:
         return [key]
-    head, _, tail = key.partition(".*")
+    head, _unused, tail = key.partition(".*")
     container = get_path(data, head)
     if isinstance(container, list):
         children = [str(i) for i in range(len(container))]
@@ -515,7 +515,7 @@ def collect_failures(data: dict[str, Any], rules: Mapping[str, str | Sequence[Ru
                 if isinstance(rule, Check):
                     name, params, implicit = rule.name, [], rule.implicit
                 else:
-                    name, _, param_text = rule.partition(":")
+                    name, _unused, param_text = rule.partition(":")
                     if name in ("sometimes", "nullable", "bail"):
                         continue
                     params = [param_text] if name == "regex" else (param_text.split(",") if param_text else [])

@@ -21,8 +21,8 @@ HELPER_PERMISSIONS = ["websocket.connect", "control.console", "control.start", "
 
 
 def _token(rng: random.Random, prefix: str) -> tuple[str, str]:
-    identifier = prefix + "".join(rng.choice(ALPHANUMERIC) for _ in range(16 - len(prefix)))
-    secret = "".join(rng.choice(ALPHANUMERIC) for _ in range(32))
+    identifier = prefix + "".join(rng.choice(ALPHANUMERIC) for _unused in range(16 - len(prefix)))
+    secret = "".join(rng.choice(ALPHANUMERIC) for _unused in range(32))
     return identifier, secret
 
 

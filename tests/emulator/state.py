@@ -2,7 +2,10 @@
 
 Every table is a dict of plain row dicts keyed by the integer ``id`` (``backups`` are keyed by their ``uuid``).
 All mutations happen on the aiohttp event loop, so no lock is needed for handler code; ``lock`` exists for the
-rare thread (persistence on shutdown).
+rare thread (persistence on shutdown). Add rows with insert(), remove them with delete()/delete_where() (never
+del/pop on ``tables`` directly: select()/find() keep lazily built indexes on the columns in INDEXED_COLUMNS, and
+those columns must not be changed after insert). clear() and load_json() replace the ``tables`` dict itself, so
+per-state caches elsewhere can compare identities to notice a reset.
 
 Columns (panel names, snake_case where the panel uses camelCase):
   users:           id, external_id, uuid, username, email, name_first, name_last, password (salted hash), language,
@@ -230,6 +233,8 @@ class State:
         return row
 
     def update(self, table: str, row: dict[str, Any], changes: dict[str, Any], touch: bool = True) -> dict[str, Any]:
+        if any(column in changes for column in INDEXED_COLUMNS.get(table, ())):
+            self._touch_table(table)
         row.update(changes)
         if touch and changes:
             row["updated_at"] = self.now_micro() if table == "egg_variables" else self.now()
@@ -248,7 +253,7 @@ class State:
 
     # ------------------------------------------------------------------ random values
     def random_string(self, length: int, alphabet: str = ALPHANUMERIC) -> str:
-        return "".join(self.random.choice(alphabet) for _ in range(length))
+        return "".join(self.random.choice(alphabet) for _unused in range(length))
 
     def new_uuid(self) -> str:
         return str(uuid_module.UUID(int=self.random.getrandbits(128), version=4))
@@ -268,7 +273,7 @@ class State:
         stored = user.get("password") or ""
         if plain is None or not stored.startswith("sha256$"):
             return False
-        _, salt, _ = stored.split("$", 2)
+        _unused, salt, _unused = stored.split("$", 2)
         return hmac.compare_digest(State.hash_password(plain, salt), stored)
 
     # ------------------------------------------------------------------ lookups shared by the APIs
@@ -530,4 +535,3 @@ class State:
         self.counters = {name: 0 for name in TABLES}
         self.clock_offset = 0.0
         self._indexes.clear()
-

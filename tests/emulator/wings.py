@@ -610,9 +610,9 @@ class Daemon:
                 if session.claims and session.claims.get("user_uuid") == user_uuid:
                     session.enqueue(Outbound("", abort=True))
 
-    def reboot(self) -> None:
-        """Simulate a Wings restart: every token issued before now is denylisted."""
-        self.boot_time = math.ceil(self.clock())
+    def reboot(self, at_offset: float = 0.0) -> None:
+        """Simulate a Wings restart (`at_offset` seconds from now): tokens issued before it are denylisted."""
+        self.boot_time = math.ceil(self.clock() + at_offset)
 
     # power -------------------------------------------------------------------------------------------------------
     def current_state(self, server_uuid: str) -> str:
@@ -1354,7 +1354,9 @@ async def wings_revoke(request: web.Request) -> web.Response:
 
 @routes.post("/_emulator/wings/reboot")
 async def wings_reboot(request: web.Request) -> web.Response:
-    _daemon(request).reboot()
+    """{at_offset: -1} dates the restart one second back, so tokens minted right after it are valid at once."""
+    body = await _json_body(request)
+    _daemon(request).reboot(float(body.get("at_offset", 0)))
     return web.json_response({"boot_time": _daemon(request).boot_time})
 
 

@@ -146,7 +146,7 @@ def _start_on_state_file(tmp_path: Path, state_file: Path, keys: dict[str, str],
         process.kill()
         process.wait(timeout=10)
         raise RuntimeError(f"emulator did not start: {log_path.read_text(errors='replace')[-3000:]}")
-    threading.Thread(target=lambda: [None for _ in iter(process.stdout.readline, b"")], daemon=True).start()
+    threading.Thread(target=lambda: [None for _unused in iter(process.stdout.readline, b"")], daemon=True).start()
     url = json.loads(connection_file.read_text())["url"]
     return RunningEmulator(url=url, application_key=keys["application"], client_key=keys["admin"],
                            user_client_key=keys["player"], process=process, log_path=log_path)

@@ -14,7 +14,7 @@ if _loaded is not None and not str(getattr(_loaded, "__file__", "") or "").start
     for _name in [name for name in sys.modules if name == "tests" or name.startswith("tests.")]:
         del sys.modules[_name]
 
-from tests.emulator.fixture import fresh_emulator, panel_emulator  # noqa: E402,F401
+from tests.emulator.fixture import fresh_emulator, panel_emulator  # noqa: E402,F401  pylint: disable=unused-import
 
 from typing import Iterator  # noqa: E402
 

@@ -167,7 +167,7 @@ def test_allocation_create_is_idempotent_and_expands_cidr_and_ranges(api: Api) -
     assert {r["alias"] for r in rows} == {"play.example.com"}
     assert all(r["assigned"] is False and r["notes"] is None for r in rows)
     assert [r["port"] for r in allocations(api, node["id"], **{"filter[ip]": "10.60.0.1",
-                                                              "filter[port]": "25601"})] == [25601]
+                                                               "filter[port]": "25601"})] == [25601]
 
 
 @pytest.mark.parametrize("body, code", [

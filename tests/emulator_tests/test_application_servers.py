@@ -49,7 +49,11 @@ def get_server(api: Api, server_id: int, include: str | None = None) -> dict[str
 
 
 def wait_installed(api: Api, server_id: int) -> dict[str, Any]:
-    return wait_until(lambda: (lambda s: s if s["status"] is None else None)(get_server(api, server_id)), timeout=5)
+    def installed() -> dict[str, Any] | None:
+        server = get_server(api, server_id)
+        return server if server["status"] is None else None
+
+    return wait_until(installed, timeout=5)
 
 
 def test_server_attributes(api: Api) -> None:
@@ -82,7 +86,7 @@ def test_create_installs_and_stores_variables(api: Api) -> None:
     assert values["MINECRAFT_VERSION"] == "" and values["SERVER_JARFILE"] == "server.jar"
     assert variables[0]["object"] == "server_variable"
     assert api.get("servers/external/fresh-1").json()["attributes"]["id"] == created["id"]
-    allocation = api.get(f"nodes/1/allocations", params={"filter[server_id]": str(created["id"])}).json()
+    allocation = api.get("nodes/1/allocations", params={"filter[server_id]": str(created["id"])}).json()
     assert [a["attributes"]["id"] for a in allocation["data"]] == [created["allocation"]]
     assert "meta" not in api.post("servers", server_body(api, name="No meta")).json()
 
@@ -177,19 +181,19 @@ def test_build_patch(api: Api) -> None:
     assert {a["attributes"]["id"] for a in ports} == {server["allocation"], extra}
     # Removing the primary without adding a fallback is refused.
     refused = api.patch(f"servers/{server['id']}/build", {**body, "add_allocations": [],
-                                                           "remove_allocations": [server["allocation"]]})
+                                                          "remove_allocations": [server["allocation"]]})
     assert refused.status_code == 400
     assert error_of(refused)["detail"] == ("You are attempting to delete the default allocation for this server "
                                            "but there is no fallback allocation to use.")
     # A primary that is not assigned to the server is refused.
     foreign = api.patch(f"servers/{server['id']}/build", {**body, "allocation": free_allocation(api),
-                                                           "add_allocations": []})
+                                                          "add_allocations": []})
     assert error_of(foreign)["detail"] == "The requested default allocation is not currently assigned to this server."
     # Switch the primary to the extra allocation and drop the old one.
     switched = api.patch(f"servers/{server['id']}/build", {**body, "allocation": extra, "add_allocations": [],
-                                                            "remove_allocations": [server["allocation"]],
-                                                            "limits": {"memory": 256, "swap": 0, "disk": 1,
-                                                                       "io": 10, "cpu": 0}})
+                                                           "remove_allocations": [server["allocation"]],
+                                                           "limits": {"memory": 256, "swap": 0, "disk": 1,
+                                                                      "io": 10, "cpu": 0}})
     assert switched.status_code == 200, switched.text
     assert switched.json()["attributes"]["allocation"] == extra
     assert switched.json()["attributes"]["limits"]["memory"] == 256
@@ -221,7 +225,7 @@ def test_startup_patch_empties_omitted_variables(api: Api) -> None:
 
 def test_suspend_unsuspend_reinstall(api: Api) -> None:
     server = wait_installed(api, create_server(api, name="Lifecycle")["id"])
-    for _ in range(2):  # idempotent
+    for _unused in range(2):  # idempotent
         assert api.post(f"servers/{server['id']}/suspend").status_code == 204
     suspended = get_server(api, server["id"])
     assert suspended["status"] == "suspended" and suspended["suspended"] is True

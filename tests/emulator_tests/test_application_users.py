@@ -77,7 +77,7 @@ def test_include_servers_is_inside_attributes(api: Api) -> None:
 
 
 def test_create_returns_201_with_resource_and_lowercases_username(module_emulator: RunningEmulator,
-                                                                   api: Api) -> None:
+                                                                  api: Api) -> None:
     body = new_user(api, "MixedCase", password="secret-password", root_admin=True)
     attributes = body["attributes"]
     assert attributes["username"] == "mixedcase"

@@ -89,7 +89,7 @@ def test_two_factor_flow(env: ClientEnv) -> None:
                                         "777777", "888888", "999999", "123456", "654321", "135790", "246801")
                       if code not in accepted)
     bad = env.post("/api/client/account/two-factor", "stranger", json={"code": wrong_code,
-                                                                        "password": "stranger-password"})
+                                                                       "password": "stranger-password"})
     assert_error(bad, 400, "TwoFactorAuthenticationTokenInvalid",
                  "The provided two-factor authentication token was not valid.")
     enabled = env.post("/api/client/account/two-factor", "stranger",
@@ -164,7 +164,7 @@ def test_ssh_keys(env: ClientEnv) -> None:
     assert garbage.json()["errors"][0]["detail"] == "The public key provided is not valid."
     listed = env.get("/api/client/account/ssh-keys", "stranger").json()["data"]
     assert [k["attributes"]["name"] for k in listed] == ["laptop"]
-    for _ in range(2):  # removal is idempotent
+    for _unused in range(2):  # removal is idempotent
         assert env.post("/api/client/account/ssh-keys/remove", "stranger",
                         json={"fingerprint": attributes["fingerprint"]}).status_code == 204
     assert validation_fields(env.post("/api/client/account/ssh-keys/remove", "stranger", json={})) == [

@@ -75,7 +75,7 @@ def test_limits(env: ClientEnv) -> None:
                  "Cannot create a new backup, this server has reached its limit of 0 backups.")
     env.configure(backup_throttle=[100, 600])
     try:
-        for _ in range(2):
+        for _unused in range(2):
             assert _create(env, "b").status_code == 200
         assert_error(_create(env, "b"), 400, "TooManyBackupsException",
                      "Cannot create a new backup, this server has reached its limit of 2 backups.")

@@ -88,7 +88,7 @@ def test_rename_copy_delete_folder_chmod(env: ClientEnv) -> None:
     assert env.put(base + "/rename", json={"root": "/plugins", "files": [{"from": "a.jar", "to": "b.jar"}]}
                    ).status_code == 204
     assert _names(env, "/plugins") == ["b.jar"]
-    for _ in range(2):
+    for _unused in range(2):
         assert env.post(base + "/copy", json={"location": "/plugins/b.jar"}).status_code == 204
     assert _names(env, "/plugins") == ["b copy 1.jar", "b copy.jar", "b.jar"]
     clash = env.put(base + "/rename", json={"root": "/plugins", "files": [{"from": "b.jar", "to": "b copy.jar"}]})

@@ -96,7 +96,7 @@ def test_limits_block_create_and_delete(env: ClientEnv) -> None:
 
 
 def test_auto_assign_creates_from_range_until_full(env: ClientEnv) -> None:
-    ports = [env.post(_path(env, "roomy")).json()["attributes"]["port"] for _ in range(2)]
+    ports = [env.post(_path(env, "roomy")).json()["attributes"]["port"] for _unused in range(2)]
     assert sorted(ports) == [30000, 30001]  # no free allocation on that IP: new ones from the configured range
     assert_error(env.post(_path(env, "roomy")), 400, "NoAutoAllocationSpaceAvailableException",
                  "Cannot assign additional allocation: no more space available on node.")

@@ -13,7 +13,7 @@ from tests.emulator.state import State
 def _prepare(state: State) -> dict[str, Any]:
     survival = state.find("servers", name="Survival")
     add_subuser(state, "manager", survival, ["websocket.connect", "user.create", "user.read", "user.update",
-                                              "user.delete", "file.read"])
+                                             "user.delete", "file.read"])
     return {"_extra_keys": {"manager": "manager"}}
 
 
@@ -68,7 +68,7 @@ def test_create_new_user_and_clean_permissions(env: ClientEnv) -> None:
     assert_error(owner, 400, "UserIsServerOwnerException",
                  "You cannot add the server owner as a subuser for this server.")
     assert validation_fields(env.post(_users(env), json={"email": "nope"})) == [("email", "email"),
-                                                                               ("permissions", "required")]
+                                                                                ("permissions", "required")]
 
 
 def test_update_and_delete(env: ClientEnv) -> None:

@@ -34,7 +34,7 @@ def test_required_messages_and_attribute_names() -> None:
 
 def test_required_stops_further_rules_but_other_failures_accumulate() -> None:
     result = failures({"email": "x" * 200}, {"email": "required|email|between:1,191"})
-    assert [rule for _, rule, _ in result] == ["email", "between"]
+    assert [rule for _unused, rule, _unused in result] == ["email", "between"]
     assert result[1][2] == "The email must be between 1 and 191 characters."
 
 
@@ -86,7 +86,7 @@ def test_validation_error_body_has_one_entry_per_message() -> None:
     error = ValidationFailed([("a", "required", "The a field is required."), ("b", "integer", "The b must be.")])
     body = error.body()
     assert [e["meta"] for e in body["errors"]] == [{"source_field": "a", "rule": "required"},
-                                                    {"source_field": "b", "rule": "integer"}]
+                                                   {"source_field": "b", "rule": "integer"}]
     assert {e["status"] for e in body["errors"]} == {"422"}
 
 
@@ -163,7 +163,7 @@ def test_includes_and_nesting() -> None:
 def test_rate_limiter_window() -> None:
     now = [1000.0]
     limiter = RateLimiter(clock=lambda: now[0])
-    decisions = [limiter.hit("api", "u", 2, 60) for _ in range(3)]
+    decisions = [limiter.hit("api", "u", 2, 60) for _unused in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]
     assert decisions[0].remaining == 1 and decisions[2].retry_after == 60
     now[0] += 60

@@ -147,7 +147,7 @@ def test_rate_limit_429_with_headers_and_separate_buckets(tmp_path: Path) -> Non
     emulator = start_emulator(tmp_path, seed="demo", app_rate_limit=3, client_rate_limit=2, rate_period_seconds=30)
     try:
         application, client = Api(emulator, "application"), Api(emulator, "client")
-        remaining = [application.get("locations").headers["X-RateLimit-Remaining"] for _ in range(3)]
+        remaining = [application.get("locations").headers["X-RateLimit-Remaining"] for _unused in range(3)]
         assert remaining == ["2", "1", "0"]
         limited = application.get("locations")
         assert limited.status_code == 429

@@ -82,8 +82,8 @@ def test_stat_lists_the_parent_and_adds_paths(files):
 
 @responses.activate
 def test_stat_of_a_missing_folder_is_none(files):
-    responses.get(f"{FILES}/list", status=404, json={"errors": [{"code": "DaemonConnectionException", "status": "404",
-                                                                  "detail": "The requested directory does not exist."}]})
+    error = {"code": "DaemonConnectionException", "status": "404", "detail": "The requested directory does not exist."}
+    responses.get(f"{FILES}/list", status=404, json={"errors": [error]})
     assert files.stat("/nowhere/file.txt") is None
 
 

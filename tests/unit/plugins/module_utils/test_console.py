@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import struct
+import subprocess
+import sys
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -609,3 +612,46 @@ class TestSessionCollect:
         assert fake.closed_with == 1000
         with pytest.raises(ConsoleError):
             session.send("list", require_running=False)
+
+
+# ------------------------------------------------------------------------------------------- without websocket-client
+
+_IMPORT_SCRIPT = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from collection_tree import link_collection
+from pathlib import Path
+base = Path(sys.argv[2])
+link_collection(base)
+sys.path.insert(0, str(base))
+sys.modules["websocket"] = None  # `import websocket` now raises ImportError, as if not installed
+from ansible_collections.ptero.panel.plugins.module_utils import _console
+
+
+class Client:
+    base_url = "https://panel.example.test"
+
+    def call(self, *args, **kwargs):
+        raise AssertionError("no credentials should be fetched without the library")
+
+
+result = {"has": _console.HAS_WEBSOCKET, "error": _console.WEBSOCKET_IMPORT_ERROR,
+          "parsed": _console.parse_message('{"event":"status","args":["running"]}').arg}
+try:
+    _console.ConsoleSession(Client(), "abcd1234").connect()
+except _console.ConsoleError as error:
+    result["connect"] = str(error)
+print(json.dumps(result))
+"""
+
+
+def test_import_without_websocket_client(tmp_path: Any) -> None:
+    tools = Path(__file__).resolve().parents[3] / "tools"
+    completed = subprocess.run([sys.executable, "-c", _IMPORT_SCRIPT, str(tools), str(tmp_path)],
+                               capture_output=True, text=True, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result["has"] is False
+    assert "websocket" in result["error"]
+    assert result["parsed"] == "running"
+    assert "websocket-client" in result["connect"]

@@ -16,4 +16,3 @@ def test_restart_is_done_only_for_a_process_younger_than_the_signal():
     assert not done(stats("running", 6000))  # still the process from before the signal
     assert not done(stats("starting", 100))
     assert not done(stats("running", None))
-
