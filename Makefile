@@ -23,7 +23,8 @@ venv: $(STAMP)
 $(OLD_VENV)/.installed: requirements-dev.txt requirements.txt
 	$(PYTHON) -m venv $(OLD_VENV)
 	$(OLD_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(OLD_VENV)/bin/python -m pip install --quiet ansible-core==$(OLD_ANSIBLE) pytest==9.2.0 responses==0.26.3 PyYAML==6.0.4 -r requirements.txt
+	$(OLD_VENV)/bin/python -m pip install --quiet ansible-core==$(OLD_ANSIBLE) \
+		$$(grep -E '^(pytest|responses|aiohttp|websocket-client|requests|trustme|PyYAML)==' requirements-dev.txt)
 	touch $@
 
 demo: $(STAMP)

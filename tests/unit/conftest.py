@@ -11,3 +11,56 @@ from collection_tree import link_collection  # noqa: E402
 _BASE = Path(tempfile.mkdtemp(prefix="ptero-unit-"))
 link_collection(_BASE)
 sys.path.insert(0, str(_BASE))
+
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+from unittest import mock  # noqa: E402
+
+import pytest  # noqa: E402
+from ansible.module_utils import basic  # noqa: E402
+
+
+class ModuleExit(Exception):
+    """A module finished: `result` is what it passed to exit_json/fail_json, `failed` tells which."""
+
+    def __init__(self, result: dict, failed: bool) -> None:
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+@contextlib.contextmanager
+def module_args(args: dict):
+    """Give `args` to the next AnsibleModule, on ansible-core 2.19 (patch_module_args) and 2.16."""
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
+            yield
+        return
+    with patch_module_args(args):
+        yield
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """Run a module's main() with args; returns the ModuleExit (result and whether it failed)."""
+
+    def exit_json(self, **result):
+        raise ModuleExit(result, failed=False)
+
+    def fail_json(self, msg, **result):
+        raise ModuleExit(dict(result, msg=msg), failed=True)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def run(main, args: dict, check_mode: bool = False, diff: bool = False) -> ModuleExit:
+        full = {"url": "https://panel.example.test", "api_key": "ptla_unittestkey0" + "x" * 32,
+                "retries": 0, **args, "_ansible_check_mode": check_mode, "_ansible_diff": diff}
+        with module_args(full), pytest.raises(ModuleExit) as finished:
+            main()
+        return finished.value
+
+    return run
