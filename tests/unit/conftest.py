@@ -53,14 +53,23 @@ def run_module(monkeypatch):
     def fail_json(self, msg, **result):
         raise ModuleExit(dict(result, msg=msg), failed=True)
 
+    warnings: list[str] = []
+
+    def warn(self, warning):
+        warnings.append(warning)
+
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    # Module warnings go to the result, whatever state Ansible's Display is in within this test process.
+    monkeypatch.setattr(basic.AnsibleModule, "warn", warn)
 
     def run(main, args: dict, check_mode: bool = False, diff: bool = False) -> ModuleExit:
         full = {"url": "https://panel.example.test", "api_key": "ptla_unittestkey0" + "x" * 32,
                 "retries": 0, **args, "_ansible_check_mode": check_mode, "_ansible_diff": diff}
+        warnings.clear()
         with module_args(full), pytest.raises(ModuleExit) as finished:
             main()
+        finished.value.result.setdefault("warnings", list(warnings))
         return finished.value
 
     return run

@@ -129,6 +129,7 @@ def test_lost_create_answer_adopts_the_created_object(run_module):
     store.lose_create_answer = True
     outcome = run_module(widget_main(store), {"name": "w", "size": 3})
     assert not outcome.failed and outcome.result["changed"] and outcome.result["widget"]["id"] == 1
+    assert "was lost" in outcome.result["warnings"][0]
     assert store.writes == [("create", "w")]
 
 
