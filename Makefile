@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 OLD_ANSIBLE ?= 2.16.14
 OLD_VENV ?= .venv-ansible-2.16
 
-.PHONY: venv demo test unit unit-old emulator-tests integration sanity lint build-test changelog-lint clean
+.PHONY: venv demo test unit unit-old emulator-tests integration sanity lint build-test changelog-lint docs docs-test clean
 
 $(STAMP): requirements-dev.txt requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -51,10 +51,16 @@ lint: $(STAMP)
 changelog-lint: $(STAMP)
 	$(VENV)/bin/antsibull-changelog lint
 
+docs: $(STAMP)
+	$(PY) tests/tools/render_docs.py
+
+docs-test: $(STAMP)
+	$(PY) -m pytest tests/docs -q
+
 build-test: $(STAMP)
 	$(PY) -m pytest tests/build -q
 
-test: unit unit-old emulator-tests integration changelog-lint build-test lint sanity
+test: unit unit-old emulator-tests integration docs-test build-test lint sanity
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) build .pytest_cache

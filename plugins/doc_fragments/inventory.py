@@ -12,7 +12,7 @@ options:
   url:
     description:
       - Base URL of the Pterodactyl panel, for example V(https://panel.example.com).
-      - The value is templated, so it may use C({{ lookup(...) }}) and extra vars (C(-e)).
+      - The value is templated, so it may use lookups and extra vars (C(-e)).
     type: str
     required: true
     env:
@@ -20,7 +20,7 @@ options:
   api_key:
     description:
       - API key of the panel, an application key (C(ptla_...)) or a client key (C(ptlc_...)); see O(api_type).
-      - The value is templated, so it may be a vaulted string (C(!vault)), a C({{ lookup(...) }}) or an extra var.
+      - The value is templated, so it may be a vaulted string (C(!vault)), a lookup or an extra var.
       - When both environment variables are set, E(PTERODACTYL_API_KEY) wins.
     type: str
     required: true

@@ -460,8 +460,7 @@ def host_data(settings: Settings, hosts: list[_Host], warnings: list[str]) -> di
 class _Fetcher:
     """Runs listings concurrently and turns panel errors into AnsibleError naming what was being read."""
 
-    def __init__(self, client: PanelClient) -> None:
-        self.client = client
+    def __init__(self) -> None:
         self.warnings: list[str] = []
 
     def run(self, jobs: dict[str, t.Callable[[], t.Any]], optional: t.Collection[str] = ()) -> dict[str, t.Any]:
@@ -487,7 +486,7 @@ class _Fetcher:
 
 
 def fetch_application(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
-    fetcher = _Fetcher(client)
+    fetcher = _Fetcher()
     jobs: dict[str, t.Callable[[], t.Any]] = {}
     if settings.include_servers:
         query = {"include": "allocations,user", **dict(settings.filters)}
@@ -509,7 +508,7 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
                         "adds servers only (set include_nodes: false to silence this warning)")
     if not settings.include_servers:
         return host_data(settings, [], warnings)
-    fetcher = _Fetcher(client)
+    fetcher = _Fetcher()
     query: dict[str, t.Any] = {"include": "egg", **dict(settings.filters)}
     if settings.client_list_all:
         query["type"] = "admin-all"

@@ -510,7 +510,11 @@ class PanelClient:
     def _exchange(self, op: Operation, path: str, pairs: Pairs, body: Body) -> tuple[t.Any, Meta]:
         data, content_type = self._encode_body(op, body)
         secrets = [self._api_key] + _secret_values(self._json_of(op, body))
-        response, attempts = self._send(op.method, path, pairs, data, content_type, secrets)
+        response, attempts, sent_before = self._send(op.method, path, pairs, data, content_type, secrets)
+        if response.status_code == 404 and op.method == "DELETE" and sent_before:
+            # An earlier attempt, whose answer was lost, deleted it: the re-sent DELETE finds nothing left.
+            response.close()
+            return None, {}
         if response.status_code >= 300:
             raise self._http_error(op.method, path, response, secrets, attempts)
         return self._decode(op, path, response)
@@ -530,14 +534,16 @@ class PanelClient:
         return delay if delay > 0 or nominal == 0 else None
 
     def _send(self, method: str, path: str, pairs: Pairs, data: bytes | None,
-              content_type: str | None, secrets: list[str]) -> tuple[t.Any, int]:
-        """Send with the retry rules of the module docstring; return (last response, attempts)."""
+              content_type: str | None, secrets: list[str]) -> tuple[t.Any, int, bool]:
+        """Send with the retry rules of the module docstring; return (last response, attempts, whether an
+        earlier attempt may have been applied: it was sent and its answer lost, or answered 5xx)."""
         url = self.base_url + path
         headers = {"Content-Type": content_type} if content_type else {}
         timeout = (min(self.timeout, CONNECT_TIMEOUT_CAP), self.timeout)
         budget = max(MIN_SLEEP_BUDGET, self.max_retry_after * self.retries)
         slept = 0.0
         attempt = 0
+        sent_before = False
         while True:
             self._count()
             try:
@@ -551,15 +557,17 @@ class PanelClient:
                 delay = self._sleep_for(attempt, None, slept, budget) if may_retry and attempt < self.retries else None
                 if delay is None:
                     raise self._transport_error(method, path, transport, attempt + 1) from None
+                sent_before = sent_before or transport.sent
             else:
                 status = response.status_code
                 retryable = status == 429 or (status in self.retry_codes and method in IDEMPOTENT_METHODS)
                 if not retryable or attempt >= self.retries:
-                    return response, attempt + 1
+                    return response, attempt + 1, sent_before
                 wanted = _parse_retry_after(response.headers.get("Retry-After"))
                 delay = self._sleep_for(attempt, wanted, slept, budget)
                 if delay is None:
-                    return response, attempt + 1
+                    return response, attempt + 1, sent_before
+                sent_before = sent_before or status >= 500
                 response.close()
             time.sleep(delay)
             slept += delay

@@ -10,11 +10,14 @@ short_description: Start, stop, restart or kill a Pterodactyl server
 version_added: 0.1.0
 description:
   - Brings a server to a power state by sending the panel's power signals.
-  - The current state is read from the panel's resource usage of the server (C(current_state)). V(started) is
-    satisfied by a server that is running or starting, V(stopped) by one that is offline or stopping; then nothing
-    is sent. V(restarted) and V(killed) always send their signal and always report a change.
-  - The panel caches the resource usage of a server for up to 20 seconds, so a state read shortly after another
-    power action can be out of date. Use O(wait=true) when power tasks follow each other quickly.
+  - V(started) is satisfied by a server that is running or starting, V(stopped) by one that is offline or stopping;
+    then nothing is sent. V(restarted) and V(killed) always send their signal and always report a change.
+  - The state is read, and waited for, on the server's live console (the Wings websocket the panel's console page
+    uses), which reports every change at once. This needs the C(websocket-client) Python library and a network path
+    to the node running Wings; the signal itself is always sent through the panel.
+  - Without them (or when the websocket cannot be used) the state is read from the panel's resource usage of the
+    server, which the panel caches for up to 20 seconds; a state read shortly after another power action can then
+    be out of date, and waits take longer. Use O(wait=true) when power tasks follow each other quickly.
   - A suspended server, a server that is installing or restoring a backup, or a server whose node is in maintenance
     cannot be controlled; the task fails with the panel's explanation.
   - Uses the client API.
@@ -90,17 +93,38 @@ signal:
   type: str
   sample: start
 resources:
-  description: The last resource usage read from the panel.
+  description:
+    - The last resource usage seen, in the shape of the panel's resource usage; with RV(state_source=websocket)
+      taken from Wings' live statistics.
   returned: always
   type: dict
   sample: {current_state: running, is_suspended: false, resources: {memory_bytes: 536870912, cpu_absolute: 12.5,
            disk_bytes: 104857600, network_rx_bytes: 1500, network_tx_bytes: 3700, uptime: 61000}}
+state_source:
+  description:
+    - Where the states came from; V(websocket) (the server's live console) or V(panel) (the panel's resource usage,
+      cached by the panel for up to 20 seconds; also when the websocket failed during a wait).
+  returned: always
+  type: str
+  sample: websocket
 """
 
 import time
+import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
+from ansible_collections.ptero.panel.plugins.module_utils._console import (
+    HAS_WEBSOCKET,
+    KIND_AUTH,
+    KIND_CONFLICT,
+    KIND_NOT_FOUND,
+    KIND_PANEL,
+    KIND_TIMEOUT,
+    ConsoleError,
+    ConsoleSession,
+    encode_message,
+)
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 # The panel reports "stopped" when Wings gives no state at all: it counts as offline.
 OFFLINE = ("offline", "stopped")
@@ -111,30 +135,18 @@ TARGETS = {
     "restarted": ("restart", (), ("running",)),
     "killed": ("kill", (), OFFLINE),
 }
+# A restart has begun once the server left "running".
+LEFT_RUNNING = ("stopping", "offline", "starting")
+# Connecting to the console must not hold a task up for long when Wings cannot be reached: polling still works.
+SOCKET_CONNECT_SECONDS = 10.0
+# How long Wings may take to answer a request for statistics.
+STATS_SECONDS = 2.0
+# Websocket failures the panel path reports by itself (refused key, missing server, suspended...): no warning.
+PANEL_REPORTED = (KIND_AUTH, KIND_NOT_FOUND, KIND_CONFLICT, KIND_PANEL)
+OPERATION_CREDENTIALS = "client.servers.websocket"
 
 
-class Power:
-    def __init__(self, module: PanelModule, server: dict) -> None:
-        self.module = module
-        self.path = server_path(server)
-        self.name = f"server '{server['name']}'"
-
-    def read(self) -> dict:
-        return self.module.call("client.servers.resources", self.path, what=f"Could not read the power state of {self.name}")
-
-    def await_state(self, reached: tuple, done=None) -> dict:
-        what = f"{self.name} to be {reached[0]}"
-        return self.module.wait_for(self.read, done or (lambda stats: stats.get("current_state") in reached),
-                                    self.module.params["wait_timeout"], what,
-                                    describe=lambda stats: f"state {stats.get('current_state')!r}")
-
-    def send(self, signal: str) -> float:
-        self.module.call("client.servers.power", self.path, body={"signal": signal},
-                         what=f"Could not send the {signal} signal to {self.name}")
-        return time.monotonic()
-
-
-def restarted_since(sent_at: float):
+def restarted_since(sent_at: float) -> t.Callable[[dict], bool]:
     """Whether stats show a process started after the restart signal: running, with an uptime (ms) shorter than
     the time since the signal. The state alone cannot tell, since the server was running before too."""
     def done(stats: dict) -> bool:
@@ -142,6 +154,145 @@ def restarted_since(sent_at: float):
         return (stats.get("current_state") == "running" and isinstance(uptime, (int, float))
                 and uptime <= (time.monotonic() - sent_at) * 1000)
     return done
+
+
+def resources_from_stats(status: str | None, stats: dict | None, is_suspended: bool) -> dict:
+    """Wings' `stats` event in the shape of the panel's resource usage (the panel builds it from the same data)."""
+    stats = stats or {}
+    network = stats.get("network") or {}
+    return {
+        "current_state": status,
+        "is_suspended": is_suspended,
+        "resources": {
+            "memory_bytes": stats.get("memory_bytes", 0),
+            "cpu_absolute": stats.get("cpu_absolute", 0),
+            "disk_bytes": stats.get("disk_bytes", 0),
+            "network_rx_bytes": network.get("rx_bytes", 0),
+            "network_tx_bytes": network.get("tx_bytes", 0),
+            "uptime": stats.get("uptime", 0),
+        },
+    }
+
+
+class PanelStates:
+    """Power states from the panel's resource usage, polled while waiting (the panel caches it for up to 20 s)."""
+
+    source = "panel"
+
+    def __init__(self, module: PanelModule, server: dict) -> None:
+        self.module = module
+        self.path = server_path(server)
+        self.name = f"server '{server['name']}'"
+        self.sent_at = 0.0
+
+    def read(self) -> dict:
+        return self.module.call("client.servers.resources", self.path, what=f"Could not read the power state of {self.name}")
+
+    def signal_sent(self) -> None:
+        self.sent_at = time.monotonic()
+
+    def await_state(self, reached: tuple, restart: bool = False, timeout: float | None = None) -> dict:
+        done = restarted_since(self.sent_at) if restart else (lambda stats: stats.get("current_state") in reached)
+        return self.module.wait_for(self.read, done, self.module.params["wait_timeout"] if timeout is None else timeout,
+                                    f"{self.name} to be {reached[0]}",
+                                    describe=lambda stats: f"state {stats.get('current_state')!r}")
+
+    def close(self) -> None:
+        pass
+
+
+class SocketStates:
+    """Power states from the server's console websocket: Wings announces every change at once."""
+
+    source = "websocket"
+
+    def __init__(self, module: PanelModule, server: dict, session: ConsoleSession) -> None:
+        self.module = module
+        self.server = server
+        self.session = session
+        self.name = f"server '{server['name']}'"
+        self.mark = 0
+        self.sent_at = 0.0
+
+    def read(self) -> dict:
+        return resources_from_stats(self.session.status, self.fresh_stats(), bool(self.server.get("is_suspended")))
+
+    def fresh_stats(self) -> dict | None:
+        """Ask Wings for statistics now (`send stats`) and read until they come; the last ones seen otherwise.
+        ConsoleSession has no public call for this event: it is paced and written like the session's own frames."""
+        before = self.session.protocol.last_stats
+        try:
+            self.session._pace(command=False)
+            self.session._send_frame(encode_message("send stats"))
+            deadline = time.monotonic() + STATS_SECONDS
+            while self.session.protocol.last_stats is before and (remaining := deadline - time.monotonic()) > 0:
+                self.session._pump(remaining)
+        except ConsoleError:
+            pass  # the state is known; a broken socket shows again (and falls back) when it is waited on
+        return self.session.protocol.last_stats
+
+    def signal_sent(self) -> None:
+        self.mark = len(self.session.protocol.status_history)
+        self.sent_at = time.monotonic()
+
+    def await_state(self, reached: tuple, restart: bool = False, timeout: float | None = None) -> dict:
+        timeout = self.module.params["wait_timeout"] if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        try:
+            if restart and self.session.status == "running" and all(
+                    state == "running" for state in self.session.protocol.status_history[self.mark:]):
+                self.session.wait_for_status(LEFT_RUNNING, timeout)
+            self.session.wait_for_status(reached, max(0.0, deadline - time.monotonic()))
+            return self.read()
+        except ConsoleError as error:
+            if error.kind == KIND_TIMEOUT:
+                self.module.fail_json(msg=f"Timed out after {timeout:g}s waiting for {self.name} to be {reached[0]}; "
+                                          f"last seen: state {self.session.status!r}")
+            self.module.warn(f"The console websocket of {self.name} failed ({error.message}); waiting by polling the "
+                             "panel instead.")
+        self.source = PanelStates.source
+        panel = PanelStates(self.module, self.server)
+        panel.sent_at = self.sent_at
+        return panel.await_state(reached, restart, max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class MaskingClient:
+    """The panel client as the console session sees it: websocket tokens become no_log values, so Ansible would
+    mask one that ever reached a result, a warning or a log."""
+
+    def __init__(self, module: PanelModule) -> None:
+        self.module = module
+        self.base_url = module.client.base_url
+
+    def call(self, operation: str, path_params: dict | None = None, **kwargs: t.Any) -> t.Any:
+        data = self.module.client.call(operation, path_params, **kwargs)
+        if operation == OPERATION_CREDENTIALS and isinstance(data, dict) and data.get("token"):
+            self.module.no_log_values.add(str(data["token"]))
+        return data
+
+
+def open_states(module: PanelModule, server: dict) -> PanelStates | SocketStates:
+    """The console websocket when it can be used, else the panel's resource usage."""
+    if not HAS_WEBSOCKET:
+        return PanelStates(module, server)
+    session = ConsoleSession(MaskingClient(module), server["identifier"], validate_certs=module.params["validate_certs"],
+                             timeout=min(module.params["timeout"], SOCKET_CONNECT_SECONDS))
+    try:
+        session.connect()
+    except ConsoleError as error:
+        if module.params["wait"] and error.kind not in PANEL_REPORTED:
+            module.warn(f"Cannot use the console websocket of server '{server['name']}' ({error.message}); the state "
+                        "is read from the panel's resource usage, which the panel caches for up to 20 seconds.")
+        return PanelStates(module, server)
+    return SocketStates(module, server, session)
+
+
+def send_signal(module: PanelModule, server: dict, signal: str) -> None:
+    module.call("client.servers.power", server_path(server), body={"signal": signal},
+                what=f"Could not send the {signal} signal to server '{server['name']}'")
 
 
 def main():
@@ -155,29 +306,37 @@ def main():
         api="client",
     )
     server = require_client_server(module, module.params["server"])
-    power = Power(module, server)
+    states = open_states(module, server)
+    try:
+        run(module, server, states)
+    finally:
+        states.close()
+
+
+def run(module: PanelModule, server: dict, states: PanelStates | SocketStates) -> t.NoReturn:
     signal, satisfied, reached = TARGETS[module.params["state"]]
-    stats = power.read()
+    stats = states.read()
     previous = stats.get("current_state")
     diff = {"before": {"state": previous}, "after": {"state": previous}}
     if previous in satisfied:
         if module.params["wait"] and previous not in reached and not module.check_mode:
-            stats = power.await_state(reached)
+            stats = states.await_state(reached)
         module.exit_json(changed=False, previous_state=previous, current_state=stats.get("current_state"),
-                         signal=None, resources=stats, diff=diff)
+                         signal=None, resources=stats, state_source=states.source, diff=diff)
     diff["after"] = {"state": reached[0]}
     if module.check_mode:
         module.exit_json(changed=True, previous_state=previous, current_state=reached[0], signal=signal, resources=stats,
-                         diff=diff)
+                         state_source=states.source, diff=diff)
     if signal == "start" and previous == "stopping":
-        power.await_state(OFFLINE)
-    sent_at = power.send(signal)
+        states.await_state(OFFLINE)
+    send_signal(module, server, signal)
+    states.signal_sent()
     current = reached[0]
     if module.params["wait"]:
-        stats = power.await_state(reached, restarted_since(sent_at) if signal == "restart" else None)
+        stats = states.await_state(reached, restart=signal == "restart")
         current = stats.get("current_state")
     module.exit_json(changed=True, previous_state=previous, current_state=current, signal=signal, resources=stats,
-                     diff=diff)
+                     state_source=states.source, diff=diff)
 
 
 if __name__ == "__main__":

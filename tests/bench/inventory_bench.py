@@ -1,20 +1,25 @@
 """Benchmark: `ansible-inventory --list` with ptero.panel.pterodactyl against a py-dactyl listing of the same panel.
 
 Not part of `make test`. It starts the panel emulator with a large data set and a fixed added latency per request,
-then runs each side as a whole process (interpreter start-up included) several times, alternating, and reports the
-medians, their ratio and the number of HTTP requests each side sent (from the emulator's request log):
+then runs every listing below as a whole process (interpreter start-up included) several times, in turn, and
+reports the medians, their ratio to py-dactyl and the number of HTTP requests each sent (the emulator's log):
 
     .venv/bin/python tests/bench/inventory_bench.py                  # print the table
     .venv/bin/python tests/bench/inventory_bench.py --write          # also write docs/benchmarks.md
     .venv/bin/python tests/bench/inventory_bench.py serve            # keep a panel running for an external timer
-    .venv/bin/python tests/bench/inventory_bench.py pydactyl         # one py-dactyl listing (needs the env below)
+    .venv/bin/python tests/bench/inventory_bench.py pydactyl         # one listing (client-full, client-plain too)
 
-`serve` prints the environment (PTERODACTYL_URL, PTERODACTYL_API_KEY, ANSIBLE_COLLECTIONS_PATH) and the two commands
-to compare, so any whole-process timer (hyperfine, /usr/bin/time -v) can run them.
+`serve` prints the environment (PTERODACTYL_URL, PTERODACTYL_API_KEY, ANSIBLE_COLLECTIONS_PATH) and the commands,
+with the inventory cache already filled, so any whole-process timer (hyperfine, /usr/bin/time -v) can run them.
 
-The py-dactyl side is `PterodactylClient(url, key).servers.list_servers().collect()` plus the same for nodes: its
-default page size, pages fetched one after another. It gets less data (no allocations, owner, locations or eggs)
-and its pagination drops includes and per_page after the first page, so it could not get them this way at all.
+Listings:
+  inventory        `ansible-inventory --list`: servers with allocations and owner, nodes, locations, nests and eggs.
+  inventory-cached the same with a filled inventory cache: no request, only ansible-core's own work for the hosts.
+  client-full      the inventory's requests through ptero.panel's PanelClient alone (no Ansible).
+  client-plain     PanelClient listing what py-dactyl lists: servers and nodes without includes.
+  pydactyl         `PterodactylClient(url, key).servers.list_servers().collect()` and the same for nodes: its
+                   default page size, pages fetched one after another. Its pagination drops includes and per_page
+                   after the first page, so it cannot list allocations or owners this way at all.
 """
 from __future__ import annotations
 
@@ -31,11 +36,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402
+from tests.emulator.config import EmulatorConfig  # noqa: E402
 from tests.emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
 
 SEED = "scale:servers=10000,nodes=100,users=5000,locations=10"
@@ -44,7 +52,28 @@ BIN = Path(sys.executable).parent
 RESULTS = ROOT / "docs" / "benchmarks.md"
 # The panel's 240 requests/minute/user limit would throttle repeated runs; it is not what is measured here.
 BENCH_RATE_LIMIT = 1_000_000
-RUN_TIMEOUT_SECONDS = 600
+RUN_TIMEOUT_SECONDS = 900
+COLLECTIONS_ENV = "ANSIBLE_COLLECTIONS_PATH"
+BASELINE = "pydactyl"
+WARM_UP = ("inventory-cached", "client-plain", BASELINE)
+PAGE_SAMPLES = 3
+
+
+def panel_client_listing(full: bool) -> int:
+    """The inventory's listings (`full`) or py-dactyl's (servers and nodes) through PanelClient; prints counts."""
+    sys.path.insert(0, os.environ[COLLECTIONS_ENV])
+    from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
+
+    with PanelClient(os.environ["PTERODACTYL_URL"], os.environ["PTERODACTYL_API_KEY"]) as client:
+        if full:
+            servers = client.collect("application.servers.list", query={"include": "allocations,user"})
+            client.collect("application.locations.list")
+            client.collect("application.nests.list", query={"include": "eggs"})
+        else:
+            servers = client.collect("application.servers.list")
+        nodes = client.collect("application.nodes.list")
+    print(json.dumps({"servers": len(servers), "nodes": len(nodes)}))
+    return 0
 
 
 def pydactyl_listing() -> int:
@@ -58,25 +87,43 @@ def pydactyl_listing() -> int:
     return 0
 
 
-def inventory_config(directory: Path) -> Path:
-    config = directory / "bench.pterodactyl.yml"
-    config.write_text("plugin: ptero.panel.pterodactyl\n")
-    return config
+def inventory_configs(directory: Path) -> tuple[Path, Path]:
+    """The plain inventory file and one with a jsonfile cache (filled by its first run)."""
+    plain = directory / "bench.pterodactyl.yml"
+    plain.write_text("plugin: ptero.panel.pterodactyl\n")
+    cached = directory / "cached" / "bench.pterodactyl.yml"
+    cached.parent.mkdir(exist_ok=True)
+    cached.write_text("plugin: ptero.panel.pterodactyl\ncache: true\ncache_plugin: ansible.builtin.jsonfile\n"
+                      f"cache_connection: {directory / 'cache'}\ncache_timeout: 86400\n")
+    return plain, cached
 
 
-def commands(config: Path) -> dict[str, list[str]]:
+def commands(directory: Path) -> dict[str, list[str]]:
+    plain, cached = inventory_configs(directory)
+    script = [sys.executable, str(Path(__file__).resolve())]
     return {
-        "ansible-inventory --list (ptero.panel.pterodactyl)": [str(BIN / "ansible-inventory"), "-i", str(config),
-                                                               "--list"],
-        "py-dactyl servers + nodes, .collect()": [sys.executable, str(Path(__file__).resolve()), "pydactyl"],
+        "inventory": [str(BIN / "ansible-inventory"), "-i", str(plain), "--list"],
+        "inventory-cached": [str(BIN / "ansible-inventory"), "-i", str(cached), "--list"],
+        "client-full": script + ["client-full"],
+        "client-plain": script + ["client-plain"],
+        BASELINE: script + ["pydactyl"],
     }
 
 
-def start_panel(directory: Path) -> RunningEmulator:
+LABELS = {
+    "inventory": "`ansible-inventory --list` (ptero.panel.pterodactyl)",
+    "inventory-cached": "`ansible-inventory --list`, inventory cache filled",
+    "client-full": "ptero.panel PanelClient, the inventory's listings",
+    "client-plain": "ptero.panel PanelClient, servers + nodes",
+    BASELINE: "py-dactyl `list_servers().collect()` + `list_nodes().collect()`",
+}
+
+
+def start_panel(directory: Path, seed: str, latency_ms: int) -> RunningEmulator:
     started = time.perf_counter()
-    emulator = start_emulator(directory, seed=SEED, latency_ms=LATENCY_MS)
+    emulator = start_emulator(directory, seed=seed, latency_ms=latency_ms)
     emulator.configure(app_rate_limit=BENCH_RATE_LIMIT)
-    print(f"panel emulator with {SEED} and {LATENCY_MS} ms latency ready in {time.perf_counter() - started:.1f} s",
+    print(f"panel emulator with {seed} and {latency_ms} ms latency ready in {time.perf_counter() - started:.1f} s",
           flush=True)
     return emulator
 
@@ -86,23 +133,32 @@ def environment(emulator: RunningEmulator, collections: Path) -> dict[str, str]:
                 PTERODACTYL_API_KEY=emulator.application_key, ANSIBLE_INVENTORY_UNPARSED_FAILED="1")
 
 
-def check_output(name: str, stdout: str) -> None:
-    """Both sides must really have listed the whole panel."""
-    if name.startswith("ansible-inventory"):
-        hostvars = json.loads(stdout)["_meta"]["hostvars"]
-        found = (len(hostvars), 10_100)
+def expected_hosts(seed: str) -> int:
+    _kind, counts = EmulatorConfig.parse_seed(seed)
+    return counts["servers"] + counts["nodes"]
+
+
+def check_output(name: str, stdout: str, expected: int) -> None:
+    """Every listing must really have listed the whole panel."""
+    if name.startswith("inventory"):
+        found = len(json.loads(stdout)["_meta"]["hostvars"])
     else:
         counts = json.loads(stdout.strip().splitlines()[-1])
-        found = (counts["servers"] + counts["nodes"], 10_100)
-    if found[0] != found[1]:
-        raise SystemExit(f"{name}: listed {found[0]} hosts, expected {found[1]}")
+        found = counts["servers"] + counts["nodes"]
+    if found != expected:
+        raise SystemExit(f"{name}: listed {found} servers and nodes, expected {expected}")
 
 
-def measure(emulator: RunningEmulator, env: dict[str, str], config: Path, runs: int) -> dict[str, dict[str, Any]]:
-    results: dict[str, dict[str, Any]] = {name: {"seconds": [], "requests": []} for name in commands(config)}
-    # One warm-up round, then `runs` rounds alternating the two sides so drift hits both alike.
+def measure(emulator: RunningEmulator, env: dict[str, str], directory: Path, runs: int,
+            expected: int) -> dict[str, dict[str, Any]]:
+    listings = commands(directory)
+    results: dict[str, dict[str, Any]] = {name: {"seconds": [], "requests": []} for name in listings}
+    # A warm-up of the cheap listings (it also fills the inventory cache), then `runs` rounds taking the listings
+    # in turn, so a drift of the machine's speed hits them alike.
     for round_number in range(runs + 1):
-        for name, cmd in commands(config).items():
+        for name, cmd in listings.items():
+            if not round_number and name not in WARM_UP:
+                continue
             emulator.clear_requests()
             started = time.perf_counter()
             completed = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
@@ -110,7 +166,7 @@ def measure(emulator: RunningEmulator, env: dict[str, str], config: Path, runs: 
             elapsed = time.perf_counter() - started
             if completed.returncode != 0:
                 raise SystemExit(f"{name} failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
-            check_output(name, completed.stdout)
+            check_output(name, completed.stdout, expected)
             count = sum(1 for entry in emulator.requests() if entry["path"].startswith("/api/"))
             if round_number:
                 results[name]["seconds"].append(elapsed)
@@ -120,35 +176,59 @@ def measure(emulator: RunningEmulator, env: dict[str, str], config: Path, runs: 
     return results
 
 
-def table(results: dict[str, dict[str, Any]], runs: int) -> str:
-    names = list(results)
-    medians = {name: statistics.median(results[name]["seconds"]) for name in names}
-    baseline = medians[names[1]]
+def page_costs(emulator: RunningEmulator) -> dict[str, float]:
+    """Median seconds the panel takes to answer one page of 100 servers, with and without the inventory's
+    includes (the emulator's own work dominates the listings that ask for them)."""
+    costs = {}
+    for label, query in (("no includes", "per_page=100&page=2"),
+                         ("include=allocations,user", "per_page=100&page=2&include=allocations,user")):
+        samples = []
+        for _sample in range(PAGE_SAMPLES):
+            started = time.perf_counter()
+            response = requests.get(f"{emulator.url}/api/application/servers?{query}", timeout=RUN_TIMEOUT_SECONDS,
+                                    headers=emulator.headers("application"))
+            response.raise_for_status()
+            samples.append(time.perf_counter() - started)
+        costs[label] = statistics.median(samples)
+    return costs
+
+
+def table(results: dict[str, dict[str, Any]], runs: int, seed: str, latency_ms: int,
+          costs: dict[str, float]) -> str:
+    medians = {name: statistics.median(results[name]["seconds"]) for name in results}
+    baseline = medians[BASELINE]
     lines = [
-        "| Listing | Median wall time (s) | Min - max (s) | HTTP requests | Time vs py-dactyl |",
+        "| Listing | Median wall time (s) | Min - max (s) | HTTP requests | Time / py-dactyl's |",
         "|---|---|---|---|---|",
     ]
-    for name in names:
-        seconds = results[name]["seconds"]
-        requests_sent = sorted(set(results[name]["requests"]))
-        lines.append(f"| {name} | {medians[name]:.2f} | {min(seconds):.2f} - {max(seconds):.2f} "
-                     f"| {', '.join(str(n) for n in requests_sent)} | {medians[name] / baseline:.2f}x |")
+    for name, measured in results.items():
+        seconds = measured["seconds"]
+        requests_sent = sorted(set(measured["requests"]))
+        lines.append(f"| {LABELS[name]} | {medians[name]:.2f} | {min(seconds):.2f} - {max(seconds):.2f} "
+                     f"| {', '.join(str(n) for n in requests_sent)} | {medians[name] / baseline:.2f} |")
     lines.append("")
-    lines.append(f"Whole processes (interpreter start-up included), median of {runs} alternating runs after one "
-                 f"warm-up; emulator seed `{SEED}`, {LATENCY_MS} ms added latency per request.")
+    lines.append(f"Whole processes (interpreter start-up included), median of {runs} runs taken in turn; emulator "
+                 f"seed `{seed}`, {latency_ms} ms added latency per request.")
+    lines.append("")
+    lines.append("One page of 100 servers (`GET /api/application/servers?per_page=100`) takes the emulator "
+                 + ", ".join(f"{seconds:.2f} s with {label}" for label, seconds in costs.items())
+                 + " (latency included; median of 3).")
     return "\n".join(lines)
 
 
-def serve(directory: Path) -> int:
+def serve(directory: Path, seed: str, latency_ms: int) -> int:
     collections = directory / "collections"
     link_collection(collections)
-    emulator = start_panel(directory)
+    emulator = start_panel(directory, seed, latency_ms)
     env = environment(emulator, collections)
-    config = inventory_config(directory)
+    listings = commands(directory)
+    # Fill the inventory cache so the cached listing is ready to time.
+    subprocess.run(listings["inventory-cached"], env=env, cwd=ROOT, capture_output=True, timeout=RUN_TIMEOUT_SECONDS,
+                   check=True)
     print("\nexport " + " ".join(f"{name}={env[name]}" for name in
                                  ("ANSIBLE_COLLECTIONS_PATH", "PTERODACTYL_URL", "PTERODACTYL_API_KEY")))
-    for name, cmd in commands(config).items():
-        print(f"# {name}\n{' '.join(cmd)}")
+    for name, cmd in listings.items():
+        print(f"# {LABELS[name]}\n{' '.join(cmd)}")
     print("\n(Ctrl-C or SIGTERM stops the panel)", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *args: stop.set())
@@ -163,25 +243,34 @@ def serve(directory: Path) -> int:
 
 
 def main() -> int:
+    # SIGTERM unwinds like Ctrl-C, so the emulator and a running listing are stopped too.
+    signal.signal(signal.SIGTERM, lambda *args: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", choices=["run", "serve", "pydactyl"], default="run")
+    parser.add_argument("mode", nargs="?", choices=["run", "serve", "pydactyl", "client-full", "client-plain"],
+                        default="run")
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each side (default 5)")
     parser.add_argument("--write", action="store_true", help=f"write the table to {RESULTS.relative_to(ROOT)}")
+    parser.add_argument("--seed", default=SEED, help=f"emulator data set (default {SEED})")
+    parser.add_argument("--latency-ms", type=int, default=LATENCY_MS, help=f"added latency (default {LATENCY_MS})")
     args = parser.parse_args()
     if args.mode == "pydactyl":
         return pydactyl_listing()
+    if args.mode in ("client-full", "client-plain"):
+        return panel_client_listing(args.mode == "client-full")
     with tempfile.TemporaryDirectory(prefix="ptero-bench-") as tmp:
         directory = Path(tmp)
         if args.mode == "serve":
-            return serve(directory)
+            return serve(directory, args.seed, args.latency_ms)
         collections = directory / "collections"
         link_collection(collections)
-        emulator = start_panel(directory)
+        emulator = start_panel(directory, args.seed, args.latency_ms)
         try:
-            results = measure(emulator, environment(emulator, collections), inventory_config(directory), args.runs)
+            results = measure(emulator, environment(emulator, collections), directory, args.runs,
+                              expected_hosts(args.seed))
+            costs = page_costs(emulator)
         finally:
             emulator.stop()
-    report = table(results, args.runs)
+    report = table(results, args.runs, args.seed, args.latency_ms, costs)
     print("\n" + report)
     if args.write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)

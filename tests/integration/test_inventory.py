@@ -264,6 +264,15 @@ def test_suspended_servers_are_grouped_or_excluded(ansible, panel):
     assert members(by_external_id, "pterodactyl_servers") == {"shop-1001", creative_identifier}
 
 
+def test_panel_data_is_never_templated(ansible, emulator):
+    """A startup command holds `{{SERVER_JARFILE}}`: using the variable must give it back as text."""
+    cmd = [str(BIN / "ansible"), "-i", str(CONFIGS / "constructed.pterodactyl.yml"), "Creative", "-m",
+           "ansible.builtin.debug", "-a", '{"msg": "{{ ptero_container.startup_command }} @ {{ game_address }}"}']
+    run = subprocess.run(cmd, env=ansible.env(), capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "-jar {{SERVER_JARFILE}} @ 10.0.0.10:25567" in run.stdout
+
+
 def test_panel_errors_are_reported_without_the_key(ansible, emulator, tmp_path):
     config = tmp_path / "wrong-api.pterodactyl.yml"
     config.write_text("plugin: ptero.panel.pterodactyl\napi_type: client\ninclude_nodes: false\nretries: 0\n")
