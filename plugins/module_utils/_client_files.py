@@ -27,6 +27,8 @@ class PathError(ValueError):
 
 def normalize_path(path: str, option: str = "path", allow_root: bool = False) -> str:
     """`path` as an absolute path inside the server root; rejects `..` segments instead of resolving them."""
+    if "\0" in path:
+        raise PathError(f"{option}: {path!r} contains a NUL character, which no file name can hold")
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if ".." in parts:
         raise PathError(f"{option}: '{path}' contains a '..' segment; paths are inside the server's root and may not leave it")

@@ -394,6 +394,17 @@ class _Bucket:
 # --- the session ------------------------------------------------------------------------------------------------
 
 
+def command_problem(command: t.Any) -> tuple[str, str] | None:
+    """(kind, what is wrong) when Wings would not take `command` as one console command, else None.
+    The text reads after a subject: "the console command is empty"."""
+    if not isinstance(command, str) or not command.strip():
+        return KIND_INVALID, "is empty"
+    if "\n" in command or "\r" in command:
+        return KIND_INVALID, "contains a line break; send each line as its own command"
+    if len(encode_message("send command", [command]).encode()) > MAX_COMMAND_BYTES:
+        return KIND_TOO_LARGE, f"is longer than Wings accepts ({MAX_COMMAND_BYTES} bytes with its envelope)"
+    return None
+
 class ConsoleSession:
     """A console session on one server. Use as a context manager or call connect()/close().
 
@@ -622,13 +633,9 @@ class ConsoleSession:
     # commands ----------------------------------------------------------------------------------------------------
     def send(self, command: str, *, require_running: bool = True) -> None:
         """Send one console command. Lines received before it are discarded, so collect() sees only its output."""
-        if not isinstance(command, str) or not command.strip():
-            raise ConsoleError(KIND_INVALID, "the console command is empty")
-        if "\n" in command or "\r" in command:
-            raise ConsoleError(KIND_INVALID, "send one console command at a time (no line breaks)")
-        if len(encode_message("send command", [command]).encode()) > MAX_COMMAND_BYTES:
-            raise ConsoleError(KIND_TOO_LARGE, f"the console command is longer than Wings accepts "
-                               f"({MAX_COMMAND_BYTES} bytes with its envelope)")
+        problem = command_problem(command)
+        if problem is not None:
+            raise ConsoleError(problem[0], f"the console command {problem[1]}")
         if not self.can(PERMISSION_CONSOLE):
             raise ConsoleError(KIND_PERMISSION, f"the API key's user lacks control.console on server {self.server}: "
                                "Wings would silently ignore the command")
@@ -653,6 +660,18 @@ class ConsoleSession:
             raise ConsoleError(KIND_PERMISSION, f"the API key's user lacks {permission} on server {self.server}")
         self._pace(command=False)
         self._send_frame(encode_message("set state", [signal]))
+
+    def request(self, event: str) -> None:
+        """Ask Wings to replay recent console lines (`send logs`) or to report statistics now (`send stats`);
+        the answer arrives as events that `collect()` / `pump()` handle."""
+        if event not in ("send logs", "send stats"):
+            raise ConsoleError(KIND_INVALID, f"unknown request event {event!r}")
+        self._pace(command=False)
+        self._send_frame(encode_message(event))
+
+    def pump(self, wait: float) -> bool:
+        """Read and handle at most one frame within `wait` seconds; False when nothing arrived."""
+        return self._pump(wait)
 
     def _drain(self, limit: int = 10000) -> None:
         """Handle the frames that already arrived, so output that predates a command is not taken as its output."""

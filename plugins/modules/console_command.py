@@ -255,13 +255,12 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import (
     KIND_OFFLINE,
     KIND_PERMISSION,
     KIND_TIMEOUT,
-    MAX_COMMAND_BYTES,
     PERMISSION_CONSOLE,
     WEBSOCKET_IMPORT_ERROR,
     ConsoleError,
     ConsoleResult,
     ConsoleSession,
-    encode_message,
+    command_problem,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
@@ -293,22 +292,16 @@ def commands_from(value: t.Any) -> list[str]:
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
             raise ValueError(f"command {position} is a {type(item).__name__}, not a string")
         text = str(item)
-        if not text.strip():
-            raise ValueError(f"command {position} is empty")
-        if "\n" in text or "\r" in text:
-            raise ValueError(f"command {position} contains a line break; give each line as its own command")
-        if len(encode_message("send command", [text]).encode()) > MAX_COMMAND_BYTES:
-            raise ValueError(f"command {position} is longer than Wings accepts ({MAX_COMMAND_BYTES} bytes with "
-                             "its envelope)")
+        problem = command_problem(text)
+        if problem is not None:
+            raise ValueError(f"command {position} {problem[1]}")
         commands.append(text)
     return commands
 
 
 def request_history(session: ConsoleSession) -> None:
-    """Ask Wings to replay the recent console lines (`send logs`). ConsoleSession has no public call for this
-    event, so it is paced and written the way the session writes its own frames."""
-    session._pace(command=False)
-    session._send_frame(encode_message("send logs"))
+    """Ask Wings to replay the recent console lines (`send logs`)."""
+    session.request("send logs")
 
 
 class Transcript:

@@ -122,7 +122,6 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import (
     KIND_TIMEOUT,
     ConsoleError,
     ConsoleSession,
-    encode_message,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
@@ -218,15 +217,13 @@ class SocketStates:
         return resources_from_stats(self.session.status, self.fresh_stats(), bool(self.server.get("is_suspended")))
 
     def fresh_stats(self) -> dict | None:
-        """Ask Wings for statistics now (`send stats`) and read until they come; the last ones seen otherwise.
-        ConsoleSession has no public call for this event: it is paced and written like the session's own frames."""
+        """Ask Wings for statistics now (`send stats`) and read until they come; the last ones seen otherwise."""
         before = self.session.protocol.last_stats
         try:
-            self.session._pace(command=False)
-            self.session._send_frame(encode_message("send stats"))
+            self.session.request("send stats")
             deadline = time.monotonic() + STATS_SECONDS
             while self.session.protocol.last_stats is before and (remaining := deadline - time.monotonic()) > 0:
-                self.session._pump(remaining)
+                self.session.pump(remaining)
         except ConsoleError:
             pass  # the state is known; a broken socket shows again (and falls back) when it is waited on
         return self.session.protocol.last_stats

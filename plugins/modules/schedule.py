@@ -146,6 +146,7 @@ executed:
   sample: true
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, changed_fields
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
 from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
@@ -158,6 +159,8 @@ from ansible_collections.ptero.panel.plugins.module_utils._client_resources impo
 CRON = ("minute", "hour", "day_of_month", "month", "day_of_week")
 SETTINGS = ("name", "cron", "is_active", "only_when_online")
 POWER_SIGNALS = ("start", "stop", "restart", "kill")
+# The panel's limit on a task's delay after the previous one, in seconds.
+MAX_TIME_OFFSET = 900
 
 
 class Schedule(PanelResource):
@@ -211,15 +214,26 @@ class Schedule(PanelResource):
         return {"name": desired["name"], **desired["cron"], "is_active": desired["is_active"],
                 "only_when_online": desired["only_when_online"]}
 
+    def save_settings(self, operation, path, desired):
+        try:
+            return self.client.call(operation, path, body=self.settings_body(desired))
+        except PanelError as error:
+            # The panel's answer names no field: name the cron options and show the expression they make.
+            if error.status == 400 and "cron" in (error.detail or "").lower():
+                expression = " ".join(str(desired["cron"][field]) for field in CRON)
+                self.module.fail_json(msg=f"{', '.join(CRON)}: the panel rejects the cron expression '{expression}' "
+                                          f"({error.detail})", error=error.to_dict())
+            raise
+
     def create(self, desired):
-        created = self.client.call("client.schedules.create", self.path(), body=self.settings_body(desired))
+        created = self.save_settings("client.schedules.create", self.path(), desired)
         self.reconcile_tasks(created["id"], [], desired.get("tasks") or [])
         return self.read(created["id"])
 
     def update(self, current, desired):
         if changed_fields(current, {key: desired[key] for key in SETTINGS}):
             # The update is a POST that replaces every setting: send them all.
-            self.client.call("client.schedules.update", self.path(schedule=current["id"]), body=self.settings_body(desired))
+            self.save_settings("client.schedules.update", self.path(schedule=current["id"]), desired)
         if "tasks" in desired:
             self.reconcile_tasks(current["id"], current["tasks"], desired["tasks"])
         return self.read(current["id"])
@@ -267,6 +281,9 @@ def check_tasks(module):
                                  f"not {payload!r}")
         if task["action"] == "command" and not payload.strip():
             module.fail_json(msg=f"tasks[{position}]: a command task needs the command as payload")
+        if not 0 <= task["time_offset"] <= MAX_TIME_OFFSET:
+            # Checked before anything is created: the panel would refuse it only after the schedule exists.
+            module.fail_json(msg=f"tasks[{position}]: time_offset must be 0 to {MAX_TIME_OFFSET} seconds, not {task['time_offset']}")
 
 
 def main():

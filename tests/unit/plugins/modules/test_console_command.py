@@ -47,11 +47,8 @@ class FakeSession:
     def send(self, command: str, *, require_running: bool = True) -> None:
         self.actions.append(("send", command))
 
-    def _pace(self, command: bool = True) -> None:
-        self.actions.append(("pace", command))
-
-    def _send_frame(self, text: str) -> None:
-        self.actions.append(("frame", text))
+    def request(self, event: str) -> None:
+        self.actions.append(("request", event))
 
     def collect(self, wait_for: t.Pattern[str] | None = None, timeout: float = 10.0, settle: float | None = 1.0, *,
                 raw: bool = False, stop_on_offline: bool = True) -> ConsoleResult:
@@ -248,7 +245,7 @@ def test_a_drop_after_the_first_command_reports_what_was_sent(run_module, panel,
 def test_history_is_requested_once_and_kept_apart(run_module, panel, fake):
     fake(results=[lines("old 1", "old 2"), lines("new")])
     outcome = run(run_module, command="say new", include_history=True)
-    assert session().actions[:2] == [("pace", False), ("frame", '{"event":"send logs","args":[]}')]
+    assert session().actions[:1] == [("request", "send logs")]
     assert outcome.result["history"] == ["old 1", "old 2"] and outcome.result["output"] == ["new"]
 
 
@@ -256,7 +253,7 @@ def test_history_alone_does_not_collect_twice(run_module, panel, fake):
     fake(results=[lines("old")])
     outcome = run(run_module, include_history=True)
     assert not outcome.result["changed"] and outcome.result["stop_reason"] == "history"
-    assert [action for action, _value in session().actions] == ["pace", "frame", "collect"]
+    assert [action for action, _value in session().actions] == ["request", "collect"]
 
 
 def test_no_history_request_for_a_stopped_server(run_module, panel, fake):

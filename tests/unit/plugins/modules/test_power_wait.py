@@ -74,16 +74,13 @@ class FakeSession:
         self.protocol.status_history.append(self.initial)
         return self
 
-    def _pace(self, command: bool = True) -> None:
-        pass
-
-    def _send_frame(self, text: str) -> None:
-        if "send stats" in text:
+    def request(self, event: str) -> None:
+        if event == "send stats":
             uptime = 0 if self.status == "offline" else 1500
             self.queue.append(("stats", {"memory_bytes": 5, "cpu_absolute": 1.5, "disk_bytes": 7, "uptime": uptime,
                                          "network": {"rx_bytes": 11, "tx_bytes": 13}, "state": self.status}))
 
-    def _pump(self, wait: float) -> bool:
+    def pump(self, wait: float) -> bool:
         if not self.queue:
             return False
         if self.fail_after is not None:
@@ -100,7 +97,7 @@ class FakeSession:
 
     def wait_for_status(self, states, timeout: float) -> str:
         while self.status not in set(states):
-            if not self._pump(timeout):
+            if not self.pump(timeout):
                 raise ConsoleError(console.KIND_TIMEOUT, "did not reach it")
         return self.status
 
