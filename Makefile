@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 OLD_ANSIBLE ?= 2.16.14
 OLD_VENV ?= .venv-ansible-2.16
 
-.PHONY: venv demo test unit unit-old emulator-tests integration sanity lint build-test changelog-lint docs docs-test clean
+.PHONY: venv demo test unit unit-old emulator-tests integration sanity lint build-test changelog-lint docs docs-test reliability clean
 
 $(STAMP): requirements-dev.txt requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -51,6 +51,10 @@ lint: $(STAMP)
 changelog-lint: $(STAMP)
 	$(VENV)/bin/antsibull-changelog lint
 
+# Faults, load and bad input against the emulator; the slow concurrency test included.
+reliability: $(STAMP)
+	PTERO_RELIABILITY_SLOW=1 $(PY) -m pytest tests/reliability -q -n 2
+
 docs: $(STAMP)
 	$(PY) tests/tools/render_docs.py
 
@@ -60,7 +64,7 @@ docs-test: $(STAMP)
 build-test: $(STAMP)
 	$(PY) -m pytest tests/build -q
 
-test: unit unit-old emulator-tests integration docs-test build-test lint sanity
+test: unit unit-old emulator-tests integration reliability docs-test build-test lint sanity
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) build .pytest_cache

@@ -55,8 +55,8 @@ def with_tasks(schedule: dict[str, t.Any]) -> dict[str, t.Any]:
     return {**schedule, "tasks": sorted(tasks, key=lambda task: (task.get("sequence_id") or 0, task.get("id") or 0))}
 
 
-def database_full_name(server: t.Mapping[str, t.Any], name: str) -> str:
-    """The name the panel stores a server's database under: `s<server id>_<name>`, cut to 48 characters.
-    `name` may already carry the prefix."""
-    prefix = f"s{server['internal_id']}_"
+def database_full_name(server_id: int, name: str) -> str:
+    """The name the panel stores a server's database under: `s<server id>_<name>`, cut to 48 characters as the
+    panel cuts it. `name` may already carry the prefix. `server_id` is the numeric id (client API: `internal_id`)."""
+    prefix = f"s{server_id}_"
     return (name if name.startswith(prefix) else prefix + name)[:48]

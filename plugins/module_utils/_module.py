@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 import typing as t
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -173,6 +174,10 @@ class PanelModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.api = api
         try:
+            url_password = urlsplit(self.params["url"] or "").password
+            if url_password:
+                # A password written into the URL is as secret as the API key: keep it out of the task's output.
+                self.no_log_values.add(url_password)
             self.client = client_from_options(self.params)
         except ValueError as error:
             self.fail_json(msg=f"url: {error}")
@@ -290,8 +295,9 @@ class PanelModule(AnsibleModule):
             self.fail_from_error(error, f"Could not create {resource.describe()}")
         found = self.step(f"Could not look up {resource.describe()} after a lost answer", resource.find)
         if found is None:
-            self.fail_from_error(error, f"Could not create {resource.describe()} (the panel shows no such object, "
-                                        "so it was not created; run the task again)")
+            self.fail_from_error(error, f"Could not create {resource.describe()}: the answer was lost and the panel "
+                                        "shows no such object now. If the panel was only slow it may still appear; "
+                                        "run the task again (an object that appeared is adopted, not created twice)")
         self.warn(f"The panel's answer to creating {resource.describe(found)} was lost; "
                   "the object exists and has been adopted.")
         return found

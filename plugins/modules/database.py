@@ -123,7 +123,7 @@ class Database(PanelResource):
     def __init__(self, module, server):
         super().__init__(module)
         self.server = server
-        self.full_name = database_full_name(server, self.params["database"])
+        self.full_name = database_full_name(server["internal_id"], self.params["database"])
 
     def describe(self, obj=None):
         return f"database '{self.full_name}' of server '{self.server['name']}'"

@@ -83,7 +83,7 @@ def main():
     databases = module.call("client.databases.list", server_path(server), query=query,
                             what=f"Could not list the databases of server '{server['name']}'")
     if module.params["database"] is not None:
-        name = database_full_name(server, module.params["database"])
+        name = database_full_name(server["internal_id"], module.params["database"])
         databases = [d for d in databases if d.get("name") == name]
     module.exit_json(changed=False, databases=databases)
 

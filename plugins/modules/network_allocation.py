@@ -242,6 +242,9 @@ def main():
         module.fail_json(msg="count: only used with state=present; remove one allocation with ip and port")
     if count is not None and count < 1:
         module.fail_json(msg=f"count: must be 1 or more, not {count} (a server always keeps its primary allocation)")
+    port = module.params["port"]
+    if port is not None and not 1 <= port <= 65535:
+        module.fail_json(msg=f"port: {port} is not a TCP/UDP port (1-65535)")
     server = require_client_server(module, module.params["server"])
     if module.params["count"] is not None:
         ensure_count(module, server)

@@ -69,6 +69,7 @@ database:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import database_full_name
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server
 
 
@@ -81,9 +82,7 @@ class ServerDatabase(PanelResource):
     def __init__(self, module, server):
         super().__init__(module)
         self.server = server
-        prefix = f"s{server['id']}_"
-        name = self.params["database"]
-        self.full_name = (name if name.startswith(prefix) else prefix + name)[:48]
+        self.full_name = database_full_name(server["id"], self.params["database"])
 
     def describe(self, obj=None):
         return f"database '{self.full_name}' of server '{self.server['name']}'"

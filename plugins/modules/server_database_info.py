@@ -44,6 +44,7 @@ databases:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import database_full_name
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server
 
 
@@ -55,7 +56,7 @@ def main():
     databases = module.call("application.server_databases.list", {"server": server["id"]}, what="Could not list databases")
     name = module.params["database"]
     if name is not None:
-        databases = [d for d in databases if d["database"] in (name, f"s{server['id']}_{name}"[:48])]
+        databases = [d for d in databases if d["database"] == database_full_name(server["id"], name)]
     module.exit_json(changed=False, databases=databases)
 
 

@@ -251,3 +251,20 @@ def test_no_retries_when_retries_is_zero(panel, make_client, sleeps):
 ])
 def test_parse_retry_after(header, expected):
     assert _parse_retry_after(header) == expected
+
+
+def test_delete_whose_lost_answer_was_applied_counts_as_done(panel, make_client, sleeps):
+    """The first DELETE reached the panel but its answer was lost; the re-sent one finds nothing left (404)."""
+    panel.delete(USERS + "/1", body=dropped())
+    panel.delete(USERS + "/1", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
+                                                             "detail": "The requested resource could not be found."}]})
+    assert make_client(retries=2).call("application.users.delete", {"user": 1}) is None
+    assert len(panel.calls) == 2
+
+
+def test_delete_of_a_missing_object_still_fails(panel, make_client, sleeps):
+    panel.delete(USERS + "/1", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
+                                                             "detail": "The requested resource could not be found."}]})
+    with pytest.raises(PanelError) as raised:
+        make_client(retries=2).call("application.users.delete", {"user": 1})
+    assert raised.value.status == 404

@@ -149,7 +149,7 @@ def test_lost_create_answer_without_object_fails_clearly(run_module):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Widget, "create", create_then_vanish)
         outcome = run_module(main, {"name": "w", "size": 3})
-    assert outcome.failed and "was not created; run the task again" in outcome.result["msg"]
+    assert outcome.failed and "shows no such object now" in outcome.result["msg"]
 
 
 @pytest.mark.parametrize("current, desired, expected", [
