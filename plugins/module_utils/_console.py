@@ -405,6 +405,7 @@ def command_problem(command: t.Any) -> tuple[str, str] | None:
         return KIND_TOO_LARGE, f"is longer than Wings accepts ({MAX_COMMAND_BYTES} bytes with its envelope)"
     return None
 
+
 class ConsoleSession:
     """A console session on one server. Use as a context manager or call connect()/close().
 
