@@ -99,6 +99,20 @@ def config(tmp_path):
     return path
 
 
+class RecordingDisplay:
+    """Records warnings; everything else goes to the real Display."""
+
+    def __init__(self, real, warnings: list[str]) -> None:
+        self._real = real
+        self._warnings = warnings
+
+    def warning(self, msg, *args, **kwargs) -> None:
+        self._warnings.append(msg)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
 class Run:
     """One parse() with the given options, as ansible-inventory would run it."""
 
@@ -106,7 +120,8 @@ class Run:
         self.inventory = InventoryData()
         self.plugin = plugin.InventoryModule()
         self.warnings: list[str] = []
-        self.plugin.display.warning = self.warnings.append  # the instance's own display, not the shared one
+        # Display is a process-wide singleton: give this plugin a recording stand-in instead of patching it.
+        self.plugin.display = RecordingDisplay(self.plugin.display, self.warnings)
         values = dict(DEFAULTS, **options)
 
         def read_config(path):
