@@ -14,10 +14,13 @@ def _prepare(state: State) -> dict[str, Any]:
     roomy = add_extra_server(state, "Roomy", node_name="nyc-node-1", limits=(1, 4, 1))
     # Only ports 28015..28024 and 27015..27019 exist on nyc-node-1; take every free one so auto-assignment must
     # create new allocations from the configured range.
+    rust_island = state.find("servers", name="Rust Island")
     for allocation in state.rows("allocations"):
         if allocation["node_id"] == roomy["node_id"] and allocation["server_id"] is None:
-            allocation["server_id"] = unlimited["id"] if allocation["port"] < 28000 else state.find(
-                "servers", name="Rust Island")["id"]
+            allocation["server_id"] = rust_island["id"]
+    # An extra allocation for the server without a limit, on its own node as the panel would have it.
+    spare = next(a for a in state.rows("allocations") if a["node_id"] == unlimited["node_id"] and a["server_id"] is None)
+    spare["server_id"] = unlimited["id"]
     return {"unlimited": unlimited["uuid_short"], "roomy": roomy["uuid_short"]}
 
 
