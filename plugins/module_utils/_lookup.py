@@ -57,30 +57,28 @@ def one(matches: list[dict[str, t.Any]], what: str, key: str = "id") -> dict[str
     return matches[0] if matches else None
 
 
+def by_id(client: PanelClient, ref: str | int, operation: str, parameter: str) -> dict[str, t.Any] | None:
+    """The object with id `ref` when `ref` looks like an id and exists; None otherwise (a name may be digits)."""
+    return get_or_none(client, operation, {parameter: ref}) if is_id(ref) else None
+
+
 def find_location(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     """A location by id or short code."""
-    if is_id(ref):
-        found = get_or_none(client, "application.locations.get", {"location": ref})
-        if found is not None:
-            return found
-    return one(find_exact(client, "application.locations.list", "short", str(ref)), f"location '{ref}'")
+    return by_id(client, ref, "application.locations.get", "location") or one(
+        find_exact(client, "application.locations.list", "short", str(ref)), f"location '{ref}'")
 
 
 def find_node(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     """A node by id or name."""
-    if is_id(ref):
-        found = get_or_none(client, "application.nodes.get", {"node": ref})
-        if found is not None:
-            return found
-    return one(find_exact(client, "application.nodes.list", "name", str(ref)), f"node '{ref}'")
+    return by_id(client, ref, "application.nodes.get", "node") or one(
+        find_exact(client, "application.nodes.list", "name", str(ref)), f"node '{ref}'")
 
 
 def find_user(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     """A user by id, username or e-mail address (usernames are stored lowercased)."""
-    if is_id(ref):
-        found = get_or_none(client, "application.users.get", {"user": ref})
-        if found is not None:
-            return found
+    found = by_id(client, ref, "application.users.get", "user")
+    if found is not None:
+        return found
     ref = str(ref)
     field = "email" if "@" in ref else "username"
     return one(find_exact(client, "application.users.list", field, ref, case_insensitive=True), f"user '{ref}'")
@@ -102,10 +100,9 @@ def find_servers_by_name(client: PanelClient, name: str, include: str = "") -> l
 
 def find_nest(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     """A nest by id or name (the API has no nest filter; panels have a handful of nests)."""
-    if is_id(ref):
-        found = get_or_none(client, "application.nests.get", {"nest": ref})
-        if found is not None:
-            return found
+    found = by_id(client, ref, "application.nests.get", "nest")
+    if found is not None:
+        return found
     nests = client.collect("application.nests.list")
     return one([n for n in nests if n["name"].lower() == str(ref).lower()], f"nest '{ref}'")
 
@@ -138,11 +135,7 @@ def find_client_server(client: PanelClient, ref: str) -> dict[str, t.Any] | None
 def find_application_server(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     """A server for the application API by id, external id, 8-character identifier, uuid or name."""
     ref = str(ref)
-    if is_id(ref):
-        found = get_or_none(client, "application.servers.get", {"server": ref})
-        if found is not None:
-            return found
-    found = find_server_by_external_id(client, ref)
+    found = by_id(client, ref, "application.servers.get", "server") or find_server_by_external_id(client, ref)
     if found is not None:
         return found
     if len(ref) in (8, 36):
