@@ -50,9 +50,6 @@ def connection_argument_spec(api: str) -> dict[str, dict[str, t.Any]]:
     }
 
 
-CONNECTION_OPTIONS = frozenset(connection_argument_spec("application"))
-
-
 def client_from_options(options: t.Mapping[str, t.Any]) -> PanelClient:
     return PanelClient(
         options["url"],

@@ -193,9 +193,6 @@ class Server(PanelResource):
             self.module.fail_json(msg=f"allocation: set allocation or deploy to create {self.describe()}")
         self.client.call("application.servers.create", body=body)
         # The create answer lacks the include; read the server back as find() shows it.
-        return self.find_created(desired)
-
-    def find_created(self, desired):
         created = self.find()
         if created is None:
             self.module.fail_json(msg=f"{self.describe()} was created but cannot be found again by its name")
