@@ -24,6 +24,9 @@ write may have happened (`write_state`) and never contain the API key, tokens or
 Retries are done here rather than by urllib3, because whether a retry is safe depends on the method:
 429 and failures to connect are retried for every method; 5xx, read timeouts and dropped connections only
 for GET/HEAD/PUT/DELETE, since re-sending a POST or PATCH whose answer was lost could apply it twice.
+A 429 means the panel applied nothing, so re-sending a POST after it is safe. It is waited out (Retry-After)
+only while the wait fits the retry budget; otherwise, and for limits with no Retry-After (the daily e-mail
+change limit, whose window is 24 hours), the error names the limit (see `describe_rate_limit`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
-from ansible_collections.ptero.panel.plugins.module_utils._operations import Operation, get_operation
+from ansible_collections.ptero.panel.plugins.module_utils._operations import (
+    EMAIL_CHANGE_LIMIT,
+    SERVER_RATE_LIMITS,
+    Operation,
+    RateLimit,
+    get_operation,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._version import COLLECTION_VERSION
 
 try:
@@ -227,6 +236,72 @@ def _parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def period_words(seconds: int) -> str:
+    """"minute", "15 minutes", "24 hours": the period of a rate limit as it reads after "per"."""
+    for unit_seconds, unit, single in ((3600, "hour", "hour"), (60, "minute", "minute")):
+        if seconds % unit_seconds == 0:
+            amount = seconds // unit_seconds
+            if unit == "hour" and amount == 24:
+                return "24 hours"
+            return single if amount == 1 else f"{amount} {unit}s"
+    return f"{seconds} seconds"
+
+
+def _header_int(headers: t.Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(str(headers.get(name, "")).strip())
+    except ValueError:
+        return None
+
+
+def _first_error(response: t.Any) -> tuple[str | None, str]:
+    """(code, detail) of the first entry of a JSON error envelope; (None, "") for anything else."""
+    if "json" not in response.headers.get("Content-Type", "").lower():
+        return None, ""
+    try:
+        payload = response.json()
+    except ValueError:
+        return None, ""
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return None, ""
+    return errors[0].get("code"), str(errors[0].get("detail") or "")
+
+
+def is_unretryable_429(code: str | None, headers: t.Mapping[str, str]) -> bool:
+    """A 429 thrown by the panel's own code without Retry-After (the daily e-mail change limit): its window is
+    unknown or a day long, so waiting within a task cannot help."""
+    return code == "TooManyRequestsHttpException" and not headers.get("Retry-After")
+
+
+def _limit_sentence(limit: RateLimit, count: int | None = None) -> str:
+    return (f"the panel allows {count or limit.count} {limit.actions} per {period_words(limit.seconds)} "
+            f"per {limit.per}")
+
+
+def describe_rate_limit(operation: Operation | None, code: str | None, detail: str,
+                        headers: t.Mapping[str, str]) -> str | None:
+    """Which limit a 429 comes from, in words ("the panel allows 2 schedule creations per minute per server"),
+    or None when the panel's own message already says it (backup creation)."""
+    name = operation.name if operation is not None else ""
+    if is_unretryable_429(code, headers):
+        if name == "client.account.update_email" or "email address has been changed" in detail:
+            return (f"{_limit_sentence(EMAIL_CHANGE_LIMIT)} (panel {EMAIL_CHANGE_LIMIT.since}+); not retried, since "
+                    "the window is 24 hours: try again tomorrow")
+        return "the panel gave no time to wait, so it was not retried"
+    announced = _header_int(headers, "X-RateLimit-Limit")
+    server_limit = SERVER_RATE_LIMITS.get(name)
+    # The per-server limiter's headers replace the API-wide ones on its route: the count says which one it was.
+    if server_limit is not None and announced in (None, server_limit.count):
+        return f"{_limit_sentence(server_limit, announced)} (panel {server_limit.since}+)"
+    if code == "TooManyRequestsHttpException":
+        return None
+    if announced is not None:
+        api = operation.api if operation is not None else "API"
+        return f"the panel allows {announced} {api} API requests per minute per user"
+    return None
 
 
 def flatten(value: t.Any) -> t.Any:
@@ -516,7 +591,7 @@ class PanelClient:
             response.close()
             return None, {}
         if response.status_code >= 300:
-            raise self._http_error(op.method, path, response, secrets, attempts)
+            raise self._http_error(op.method, path, response, secrets, attempts, op)
         return self._decode(op, path, response)
 
     def _sleep_for(self, attempt: int, wanted: float | None, slept: float, budget: float) -> float | None:
@@ -560,7 +635,8 @@ class PanelClient:
                 sent_before = sent_before or transport.sent
             else:
                 status = response.status_code
-                retryable = status == 429 or (status in self.retry_codes and method in IDEMPOTENT_METHODS)
+                retryable = ((status == 429 and not is_unretryable_429(_first_error(response)[0], response.headers))
+                             or (status in self.retry_codes and method in IDEMPOTENT_METHODS))
                 if not retryable or attempt >= self.retries:
                     return response, attempt + 1, sent_before
                 wanted = _parse_retry_after(response.headers.get("Retry-After"))
@@ -583,7 +659,8 @@ class PanelClient:
         return PanelConnectionError(method, path, None, code=None, detail=transport.reason, errors=[],
                                     write_state=write_state, message=message)
 
-    def _http_error(self, method: str, path: str, response: t.Any, secrets: list[str], attempts: int) -> PanelError:
+    def _http_error(self, method: str, path: str, response: t.Any, secrets: list[str], attempts: int,
+                    operation: Operation | None = None) -> PanelError:
         status = response.status_code
         errors: list[dict[str, t.Any]] = []
         payload = None
@@ -630,8 +707,10 @@ class PanelClient:
             message += " (the panel saved the change; only pushing it to Wings failed)"
         elif write_state == WRITE_UNKNOWN:
             message += " (the panel failed while handling a write, so it may have been applied: check before retrying)"
-        if status == 429 and retry_after is not None:
-            message += f" (retry after {retry_after:g}s)"
+        if status == 429:
+            limit = describe_rate_limit(operation, code, detail or "", response.headers)
+            wait = f"retry after {retry_after:g}s" if retry_after is not None else ""
+            message += f" ({'; '.join(part for part in (limit, wait) if part)})" if limit or wait else ""
         if attempts > 1:
             message += f" (gave up after {attempts} attempts)"
         response.close()

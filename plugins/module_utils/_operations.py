@@ -305,6 +305,31 @@ _TABLE: tuple[Operation, ...] = (
 OPERATIONS: dict[str, Operation] = {operation.name: operation for operation in _TABLE}
 
 
+class RateLimit(t.NamedTuple):
+    """A limit the panel puts on one route, in words for messages."""
+
+    count: int
+    seconds: int
+    actions: str  # plural noun: "schedule creations"
+    per: str  # what the limit is counted per: "server", "user"
+    since: str  # the first panel release that has it
+
+
+# The per-server resource limiters (panel 1.12.0+, keyed by the server's uuid and shared by every key acting on
+# it) and the e-mail change limit (1.12.3+). Counts and periods are the panel's, which it does not let an
+# operator change.
+SERVER_RATE_LIMITS: dict[str, RateLimit] = {
+    "client.servers.websocket": RateLimit(5, 60, "websocket tokens", "server", "1.12.0"),
+    "client.databases.create": RateLimit(2, 60, "database creations", "server", "1.12.0"),
+    "client.schedules.create": RateLimit(2, 60, "schedule creations", "server", "1.12.0"),
+    "client.allocations.create": RateLimit(2, 60, "network allocation creations", "server", "1.12.0"),
+    "client.subusers.create": RateLimit(10, 900, "subuser creations", "server", "1.12.0"),
+    "client.backups.restore": RateLimit(3, 900, "backup restores", "server", "1.12.0"),
+    "client.files.pull": RateLimit(5, 600, "file pulls", "server", "1.12.0"),
+}
+EMAIL_CHANGE_LIMIT = RateLimit(3, 86400, "e-mail address changes", "user", "1.12.3")
+
+
 def get_operation(name: str) -> Operation:
     """The operation called `name`; ValueError (naming close matches) for an unknown name."""
     try:
