@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 OLD_ANSIBLE ?= 2.16.14
 OLD_VENV ?= .venv-ansible-2.16
 
-.PHONY: venv demo test unit unit-old emulator-tests integration sanity lint build-test changelog-lint docs docs-test reliability clean
+.PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean
 
 $(STAMP): requirements-dev.txt requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -42,6 +42,11 @@ emulator-tests: $(STAMP)
 integration: $(STAMP)
 	$(PY) -m pytest tests/integration -q -n 2
 
+# The emulator playing panel 1.11: only the test modules whose behaviour differs between panel lines
+# (tests/integration/conftest.py VERSION_SENSITIVE_MODULES); everything else ran on the newest above.
+integration-old: $(STAMP)
+	PTERO_TEST_PANEL_VERSION=1.11 $(PY) -m pytest tests/integration -q -n 2
+
 sanity: $(STAMP)
 	$(PY) tests/tools/run_sanity.py
 
@@ -50,6 +55,11 @@ lint: $(STAMP)
 
 changelog-lint: $(STAMP)
 	$(VENV)/bin/antsibull-changelog lint
+
+# The integration suite against a real (staging) panel given by the environment; see tests/panel/README.md.
+# Not part of `make test`.
+test-panel: $(STAMP)
+	$(PY) -m pytest tests/panel -q -p no:cacheprovider
 
 # Faults, load and bad input against the emulator; the slow concurrency test included.
 reliability: $(STAMP)
@@ -64,7 +74,7 @@ docs-test: $(STAMP)
 build-test: $(STAMP)
 	$(PY) -m pytest tests/build -q
 
-test: unit unit-old emulator-tests integration reliability docs-test build-test lint sanity
+test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) build .pytest_cache
