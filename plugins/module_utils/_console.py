@@ -2,10 +2,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A synchronous console session on a server's Wings websocket.
 
-`ConsoleSession` fetches websocket credentials from the panel (`client.servers.websocket`), opens the socket with
-the panel's `Origin` (Wings rejects any other origin with 403), authenticates, tracks the server status, sends
-console commands and collects the console lines that follow. It renews the token when Wings announces its expiry
-(`token expiring`, `token expired`, or a `jwt error` about expiry/denylist) on the same socket, so no line is lost.
+`ConsoleSession` gets websocket credentials from the panel (`client.servers.websocket`) through a `ConsoleClient`,
+opens the socket with the panel's `Origin` (Wings rejects any other origin with 403), authenticates, tracks the
+server status, sends console commands and collects the console lines that follow. It renews the token when Wings
+announces its expiry (`token expiring`, `token expired`, or a `jwt error` about expiry/denylist) on the same socket,
+so no line is lost.
+
+Panels 1.12+ allow 5 websocket tokens per minute per server, shared by every key and browser: a `ConsoleClient`
+fetches one token per server per task run and hands it to every session until Wings says it is expiring; a 429 on
+the token route is waited out by the panel client (Retry-After, within its retry budget).
 
 The protocol logic is kept free of sockets: `parse_message()`, `strip_ansi()`, `split_lines()`, `jwt_claims()` and
 the `ConsoleProtocol` state machine are pure and unit-tested on their own; `ConsoleSession` only moves frames.
@@ -82,6 +87,13 @@ KIND_SUSPENDED = "suspended"  # the server is suspended (close 4409)
 KIND_TOO_LARGE = "too_large"  # a command too large for Wings (or close 1009)
 KIND_REFRESH = "refresh"  # the token could not be renewed
 KIND_INVALID = "invalid"  # bad argument (empty command, bad regex)
+KIND_DEAUTHORIZED = "deauthorized"  # Wings closed an authenticated socket: the user lost or changed access
+KIND_MISSING_SCOPE = "missing_scope"  # Wings >= 1.12.2 refused a token without `scope` (panel < 1.12.3)
+# Failures a retry cannot fix: modules end the task with the message instead of falling back or retrying.
+FATAL_KINDS = (KIND_DEAUTHORIZED, KIND_MISSING_SCOPE)
+
+OPERATION_CREDENTIALS = "client.servers.websocket"
+MISSING_CONNECT = "missing connect permission"
 
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences (colours, cursor)
@@ -242,6 +254,9 @@ class ConsoleProtocol:
         self.throttled: list[str] = []  # names from `throttled` events (inbound messages dropped)
         self.daemon_errors: list[str] = []
         self.daemon_messages: list[str] = []
+        # What the session read from the current token (None: unknown), to explain a "missing connect permission".
+        self.token_has_scope: bool | None = None
+        self.token_can_connect: bool | None = None
 
     def start_auth(self) -> None:
         if self.phase == PHASE_NEW:
@@ -312,6 +327,8 @@ class ConsoleProtocol:
     def _jwt_error(self, text: str) -> list[str]:
         reason = error_reason(text)
         from_auth = reason != text  # prefixed: the answer to an `auth` we sent
+        if MISSING_CONNECT in reason:
+            self._refuse_connect(reason)
         if self.phase != PHASE_READY:
             if "no jwt present" in reason:
                 return []  # an answer to something sent before auth; harmless
@@ -333,6 +350,24 @@ class ConsoleProtocol:
             return self._want_refresh()
         self._fail(KIND_JWT, f"Wings rejected the websocket token for server {self.server}: {reason}", reason=reason)
 
+    def _refuse_connect(self, reason: str) -> t.NoReturn:
+        """Wings says "missing connect permission": a token without `scope` (old panel, new Wings) or a user without
+        websocket.connect. Neither is fixed by a new token, so neither is retried."""
+        if self.token_has_scope is False:
+            self._fail(KIND_MISSING_SCOPE,
+                       f"Wings refused the websocket token of server {self.server} ({reason}): the token has no `scope` "
+                       "claim for websockets. Wings 1.12.2 and later require one, and the panel issues it only from 1.12.3 on. Upgrade "
+                       "the panel to 1.12.3 or later (or keep this node's Wings below 1.12.2 until then); not retried.",
+                       reason=reason)
+        if self.token_can_connect is False:
+            self._fail(KIND_PERMISSION,
+                       f"Wings refused the websocket token of server {self.server} ({reason}): the key's user lacks the "
+                       "websocket.connect permission on it. Check the subuser's permissions (ptero.panel.subuser); "
+                       "not retried.", reason=reason)
+        self._fail(KIND_JWT, f"Wings rejected the websocket token for server {self.server}: {reason} (the token "
+                   "lacks a `scope` claim Wings >= 1.12.2 needs, from a panel >= 1.12.3, or the user lacks "
+                   "websocket.connect)", reason=reason)
+
     def handle_close(self, code: int, reason: str) -> t.NoReturn:
         """The socket closed (code 1006 for a drop): always fatal for a session."""
         if code == CLOSE_SUSPENDED:
@@ -343,6 +378,14 @@ class ConsoleProtocol:
             self._fail(KIND_TOO_LARGE, "Wings closed the websocket because a message was too large (1009)",
                        close_code=code)
         text = f" ({reason})" if reason else ""
+        if self.phase == PHASE_READY and code not in (CLOSE_ABNORMAL, CLOSE_GOING_AWAY):
+            # Panel 1.12+ asks Wings to deauthorize a user (POST /api/deauthorize-user), and Wings just closes that
+            # user's sockets, with no jwt error first. A new token would carry the new access, or none at all.
+            self._fail(KIND_DEAUTHORIZED,
+                       f"Wings closed the console of server {self.server} (close code {code}{text}): the key's user "
+                       "lost or changed access to the server (subuser permissions changed or removed, owner changed, "
+                       "or password changed). Check that user's access (ptero.panel.subuser_info) and run the task "
+                       "again; not retried.", close_code=code)
         self._fail(KIND_CLOSED, f"the websocket of server {self.server} closed unexpectedly with code {code}{text}",
                    close_code=code)
 
@@ -406,6 +449,48 @@ def command_problem(command: t.Any) -> tuple[str, str] | None:
     return None
 
 
+class ConsoleClient:
+    """The panel client as console sessions see it.
+
+    Websocket credentials are fetched once per server and reused by every session of the task run until a session
+    asks to renew them (Wings announced the token's expiry). Each token is added to `no_log_values` (pass the
+    module's), so Ansible masks it should it ever reach a result, a warning or a log.
+    """
+
+    def __init__(self, client: t.Any, no_log_values: set[str] | None = None) -> None:
+        self.client = client
+        self.base_url = getattr(client, "base_url", "") or ""
+        self.no_log_values: set[str] = no_log_values if no_log_values is not None else set()
+        self.tokens_fetched = 0
+        self._credentials: dict[str, t.Any] = {}
+
+    @classmethod
+    def for_module(cls, module: t.Any) -> ConsoleClient:
+        """The module's one ConsoleClient (made on first use), so every session of the task shares its tokens."""
+        shared = getattr(module, "_ptero_console_client", None)
+        if shared is None:
+            shared = cls(module.client, module.no_log_values)
+            module._ptero_console_client = shared
+        return shared
+
+    def call(self, operation: str, path_params: dict[str, t.Any] | None = None, **kwargs: t.Any) -> t.Any:
+        """The panel client's call(); websocket credentials come from the cache (see `credentials`)."""
+        if operation == OPERATION_CREDENTIALS and not kwargs and path_params and "server" in path_params:
+            return self.credentials(str(path_params["server"]))
+        return self.client.call(operation, path_params, **kwargs)
+
+    def credentials(self, server: str, renew: bool = False) -> t.Any:
+        """The panel's websocket answer for `server`; the cached one unless `renew`. PanelError propagates."""
+        if not renew and server in self._credentials:
+            return self._credentials[server]
+        data = self.client.call(OPERATION_CREDENTIALS, {"server": server})
+        self.tokens_fetched += 1
+        if isinstance(data, dict) and data.get("token"):
+            self.no_log_values.add(str(data["token"]))
+            self._credentials[server] = data
+        return data
+
+
 class ConsoleSession:
     """A console session on one server. Use as a context manager or call connect()/close().
 
@@ -416,9 +501,10 @@ class ConsoleSession:
     def __init__(self, client: t.Any, server: str, *, origin: str | None = None, validate_certs: bool = True,
                  ca_path: str | None = None, timeout: float = 30.0, max_lines: int = DEFAULT_MAX_LINES,
                  ping_interval: float = DEFAULT_PING_INTERVAL) -> None:
-        self.client = client
+        # Any panel client works; a shared ConsoleClient makes sessions of one task reuse one token per server.
+        self.client = client if isinstance(client, ConsoleClient) else ConsoleClient(client)
         self.server = server
-        self.origin = origin or origin_from_url(getattr(client, "base_url", "") or "")
+        self.origin = origin or origin_from_url(self.client.base_url)
         self.validate_certs = validate_certs
         self.ca_path = ca_path
         self.timeout = timeout
@@ -461,9 +547,9 @@ class ConsoleSession:
         return self.permissions is None or has_permission(self.permissions, permission)
 
     # credentials -------------------------------------------------------------------------------------------------
-    def _fetch_credentials(self) -> dict[str, str]:
+    def _fetch_credentials(self, renew: bool = False) -> dict[str, str]:
         try:
-            data = self.client.call("client.servers.websocket", {"server": self.server})
+            data = self.client.credentials(self.server, renew=renew)
         except PanelError as error:
             kind = {401: KIND_AUTH, 403: KIND_AUTH, 404: KIND_NOT_FOUND, 409: KIND_CONFLICT}.get(
                 error.status or 0, KIND_PANEL)
@@ -476,6 +562,11 @@ class ConsoleSession:
         claims = jwt_claims(token)
         permissions = claims.get("permissions")
         self.permissions = [str(p) for p in permissions] if isinstance(permissions, list) else None
+        if claims:
+            scope = claims.get("scope")
+            self.protocol.token_has_scope = isinstance(scope, str) and "websocket" in scope.split()
+            self.protocol.token_can_connect = self.permissions is None or has_permission(self.permissions,
+                                                                                         "websocket.connect")
         return {"token": token, "socket": str(data["socket"])}
 
     # connection --------------------------------------------------------------------------------------------------
@@ -615,7 +706,7 @@ class ConsoleSession:
     def _refresh(self) -> None:
         """Fetch a new token and authenticate again on the same socket; failures are retried with back-off."""
         try:
-            credentials = self._fetch_credentials()
+            credentials = self._fetch_credentials(renew=True)
         except ConsoleError as error:
             self._refresh_failures += 1
             self._refresh_owed = True

@@ -19,6 +19,13 @@ description:
     one has settled, so the output stays complete and in order.
   - The websocket token is renewed on the same connection when Wings announces its expiry, so long waits lose no
     line. Neither the token nor the API key ever appears in the task's result, warnings or logs.
+  - Panels 1.12.0 and later allow 5 websocket tokens per minute per server (shared by every user and browser). The
+    task fetches one token and, when the panel answers 429, waits as long as the panel asks (C(Retry-After)) within
+    the retry budget (O(retries)), so several console and power tasks in a row succeed.
+  - When Wings closes the console because the key's user lost or changed access (panel and Wings 1.12 and later
+    close it when subuser permissions change or the subuser is removed, the owner changes or the password changes),
+    or refuses a token without a C(scope) (Wings 1.12.2 and later with a panel older than 1.12.3), the task fails
+    with a message that says so and what to do; neither is retried.
   - Needs the C(websocket-client) Python library on the host that runs the module, and a network path from there
     to the node running Wings (the socket address the panel hands out). O(validate_certs) also applies to the
     certificate of Wings.
@@ -26,7 +33,7 @@ description:
   - Uses the client API.
 options:
   server:
-    description: The server, by identifier, UUID or name.
+    description: The server, by identifier (the 8-character one or, on any panel, the C(serv_...) one), UUID or name.
     type: str
     required: true
   command:
@@ -236,7 +243,9 @@ lost_events:
 kind:
   description:
     - On failure, what went wrong, for example V(auth) (the panel refused the key), V(origin), V(connect), V(tls),
-      V(jwt), V(daemon), V(offline), V(permission), V(timeout), V(closed), V(refresh), V(suspended), V(deleted).
+      V(jwt), V(daemon), V(offline), V(permission), V(timeout), V(closed), V(refresh), V(suspended), V(deleted),
+      V(deauthorized) (Wings closed the console: the user lost or changed access), V(missing_scope) (Wings 1.12.2+
+      refused a token from a panel older than 1.12.3).
   returned: on failure
   type: str
   sample: timeout
@@ -257,29 +266,13 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import (
     KIND_TIMEOUT,
     PERMISSION_CONSOLE,
     WEBSOCKET_IMPORT_ERROR,
+    ConsoleClient,
     ConsoleError,
     ConsoleResult,
     ConsoleSession,
     command_problem,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-
-OPERATION_CREDENTIALS = "client.servers.websocket"
-
-
-class MaskingClient:
-    """The panel client as the console session sees it. Every websocket token it hands over is added to the
-    module's no_log values, so Ansible would mask it should it ever reach a result, a warning or a log."""
-
-    def __init__(self, module: PanelModule) -> None:
-        self.module = module
-        self.base_url = module.client.base_url
-
-    def call(self, operation: str, path_params: dict[str, t.Any] | None = None, **kwargs: t.Any) -> t.Any:
-        data = self.module.client.call(operation, path_params, **kwargs)
-        if operation == OPERATION_CREDENTIALS and isinstance(data, dict) and data.get("token"):
-            self.module.no_log_values.add(str(data["token"]))
-        return data
 
 
 def commands_from(value: t.Any) -> list[str]:
@@ -366,7 +359,7 @@ class Console:
         self.history: Transcript | None = None
         if self.params["include_history"]:
             self.history = Transcript(self.params["max_lines"], None)  # never matched against wait_for
-        self.session = ConsoleSession(MaskingClient(module), server["identifier"], origin=self.params["origin"],
+        self.session = ConsoleSession(ConsoleClient.for_module(module), server["identifier"], origin=self.params["origin"],
                                       validate_certs=self.params["validate_certs"], timeout=self.params["timeout"],
                                       max_lines=self.params["max_lines"])
         self.sent = 0

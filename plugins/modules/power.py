@@ -20,10 +20,16 @@ description:
     be out of date, and waits take longer. Use O(wait=true) when power tasks follow each other quickly.
   - A suspended server, a server that is installing or restoring a backup, or a server whose node is in maintenance
     cannot be controlled; the task fails with the panel's explanation.
+  - Panels 1.12.0 and later allow 5 websocket tokens per minute per server. The task fetches one token and, when
+    the panel answers 429, waits as long as the panel asks (C(Retry-After)) within the retry budget (O(retries)).
+  - When Wings closes the console because the key's user lost or changed access (subuser permissions changed or
+    removed, owner or password changed; panel and Wings 1.12 and later), or refuses a token without a C(scope)
+    (Wings 1.12.2 and later with a panel older than 1.12.3), the task fails and says what to do, instead of
+    falling back to the panel.
   - Uses the client API.
 options:
   server:
-    description: The server, by identifier, UUID or name.
+    description: The server, by identifier (the 8-character one or, on any panel, the C(serv_...) one), UUID or name.
     type: str
     required: true
   state:
@@ -114,12 +120,14 @@ import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
 from ansible_collections.ptero.panel.plugins.module_utils._console import (
+    FATAL_KINDS,
     HAS_WEBSOCKET,
     KIND_AUTH,
     KIND_CONFLICT,
     KIND_NOT_FOUND,
     KIND_PANEL,
     KIND_TIMEOUT,
+    ConsoleClient,
     ConsoleError,
     ConsoleSession,
 )
@@ -142,7 +150,6 @@ SOCKET_CONNECT_SECONDS = 10.0
 STATS_SECONDS = 2.0
 # Websocket failures the panel path reports by itself (refused key, missing server, suspended...): no warning.
 PANEL_REPORTED = (KIND_AUTH, KIND_NOT_FOUND, KIND_CONFLICT, KIND_PANEL)
-OPERATION_CREDENTIALS = "client.servers.websocket"
 
 
 def restarted_since(sent_at: float) -> t.Callable[[dict], bool]:
@@ -224,8 +231,9 @@ class SocketStates:
             deadline = time.monotonic() + STATS_SECONDS
             while self.session.protocol.last_stats is before and (remaining := deadline - time.monotonic()) > 0:
                 self.session.pump(remaining)
-        except ConsoleError:
-            pass  # the state is known; a broken socket shows again (and falls back) when it is waited on
+        except ConsoleError as error:
+            fail_if_fatal(self.module, self.name, error)
+            # Otherwise the state is known; a broken socket shows again (and falls back) when it is waited on.
         return self.session.protocol.last_stats
 
     def signal_sent(self) -> None:
@@ -242,6 +250,7 @@ class SocketStates:
             self.session.wait_for_status(reached, max(0.0, deadline - time.monotonic()))
             return self.read()
         except ConsoleError as error:
+            fail_if_fatal(self.module, self.name, error)
             if error.kind == KIND_TIMEOUT:
                 self.module.fail_json(msg=f"Timed out after {timeout:g}s waiting for {self.name} to be {reached[0]}; "
                                           f"last seen: state {self.session.status!r}")
@@ -256,30 +265,23 @@ class SocketStates:
         self.session.close()
 
 
-class MaskingClient:
-    """The panel client as the console session sees it: websocket tokens become no_log values, so Ansible would
-    mask one that ever reached a result, a warning or a log."""
-
-    def __init__(self, module: PanelModule) -> None:
-        self.module = module
-        self.base_url = module.client.base_url
-
-    def call(self, operation: str, path_params: dict | None = None, **kwargs: t.Any) -> t.Any:
-        data = self.module.client.call(operation, path_params, **kwargs)
-        if operation == OPERATION_CREDENTIALS and isinstance(data, dict) and data.get("token"):
-            self.module.no_log_values.add(str(data["token"]))
-        return data
+def fail_if_fatal(module: PanelModule, name: str, error: ConsoleError) -> None:
+    """A socket closed by deauthorization, or a token Wings refuses for lack of `scope`, ends the task: polling the
+    panel instead would hide a lost access or a panel/Wings version mismatch."""
+    if error.kind in FATAL_KINDS:
+        module.fail_json(msg=f"Console of {name}: {error.message}", kind=error.kind)
 
 
 def open_states(module: PanelModule, server: dict) -> PanelStates | SocketStates:
     """The console websocket when it can be used, else the panel's resource usage."""
     if not HAS_WEBSOCKET:
         return PanelStates(module, server)
-    session = ConsoleSession(MaskingClient(module), server["identifier"], validate_certs=module.params["validate_certs"],
+    session = ConsoleSession(ConsoleClient.for_module(module), server["identifier"], validate_certs=module.params["validate_certs"],
                              timeout=min(module.params["timeout"], SOCKET_CONNECT_SECONDS))
     try:
         session.connect()
     except ConsoleError as error:
+        fail_if_fatal(module, f"server '{server['name']}'", error)
         if module.params["wait"] and error.kind not in PANEL_REPORTED:
             module.warn(f"Cannot use the console websocket of server '{server['name']}' ({error.message}); the state "
                         "is read from the panel's resource usage, which the panel caches for up to 20 seconds.")
