@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from .app import create_app
+from . import versions
 from .config import EmulatorConfig
 from .seed import seed_state
 from .state import State
@@ -32,6 +33,10 @@ def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--state-file", default=None, help="load state from / save state to this JSON file")
     parser.add_argument("--write-connection", default=None, help="write {url, keys...} JSON to this file")
+    parser.add_argument("--panel-version", default=None, choices=versions.PANEL_VERSIONS,
+                        help=f"panel release to model (default {versions.DEFAULT_PANEL_VERSION})")
+    parser.add_argument("--wings-version", default=None,
+                        help='Wings release to model, e.g. 1.11, 1.12, 1.13 (default: the one paired with the panel)')
     parser.add_argument("--install-seconds", type=float, default=None)
     parser.add_argument("--power-seconds", type=float, default=None)
     parser.add_argument("--backup-seconds", type=float, default=None)
@@ -49,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
     config = EmulatorConfig(host=args.host, port=args.port, seed=seed, latency_ms=args.latency_ms,
                             state_file=args.state_file)
     overrides: dict[str, Any] = {}
-    for name in ("install_seconds", "power_seconds", "backup_seconds", "restore_seconds", "app_rate_limit",
+    for name in ("panel_version", "wings_version", "install_seconds", "power_seconds", "backup_seconds", "restore_seconds", "app_rate_limit",
                  "client_rate_limit", "rate_period_seconds", "token_lifetime_seconds", "token_expiring_seconds",
                  "allocation_range", "backup_throttle"):
         value = getattr(args, name)
@@ -57,7 +62,10 @@ def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
             overrides[name] = value
     if args.config_json:
         overrides.update(json.loads(args.config_json))
-    unknown = config.update(overrides)
+    try:
+        unknown = config.update(overrides)
+    except (TypeError, ValueError) as error:
+        parser.error(str(error))
     if unknown:
         parser.error(f"unknown configuration fields: {', '.join(unknown)}")
     config.extra["write_connection"] = args.write_connection

@@ -212,7 +212,7 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
                        f"This IP address ({address}) does not have permission to access the API using these "
                        f"credentials.")
 
-    limit = config.app_rate_limit if api == "application" else config.client_rate_limit
+    limit = config.api_rate_limit(api)
     decision = request.app["rate_limiter"].hit(f"api.{api}", user["uuid"], limit, config.rate_period_seconds)
     if not decision.allowed:
         raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())

@@ -40,6 +40,7 @@ from aiohttp import web
 
 from . import http
 from .files import FileStore, ServerFiles, WingsFileError
+from .jwt_claims import identity_claims
 from .http import (
     MISSING,
     ApiError,
@@ -343,16 +344,17 @@ def _node_signing_key(request: web.Request, node: dict[str, Any] | None) -> str:
 
 
 def sign_jwt(request: web.Request, node: dict[str, Any] | None, user: dict[str, Any], server: dict[str, Any],
-             claims: dict[str, Any], lifetime_seconds: int) -> str:
-    """An HS256 JWT signed with the node's daemon token, with the panel's standard claims."""
+             claims: dict[str, Any], lifetime_seconds: int, scope: str) -> str:
+    """An HS256 JWT signed with the node's daemon token, with the panel's standard claims (``scope`` is written
+    from panel 1.12.3 on: file-download, file-upload, backup-download)."""
     issued = int(_state(request).time())
-    jti = hashlib.md5(f"{user['id']}{server['uuid']}".encode()).hexdigest()
+    jti, identity = identity_claims(_state(request).config, user, str(server["uuid"]), scope)
     payload = {
         "iss": _panel_url(request),
         "aud": [_node_address(node)],
         "jti": jti, "iat": issued, "nbf": issued - 300, "exp": issued + lifetime_seconds,
-        "user_uuid": user["uuid"], "user_id": user["id"], "unique_id": secrets.token_hex(8),
     }
+    payload.update(identity)
     payload.update(claims)
     header = {"typ": "JWT", "alg": "HS256", "jti": jti}
     signing_input = _b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + _b64url(
@@ -1601,7 +1603,8 @@ async def file_download(request: web.Request) -> web.Response:
     ctx = server_context(request, "file.read-content")
     data = http.validate(_input(request), {"file": "required|string"})
     token = sign_jwt(request, ctx.node, ctx.user, ctx.server,
-                     {"file_path": unquote(str(data["file"])), "server_uuid": ctx.server["uuid"]}, 15 * 60)
+                     {"file_path": unquote(str(data["file"])), "server_uuid": ctx.server["uuid"]}, 15 * 60,
+                     "file-download")
     _log(request, "server:file.download", {"file": data["file"]}, server=ctx.server)
     url = f"{_signed_url_base(request)}/download/file?token={token}"
     return json_response({"object": "signed_url", "attributes": {"url": url}})
@@ -1722,7 +1725,8 @@ async def pull_file(request: web.Request) -> web.Response:
 @_route("GET", SERVER + "/files/upload")
 async def upload_url(request: web.Request) -> web.Response:
     ctx = server_context(request, "file.create")
-    token = sign_jwt(request, ctx.node, ctx.user, ctx.server, {"server_uuid": ctx.server["uuid"]}, 15 * 60)
+    token = sign_jwt(request, ctx.node, ctx.user, ctx.server, {"server_uuid": ctx.server["uuid"]}, 15 * 60,
+                     "file-upload")
     url = f"{_signed_url_base(request)}/upload/file?token={token}"
     return json_response({"object": "signed_url", "attributes": {"url": url}})
 
@@ -2427,7 +2431,7 @@ async def download_backup(request: web.Request) -> web.Response:
     if backup.get("disk") not in ("wings", "s3"):
         raise bad_request("The backup requested references an unknown disk driver type and cannot be downloaded.")
     token = sign_jwt(request, ctx.node, ctx.user, ctx.server,
-                     {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]}, 15 * 60)
+                     {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]}, 15 * 60, "backup-download")
     _log(request, "server:backup.download", {"name": backup["name"]}, server=ctx.server)
     return json_response({"object": "signed_url",
                           "attributes": {"url": f"{_signed_url_base(request)}/download/backup?token={token}"}})

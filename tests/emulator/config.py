@@ -5,6 +5,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import versions
+
+# Per-server resource limiters of panel 1.12+ (app/Enum/ResourceLimit.php): name -> [count, period seconds].
+DEFAULT_SERVER_RESOURCE_LIMITS: dict[str, list[int]] = {
+    "websocket": [5, 60], "databases": [2, 60], "schedules": [2, 60], "allocations": [2, 60],
+    "subusers": [10, 900], "backup_restore": [3, 900], "files_pull": [5, 600],
+}
+# The API limits when app_rate_limit / client_rate_limit are left unset: (application, client).
+_DEFAULT_API_LIMITS = {False: (240, 720), True: (256, 256)}
 
 @dataclass
 class EmulatorConfig:
@@ -17,6 +26,11 @@ class EmulatorConfig:
     latency_ms: int = 0
     state_file: str | None = None
 
+    # The panel release modelled ("1.11", "1.12", "1.14") and the Wings release ("" = the one paired with the
+    # panel: 1.11 -> 1.11, 1.12 -> 1.12, 1.14 -> 1.13). Behaviour differences are listed in versions.py.
+    panel_version: str = versions.DEFAULT_PANEL_VERSION
+    wings_version: str = ""
+
     # Asynchronous life cycles (seconds).
     install_seconds: float = 2.0
     power_seconds: float = 0.5
@@ -27,11 +41,15 @@ class EmulatorConfig:
     token_lifetime_seconds: int = 600
     token_expiring_seconds: int = 60
 
-    # Rate limits (requests per rate_period_seconds, per user and API).
-    app_rate_limit: int = 240
-    client_rate_limit: int = 720
+    # Rate limits (requests per rate_period_seconds, per user and API); None = the panel version's default
+    # (240/720 on 1.11, 256/256 on 1.12+).
+    app_rate_limit: int | None = None
+    client_rate_limit: int | None = None
     rate_period_seconds: float = 60.0
-    files_pull_throttle: tuple[int, int] = (10, 300)
+    files_pull_throttle: tuple[int, int] = (10, 300)  # per user, panel 1.11 only (1.12+: server_resource_limits)
+    # Per-server limiters (panel 1.12+), keyed by server uuid; a test may shorten a period.
+    server_resource_limits: dict[str, list[int]] = field(
+        default_factory=lambda: {name: list(value) for name, value in DEFAULT_SERVER_RESOURCE_LIMITS.items()})
 
     # Client API feature flags and limits.
     allocations_enabled: bool = True
@@ -56,6 +74,28 @@ class EmulatorConfig:
 
     extra: dict[str, Any] = field(default_factory=dict)
 
+    # ---------------------------------------------------------------- version helpers
+    def has(self, feature: str) -> bool:
+        """Whether the modelled panel version has a behaviour of versions.PANEL_FEATURES."""
+        return versions.panel_has(self.panel_version, feature)
+
+    def effective_wings_version(self) -> str:
+        return self.wings_version or versions.MATCHING_WINGS[self.panel_version]
+
+    def wings_has(self, feature: str) -> bool:
+        return versions.wings_has(self.effective_wings_version(), feature)
+
+    def api_rate_limit(self, api: str) -> int:
+        """The api.application / api.client limit per rate_period_seconds."""
+        application, client = _DEFAULT_API_LIMITS[self.has("api_limits_256")]
+        if api == "application":
+            return application if self.app_rate_limit is None else self.app_rate_limit
+        return client if self.client_rate_limit is None else self.client_rate_limit
+
+    def server_resource_limit(self, name: str) -> tuple[int, float]:
+        count, seconds = self.server_resource_limits.get(name) or DEFAULT_SERVER_RESOURCE_LIMITS[name]
+        return int(count), float(seconds)
+
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         for name, value in data.items():
@@ -67,11 +107,15 @@ class EmulatorConfig:
         """Apply known fields from ``changes`` (coercing to the field's type); return the names that were unknown."""
         unknown: list[str] = []
         known = {f.name: f for f in dataclasses.fields(self)}
+        coerced: dict[str, Any] = {}
         for name, value in changes.items():
             if name not in known or name in ("host", "port"):
                 unknown.append(name)
                 continue
-            setattr(self, name, _coerce(getattr(self, name), value))
+            coerced[name] = _coerce_field(name, getattr(self, name), value)
+        # Nothing is applied when a value is invalid (the coercion above raises first).
+        for name, value in coerced.items():
+            setattr(self, name, value)
         return unknown
 
     @classmethod
@@ -85,6 +129,27 @@ class EmulatorConfig:
             key, _unused, value = part.partition("=")
             params[key.strip()] = int(value)
         return kind.strip(), params
+
+
+def _coerce_field(name: str, current: Any, value: Any) -> Any:
+    """Field-specific checks first (versions, optional ints, the limiter dict), then the generic coercion."""
+    if name == "panel_version":
+        return versions.check_panel_version(str(value))
+    if name == "wings_version":
+        return versions.check_wings_version("" if value is None else str(value))
+    if name in ("app_rate_limit", "client_rate_limit"):
+        return None if value is None else int(value)
+    if name == "server_resource_limits":
+        if not isinstance(value, dict):
+            raise ValueError("server_resource_limits must be an object of name -> [count, seconds]")
+        merged = dict(current or {})
+        for limiter, pair in value.items():
+            if limiter not in DEFAULT_SERVER_RESOURCE_LIMITS:
+                raise ValueError(f"unknown server resource limiter {limiter!r}")
+            count, seconds = pair
+            merged[limiter] = [int(count), float(seconds) if float(seconds) != int(float(seconds)) else int(seconds)]
+        return merged
+    return _coerce(current, value)
 
 
 def _coerce(current: Any, value: Any) -> Any:

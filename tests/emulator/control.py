@@ -26,7 +26,9 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 @route(routes, "GET", "/_emulator/health")
 async def health(request: web.Request) -> web.Response:
-    return json_response({"ok": True, "pending_timers": len(request.app["state"].pending())})
+    config = request.app["config"]
+    return json_response({"ok": True, "pending_timers": len(request.app["state"].pending()),
+                          "panel_version": config.panel_version, "wings_version": config.effective_wings_version()})
 
 
 @route(routes, "POST", "/_emulator/reset")
@@ -45,6 +47,13 @@ async def reset(request: web.Request) -> web.Response:
     request.app["rate_limiter"].clear()
     request.app["request_log"].clear()
     state.emit("state.reset", {})
+    return empty_response(204)
+
+
+@route(routes, "DELETE", "/_emulator/rate-limits")
+async def clear_rate_limits(request: web.Request) -> web.Response:
+    """Empty every rate-limit bucket: api.application/api.client, the per-server limiters and the e-mail limits."""
+    request.app["rate_limiter"].clear()
     return empty_response(204)
 
 

@@ -77,6 +77,10 @@ class RunningEmulator:
     def reset(self, seed: str | None = None) -> None:
         self.control("POST", "reset", {} if seed is None else {"seed": seed})
 
+    def clear_rate_limits(self) -> None:
+        """Empty every rate-limit bucket (API and per-server limiters)."""
+        self.control("DELETE", "rate-limits")
+
     def state(self, table: str | None = None) -> Any:
         data = self.control("GET", "state" + (f"?table={table}" if table else ""))
         return data["rows"] if table else data

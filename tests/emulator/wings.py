@@ -6,7 +6,9 @@ errors, permission gating). Two protocol generations can be selected with the `w
 
 * "1.11": no inbound limits, deleted servers close with 1001, no scope claim required;
 * "1.12": per-connection token buckets with `throttled` notices, a 4096-byte read limit (close 1009),
-  30 sockets per server, close 4409 for suspended servers, and the `websocket` scope claim is required.
+  30 sockets per server, close 4409 for suspended servers, and /api/deauthorize-user (close 1000);
+* "1.13" (and "1.12.2"): as 1.12, and the `websocket` scope claim is required.
+The default ("" in EmulatorConfig.wings_version) is the release paired with the panel version.
 
 Settings are looked up, in order, in the run-time overrides (POST /_emulator/wings/config), the core
 `EmulatorConfig` attribute of the same name, `EmulatorConfig.extra`, then the defaults in `DEFAULT_SETTINGS`.
@@ -24,13 +26,15 @@ import hmac
 import json
 import math
 import re
-import secrets
 import time
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
+
+from . import versions
+from .jwt_claims import identity_claims
 
 routes = web.RouteTableDef()
 
@@ -427,6 +431,8 @@ class Daemon:
     def setting(self, name: str) -> Any:
         if name in self.overrides:
             return self.overrides[name]
+        if name == "wings_version" and hasattr(self.config, "effective_wings_version"):
+            return self.config.effective_wings_version()  # "" follows the panel version
         if hasattr(self.config, name):
             value = getattr(self.config, name)
             if value is not None:
@@ -439,13 +445,18 @@ class Daemon:
     def settings(self) -> dict[str, Any]:
         return {name: self.setting(name) for name in DEFAULT_SETTINGS}
 
+    def wings_has(self, feature: str) -> bool:
+        """Whether the modelled Wings release has a behaviour of versions.WINGS_FEATURES."""
+        return versions.wings_has(str(self.setting("wings_version")), feature)
+
     @property
     def version_1_12(self) -> bool:
-        return str(self.setting("wings_version")).startswith("1.12")
+        """The Wings 1.12 websocket hardening (limits, 4409, bare close on delete)."""
+        return self.wings_has("websocket_limits")
 
     def scope_required(self) -> bool:
         required = self.setting("require_scope")
-        return self.version_1_12 if required is None else bool(required)
+        return self.wings_has("jwt_scope_required") if required is None else bool(required)
 
     def panel_url(self) -> str:
         return str(getattr(self.config, "panel_url", "") or self.public_url or "").rstrip("/")
@@ -574,7 +585,7 @@ class Daemon:
         issued = int(self.clock() if now is None else now)
         node = self.node_row(server.get("node_id")) or {}
         node_address = f"{node.get('scheme', 'https')}://{node.get('fqdn', 'node.invalid')}:{node.get('daemon_listen', 8080)}"
-        jti = hashlib.md5(f"{user.get('id')}{server.get('uuid')}".encode()).hexdigest()
+        jti, identity = identity_claims(self.config, user, str(server.get("uuid")), "websocket")
         claims: dict[str, Any] = {
             "iss": self.panel_url() or (base_url or ""),
             "aud": [node_address],
@@ -584,11 +595,8 @@ class Daemon:
             "exp": issued + int(self.setting("token_lifetime_seconds") if lifetime is None else lifetime),
             "server_uuid": server.get("uuid"),
             "permissions": list(permissions),
-            "user_uuid": user.get("uuid"),
-            "user_id": user.get("id"),
-            "unique_id": secrets.token_hex(8),
-            "scope": "websocket",
         }
+        claims.update(identity)
         if extra_claims:
             for name, value in extra_claims.items():
                 if value is None:
@@ -1053,7 +1061,7 @@ class Daemon:
             return  # not attached to the container: dropped without a word
         self._run_command(proc, command)
         claims = session.claims or {}
-        self._log_activity("server:console.command", claims.get("user_id"), self.server_row(session.server_uuid),
+        self._log_activity("server:console.command", self._actor_id(claims), self.server_row(session.server_uuid),
                            {"command": command})
 
     def _handle_set_state(self, session: SocketSession, action: str) -> None:
@@ -1069,7 +1077,15 @@ class Daemon:
             self.send_error(session, str(error), always_show=error.locked)
             return
         claims = session.claims or {}
-        self._log_activity(f"server:power.{action}", claims.get("user_id"), self.server_row(session.server_uuid), {})
+        self._log_activity(f"server:power.{action}", self._actor_id(claims), self.server_row(session.server_uuid), {})
+
+    def _actor_id(self, claims: dict[str, Any]) -> Any:
+        """The user id for activity rows: Wings reports the token's user uuid (1.12.3+ tokens carry no user_id)."""
+        user_uuid = claims.get("user_uuid")
+        for user in self._table("users").values():
+            if user.get("uuid") == user_uuid:
+                return user.get("id")
+        return claims.get("user_id")
 
     def origin_allowed(self, request: web.Request) -> bool:
         origin = request.headers.get("Origin")

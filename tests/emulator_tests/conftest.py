@@ -24,9 +24,12 @@ from tests.emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, start_em
 
 
 @pytest.fixture(scope="module")
-def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    """An emulator (seed "demo") private to one test module, so other modules' writes never interfere."""
-    emulator = start_emulator(tmp_path_factory.mktemp("module-emulator"), seed="demo", **TEST_DEFAULTS)
+def module_emulator(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """An emulator (seed "demo") private to one test module, so other modules' writes never interfere. A module
+    may set ``EMULATOR_SETTINGS = {"panel_version": "1.11"}`` (any EmulatorConfig fields) to start it differently."""
+    settings = {**TEST_DEFAULTS, **getattr(request.module, "EMULATOR_SETTINGS", {})}
+    emulator = start_emulator(tmp_path_factory.mktemp("module-emulator"), seed="demo", **settings)
     try:
         yield emulator
     finally:

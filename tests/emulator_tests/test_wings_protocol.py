@@ -25,8 +25,9 @@ DAEMON_PREFIX = "\x1b[33m\x1b[1m[Pterodactyl Daemon]:\x1b[39m "
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    # The protocol tests describe the original (panel 1.11 / Wings 1.11) behaviour; Wings modes are set per test.
     running = start_emulator(tmp_path_factory.mktemp("wings"), seed="demo", power_seconds=0.3,
-                             stats_interval_seconds=0.3, install_seconds=0.3)
+                             stats_interval_seconds=0.3, install_seconds=0.3, panel_version="1.11")
     try:
         yield running
     finally:
@@ -279,17 +280,19 @@ def test_token_without_connect_permission(wings: Wings) -> None:
     assert message["event"] == "jwt error" and message["args"][0].endswith("]: jwt: missing connect permission")
 
 
-def test_scope_required_in_1_12_mode(wings: Wings) -> None:
+def test_scope_required_from_wings_1_12_2(wings: Wings) -> None:
     without_scope, url = wings.token(claims={"scope": None})
-    socket = wings.open(url)
-    socket.send("auth", without_scope)  # 1.11 mode: accepted without scope
-    assert socket.recv(EVENT_TIMEOUT) == {"event": "auth success"}
-    socket.close()
-    wings.configure(wings_version="1.12")
+    for version in ("1.11", "1.12"):  # Wings before 1.12.2 accept a token without scope
+        wings.configure(wings_version=version)
+        socket = wings.open(url)
+        socket.send("auth", without_scope)
+        assert socket.recv(EVENT_TIMEOUT) == {"event": "auth success"}
+        socket.close()
+    wings.configure(wings_version="1.13")
     socket = wings.open(url)
     socket.send("auth", without_scope)
     assert socket.recv(EVENT_TIMEOUT)["args"][0].endswith("jwt: missing connect permission")
-    with_scope, _url = wings.token()
+    with_scope, _url = wings.token(claims={"scope": "websocket"})
     socket.send("auth", with_scope)
     assert socket.recv(EVENT_TIMEOUT) == {"event": "auth success"}
 
