@@ -5,11 +5,18 @@
 Lists that have server-side filters are asked with `filter[...]` (one request, whatever the panel's size);
 the panel's filters are partial (`LIKE %x%`) and split on commas, so results are matched exactly here, and a
 value with a comma falls back to a full scan. Where the API has no filter (nests, eggs) the list is small.
+
+Servers can be named by the `serv_…` identifier panels 1.12.1+ show (`server_identifier`). It is only the uuid in
+another encoding, so it is decoded here and the server looked up by uuid: that works on every panel version and
+through the application API, which does not accept `serv_` ids.
 """
 
 from __future__ import annotations
 
+import base64
+import re
 import typing as t
+import uuid
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient, PanelError
 
@@ -26,6 +33,28 @@ def get_or_none(client: PanelClient, operation: str, path_params: dict[str, t.An
         if error.status == 404:
             return None
         raise
+
+
+SERVER_IDENTIFIER_PREFIX = "serv_"
+# 'serv_' + lowercase unpadded RFC 4648 base32 of the uuid's 16 bytes: 26 characters (the panel also takes '=' padding).
+_SERVER_IDENTIFIER_BODY = re.compile(r"[a-z2-7]{26}=*")
+
+
+def server_identifier(server_uuid: str) -> str:
+    """The `serv_…` identifier of a server uuid, as panels 1.12.1+ build it."""
+    encoded = base64.b32encode(uuid.UUID(server_uuid).bytes).decode("ascii")
+    return SERVER_IDENTIFIER_PREFIX + encoded.rstrip("=").lower()
+
+
+def uuid_from_server_identifier(ref: t.Any) -> str | None:
+    """The uuid a `serv_…` identifier stands for; None when `ref` is not one (it may then be a name)."""
+    if not isinstance(ref, str) or not ref.startswith(SERVER_IDENTIFIER_PREFIX):
+        return None
+    body = ref[len(SERVER_IDENTIFIER_PREFIX):]
+    if not _SERVER_IDENTIFIER_BODY.fullmatch(body):
+        return None
+    raw = base64.b32decode(body.rstrip("=").upper() + "======")
+    return str(uuid.UUID(bytes=raw)) if len(raw) == 16 else None
 
 
 def is_id(ref: t.Any) -> bool:
@@ -119,8 +148,13 @@ def find_egg(client: PanelClient, nest: dict[str, t.Any], ref: str | int) -> dic
 
 
 def find_client_server(client: PanelClient, ref: str) -> dict[str, t.Any] | None:
-    """A server the client key can see, by 8-character identifier, uuid or name."""
-    if len(ref) == 8 or len(ref) == 36:
+    """A server the client key can see, by 8-character identifier, `serv_…` identifier, uuid or name."""
+    by_uuid = uuid_from_server_identifier(ref)
+    if by_uuid is not None:
+        found = get_or_none(client, "client.servers.get", {"server": by_uuid})
+        if found is not None:
+            return found
+    elif len(ref) == 8 or len(ref) == 36:
         found = get_or_none(client, "client.servers.get", {"server": ref})
         if found is not None:
             return found
@@ -133,8 +167,16 @@ def find_client_server(client: PanelClient, ref: str) -> dict[str, t.Any] | None
 
 
 def find_application_server(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
-    """A server for the application API by id, external id, 8-character identifier, uuid or name."""
+    """A server for the application API by id, external id, 8-character identifier, `serv_…` identifier, uuid or
+    name."""
     ref = str(ref)
+    by_uuid = uuid_from_server_identifier(ref)
+    if by_uuid is not None:
+        # The application API does not take serv_ ids: match the uuid it encodes.
+        match = one(find_exact(client, "application.servers.list", "uuid", by_uuid), f"server '{ref}'")
+        if match is not None:
+            return match
+        return one(find_servers_by_name(client, ref), f"server name '{ref}'", key="identifier")
     found = by_id(client, ref, "application.servers.get", "server") or find_server_by_external_id(client, ref)
     if found is not None:
         return found

@@ -14,7 +14,7 @@ description:
 options:
   server:
     description:
-      - Read this server's log instead of the account's; by its 8-character identifier, its uuid or its name.
+      - Read this server's log instead of the account's; by its 8-character or C(serv_...) identifier, its uuid or its name.
     type: str
   event:
     description:

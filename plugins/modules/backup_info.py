@@ -14,7 +14,7 @@ description:
   - Uses the client API.
 options:
   server:
-    description: The server, by identifier, UUID or name.
+    description: The server, by identifier (the 8-character one or, on any panel, the C(serv_...) one), UUID or name.
     type: str
     required: true
   name:

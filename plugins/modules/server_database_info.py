@@ -13,7 +13,7 @@ description:
   - Uses the application API.
 options:
   server:
-    description: The server, by id, external id, identifier, UUID or name.
+    description: The server, by id, external id, identifier (the 8-character one or the C(serv_...) one), UUID or name.
     type: str
     required: true
   database:

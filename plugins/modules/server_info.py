@@ -27,7 +27,11 @@ options:
     description: Only the server with this UUID.
     type: str
   identifier:
-    description: Only the server with this 8-character identifier.
+    description:
+      - Only the server with this identifier, the 8-character one or the C(serv_...) one panels 1.12.1 and later
+        show as C(server_identifier) in the client API.
+      - A C(serv_...) identifier is the server's UUID in another encoding; it is matched on the UUID, so it works on
+        every panel version, although the application API does not accept it.
     type: str
   include:
     description:
@@ -63,7 +67,21 @@ servers:
 
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_server_by_external_id
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_server_by_external_id, uuid_from_server_identifier
+
+
+def identifier_as_uuid(module: PanelModule) -> None:
+    """A serv_ identifier becomes a uuid filter; with a different uuid also given, nothing can match."""
+    params = module.params
+    by_uuid = uuid_from_server_identifier(params["identifier"])
+    if by_uuid is None:
+        if (params["identifier"] or "").startswith("serv_"):
+            module.fail_json(msg=f"identifier: '{params['identifier']}' is not a valid serv_ identifier (serv_ and 26 "
+                                 "characters a-z, 2-7)")
+        return
+    if params["uuid"] is not None and params["uuid"].lower() != by_uuid:
+        module.exit_json(changed=False, servers=[])
+    params["uuid"], params["identifier"] = by_uuid, None
 
 
 def main():
@@ -76,6 +94,7 @@ def main():
         },
         api="application",
     )
+    identifier_as_uuid(module)
     include = ",".join(module.params["include"])
     if module.params["external_id"] is not None and module.params["id"] is None:
         found = module.step("Could not read the server", find_server_by_external_id, module.client,
