@@ -17,6 +17,8 @@ description:
     The panel always adds C(websocket.connect), so it is added here too and need not be listed.
   - An account that is not the server owner may only grant permissions it holds itself; an account cannot change
     its own subuser entry.
+  - On panels 1.12 and later, changing or removing a subuser makes Wings close that account's console and SFTP
+    sessions on the server.
   - Uses the client API.
 options:
   server:
@@ -24,7 +26,12 @@ options:
     type: str
     required: true
   email:
-    description: E-mail address of the subuser's account; it identifies the subuser.
+    description:
+      - E-mail address of the subuser's account; it identifies the subuser.
+      - Panels 1.13 and later refuse some addresses in an invite (C(email:strict)), and 1.14.1 and later also a
+        local part that starts with a dash. Such an address is refused before the invite is sent, naming this
+        option (a refused invite would still count against the panel's limit of 10 invites per 15 minutes per
+        server). Addresses with non-ASCII letters are accepted, as the panel accepts them.
     type: str
     required: true
   permissions:
@@ -111,7 +118,11 @@ changed_fields:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
+    require_client_server,
+    require_valid_email,
+    server_path,
+)
 
 # The panel adds this permission to every subuser.
 ALWAYS_GRANTED = "websocket.connect"
@@ -134,6 +145,9 @@ class Subuser(PanelResource):
         return next((s for s in subusers if (s.get("email") or "").lower() == email), None)
 
     def desired(self):
+        if self.current is None:
+            # The address is only sent in the invite; panels 1.13+ refuse some (and the invite limiter counts those).
+            require_valid_email(self.module, self.params["email"])
         desired = {"email": self.params["email"]}
         if self.params["permissions"] is not None:
             desired["permissions"] = sorted(set(self.params["permissions"]) | {ALWAYS_GRANTED})

@@ -27,6 +27,10 @@ options:
   email:
     description:
       - E-mail address. Required to create the user.
+      - Compared with the stored address first; the panel is only asked to change it when it differs.
+      - Panels 1.13 and later refuse some addresses (C(email:strict)), and 1.14.1 and later also a local part that
+        starts with a dash. Such an address is refused before anything is sent, when it would be sent (on create or
+        change), naming this option. Addresses with non-ASCII letters are accepted, as the panel accepts them.
     type: str
   first_name:
     description:
@@ -45,6 +49,8 @@ options:
       - V(on_create) sets O(password) only when the user is created.
       - V(always) sends O(password) on every run. The panel cannot tell whether it differs, so the task then
         always reports a change.
+      - On panels 1.12.1 and later every password change also makes Wings close the user's consoles and SFTP
+        sessions, so V(always) does that on every run.
     type: str
     choices: [always, on_create]
     default: on_create
@@ -148,7 +154,8 @@ changed_fields:
   sample: [email]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_valid_email
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, differs, without_none
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_user, find_user_by_external_id
 
 PROFILE_FIELDS = ("username", "email", "first_name", "last_name", "language", "root_admin", "external_id")
@@ -170,6 +177,10 @@ class User(PanelResource):
     def desired(self):
         desired = without_none({field: self.params[field] for field in PROFILE_FIELDS})
         desired["username"] = desired["username"].lower()
+        email = desired.get("email")
+        if email is not None and (self.current is None or differs(self.current.get("email"), email)):
+            # Checked only when it would be sent: an address already stored (e.g. by a 1.11 panel) is left alone.
+            require_valid_email(self.module, email)
         return desired
 
     def compare(self, current, desired):
