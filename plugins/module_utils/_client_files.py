@@ -218,13 +218,13 @@ class FileTask:
         else:
             before_content, after_content = self.ensure_file(path, entry)
         final = self.ensure_mode(path, state, entry, wanted_mode)
-        self.exit(path=path, state=state, file=final,
+        self.exit(file_path=path, state=state, file=final,
                   diff={"before": view(path, entry, before_content), "after": view(path, final, after_content)})
 
     def absent(self, path: str, entry: dict[str, t.Any] | None) -> t.NoReturn:
         if entry is not None:
             self.act("delete", f"Could not delete '{path}'", self.files.delete, path)
-        self.exit(path=path, state="absent", file=None,
+        self.exit(file_path=path, state="absent", file=None,
                   diff={"before": view(path, entry), "after": view(path, None)})
 
     def desired_content(self) -> bytes | None:
@@ -294,7 +294,7 @@ class FileTask:
             self.fail(f"path: '{path}' does not exist, so it cannot be compressed")
         existing = self.stat(dest) if dest else None
         if existing is not None:
-            self.exit(path=path, archive=existing, diff={"before": view(dest, existing), "after": view(dest, existing)})
+            self.exit(file_path=path, archive=existing, diff={"before": view(dest, existing), "after": view(dest, existing)})
         archive = self.act("compress", f"Could not compress '{path}'", self.files.compress, path)
         if dest is not None:
             if archive is not None and archive["path"] != dest:
@@ -302,13 +302,13 @@ class FileTask:
                          archive["path"], dest)
             archive = self.stat(dest) if not self.module.check_mode else {"name": posixpath.basename(dest), "path": dest}
         shown = dest or (archive or {}).get("path") or f"{path}.tar.gz"
-        self.exit(path=path, archive=archive, diff={"before": view(shown, None), "after": {"path": shown, "state": "file"}})
+        self.exit(file_path=path, archive=archive, diff={"before": view(shown, None), "after": {"path": shown, "state": "file"}})
 
     def decompress(self, path: str, creates: str | None) -> t.NoReturn:
         if creates is not None and self.stat(creates) is not None:
-            self.exit(path=path, diff={"before": {}, "after": {}})
+            self.exit(file_path=path, diff={"before": {}, "after": {}})
         archive = self.stat(path)
         if archive is None or not archive.get("is_file"):
             self.fail(f"path: '{path}' is not an archive file on the server, so it cannot be decompressed")
         self.act("decompress", f"Could not decompress '{path}'", self.files.decompress, path)
-        self.exit(path=path, diff={"before": {"decompressed": None}, "after": {"decompressed": path}})
+        self.exit(file_path=path, diff={"before": {"decompressed": None}, "after": {"decompressed": path}})

@@ -19,10 +19,13 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.ptero.panel.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
+    SAFE_METHODS,
     PanelClient,
     PanelError,
+    build_path,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import AmbiguousError
+from ansible_collections.ptero.panel.plugins.module_utils._operations import get_operation
 
 ENV_URL = "PTERODACTYL_URL"
 ENV_API_KEY = "PTERODACTYL_API_KEY"
@@ -50,7 +53,32 @@ def connection_argument_spec(api: str) -> dict[str, dict[str, t.Any]]:
     }
 
 
-def client_from_options(options: t.Mapping[str, t.Any]) -> PanelClient:
+class WriteRecordingClient(PanelClient):
+    """A PanelClient that reports every write the panel accepted (`"POST /api/client/servers/x/backups"`).
+
+    The module engine uses it to know, whatever fails later in the task, that the task already changed something.
+    Every panel call of a module goes through `call_with_meta()` (`call()` uses it; lists are reads)."""
+
+    def __init__(self, *args: t.Any, on_write: t.Callable[[str, str], None], **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_write = on_write
+
+    def call_with_meta(self, operation: str, path_params: dict[str, t.Any] | None = None, **kwargs: t.Any) -> t.Any:
+        answer = super().call_with_meta(operation, path_params, **kwargs)
+        op = get_operation(operation)
+        if op.method not in SAFE_METHODS:
+            self._on_write(operation, f"{op.method} {build_path(op, path_params)}")
+        return answer
+
+
+def client_from_options(options: t.Mapping[str, t.Any],
+                        on_write: t.Callable[[str, str], None] | None = None) -> PanelClient:
+    if on_write is not None:
+        return WriteRecordingClient(
+            options["url"], options["api_key"], on_write=on_write, validate_certs=options["validate_certs"],
+            timeout=options["timeout"], retries=options["retries"], backoff_factor=options["backoff_factor"],
+            extra_retry_codes=options["extra_retry_codes"] or (),
+        )
     return PanelClient(
         options["url"],
         options["api_key"],
@@ -60,6 +88,24 @@ def client_from_options(options: t.Mapping[str, t.Any]) -> PanelClient:
         backoff_factor=options["backoff_factor"],
         extra_retry_codes=options["extra_retry_codes"] or (),
     )
+
+
+# Past-tense words for writes whose module does not describe them itself; the request line is added to them.
+WRITE_WORDS = {
+    "client.servers.power": "sent a power signal",
+    "client.schedules.create": "created the schedule",
+    "client.schedules.update": "updated the schedule",
+    "client.schedules.execute": "started the schedule",
+    "client.schedule_tasks.create": "added a schedule task",
+    "client.schedule_tasks.update": "updated a schedule task",
+    "client.schedule_tasks.delete": "deleted a schedule task",
+    "client.allocations.create": "added an allocation",
+    "client.allocations.update_notes": "changed the notes of the allocation",
+    "client.allocations.set_primary": "made the allocation primary",
+    "client.startup.update_variable": "set a startup variable",
+    "application.allocations.create": "added allocations",
+    "application.allocations.delete": "deleted an allocation",
+}
 
 
 def without_none(values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -112,6 +158,8 @@ class PanelResource:
 
     #: Key of the object in the module result (`location`, `server`, ...).
     result_key: str = ""
+    #: What the object is, in words, when the message already named it ("created the SSH key"); default from result_key.
+    noun: str = ""
     #: Fields shown in diffs and compared; a subset of the object's attributes.
     managed_fields: tuple[str, ...] = ()
     #: Fields that cannot be changed once the object exists: a difference fails unless `force` allows it.
@@ -131,6 +179,10 @@ class PanelResource:
     def describe(self, obj: t.Mapping[str, t.Any] | None = None) -> str:
         """Human name of the object for messages, e.g. `location 'fra1'`."""
         return self.result_key
+
+    def the(self) -> str:
+        """The object, named briefly: the failure message it is added to has already named it with describe()."""
+        return f"the {self.noun or self.result_key.replace('_', ' ')}"
 
     def find(self) -> dict[str, t.Any] | None:
         raise NotImplementedError
@@ -152,6 +204,14 @@ class PanelResource:
         """Names of the fields that need a change; override for fields that need normalising."""
         return changed_fields(current, desired)
 
+    def predict_create(self, desired: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Check mode: the object a create would make."""
+        return desired
+
+    def predict_update(self, current: dict[str, t.Any], desired: dict[str, t.Any], changes: list[str]) -> dict[str, t.Any]:
+        """Check mode: the object after an update of `changes`."""
+        return overlay(current, {key: desired[key] for key in changes})
+
     def view(self, obj: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         """The managed fields of an object, for diffs."""
         if not obj:
@@ -163,6 +223,13 @@ class PanelModule(AnsibleModule):
     """AnsibleModule with the connection options, the Panel client and the idempotency engine."""
 
     def __init__(self, argument_spec: dict[str, t.Any], api: str, **kwargs: t.Any) -> None:
+        # Set first: AnsibleModule.__init__ may already fail the task (bad arguments).
+        #: Every write request the panel accepted in this task ("PATCH /api/application/nodes/3"), in order.
+        self.write_requests: list[str] = []
+        #: The same requests with words where the engine knows them (WRITE_WORDS).
+        self._described_requests: list[str] = []
+        #: The same writes in words ("created backup 'nightly'"), where the code that made them said so.
+        self.writes_done: list[str] = []
         spec = connection_argument_spec(api)
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
@@ -175,7 +242,7 @@ class PanelModule(AnsibleModule):
             if url_password:
                 # A password written into the URL is as secret as the API key: keep it out of the task's output.
                 self.no_log_values.add(url_password)
-            self.client = client_from_options(self.params)
+            self.client = client_from_options(self.params, on_write=self._note_write_request)
         except ValueError as error:
             self.fail_json(msg=f"url: {error}")
         self._result_hooks: list[t.Callable[[dict[str, t.Any]], None]] = []
@@ -188,7 +255,51 @@ class PanelModule(AnsibleModule):
         hooks, self._result_hooks = self._result_hooks, []
         for hook in hooks:
             hook(result)
+        if self.wrote:
+            # A write that happened is a change, whatever the code that made it concluded.
+            result["changed"] = True
         super().exit_json(**result)
+
+    # -- writes made so far, and failures after them --------------------------------------------------
+
+    @property
+    def wrote(self) -> bool:
+        """True once the panel accepted a write in this task (never in check mode)."""
+        return bool(self.write_requests or self.writes_done)
+
+    def _note_write_request(self, operation: str, request: str) -> None:
+        self.write_requests.append(request)
+        words = WRITE_WORDS.get(operation)
+        self._described_requests.append(f"{words} ({request})" if words else request)
+
+    def record_write(self, done: str) -> None:
+        """Say in words what a write just did ("created server 'mc1'"), for the message of a later failure.
+
+        Writes sent through the client are recorded anyway; call this also for a write whose answer was an
+        error although the panel applied it (e.g. a node saved while Wings was unreachable)."""
+        self.writes_done.append(done)
+
+    def forget_writes(self) -> None:
+        """The writes so far changed nothing (the panel ignored them): a failure now is not a change."""
+        self.write_requests.clear()
+        self._described_requests.clear()
+        self.writes_done.clear()
+
+    def fail_json(self, msg: str, **result: t.Any) -> t.NoReturn:
+        """Fail the task; after a write it reports `changed: true` and says what was already done."""
+        if self.wrote:
+            done = self.writes_done or self._described_requests
+            msg = f"{msg.rstrip('. ')}. Already done before this failure: {'; '.join(done)}"
+            result["changed"] = True
+            result["writes"] = list(self.write_requests)
+        super().fail_json(msg=msg, **result)
+
+    def add_path_info(self, kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Never add the controller's stat of a `path`/`dest` result: every path here is on the panel's side.
+
+        AnsibleModule.exit_json/fail_json call this for any result holding `path` or `dest`, and would fill in
+        uid, gid, owner, group, mode, size and state of a file of the same name on the machine running the module."""
+        return kwargs
 
     # -- talking to the panel -------------------------------------------------------------------
 
@@ -257,17 +368,26 @@ class PanelModule(AnsibleModule):
             self.exit_json(changed=False, **{resource.result_key: current},
                            diff={"before": resource.view(current), "after": resource.view(current)})
         if self.check_mode:
-            after = overlay(current, {key: desired[key] for key in changes})
+            after = resource.predict_update(current, desired, changes)
         else:
+            said = len(self.writes_done)
             after = self.step(f"Could not update {resource.describe(current)}", resource.update, current, desired)
+            self._record_unless_said(said, f"updated {resource.the()} ({', '.join(changes)})")
         self.exit_json(changed=True, changed_fields=changes, **{resource.result_key: after},
                        diff={"before": resource.view(current), "after": resource.view(after)})
+
+    def _record_unless_said(self, said_before: int, done: str) -> None:
+        # A resource may have described its own writes (e.g. "saved in the panel, not pushed to Wings").
+        if len(self.writes_done) == said_before:
+            self.record_write(done)
 
     def _ensure_absent(self, resource: PanelResource, current: dict[str, t.Any] | None) -> t.NoReturn:
         if current is None:
             self.exit_json(changed=False, **{resource.result_key: None}, diff={"before": {}, "after": {}})
         if not self.check_mode:
+            said = len(self.writes_done)
             self.step(f"Could not delete {resource.describe(current)}", resource.delete, current)
+            self._record_unless_said(said, f"deleted {resource.the()}")
         self.exit_json(changed=True, **{resource.result_key: None},
                        diff={"before": resource.view(current), "after": {}})
 
@@ -277,12 +397,14 @@ class PanelModule(AnsibleModule):
             self.fail_json(msg=f"{resource.describe()} does not exist; to create it, also set: {', '.join(missing)}")
         desired = {**resource.create_defaults, **desired}
         if self.check_mode:
-            created = desired
+            created = resource.predict_create(desired)
         else:
+            said = len(self.writes_done)
             try:
                 created = resource.create(desired)
             except PanelError as error:
                 created = self._adopt_after_lost_answer(resource, error)
+            self._record_unless_said(said, f"created {resource.the()}")
         self.exit_json(changed=True, **{resource.result_key: created},
                        diff={"before": {}, "after": resource.view(created)})
 

@@ -192,10 +192,11 @@ class Server(PanelResource):
         else:
             self.module.fail_json(msg=f"allocation: set allocation or deploy to create {self.describe()}")
         self.client.call("application.servers.create", body=body)
+        self.module.record_write("created the server")
         # The create answer lacks the include; read the server back as find() shows it.
         created = self.find()
         if created is None:
-            self.module.fail_json(msg=f"{self.describe()} was created but cannot be found again by its name")
+            self.module.fail_json(msg=f"{self.describe()} cannot be found again by its name after the create")
         return created
 
     def update(self, current, desired):

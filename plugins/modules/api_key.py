@@ -117,6 +117,7 @@ def same_addresses(current, desired):
 
 class ApiKey(PanelResource):
     result_key = "api_key"
+    noun = "API key"
     managed_fields = ("description", "allowed_ips")
     create_defaults = {"allowed_ips": []}
 
@@ -160,7 +161,10 @@ class ApiKey(PanelResource):
     def update(self, current, desired):
         # Keys cannot be changed: replace.
         self.delete(current)
-        return self.create({**current, **desired})
+        self.module.record_write("deleted the old key (not replaced yet)")
+        created = self.create({**current, **desired})
+        self.module.record_write("created its replacement")
+        return created
 
     def delete(self, current):
         self.client.call("client.api_keys.delete", {"identifier": current["identifier"]})

@@ -43,6 +43,8 @@ options:
       - V(present) creates the backup unless one with this name exists (running or finished).
       - V(absent) deletes every backup with this name.
       - V(restored) restores the backup onto the server; this always reports a change.
+        A failed backup (or one still running without O(wait=true)) is refused before anything is sent,
+        on every panel version.
     type: str
     choices: [present, absent, restored]
     default: present
@@ -54,6 +56,8 @@ options:
     description:
       - With O(state=present), wait until the backup has finished; a failed backup fails the task.
       - With O(state=restored), wait for a running backup to finish first, and for the restore to finish after.
+      - A backup that was created, locked or started restoring counts as a change even when the wait then
+        times out or the backup fails; the message says what was done and what did not finish.
     type: bool
     default: false
   wait_timeout:
@@ -148,6 +152,8 @@ deleted:
   sample: [0d6b5f7c-3f8a-4a57-9d69-1cd0e8c0f1a2]
 """
 
+import typing as t
+
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
@@ -158,6 +164,8 @@ from ansible_collections.ptero.panel.plugins.module_utils._client_resources impo
 )
 
 MANAGED = ("name", "ignored_files", "is_locked")
+# The 400 detail of panel 1.14.1+ for a restore of a failed or unfinished backup.
+NOT_RESTORABLE_DETAIL = "cannot be restored"
 
 
 def view(backup):
@@ -197,8 +205,15 @@ class Backups:
         return final
 
     def toggle_lock(self, backup: dict) -> dict:
-        return self.module.call("client.backups.toggle_lock", self.path(backup),
-                                what=f"Could not {'unlock' if backup.get('is_locked') else 'lock'} {self.label}")
+        verb = "unlock" if backup.get("is_locked") else "lock"
+        toggled = self.module.call("client.backups.toggle_lock", self.path(backup), what=f"Could not {verb} {self.label}")
+        self.module.record_write(f"{verb}ed the backup")
+        return toggled
+
+    def not_restorable(self, backup: dict) -> t.NoReturn:
+        self.module.fail_json(msg=f"Cannot restore {self.label}: it failed on the node (uuid {backup.get('uuid')}), "
+                                  "and a failed backup cannot be restored; create a new backup",
+                              backup=backup)
 
     # -- states -----------------------------------------------------------------------------------
 
@@ -241,6 +256,7 @@ class Backups:
             created = self.module.client.call("client.backups.create", self.path(), body=body)
         except PanelError as error:
             created = self.adopt_after_error(error)
+        self.module.record_write("created the backup")
         if created.get("is_locked") != locked:
             # The panel honours is_locked only for users who may delete backups; the toggle says so clearly.
             created = self.toggle_lock(created)
@@ -273,25 +289,42 @@ class Backups:
                               diff={"before": before, "after": {}})
 
     def restored(self) -> None:
-        matches = [b for b in self.named(self.list_all()) if not backup_failed(b)]
-        backup = self.one_of(matches)
+        matches = self.named(self.list_all())
+        usable = [b for b in matches if not backup_failed(b)]
+        if matches and not usable:
+            # Panels before 1.14.1 would start such a restore; it cannot work, so it is refused on every version.
+            self.not_restorable(matches[-1])
+        backup = self.one_of(usable)
         if backup is None:
-            self.module.fail_json(msg=f"Cannot restore {self.label}: no such backup (failed backups cannot be restored)")
+            self.module.fail_json(msg=f"Cannot restore {self.label}: no such backup")
         if backup_running(backup):
             if not self.params["wait"]:
                 self.module.fail_json(msg=f"Cannot restore {self.label}: it is still running; use wait: true to wait for it")
             if not self.module.check_mode:
-                backup = self.wait_finished(backup)
+                backup = self.module.wait_for(
+                    lambda: self.module.call("client.backups.get", self.path(backup), what=f"Could not read {self.label}"),
+                    lambda b: b.get("completed_at") is not None, self.params["wait_timeout"],
+                    f"{self.label} to finish before restoring it", describe=lambda b: "still running")
+                if backup_failed(backup):
+                    self.not_restorable(backup)
         if not self.module.check_mode:
-            self.module.call("client.backups.restore", self.path(backup), body={"truncate": self.params["truncate"]},
-                             what=f"Could not restore {self.label}")
+            self.start_restore(backup)
             if self.params["wait"]:
                 self.module.wait_for(
                     lambda: self.module.call("client.servers.get", self.path(), what="Could not read the server"),
                     lambda s: s.get("status") != "restoring_backup", self.params["wait_timeout"],
-                    f"server '{self.server['name']}' to finish restoring {self.label}",
+                    f"the server to finish restoring {self.label}",
                     describe=lambda s: f"status {s.get('status')!r}")
         self.module.exit_json(changed=True, backup=backup, diff={"before": view(backup), "after": view(backup)})
+
+    def start_restore(self, backup: dict) -> None:
+        try:
+            self.module.client.call("client.backups.restore", self.path(backup), body={"truncate": self.params["truncate"]})
+        except PanelError as error:
+            if error.status == 400 and NOT_RESTORABLE_DETAIL in (error.detail or ""):
+                self.not_restorable(backup)  # panel 1.14.1+: the backup failed after it was listed
+            self.module.fail_from_error(error, f"Could not restore {self.label}")
+        self.module.record_write("started restoring the backup")
 
 
 def main():

@@ -132,8 +132,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-path:
-  description: O(path) as an absolute path inside the server's root.
+file_path:
+  description:
+    - O(path) as an absolute path inside the server's root.
+    - Not named C(path), because Ansible would then add the stat of a file of that name on the machine running the
+      module (owner, mode, size, state) to the result.
   returned: always
   type: str
   sample: /config/paper-global.yml

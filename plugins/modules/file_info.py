@@ -60,8 +60,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-path:
-  description: O(path) as an absolute path inside the server's root.
+file_path:
+  description:
+    - O(path) as an absolute path inside the server's root.
+    - Not named C(path), because Ansible would then add the stat of a file of that name on the machine running the
+      module (owner, mode, size, state) to the result.
   returned: always
   type: str
   sample: /server.properties
@@ -129,7 +132,7 @@ def main():
         listing = module.step(f"Could not list '{path}'", files.list, path) or []
     elif entry is not None and module.params["read_content"]:
         content = read_content(module, files, path)
-    module.exit_json(changed=False, path=path, exists=entry is not None, file=entry, files=listing, content=content)
+    module.exit_json(changed=False, file_path=path, exists=entry is not None, file=entry, files=listing, content=content)
 
 
 if __name__ == "__main__":

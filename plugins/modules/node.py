@@ -13,7 +13,9 @@ description:
   - The node is identified by O(name).
   - Every update sends the node's complete settings, because the panel replaces what a request leaves out
     (an omitted C(daemon_base) would silently be reset to its default).
-  - The application API cannot set a node's description; change it in the admin area.
+  - When the panel saves a change but cannot reach Wings to send it the new configuration
+    (C(ConfigurationNotPersistedException)), the task reports the change (C(changed=true)) and fails with a
+    message saying how to get the configuration to Wings; a later run would find the panel already right.
   - Uses the application API.
 options:
   name:
@@ -21,6 +23,13 @@ options:
       - Node name; it identifies the node. Letters, digits, spaces, C(_), C(.) and C(-), at most 100 characters.
     type: str
     required: true
+  description:
+    description:
+      - The node's description. V("") clears it.
+      - Needs panel 1.12.0 or later; older panels ignore it through the API, and setting a different value there
+        fails the task naming this option (it never reports a change that did not happen).
+    type: str
+    version_added: 0.2.0
   location:
     description:
       - Location the node belongs to, as a short code or an id. Required to create the node.
@@ -64,7 +73,8 @@ options:
     type: int
   upload_size:
     description:
-      - Largest file upload through the web panel, in MiB (1-1024). Default on create V(100).
+      - Largest file upload through the web panel, in MiB, at least 1. Default on create V(100).
+      - Panels before 1.12.0 allow at most 1024; newer ones have no upper bound.
     type: int
   daemon_listen:
     description:
@@ -82,6 +92,7 @@ options:
     description:
       - Also return the node's Wings configuration (C(config.yml) content) as RV(configuration).
       - It contains the node's daemon token, a secret; register the result with C(no_log) where that matters.
+      - From panel 1.13.0 this needs an application key with write access to nodes (Nodes Read & Write).
     type: bool
     default: false
   state:
@@ -140,6 +151,10 @@ node:
       description: Name.
       type: str
       sample: fra1-node1
+    description:
+      description: Description.
+      type: str
+      sample: Frankfurt rack 3
     location_id:
       description: Id of the node's location.
       type: int
@@ -189,8 +204,22 @@ changed_fields:
   sample: [maintenance_mode]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
+import typing as t
+
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    PanelModule,
+    PanelResource,
+    changed_fields,
+    differs,
+    without_none,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location, find_node
+
+# The panel saved the node, then could not send Wings its new configuration.
+NOT_PERSISTED = "ConfigurationNotPersistedException"
+# The first panel version whose application API sets a node's description.
+DESCRIPTION_SINCE = "1.12.0"
 
 SETTINGS = (
     "location_id", "fqdn", "scheme", "behind_proxy", "public", "maintenance_mode", "memory", "memory_overallocate",
@@ -200,7 +229,7 @@ SETTINGS = (
 
 class Node(PanelResource):
     result_key = "node"
-    managed_fields = ("name",) + SETTINGS
+    managed_fields = ("name", "description") + SETTINGS
     create_requires = ("location", "fqdn", "memory", "disk")
     create_defaults = {
         "scheme": "https", "behind_proxy": False, "public": True, "maintenance_mode": False,
@@ -215,7 +244,7 @@ class Node(PanelResource):
         return find_node(self.client, self.params["name"])
 
     def desired(self):
-        desired = without_none({field: self.params.get(field) for field in ("name",) + SETTINGS})
+        desired = without_none({field: self.params.get(field) for field in ("name", "description") + SETTINGS})
         if self.params["location"] is not None:
             location = self.module.step("Could not look up the location", find_location, self.client, self.params["location"])
             if location is None:
@@ -224,12 +253,58 @@ class Node(PanelResource):
         return desired
 
     def create(self, desired):
-        return self.client.call("application.nodes.create", body=desired)
+        try:
+            created = self.client.call("application.nodes.create", body=desired)
+        except PanelError as error:
+            if error.code != NOT_PERSISTED:
+                raise
+            # Defensive: panels up to 1.14 do not contact Wings on create, but the node would exist if one did.
+            self.module.record_write("created the node in the panel")
+            self.fail_not_pushed(self.find() or desired, error)
+        self.require_description(created, desired)
+        return created
 
     def update(self, current, desired):
+        # The full set every time: an omitted daemon_base would be reset. description only when it is managed,
+        # so panels before 1.12 (which do not accept it) see the body they know.
         body = {field: current.get(field) for field in ("name",) + SETTINGS}
         body.update(desired)
-        return self.client.call("application.nodes.update", {"node": current["id"]}, body=body)
+        changes = self.compare(current, desired)
+        try:
+            updated = self.client.call("application.nodes.update", {"node": current["id"]}, body=body)
+        except PanelError as error:
+            if error.code != NOT_PERSISTED:
+                raise
+            self.module.record_write(f"saved {', '.join(changes)} in the panel, "
+                                     "not in Wings")
+            self.fail_not_pushed(self.find() or current, error)
+        self.require_description(updated, desired, current)
+        return updated
+
+    def require_description(self, node: dict[str, t.Any], desired: dict[str, t.Any],
+                            before: dict[str, t.Any] | None = None) -> None:
+        """Fail when the panel ignored `description` (before 1.12.0); a write that changed nothing is no change."""
+        if "description" not in desired or not differs(node.get("description"), desired["description"]):
+            return
+        if before is not None and not changed_fields(before, {k: v for k, v in desired.items() if k != "description"}):
+            self.module.forget_writes()  # the PATCH re-sent the values the node already had
+        self.module.fail_json(
+            msg=f"description: the panel did not store the description of {self.describe(node)} (it still has "
+                f"{node.get('description')!r}); setting it through the API needs Pterodactyl panel {DESCRIPTION_SINCE} "
+                "or later. Set it in the admin area, or leave description out",
+            node=node)
+
+    def fail_not_pushed(self, node: t.Mapping[str, t.Any], error: PanelError) -> t.NoReturn:
+        name, node_id = node.get("name") or self.params["name"], node.get("id")
+        wings = f"{node.get('scheme') or 'https'}://{node.get('fqdn')}:{node.get('daemon_listen')}"
+        self.module.fail_json(
+            msg=f"{self.describe(node)}: the panel saved the change, but Wings ({wings}) did not get its new "
+                f"configuration ({error.code}). Wings keeps running with the old one, and running this task again "
+                "will not send it, because the panel already has these values. Once Wings can be reached, push the "
+                f"configuration again: save the node in the admin area (Nodes > {name} > Settings), or on the node run "
+                f"'wings configure --panel-url <panel URL> --token <application API key> --node {node_id}' "
+                "and restart Wings",
+            error=error.to_dict(), node=dict(node))
 
     def delete(self, current):
         self.client.call("application.nodes.delete", {"node": current["id"]})
@@ -239,6 +314,7 @@ def main():
     module = PanelModule(
         {
             "name": {"type": "str", "required": True},
+            "description": {"type": "str"},
             "location": {"type": "str"},
             "fqdn": {"type": "str"},
             "scheme": {"type": "str", "choices": ["http", "https"]},
@@ -266,9 +342,17 @@ def main():
 
 def _add_configuration(module, result):
     node = result.get("node")
-    if node and node.get("id") is not None:
-        result["configuration"] = module.call("application.nodes.configuration", {"node": node["id"]},
-                                              what="Could not read the Wings configuration")
+    if not node or node.get("id") is None:
+        return
+    try:
+        result["configuration"] = module.client.call("application.nodes.configuration", {"node": node["id"]})
+    except PanelError as error:
+        what = f"Could not read the Wings configuration of node '{node['name']}'"
+        if error.status == 403:
+            # Panel 1.13.0+ gives the configuration (it holds the daemon token) only to keys that may change nodes.
+            what += (": this application API key lacks write access to nodes, which panel 1.13 and later require "
+                     "for the node configuration; use a key with Nodes: Read & Write")
+        module.fail_from_error(error, what)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ options:
     type: str
     required: true
   remote:
-    description: Hosts the database user may connect from, for example V(%) or V(10.0.0.%).
+    description:
+      - Hosts the database user may connect from, for example V(%) or V(10.0.0.%).
+      - Defaults to V(%) when the database is created; leave it out to accept any value of an existing database.
     type: str
-    default: "%"
   host:
     description: Id of the database host to create the database on. Required to create it.
     type: int
@@ -78,6 +79,7 @@ class ServerDatabase(PanelResource):
     managed_fields = ("database", "remote", "host")
     create_only = ("remote", "host")
     create_requires = ("host",)
+    create_defaults = {"remote": "%"}
 
     def __init__(self, module, server):
         super().__init__(module)
@@ -92,9 +94,11 @@ class ServerDatabase(PanelResource):
         return next((d for d in databases if d["database"] == self.full_name), None)
 
     def desired(self):
-        desired = {"database": self.full_name, "remote": self.params["remote"]}
-        if self.params["host"] is not None:
-            desired["host"] = self.params["host"]
+        # Options left out are left alone: only what the task sets is compared.
+        desired = {"database": self.full_name}
+        for option in ("remote", "host"):
+            if self.params[option] is not None:
+                desired[option] = self.params[option]
         return desired
 
     def create(self, desired):
@@ -125,7 +129,7 @@ def main():
         {
             "server": {"type": "str", "required": True},
             "database": {"type": "str", "required": True},
-            "remote": {"type": "str", "default": "%"},
+            "remote": {"type": "str"},
             "host": {"type": "int"},
             "rotate_password": {"type": "bool", "default": False, "no_log": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},

@@ -16,11 +16,16 @@ options:
   server:
     description:
       - The server, by its 8-character identifier, its uuid or its name.
+      - When no server matches, but exactly one server already carries the name in O(name), that server is used:
+        a rename by name (O(server) the old name, O(name) the new one) can run again and is then unchanged.
+        Use the identifier instead if another server may already carry the new name.
     type: str
     required: true
   name:
     description:
       - The server's new name. When the server is found by its name, this renames it.
+      - Sent only when it differs from the server's name (and O(description) only when it differs from the
+        server's description).
     type: str
   description:
     description:
@@ -110,8 +115,8 @@ changed_fields:
 
 import time
 
-from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_client_server
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
 
 
@@ -150,12 +155,14 @@ class ServerSettings(PanelResource):
 
     def update(self, current, desired):
         path = server_path(current)
-        if "name" in desired or "description" in desired:
+        changes = self.compare(current, desired)
+        if "name" in changes or "description" in changes:
+            # One endpoint sets both; name is required, an absent description is left as it is.
             body = {"name": desired.get("name", current["name"])}
-            if "description" in desired:
+            if "description" in changes:
                 body["description"] = desired["description"]
             self.client.call("client.settings.rename", path, body=body)
-        if "docker_image" in desired and desired["docker_image"] != current.get("docker_image"):
+        if "docker_image" in changes:
             self.client.call("client.settings.docker_image", path, body={"docker_image": desired["docker_image"]})
         return self.client.call("client.servers.get", path)
 
@@ -168,18 +175,17 @@ class ServerSettings(PanelResource):
         while server.get("status") == "installing":
             if time.monotonic() >= deadline:
                 self.module.fail_json(msg=f"Timed out after {timeout}s waiting for {self.describe(server)} to finish "
-                                          "installing (the reinstall was started)", changed=True, server=server)
+                                          "installing", server=server)
             time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
             delay = min(delay * 2, 5.0)
             server = self.module.call("client.servers.get", path, what=f"Could not read {self.describe(server)}")
         if server.get("status") == "install_failed":
             self.module.fail_json(msg=f"{self.describe(server)} failed to install (status install_failed)",
-                                  changed=True, server=server)
+                                  server=server)
         return server
 
     def reinstall(self, result):
         """Result hook: reinstall after the settings, then optionally wait for the installation."""
-        settings_changed = bool(result.get("changed"))
         result["changed"] = True
         result["changed_fields"] = list(result.get("changed_fields") or []) + ["reinstall"]
         server = result["server"]
@@ -187,15 +193,26 @@ class ServerSettings(PanelResource):
             result["server"] = {**server, "status": "installing"}
             return
         path = server_path(server)
-        try:
-            self.client.call("client.settings.reinstall", path)
-        except PanelError as error:
-            self.module.fail_json(msg=f"Could not reinstall {self.describe(server)}: {error}", error=error.to_dict(),
-                                  changed=settings_changed, server=server)
+        # A failure after earlier setting changes still reports them (the engine records every write).
+        self.module.call("client.settings.reinstall", path, what=f"Could not reinstall {self.describe(server)}")
+        self.module.record_write("started a reinstall")
         server = self.module.call("client.servers.get", path, what=f"Could not read {self.describe(server)}")
         if self.params["wait"]:
             server = self.wait_installed(server)
         result["server"] = server
+
+
+def find_server(module):
+    """The server of `server`; or, when there is none, the one already carrying the new `name` (a rename run again)."""
+    ref, new_name = module.params["server"], module.params["name"]
+    server = module.step("Could not look up the server", find_client_server, module.client, ref)
+    if server is None and new_name is not None and new_name != ref:
+        server = module.step("Could not look up the server", find_client_server, module.client, new_name)
+        if server is None:
+            module.fail_json(msg=f"server: no server '{ref}' visible to this API key, nor one already named '{new_name}'")
+    if server is None:
+        module.fail_json(msg=f"server: no server '{ref}' visible to this API key")
+    return server
 
 
 def main():
@@ -211,8 +228,7 @@ def main():
         },
         api="client",
     )
-    server = require_client_server(module, module.params["server"])
-    settings = ServerSettings(module, server)
+    settings = ServerSettings(module, find_server(module))
     if module.params["reinstall"]:
         module.add_result_hook(settings.reinstall)
     module.ensure(settings)

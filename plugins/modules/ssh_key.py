@@ -24,6 +24,9 @@ options:
     description:
       - The public key in OpenSSH format (C(ssh-ed25519 AAAA... comment)), for example from a C(.pub) file.
       - The panel refuses DSA keys and RSA keys shorter than 2048 bits.
+      - Only the key types panel 1.14.1 and later accept are taken, on every panel version, and at most 16384
+        characters: C(ssh-rsa), C(ssh-ed25519), C(ecdsa-sha2-*), C(sk-ssh-ed25519@openssh.com) and
+        C(sk-ecdsa-sha2-nistp256@openssh.com). Others fail before anything is sent.
       - Required to add a key. With O(state=absent) it is not needed.
     type: str
   state:
@@ -67,7 +70,9 @@ ssh_key:
       type: str
       sample: 3y5m0y8VJ0X3yqS6r3o4E7e2uJvWcN1m0aQ9tZs8PbI
     public_key:
-      description: The key as the panel stores it (PEM).
+      description:
+        - The key as the panel stores it (PEM).
+        - In check mode, the key that would be added, as given in O(public_key).
       type: str
       sample: "-----BEGIN PUBLIC KEY-----\r\nMCowBQYDK2VwAyEA...\r\n-----END PUBLIC KEY-----"
     created_at:
@@ -104,8 +109,28 @@ def fingerprint_of(public_key):
     return bare(base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii"))
 
 
+# The key types the panel accepts from 1.14.1 (its prefix allow-list, in OpenSSH form), and its length limit.
+ACCEPTED_PREFIXES = ("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ",
+                     "sk-ecdsa-sha2-nistp256@openssh.com ")
+MAX_KEY_LENGTH = 16384
+
+
+def public_key_problem(public_key):
+    """Why the panel (1.14.1+) would refuse `public_key`, or None."""
+    if len(public_key) > MAX_KEY_LENGTH:
+        return f"is {len(public_key)} characters long; the panel accepts at most {MAX_KEY_LENGTH}"
+    text = public_key.strip()
+    if not text.startswith(ACCEPTED_PREFIXES):
+        kind = text.split(" ", 1)[0][:40] or "(empty)"
+        return (f"type '{kind}' is not accepted by the panel; use one of "
+                f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[:2])}, ecdsa-sha2-*, "
+                f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[3:])}")
+    return None
+
+
 class SshKey(PanelResource):
     result_key = "ssh_key"
+    noun = "SSH key"
     managed_fields = ("name", "fingerprint")
     create_requires = ("public_key",)
 
@@ -113,6 +138,9 @@ class SshKey(PanelResource):
         super().__init__(module)
         self.fingerprint = None
         if module.params["public_key"] is not None:
+            problem = public_key_problem(module.params["public_key"])
+            if problem:
+                module.fail_json(msg=f"public_key: {problem}")
             self.fingerprint = fingerprint_of(module.params["public_key"])
             if self.fingerprint is None:
                 module.fail_json(msg="public_key: not an OpenSSH public key (expected 'TYPE BASE64 [comment]', "
@@ -141,13 +169,22 @@ class SshKey(PanelResource):
             return ["fingerprint"]
         return []
 
+    def predict_create(self, desired):
+        return {**desired, "public_key": self.params["public_key"]}
+
+    def predict_update(self, current, desired, changes):
+        # The replacement key, not the old key's text beside the new fingerprint.
+        return {**current, **self.predict_create(desired), "created_at": None}
+
     def create(self, desired):
         return self.client.call("client.ssh_keys.create", body={"name": self.params["name"], "public_key": self.params["public_key"]})
 
     def update(self, current, desired):
         # Add the new key first, so SFTP access never lapses.
         created = self.create(desired)
+        self.module.record_write("added the new key (the old one is still there)")
         self.delete(current)
+        self.module.record_write("removed the old key")
         return created
 
     def delete(self, current):

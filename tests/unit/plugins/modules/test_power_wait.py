@@ -209,7 +209,10 @@ def test_a_restart_that_never_happens_times_out(run_module, panel, wings, monkey
     wings(status="running")
     outcome = run(run_module, state="restarted", wait=True, wait_timeout=3)
     assert outcome.failed
-    assert outcome.result["msg"] == "Timed out after 3s waiting for server 'Survival' to be running; last seen: state 'running'"
+    assert outcome.result["msg"].startswith(
+        "Timed out after 3s waiting for server 'Survival' to be running; last seen: state 'running'. "
+        "Already done before this failure: sent a power signal (POST ")
+    assert outcome.result["changed"] is True  # the signal was sent (issue 17)
 
 
 def test_start_while_stopping_waits_for_offline_first(run_module, panel, wings, monkeypatch):
