@@ -15,6 +15,15 @@ description:
   - The tasks are declared as a list and reconciled in order. The task at each position is updated in place when
     it differs, missing tasks are added and extra tasks are deleted. The panel allows at most 10 tasks per schedule
     by default.
+  - Tasks are checked before anything is written (a power task's payload, a command task's command, the delay, a
+    backup task on a server whose backup limit is 0), so a bad task leaves no half-made schedule. When the panel
+    still refuses a task of a new schedule, the schedule is deleted again.
+  - Panels 1.14.1 and later require, to write a task, the C(schedule.update) permission and the permission of what
+    the task does (C(control.console) for a command, C(control.start), C(control.stop) or C(control.restart) for
+    power, C(backup.create) for a backup), and, to run a schedule (O(execute)), the permissions of all its tasks.
+    A refusal names the permissions needed.
+  - Panels 1.12.0 and later allow 2 schedule creations per minute per server; the task waits for the panel's
+    C(Retry-After) within the retry budget.
   - Uses the client API.
 options:
   server:
@@ -67,8 +76,9 @@ options:
         choices: [command, power, backup]
       payload:
         description:
-          - For V(command), the console command. For V(power), the signal (V(start), V(stop), V(restart) or
-            V(kill)). For V(backup), ignore patterns, one per line (may be empty).
+          - For V(command), the console command (required). For V(power), the signal (V(start), V(stop), V(restart)
+            or V(kill); panels 1.14.1 and later refuse anything else, so it is checked on every panel). For
+            V(backup), ignore patterns, one per line (may be empty).
         type: str
         default: ""
       time_offset:
@@ -157,10 +167,43 @@ from ansible_collections.ptero.panel.plugins.module_utils._client_resources impo
 )
 
 CRON = ("minute", "hour", "day_of_month", "month", "day_of_week")
+# Panel 1.14.1+: writing a task needs schedule.update and the permission of what the task does; running a schedule
+# needs the permissions of all its tasks.
+TASK_PERMISSIONS = {"command": "control.console", "backup": "backup.create"}
+POWER_PERMISSIONS = {"start": "control.start", "stop": "control.stop", "kill": "control.stop",
+                     "restart": "control.restart"}
 SETTINGS = ("name", "cron", "is_active", "only_when_online")
 POWER_SIGNALS = ("start", "stop", "restart", "kill")
 # The panel's limit on a task's delay after the previous one, in seconds.
 MAX_TIME_OFFSET = 900
+
+
+def task_permission(task) -> str | None:
+    """The permission panel 1.14.1+ requires for a task besides schedule.update (None for an unknown task)."""
+    if task.get("action") == "power":
+        return POWER_PERMISSIONS.get((task.get("payload") or "").strip())
+    return TASK_PERMISSIONS.get(task.get("action"))
+
+
+def describe_task(task) -> str:
+    if task.get("action") == "power":
+        return f"power '{task.get('payload')}' task"
+    return f"{task.get('action')} task"
+
+
+def refused_for_permission(error: PanelError) -> bool:
+    """The panel's FormRequest/controller denial (403), not another 403 such as a backup limit of 0."""
+    return error.status == 403 and error.code in ("AccessDeniedHttpException", "HttpForbiddenException") and \
+        "backup limit" not in (error.detail or "")
+
+
+class TaskWriteError(Exception):
+    """A task could not be written; `message` says which and why."""
+
+    def __init__(self, message: str, error: PanelError) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = error
 
 
 class Schedule(PanelResource):
@@ -227,15 +270,34 @@ class Schedule(PanelResource):
 
     def create(self, desired):
         created = self.save_settings("client.schedules.create", self.path(), desired)
-        self.reconcile_tasks(created["id"], [], desired.get("tasks") or [])
+        try:
+            self.reconcile_tasks(created["id"], [], desired.get("tasks") or [])
+        except TaskWriteError as failure:
+            self.undo_create(created, failure)
         return self.read(created["id"])
+
+    def undo_create(self, created, failure: TaskWriteError):
+        """A task of a new schedule failed: delete the schedule, so no half-made schedule stays behind."""
+        try:
+            self.client.call("client.schedules.delete", self.path(schedule=created["id"]))
+        except PanelError as error:
+            self.module.fail_json(msg=f"{failure.message}. The schedule was created without all its tasks, and "
+                                      f"deleting it failed too ({error}): delete it, or run the task again to finish it",
+                                  error=failure.error.to_dict(), changed=True)
+        self.module.forget_writes()  # created, then deleted: the panel is as it was
+        self.module.fail_json(msg=f"{failure.message}. The new schedule was deleted again, so nothing was left "
+                                  "half-made", error=failure.error.to_dict(), changed=False)
 
     def update(self, current, desired):
         if changed_fields(current, {key: desired[key] for key in SETTINGS}):
             # The update is a POST that replaces every setting: send them all.
             self.save_settings("client.schedules.update", self.path(schedule=current["id"]), desired)
         if "tasks" in desired:
-            self.reconcile_tasks(current["id"], current["tasks"], desired["tasks"])
+            try:
+                self.reconcile_tasks(current["id"], current["tasks"], desired["tasks"])
+            except TaskWriteError as failure:
+                self.module.fail_json(msg=f"{failure.message} (run the task again to finish)",
+                                      error=failure.error.to_dict(), changed=True)
         return self.read(current["id"])
 
     def delete(self, current):
@@ -259,9 +321,16 @@ class Schedule(PanelResource):
                            {**wanted[position - 1], "sequence_id": position})
 
     def task_step(self, verb, position, operation, path, body=None):
-        # Failing here directly: the schedule itself exists, so the engine must not treat this as a failed create.
-        self.module.call(operation, path, body=body,
-                         what=f"Could not {verb} task {position} of {self.describe()} (run the task again to finish)")
+        try:
+            self.client.call(operation, path, body=body)
+        except PanelError as error:
+            # Raised past the engine: the schedule itself exists, so this is no failed create of it.
+            message = f"Could not {verb} task {position} of {self.describe()}: {error}"
+            if refused_for_permission(error) and body is not None:
+                message += (f". On panels 1.14.1 and later, writing a {describe_task(body)} needs the schedule.update "
+                            f"and {task_permission(body) or 'matching'} permissions, and the key's user lacks one: "
+                            "check the subuser's permissions")
+            raise TaskWriteError(message, error) from None
 
     def execute(self, result):
         schedule = result.get("schedule")
@@ -270,10 +339,24 @@ class Schedule(PanelResource):
         result["changed"] = True
         result["executed"] = not self.module.check_mode
         if not self.module.check_mode:
-            self.module.call("client.schedules.execute", self.path(schedule=schedule["id"]), what=f"Could not run {self.describe()}")
+            try:
+                self.client.call("client.schedules.execute", self.path(schedule=schedule["id"]))
+            except PanelError as error:
+                self.module.fail_from_error(error, self.execute_failure(schedule, error), schedule=schedule)
+
+    def execute_failure(self, schedule, error: PanelError) -> str:
+        what = f"Could not run {self.describe()}"
+        if not refused_for_permission(error):
+            return what
+        needed = sorted({task_permission(task) or f"none for the {describe_task(task)}"
+                         for task in schedule.get("tasks") or []})
+        return (f"{what}: on panels 1.14.1 and later, running a schedule needs the permissions of all its tasks "
+                f"({', '.join(needed) or 'no tasks'}), and the key's user lacks one of them (check the subuser's "
+                "permissions), or a stored task has a payload the panel no longer accepts")
 
 
 def check_tasks(module):
+    """Refuse bad tasks before anything is written, so a bad task never leaves a half-made schedule."""
     for position, task in enumerate(module.params["tasks"] or [], start=1):
         payload = task["payload"] or ""
         if task["action"] == "power" and payload not in POWER_SIGNALS:
@@ -284,6 +367,16 @@ def check_tasks(module):
         if not 0 <= task["time_offset"] <= MAX_TIME_OFFSET:
             # Checked before anything is created: the panel would refuse it only after the schedule exists.
             module.fail_json(msg=f"tasks[{position}]: time_offset must be 0 to {MAX_TIME_OFFSET} seconds, not {task['time_offset']}")
+
+
+def check_backup_tasks(module, server):
+    """The panel refuses a backup task (403) on a server whose backup limit is 0: say so before writing."""
+    if (server.get("feature_limits") or {}).get("backups") != 0 or module.params["state"] == "absent":
+        return
+    for position, task in enumerate(module.params["tasks"] or [], start=1):
+        if task["action"] == "backup":
+            module.fail_json(msg=f"tasks[{position}]: server '{server['name']}' may have no backups (its backup limit "
+                                 "is 0), so the panel refuses a backup task")
 
 
 def main():
@@ -310,6 +403,7 @@ def main():
         module.fail_json(msg="execute cannot be combined with state=absent")
     check_tasks(module)
     server = require_client_server(module, module.params["server"])
+    check_backup_tasks(module, server)
     schedule = Schedule(module, server)
     if module.params["execute"]:
         module.add_result_hook(schedule.execute)
