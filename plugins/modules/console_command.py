@@ -244,7 +244,7 @@ kind:
   description:
     - On failure, what went wrong, for example V(auth) (the panel refused the key), V(origin), V(connect), V(tls),
       V(jwt), V(daemon), V(offline), V(permission), V(timeout), V(closed), V(refresh), V(suspended), V(deleted),
-      V(deauthorized) (Wings closed the console: the user lost or changed access), V(missing_scope) (Wings 1.12.2+
+      V(deauthorized) (Wings closed the console because the user lost or changed access), V(missing_scope) (Wings 1.12.2+
       refused a token from a panel older than 1.12.3).
   returned: on failure
   type: str
