@@ -21,7 +21,8 @@ options:
     description:
       - API key of the panel, an application key (C(ptla_...)) or a client key (C(ptlc_...)); see O(api_type).
       - The value is templated, so it may be a vaulted string (C(!vault)), a lookup or an extra var.
-      - When both environment variables are set, E(PTERODACTYL_API_KEY) wins.
+      - When both environment variables are set, E(PTERODACTYL_API_KEY) wins (the variable the application modules read),
+        except with O(api_type=client), where E(PTERODACTYL_CLIENT_API_KEY) wins, as for the client modules.
     type: str
     required: true
     env:

@@ -16,19 +16,29 @@ description:
     with the number of pages (100 servers a page), not with the number of servers. Pages are fetched concurrently.
   - With a client key (C(ptlc_...)) it lists the servers the key's account can access (all servers with
     O(client_list_all) and a root admin's key). Nodes, locations and nests are not visible to client keys.
-  - "Host variables of a server (names start with O(hostvar_prefix), V(pterodactyl_) by default): every attribute the
-    API returns for the server (application API: C(id), C(identifier), C(uuid), C(external_id), C(name), C(status),
-    C(limits), C(feature_limits), C(container), C(user), C(node), C(nest), C(egg), ...; client API: C(internal_id),
-    C(identifier), C(uuid), C(name), C(node) (the node's name), C(sftp_details), C(limits), C(invocation),
-    C(docker_image), C(status), ...), plus C(resource_type) (V(server)), C(allocations) (list), C(primary_allocation)
-    (V(ip:port)), C(primary_ip), C(primary_port), C(node_name), C(node_fqdn), C(egg_name), C(sftp_host) (the node's
-    FQDN), C(sftp_port) (the node's SFTP port) and C(sftp_user) (V(<username>.<identifier>), null when the username is
-    not known). With an application key also C(owner) (the owner's user attributes), C(location_id),
+  - "Host variables (names start with O(hostvar_prefix), V(pterodactyl_) by default) are a lean set by default, because
+    ansible-core spends time on every stored value of every host, on every run that loads the inventory (with a
+    cache hit too). The set of a server: C(resource_type) (V(server)), C(id) (application key) or C(internal_id)
+    (client key), C(identifier), C(server_identifier) (the C(serv_...) id; client key, panel 1.12+), C(uuid),
+    C(external_id) (application key), C(name) (the panel's name, also when the host name differs), C(status),
+    C(node_name), C(location_short) (application key), C(egg_name), C(primary_allocation) (V(ip:port)),
+    C(primary_ip), C(primary_port), C(limits), C(sftp_host) (the node's FQDN), C(sftp_port) (the node's SFTP port)
+    and C(sftp_user) (V(<username>.<short uuid>), null when the username is not known); and C(ansible_host)."
+  - "The set of a node: C(resource_type) (V(node)), C(id), C(uuid), C(name), C(fqdn), C(scheme), C(daemon_listen),
+    C(daemon_sftp), C(maintenance_mode), C(location_short); and C(ansible_host)."
+  - "Every other field is still read and seen by O(compose), O(groups) and O(keyed_groups), stored or not, for
+    example C(pterodactyl_owner.username) in a keyed group. The fields of a server: every attribute the API returns
+    (application API: C(id), C(identifier), C(uuid), C(external_id), C(name), C(description), C(status),
+    C(suspended), C(limits), C(feature_limits), C(user), C(node), C(allocation), C(nest), C(egg), C(container), ...;
+    client API: C(internal_id), C(identifier), C(uuid), C(name), C(node) (the node's name), C(sftp_details),
+    C(limits), C(invocation), C(docker_image), C(status), and on panel 1.12+ C(server_identifier) and
+    C(__deprecated_uuid_short), ...), plus C(resource_type), C(allocations) (list), C(primary_allocation),
+    C(primary_ip), C(primary_port), C(node_name), C(node_fqdn), C(egg_name), C(sftp_host), C(sftp_port) and
+    C(sftp_user). With an application key also C(owner) (the owner's user attributes), C(location_id),
     C(location_short), C(location_long) and C(nest_name); with a client key also C(variables) (the startup
-    variables the key may read)."
-  - "Host variables of a node: every node attribute the API returns (C(id), C(uuid), C(name), C(fqdn), C(scheme),
-    C(memory), C(disk), C(daemon_listen), C(daemon_sftp), C(maintenance_mode), C(allocated_resources), ...) plus
-    C(resource_type) (V(node)), C(location_short) and C(location_long)."
+    variables the key may read). Nodes: every node attribute (C(memory), C(disk), C(allocated_resources), ...) plus
+    C(location_short) and C(location_long)."
+  - O(extra_hostvars) stores more fields, or every field (V(all), the set stored by default before the lean set).
   - C(ansible_host) is the FQDN of the node (for a server, of the node it runs on). Game servers have no SSH shell;
     use the C(sftp_*) variables to reach their files.
   - "Default groups: C(pterodactyl_servers), C(pterodactyl_nodes), C(pterodactyl_node_<node name>) (the servers on
@@ -36,10 +46,19 @@ description:
     C(pterodactyl_egg_<egg name>) and C(pterodactyl_status_<status>) (V(installed), V(installing),
     V(install_failed), V(reinstall_failed), V(suspended), V(restoring_backup)). Names are lower-cased and every
     character other than a letter, a digit or C(_) becomes C(_)."
-  - Host names follow O(server_hostname) for servers and are the node name for nodes. When two hosts would get the
-    same name, the one listed first (nodes before servers, then by id) keeps it and the others get C(_<identifier>)
-    (servers) or C(_<id>) (nodes) appended; the plugin warns about every renamed host.
-  - With O(cache), the final host data is cached; a cache hit sends no request to the panel. The cache key depends on
+  - "Host names follow O(server_hostname) for servers and are the node name for nodes, made safe for host patterns
+    (C(--limit), C(hosts:)), which split on white space as well as on C(:) and C(,): white space around the name is
+    dropped, and each white space character, each of C(:) C(,) C(!) C(&) C([) C(]) C(*) C(?) and control
+    characters, and a leading C(~) or C(@), becomes C(_). V(Minecraft: Survival, EU) becomes
+    V(Minecraft__Survival__EU), V(Rust [EU] #1!) V(Rust__EU__#1_) and V(Rust Island) V(Rust_Island). The C(name)
+    variable keeps the panel's name."
+  - When two hosts would get the same name, the one listed first (nodes before servers, then hosts whose name needed
+    no change, then by id) keeps it and the others get C(_<identifier>) (servers) or C(_<id>) (nodes) appended;
+    the plugin warns about every renamed host. The same panel data always gives the same names.
+  - Requests are pages of 100 servers; the server pages are fetched 4 at a time while the small listings run one
+    after another beside them, so no more requests are in flight than the client's connection pool holds (10).
+  - With O(cache), the listing is cached with every field, so changing O(compose), O(groups), O(keyed_groups) or
+    O(extra_hostvars) needs no new listing; a cache hit sends no request to the panel. The cache key depends on
     the file's path, O(url), the key's identifier (never its secret) and every option that changes the listing.
 requirements:
   - requests
@@ -75,8 +94,11 @@ options:
     description:
       - Which attribute names a server's host.
       - V(external_id) needs an application key; servers without an external id are named by their identifier.
+      - V(server_identifier) is the C(serv_...) id that panel 1.12+ shows to client keys (every API call accepts
+        it as the server); with an application key or an older panel, servers are named by their identifier.
+      - The name is made safe for host patterns; see the description.
     type: str
-    choices: [name, identifier, uuid, external_id]
+    choices: [name, identifier, uuid, external_id, server_identifier]
     default: name
   filters:
     description:
@@ -103,9 +125,22 @@ options:
   hostvar_prefix:
     description:
       - Prefix of the host variables the plugin sets (not of C(ansible_host)).
-      - O(compose), O(groups) and O(keyed_groups) see the prefixed names.
+      - O(compose), O(groups) and O(keyed_groups) see the prefixed names, of every field.
     type: str
     default: pterodactyl_
+  extra_hostvars:
+    description:
+      - Fields stored as host variables on top of the lean default set (see the description), by their name without
+        O(hostvar_prefix), for example V(owner), V(allocations), V(container), V(feature_limits), V(description).
+      - V(all) stores every field, which was the default before the lean set.
+      - "Each stored value costs time in ansible-core on every run that loads the inventory, a cache hit included:
+        at 5,000 servers, V(all) (about 35 variables, 2.3 KB a server) makes C(ansible-inventory --list) several
+        times slower than the default set and uses about twice the memory; see C(docs/benchmarks.md). O(compose),
+        O(groups) and O(keyed_groups) see every field without it."
+      - A name that no host has is warned about.
+    type: list
+    elements: str
+    default: []
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -154,6 +189,7 @@ plugin: ptero.panel.pterodactyl
 
 import hashlib
 import json
+import os
 import re
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
@@ -193,9 +229,33 @@ NODES_GROUP = GROUP_PREFIX + "nodes"
 # The panel shows an installed, healthy server as status null.
 INSTALLED_STATUS = "installed"
 # Bumped when the cached host data changes shape: older entries are then ignored.
-CACHE_FORMAT = 1
-# Top-level listings fetched at the same time (each one also fetches its pages concurrently).
-LOOKUP_THREADS = 4
+# 2: pattern-safe host names, the panel 1.12+ client fields.
+CACHE_FORMAT = 2
+# Pages of one listing fetched at the same time, and listings run side by side ("lanes": the server listing in
+# one, the small listings one after another in the other). 2 x 4 requests in flight stays within the 10
+# connections PanelClient keeps per panel, so no connection is opened and thrown away.
+PAGE_WORKERS = 4
+LISTING_LANES = 2
+# The host variables stored by default (unprefixed names; a field the panel did not send is left out).
+# compose, groups and keyed_groups see every field; extra_hostvars stores more.
+LEAN_SERVER_VARS = (
+    "resource_type", "id", "internal_id", "identifier", "server_identifier", "uuid", "external_id", "name", "status",
+    "node_name", "location_short", "egg_name", "primary_allocation", "primary_ip", "primary_port", "limits",
+    "sftp_host", "sftp_port", "sftp_user",
+)
+LEAN_NODE_VARS = (
+    "resource_type", "id", "uuid", "name", "fqdn", "scheme", "daemon_listen", "daemon_sftp", "maintenance_mode",
+    "location_short",
+)
+ALL_HOSTVARS = "all"
+# Characters that end or change a host pattern (`--limit`, `hosts:`): separators (white space splits a pattern
+# too), operators, globs, subscripts.
+_PATTERN_BREAKING = re.compile(r"[\s:,!&\[\]*?\x00-\x1f\x7f]")
+# Only special as a pattern's first character: `~` starts a regex, `@` a --limit file.
+_LEADING_SPECIAL = ("~", "@")
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_API_KEY = "PTERODACTYL_API_KEY"
+ENV_CLIENT_API_KEY = "PTERODACTYL_CLIENT_API_KEY"
 # Renamed hosts named in one warning; the rest are counted.
 MAX_NAMED_RENAMES = 10
 _PREFIX_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$|^$")
@@ -260,6 +320,16 @@ def slug(text: t.Any) -> str:
     return _NOT_SLUG.sub("_", str(text).lower()).strip("_") or "unnamed"
 
 
+def pattern_safe(name: str) -> str:
+    """A host name every Ansible host pattern can select: surrounding white space dropped, each white space
+    character and each of `: , ! & [ ] * ?` (and control characters) replaced by `_`, and a leading `~` or `@`
+    too."""
+    safe = _PATTERN_BREAKING.sub("_", name.strip())
+    if safe.startswith(_LEADING_SPECIAL):
+        safe = "_" + safe[1:]
+    return safe
+
+
 def status_of(server: t.Mapping[str, t.Any]) -> str:
     status = server.get("status")
     if status:
@@ -290,12 +360,14 @@ def _allocation_vars(primary: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
 
 
 class _Host:
-    """A host before naming: its vars (unprefixed), default groups and the keys that name it."""
+    """A host before naming: its vars (unprefixed, every field), default groups and the keys that name it.
+    `preferred` is the pattern-safe form of the wanted name; `sanitised` says whether that changed it."""
 
-    def __init__(self, kind: str, order: int, preferred: str, suffix: str, unique: str) -> None:
+    def __init__(self, kind: str, order: int, wanted: str, suffix: str, unique: str) -> None:
         self.kind = kind
         self.order = order
-        self.preferred = preferred
+        self.preferred = pattern_safe(wanted)
+        self.sanitised = self.preferred != wanted
         self.suffix = suffix
         self.unique = unique
         self.vars: dict[str, t.Any] = {}
@@ -309,9 +381,17 @@ class _Host:
 
 def _server_hostname(settings: Settings, server: t.Mapping[str, t.Any]) -> str:
     value = server.get(settings.server_hostname)
-    if settings.server_hostname == "external_id" and value in (None, ""):
+    if settings.server_hostname in ("external_id", "server_identifier") and value in (None, ""):
+        # No external id, or a panel before 1.12 / the application API (no serv_ id): the identifier names it.
         value = server.get("identifier")
     return "" if value is None else str(value)
+
+
+def _sftp_user(username: t.Any, server: t.Mapping[str, t.Any]) -> str | None:
+    """`<username>.<8-character short uuid>`: the short uuid is `identifier`, except on a 1.12+ panel that shows
+    `serv_` identifiers, whose client API keeps the short one in `__deprecated_uuid_short`."""
+    short = server.get("__deprecated_uuid_short") or server.get("identifier")
+    return f"{username}.{short}" if username and short else None
 
 
 def _node_hosts(nodes: t.Iterable[t.Mapping[str, t.Any]],
@@ -368,7 +448,7 @@ def application_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.A
             "location_short": location.get("short"), "location_long": location.get("long"),
             "nest_name": nest.get("name"), "egg_name": egg.get("name"),
             "sftp_host": node.get("fqdn"), "sftp_port": node.get("daemon_sftp"),
-            "sftp_user": f"{owner_name}.{identifier}" if owner_name and identifier else None,
+            "sftp_user": _sftp_user(owner_name, server),
         }
         host.ansible_host = node.get("fqdn") or None
         host.groups.append(SERVERS_GROUP)
@@ -402,7 +482,7 @@ def client_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]],
             "variables": variables if isinstance(variables, list) else None, **_allocation_vars(primary),
             "node_name": server.get("node"), "node_fqdn": sftp.get("ip"), "egg_name": egg.get("name"),
             "sftp_host": sftp.get("ip"), "sftp_port": sftp.get("port"),
-            "sftp_user": f"{username}.{identifier}" if username and identifier else None,
+            "sftp_user": _sftp_user(username, server),
         }
         host.ansible_host = sftp.get("ip") or None
         host.groups.append(SERVERS_GROUP)
@@ -414,9 +494,10 @@ def client_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]],
 
 
 def assign_names(hosts: list[_Host]) -> tuple[list[tuple[str, _Host]], list[str]]:
-    """A unique, stable name per host: nodes first, then servers, each by id; a host whose name is taken gets
-    `_<suffix>` (identifier or id), then `_<uuid>`, appended. Returns the named hosts and the warnings."""
-    ordered = sorted(hosts, key=lambda host: (host.kind != "node", host.order, host.unique))
+    """A unique, stable name per host: nodes first, then servers; within each, hosts whose name needed no
+    change first, then by id. A host whose name is taken gets `_<suffix>` (identifier or id), then `_<uuid>`,
+    appended. Returns the named hosts and the warnings."""
+    ordered = sorted(hosts, key=lambda host: (host.kind != "node", host.sanitised, host.order, host.unique))
     taken: set[str] = set()
     named: list[tuple[str, _Host]] = []
     renamed: list[str] = []
@@ -457,45 +538,62 @@ def host_data(settings: Settings, hosts: list[_Host], warnings: list[str]) -> di
     return {"format": CACHE_FORMAT, "groups": groups, "hosts": entries, "warnings": warnings + naming_warnings}
 
 
+Job = t.Callable[[], t.Any]
+
+
 class _Fetcher:
-    """Runs listings concurrently and turns panel errors into AnsibleError naming what was being read."""
+    """Runs listings in lanes (the jobs of one lane one after another, the lanes side by side, so no more than
+    LISTING_LANES x PAGE_WORKERS requests are ever in flight) and turns panel errors into AnsibleError naming what
+    was being read."""
 
     def __init__(self) -> None:
         self.warnings: list[str] = []
 
-    def run(self, jobs: dict[str, t.Callable[[], t.Any]], optional: t.Collection[str] = ()) -> dict[str, t.Any]:
+    def run(self, lanes: t.Sequence[dict[str, Job]], optional: t.Collection[str] = ()) -> dict[str, t.Any]:
         """Run every job; a 403 on a job named in `optional` gives a warning and None instead of an error."""
+        lanes = [lane for lane in lanes if lane][:LISTING_LANES]
+        if not lanes:
+            return {}
+        if len(lanes) == 1:
+            return self._lane(lanes[0], optional)
         results: dict[str, t.Any] = {}
-        if not jobs:
-            return results
-        pool = ThreadPoolExecutor(max_workers=min(LOOKUP_THREADS, len(jobs)), thread_name_prefix="ptero-inventory")
+        pool = ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="ptero-inventory")
         try:
-            futures = {what: pool.submit(job) for what, job in jobs.items()}
-            for what, future in futures.items():
-                try:
-                    results[what] = future.result()
-                except PanelError as error:
-                    if what in optional and error.status == 403:
-                        self.warnings.append(f"The api_key may not read {what} ({error}); continuing without them")
-                        results[what] = None
-                    else:
-                        raise AnsibleError(f"Could not read {what} from the panel: {error}") from None
+            futures = [pool.submit(self._lane, lane, optional) for lane in lanes]
+            for future in futures:
+                results.update(future.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        return results
+
+    def _lane(self, jobs: dict[str, Job], optional: t.Collection[str]) -> dict[str, t.Any]:
+        results: dict[str, t.Any] = {}
+        for what, job in jobs.items():
+            try:
+                results[what] = job()
+            except PanelError as error:
+                if what in optional and error.status == 403:
+                    self.warnings.append(f"The api_key may not read {what} ({error}); continuing without them")
+                    results[what] = None
+                else:
+                    raise AnsibleError(f"Could not read {what} from the panel: {error}") from None
         return results
 
 
 def fetch_application(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
     fetcher = _Fetcher()
-    jobs: dict[str, t.Callable[[], t.Any]] = {}
+    # The server listing (most pages) in one lane, the small listings one after another in the other.
+    servers: dict[str, Job] = {}
+    lookups: dict[str, Job] = {}
     if settings.include_servers:
         query = {"include": "allocations,user", **dict(settings.filters)}
-        jobs["servers"] = lambda: client.collect(SERVER_LIST[API_APPLICATION], query=query)
-        jobs["nests"] = lambda: client.collect("application.nests.list", query={"include": "eggs"})
+        servers["servers"] = lambda: client.collect(SERVER_LIST[API_APPLICATION], query=query)
     if settings.include_servers or settings.include_nodes:
-        jobs["nodes"] = lambda: client.collect("application.nodes.list")
-        jobs["locations"] = lambda: client.collect("application.locations.list")
-    found = fetcher.run(jobs, optional=("nodes", "locations", "nests"))
+        lookups["nodes"] = lambda: client.collect("application.nodes.list")
+        lookups["locations"] = lambda: client.collect("application.locations.list")
+    if settings.include_servers:
+        lookups["nests"] = lambda: client.collect("application.nests.list", query={"include": "eggs"})
+    found = fetcher.run([servers, lookups], optional=("nodes", "locations", "nests"))
     hosts = application_hosts(settings, found.get("servers") or [], found.get("nodes") or [],
                               found.get("locations") or [], found.get("nests") or [])
     return host_data(settings, hosts, fetcher.warnings)
@@ -512,10 +610,10 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
     query: dict[str, t.Any] = {"include": "egg", **dict(settings.filters)}
     if settings.client_list_all:
         query["type"] = "admin-all"
-    found = fetcher.run({
-        "the key's account": lambda: client.call("client.account.get"),
-        "servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query),
-    })
+    found = fetcher.run([
+        {"servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query)},
+        {"the key's account": lambda: client.call("client.account.get")},
+    ])
     account = found["the key's account"] or {}
     servers = found["servers"]
     if settings.client_list_all and not account.get("admin"):
@@ -523,13 +621,26 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
         warnings.append("client_list_all: only a root admin's key can list every server; listing the servers this "
                         "key's account can access instead")
         query.pop("type")
-        servers = fetcher.run({"servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query)})["servers"]
+        servers = fetcher.run([{"servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query)}])["servers"]
     hosts = client_hosts(settings, servers or [], account.get("username"))
     return host_data(settings, hosts, warnings + fetcher.warnings)
 
 
+def _unsafe(variables: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {key: wrap_var(value) for key, value in variables.items()} if MARK_UNSAFE else variables
+
+
+def client_key_from_environment(api_type: str, environ: t.Mapping[str, str]) -> str | None:
+    """With api_type client, PTERODACTYL_CLIENT_API_KEY wins over PTERODACTYL_API_KEY, as for the client modules;
+    None leaves Ansible's choice (PTERODACTYL_API_KEY when both are set, like the application modules)."""
+    if api_type == API_CLIENT and environ.get(ENV_CLIENT_API_KEY):
+        return environ[ENV_CLIENT_API_KEY]
+    return None
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "ptero.panel.pterodactyl"
+    _prefix: str | None = None
 
     def verify_file(self, path: str) -> bool:
         return super().verify_file(path) and path.endswith(("pterodactyl.yml", "pterodactyl.yaml"))
@@ -539,10 +650,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not HAS_REQUESTS:
             raise AnsibleError(f"{missing_required_lib('requests')} ({REQUESTS_IMPORT_ERROR.splitlines()[-1]})"
                                if REQUESTS_IMPORT_ERROR else missing_required_lib("requests"))
-        self._read_config_data(path)
+        file_config = self._read_config_data(path)
         url = self._templated("url")
-        api_key = self._templated("api_key")
+        api_key = self._templated("api_key", self._env_api_key(file_config))
         settings = self.settings(api_key)
+        self._prefix = settings.prefix
+        stored = self.stored_vars(settings.prefix)
         cache_key = self.cache_key_for(path, url, api_key, settings)
         use_cache = bool(self.get_option("cache"))
         data = None
@@ -557,13 +670,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             data = self.fetch(url, api_key, settings)
             if use_cache:
                 self._cache[cache_key] = data
-        self.populate(data)
+        self.populate(data, stored)
 
     # -- options ----------------------------------------------------------------------------------
 
-    def _templated(self, option: str) -> str:
-        """An option's value through the templar (vault, lookups, extra vars), as plain text."""
-        value = self.get_option(option)
+    def _env_api_key(self, file_config: t.Any) -> str | None:
+        """The client modules' order when the file sets no api_key, api_type is client and both environment
+        variables are set: PTERODACTYL_CLIENT_API_KEY first. Ansible's own choice (PTERODACTYL_API_KEY, the only
+        variable the application modules read) stands for api_type application and auto."""
+        if isinstance(file_config, t.Mapping) and file_config.get("api_key") not in (None, ""):
+            return None
+        return client_key_from_environment(self.get_option("api_type"), os.environ)
+
+    def _templated(self, option: str, value: t.Any = None) -> str:
+        """An option's value (or `value` in its place) through the templar (vault, lookups, extra vars), as plain
+        text."""
+        value = self.get_option(option) if value is None else value
         if value is None or value == "":
             raise AnsibleError(f"{option}: no value; set it in the inventory file or in the environment "
                                f"({'PTERODACTYL_URL' if option == 'url' else 'PTERODACTYL_API_KEY'})")
@@ -595,6 +717,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                         exclude_suspended=self.get_option("exclude_suspended"),
                         client_list_all=self.get_option("client_list_all"), prefix=prefix)
 
+    def stored_vars(self, prefix: str) -> dict[str, frozenset[str]] | None:
+        """The prefixed host variable names stored per kind of host (server, node); None stores every field."""
+        extra = self.get_option("extra_hostvars") or []
+        if not isinstance(extra, (list, tuple)):
+            raise AnsibleError("extra_hostvars: expected a list of field names, or [all]")
+        names = [str(name) for name in extra]
+        for name in names:
+            if name != ALL_HOSTVARS and not _FIELD_NAME.match(name):
+                raise AnsibleError(f"extra_hostvars: {name!r} is not a field name; give the names without "
+                                   f"hostvar_prefix (owner, allocations, container, ...) or all")
+        if ALL_HOSTVARS in names:
+            return None
+        return {kind: frozenset(prefix + name for name in (*lean, *names))
+                for kind, lean in (("server", LEAN_SERVER_VARS), ("node", LEAN_NODE_VARS))}
+
     def cache_key_for(self, path: str, url: str, api_key: str, settings: Settings) -> str:
         """The base cache key of the file plus a digest of the panel, the key's public identifier and the
         listing options, so a change to any of them cannot be answered from an older cache entry."""
@@ -610,7 +747,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                  timeout=self.get_option("timeout"), retries=self.get_option("retries"),
                                  backoff_factor=self.get_option("backoff_factor"),
                                  extra_retry_codes=self.get_option("extra_retry_codes") or (),
-                                 user_agent_extra="ansible-inventory")
+                                 max_workers=PAGE_WORKERS, user_agent_extra="ansible-inventory")
         except ValueError as error:
             raise AnsibleError(f"url, timeout or retries: {error}") from None
         with client:
@@ -622,7 +759,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                              f"request(s) to the {settings.api} API")
         return data
 
-    def populate(self, data: t.Mapping[str, t.Any]) -> None:
+    def populate(self, data: t.Mapping[str, t.Any], stored: dict[str, frozenset[str]] | None) -> None:
+        """Adds the hosts and their groups, stores the `stored` variables of each (all with None), and runs
+        compose, groups and keyed_groups over every field of the host, stored or not."""
         for message in data.get("warnings", []):
             self.display.warning(f"pterodactyl inventory: {message}")
         for group in data.get("groups", []):
@@ -631,17 +770,41 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         compose = self.get_option("compose")
         groups = self.get_option("groups")
         keyed_groups = self.get_option("keyed_groups")
+        constructed = bool(compose or groups or keyed_groups)
+        type_var = (self._prefix or "") + "resource_type"
+        found: set[str] = set()
         for host in data.get("hosts", []):
             name = host["name"]
+            full = host["vars"]
             self.inventory.add_host(name)
             for group in host["groups"]:
                 self.inventory.add_group(group)
                 self.inventory.add_child(group, name)
+            if stored is None:
+                kept = full
+            else:
+                wanted = stored.get(full.get(type_var), stored["server"])
+                kept = {key: value for key, value in full.items() if key in wanted or key == "ansible_host"}
+                found.update(kept)
+            # Ansible's time per host grows with every stored value: that is why only `kept` is stored.
             # Panel data is never a template (a startup command contains {{VARIABLE}}): before ansible-core 2.19
             # it must be marked unsafe. The cached data itself stays plain.
-            host_vars = {key: wrap_var(value) for key, value in host["vars"].items()} if MARK_UNSAFE else host["vars"]
-            for key, value in host_vars.items():
+            kept = _unsafe(kept)
+            for key, value in kept.items():
                 self.inventory.set_variable(name, key, value)
-            self._set_composite_vars(compose, host_vars, name, strict=strict)
-            self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
-            self._add_host_to_keyed_groups(keyed_groups, host_vars, name, strict=strict)
+            if constructed:
+                everything = kept if stored is None else _unsafe(full)
+                self._set_composite_vars(compose, everything, name, strict=strict)
+                self._add_host_to_composed_groups(groups, everything, name, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, everything, name, strict=strict)
+        if stored is not None and data.get("hosts"):
+            self._warn_unknown_extra_vars(found)
+
+    def _warn_unknown_extra_vars(self, found: set[str]) -> None:
+        """A name in extra_hostvars that no host has is most likely a typo: say so rather than store nothing."""
+        prefix = self._prefix or ""
+        missing = [name for name in (self.get_option("extra_hostvars") or []) if prefix + str(name) not in found]
+        if missing:
+            self.display.warning(f"pterodactyl inventory: extra_hostvars: no host has the field(s) "
+                                 f"{', '.join(repr(str(name)) for name in missing)}; names are given without "
+                                 f"hostvar_prefix (owner, allocations, container, ...)")

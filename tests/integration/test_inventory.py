@@ -16,7 +16,15 @@ CONFIGS = Path(__file__).resolve().parent / "inventory"
 GOLDEN = CONFIGS / "application.golden.json"
 # Values that change from one emulator start to the next.
 VOLATILE_SUFFIXES = ("_at",)
-SERVER_NAMES = {"Survival", "Creative", "Rust Island"}
+# "Rust Island" is a host pattern of two words: its host name is pattern-safe.
+SERVER_NAMES = {"Survival", "Creative", "Rust_Island"}
+# The lean default host variables of a server listed with an application key.
+LEAN_APPLICATION_SERVER = {
+    "ansible_host", "pterodactyl_resource_type", "pterodactyl_id", "pterodactyl_identifier", "pterodactyl_uuid",
+    "pterodactyl_external_id", "pterodactyl_name", "pterodactyl_status", "pterodactyl_node_name",
+    "pterodactyl_location_short", "pterodactyl_egg_name", "pterodactyl_primary_allocation", "pterodactyl_primary_ip",
+    "pterodactyl_primary_port", "pterodactyl_limits", "pterodactyl_sftp_host", "pterodactyl_sftp_port",
+    "pterodactyl_sftp_user"}
 NODE_NAMES = {"fra-node-1", "nyc-node-1"}
 
 
@@ -111,9 +119,9 @@ def test_environment_only_config_lists_servers_and_nodes_in_one_pass(ansible, em
     assert members(data, "pterodactyl_servers") == SERVER_NAMES
     assert members(data, "pterodactyl_nodes") == NODE_NAMES
     assert members(data, "pterodactyl_node_fra_node_1") == {"Survival", "Creative"}
-    assert members(data, "pterodactyl_location_us_nyc") == {"nyc-node-1", "Rust Island"}
+    assert members(data, "pterodactyl_location_us_nyc") == {"nyc-node-1", "Rust_Island"}
     assert members(data, "pterodactyl_nest_minecraft") == {"Survival", "Creative"}
-    assert members(data, "pterodactyl_egg_rust") == {"Rust Island"}
+    assert members(data, "pterodactyl_egg_rust") == {"Rust_Island"}
     assert members(data, "pterodactyl_status_installed") == SERVER_NAMES
 
     log = api_requests(emulator)
@@ -132,8 +140,9 @@ def test_environment_only_config_lists_servers_and_nodes_in_one_pass(ansible, em
     assert survival["pterodactyl_sftp_host"] == "node1.example.com"
     assert survival["pterodactyl_sftp_port"] == 2022
     assert survival["pterodactyl_sftp_user"] == f"player.{survival['pterodactyl_identifier']}"
-    assert survival["pterodactyl_owner"]["username"] == "player"
-    assert [a["port"] for a in survival["pterodactyl_allocations"]] == [25565, 25566]
+    # The lean default set: the owner record, allocations, container... are left out (compose etc. still see them).
+    assert set(survival) == LEAN_APPLICATION_SERVER
+    assert hostvars(data)["Rust_Island"]["pterodactyl_name"] == "Rust Island"
     assert hostvars(data)["nyc-node-1"]["ansible_host"] == "node2.example.com"
 
 
@@ -150,7 +159,7 @@ def test_graph_shows_the_default_groups(ansible):
     run = ansible.inventory(CONFIGS / "env_only.pterodactyl.yml", "--graph")
     assert run.rc == 0, run.output
     for line in ("@pterodactyl_servers:", "@pterodactyl_nodes:", "@pterodactyl_egg_vanilla_minecraft:",
-                 "@pterodactyl_location_de_fra:", "|--Rust Island"):
+                 "@pterodactyl_location_de_fra:", "|--Rust_Island"):
         assert line in run.stdout, run.stdout
 
 
@@ -158,7 +167,7 @@ def test_keyed_groups_groups_and_compose(ansible):
     data, _run = listing(ansible, "constructed.pterodactyl.yml")
     assert members(data, "owner_player") == SERVER_NAMES
     assert members(data, "game_Paper") == {"Survival"}
-    assert members(data, "big_servers") == {"Survival", "Rust Island"}
+    assert members(data, "big_servers") == {"Survival", "Rust_Island"}
     assert "pterodactyl_nodes" not in data
     creative = hostvars(data)["Creative"]
     assert creative["game_address"] == "10.0.0.10:25567"
@@ -170,7 +179,7 @@ def test_keyed_groups_groups_and_compose(ansible):
 def test_filters_are_sent_to_the_panel(ansible, emulator):
     emulator.clear_requests()
     data, _run = listing(ansible, "filters.pterodactyl.yml")
-    assert members(data, "pterodactyl_servers") == {"Survival", "Rust Island"}
+    assert members(data, "pterodactyl_servers") == {"Survival", "Rust_Island"}
     servers = next(entry for entry in api_requests(emulator) if entry["path"] == "/api/application/servers")
     assert query_of(servers)["filter[name]"] == "surv,rust"
 
@@ -213,6 +222,13 @@ def test_cache_hit_sends_no_request(ansible, emulator, tmp_path):
     assert second == first
     assert second["_meta"]["hostvars"]["Creative"]["game_address"] == "10.0.0.10:25567"
 
+    # The entry keeps every field: a keyed group on the (unstored) owner is answered from it too.
+    config.write_text(config.read_text() + "keyed_groups:\n  - key: pterodactyl_owner.username\n    prefix: owner\n")
+    emulator.clear_requests()
+    grouped, _run = listing(ansible, config)
+    assert api_requests(emulator) == []
+    assert members(grouped, "owner_player") == SERVER_NAMES
+
     # A different panel or key must not be answered from this entry.
     emulator.clear_requests()
     as_client, _run = listing(ansible, config, env=client_env(ansible, emulator.user_client_key))
@@ -241,7 +257,7 @@ def test_name_collisions_are_resolved_by_identifier_and_reported(ansible, panel)
     data, run = listing(ansible, "env_only.pterodactyl.yml")
     renamed_identifier = next(host["pterodactyl_identifier"] for host in hostvars(data).values()
                               if host.get("pterodactyl_id") == 2)
-    assert members(data, "pterodactyl_servers") == {"Survival", f"Survival_{renamed_identifier}", "Rust Island"}
+    assert members(data, "pterodactyl_servers") == {"Survival", f"Survival_{renamed_identifier}", "Rust_Island"}
     assert hostvars(data)["Survival"]["pterodactyl_id"] == 1
     assert "renamed" in run.stderr and f"Survival_{renamed_identifier}" in run.stderr
 
@@ -255,7 +271,7 @@ def test_suspended_servers_are_grouped_or_excluded(ansible, panel):
     panel.call("POST", "/servers/3/suspend")
     panel.rename(1, "Survival", external_id="shop-1001")
     data, _run = listing(ansible, "env_only.pterodactyl.yml")
-    assert members(data, "pterodactyl_status_suspended") == {"Rust Island"}
+    assert members(data, "pterodactyl_status_suspended") == {"Rust_Island"}
     assert members(data, "pterodactyl_status_installed") == {"Survival", "Creative"}
 
     by_external_id, _run = listing(ansible, "by_external_id.pterodactyl.yml")
@@ -265,9 +281,10 @@ def test_suspended_servers_are_grouped_or_excluded(ansible, panel):
 
 
 def test_panel_data_is_never_templated(ansible, emulator):
-    """A startup command holds `{{SERVER_JARFILE}}`: using the variable must give it back as text."""
+    """A startup command holds `{{SERVER_JARFILE}}`: a variable composed from it (the container is not stored by
+    default, compose sees it all the same) must give it back as text."""
     cmd = [str(BIN / "ansible"), "-i", str(CONFIGS / "constructed.pterodactyl.yml"), "Creative", "-m",
-           "ansible.builtin.debug", "-a", '{"msg": "{{ ptero_container.startup_command }} @ {{ game_address }}"}']
+           "ansible.builtin.debug", "-a", '{"msg": "{{ startup }} @ {{ game_address }}"}']
     run = subprocess.run(cmd, env=ansible.env(), capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "-jar {{SERVER_JARFILE}} @ 10.0.0.10:25567" in run.stdout
@@ -276,7 +293,10 @@ def test_panel_data_is_never_templated(ansible, emulator):
 def test_panel_errors_are_reported_without_the_key(ansible, emulator, tmp_path):
     config = tmp_path / "wrong-api.pterodactyl.yml"
     config.write_text("plugin: ptero.panel.pterodactyl\napi_type: client\ninclude_nodes: false\nretries: 0\n")
-    run = failing(ansible, config)
+    # Only the application key in the environment: api_type client would otherwise take PTERODACTYL_CLIENT_API_KEY.
+    env = ansible.env()
+    env.pop("PTERODACTYL_CLIENT_API_KEY")
+    run = failing(ansible, config, env=env)
     assert "403" in run.stderr and "application API key" in run.stderr
     assert emulator.application_key not in run.output
     assert emulator.application_key[16:] not in run.output
@@ -289,7 +309,7 @@ def test_client_key_lists_its_servers_and_warns_about_nodes(ansible, emulator):
     assert "nodes can only be read with an application key" in run.stderr
     assert members(data, "pterodactyl_servers") == SERVER_NAMES
     assert "pterodactyl_nodes" not in data
-    assert members(data, "pterodactyl_node_nyc_node_1") == {"Rust Island"}
+    assert members(data, "pterodactyl_node_nyc_node_1") == {"Rust_Island"}
     assert members(data, "pterodactyl_egg_paper") == {"Survival"}
     survival = hostvars(data)["Survival"]
     assert survival["pterodactyl_sftp_user"] == f"player.{survival['pterodactyl_identifier']}"
@@ -318,3 +338,72 @@ def test_client_list_all_with_a_normal_key_warns_and_lists_its_servers(ansible, 
     data, run = listing(ansible, "client_all.pterodactyl.yml", env=client_env(ansible, emulator.user_client_key))
     assert "only a root admin's key can list every server" in run.stderr
     assert members(data, "pterodactyl_servers") == SERVER_NAMES
+
+
+# ---------------------------------------------------------------------------------------------------- scale (issue 13)
+def test_keyed_groups_on_owner_and_egg_work_with_default_options(ansible, emulator):
+    data, run = listing(ansible, "grouped.pterodactyl.yml")
+    assert "WARNING" not in run.stderr, run.stderr
+    assert members(data, "owner_player") == SERVER_NAMES
+    survival = hostvars(data)["Survival"]
+    creative = hostvars(data)["Creative"]
+    assert members(data, "egg_id_1") == {"Survival"}
+    assert members(data, "egg_id_2") == {"Creative"}
+    assert any(group.startswith("image_ghcr_io") and "Creative" in members(data, group) for group in data)
+    # ... and none of those fields is stored.
+    assert "pterodactyl_owner" not in survival and "pterodactyl_egg" not in creative
+    assert "pterodactyl_container" not in creative
+
+
+def test_limit_selects_a_server_by_its_pattern_safe_name(ansible, panel, tmp_path):
+    panel.rename(2, "Minecraft: Survival, EU")
+    playbook = tmp_path / "one.yml"
+    playbook.write_text("- hosts: pterodactyl_servers\n  gather_facts: false\n  tasks:\n"
+                        "    - ansible.builtin.debug:\n        msg: 'panel name={{ pterodactyl_name }}'\n")
+    cmd = [str(BIN / "ansible-playbook"), "-i", str(CONFIGS / "env_only.pterodactyl.yml"), str(playbook),
+           "--limit", "Minecraft__Survival__EU"]
+    run = subprocess.run(cmd, env=ansible.env(), capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ok: [Minecraft__Survival__EU]" in run.stdout
+    assert "panel name=Minecraft: Survival, EU" in run.stdout
+    assert run.stdout.count("ok: [") == 1
+
+    # hosts: with the two-word server's name, as a play would write it.
+    playbook.write_text("- hosts: Rust_Island\n  gather_facts: false\n  tasks:\n"
+                        "    - ansible.builtin.debug:\n        var: pterodactyl_name\n")
+    run = subprocess.run(cmd[:-2], env=ansible.env(), capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert '"pterodactyl_name": "Rust Island"' in run.stdout
+    assert run.stdout.count("ok: [") == 1
+
+
+def test_extra_hostvars_stores_more(ansible):
+    data, run = listing(ansible, "extra_vars.pterodactyl.yml")
+    assert "WARNING" not in run.stderr, run.stderr
+    survival = hostvars(data)["Survival"]
+    assert set(survival) == LEAN_APPLICATION_SERVER | {"pterodactyl_owner", "pterodactyl_allocations"}
+    assert survival["pterodactyl_owner"]["username"] == "player"
+    assert [a["port"] for a in survival["pterodactyl_allocations"]] == [25565, 25566]
+
+    everything, _run = listing(ansible, "all_vars.pterodactyl.yml")
+    creative = hostvars(everything)["Creative"]
+    assert {"pterodactyl_owner", "pterodactyl_container", "pterodactyl_feature_limits", "pterodactyl_allocations",
+            "pterodactyl_nest_name", "pterodactyl_location_long"} <= set(creative)
+    assert creative["pterodactyl_container"]["startup_command"].endswith("-jar {{SERVER_JARFILE}}")
+    assert "pterodactyl_allocated_resources" in hostvars(everything)["fra-node-1"]
+
+
+def test_api_type_client_uses_the_client_key_when_both_are_set(ansible, emulator):
+    emulator.clear_requests()
+    env = ansible.env(PTERODACTYL_API_KEY=emulator.application_key,
+                      PTERODACTYL_CLIENT_API_KEY=emulator.user_client_key)
+    data, _run = listing(ansible, "client_type.pterodactyl.yml", env=env)
+    assert members(data, "pterodactyl_servers") == SERVER_NAMES
+    assert hostvars(data)["Survival"]["pterodactyl_sftp_user"].startswith("player.")
+    assert {entry["path"] for entry in api_requests(emulator)} == {"/api/client", "/api/client/account"}
+
+    # Without api_type, PTERODACTYL_API_KEY (the application modules' variable) is used, as before.
+    emulator.clear_requests()
+    data, _run = listing(ansible, "env_only.pterodactyl.yml", env=env)
+    assert members(data, "pterodactyl_nodes") == NODE_NAMES
+    assert all(entry["path"].startswith("/api/application/") for entry in api_requests(emulator))

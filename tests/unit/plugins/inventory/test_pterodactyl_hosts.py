@@ -116,7 +116,7 @@ def test_group_name_parts(text, expected):
 def test_application_server_and_node_hosts():
     data = build(APPLICATION, [app_server(1, "Survival"), app_server(2, "Rust Island", node=2, nest=4, egg=9)])
     hosts = by_name(data)
-    assert list(hosts) == ["fra-node-1", "NYC Node #1", "Survival", "Rust Island"]
+    assert list(hosts) == ["fra-node-1", "NYC_Node_#1", "Survival", "Rust_Island"]
     assert data["groups"] == ["pterodactyl_servers", "pterodactyl_nodes"]
 
     survival = hosts["Survival"]["vars"]
@@ -136,9 +136,9 @@ def test_application_server_and_node_hosts():
     assert hosts["Survival"]["groups"] == [
         "pterodactyl_servers", "pterodactyl_node_fra_node_1", "pterodactyl_location_de_fra",
         "pterodactyl_nest_minecraft", "pterodactyl_egg_paper", "pterodactyl_status_installed"]
-    assert hosts["Rust Island"]["vars"]["pterodactyl_sftp_port"] == 2222
+    assert hosts["Rust_Island"]["vars"]["pterodactyl_sftp_port"] == 2222
 
-    node = hosts["NYC Node #1"]
+    node = hosts["NYC_Node_#1"]
     assert node["groups"] == ["pterodactyl_nodes", "pterodactyl_location_us_nyc"]
     assert node["vars"]["ansible_host"] == "node2.example.com"
     assert node["vars"]["pterodactyl_resource_type"] == "node"
@@ -169,7 +169,7 @@ def test_status_groups_and_exclude_suspended():
     assert "pterodactyl_status_installed" in hosts["c"]["groups"]
     assert "pterodactyl_status_install_failed" in hosts["d"]["groups"]
     excluded = by_name(build(plugin.Settings(api="application", exclude_suspended=True), servers))
-    assert set(excluded) == {"fra-node-1", "NYC Node #1", "a", "c", "d"}
+    assert set(excluded) == {"fra-node-1", "NYC_Node_#1", "a", "c", "d"}
 
 
 def test_include_switches_and_prefix():
@@ -180,7 +180,7 @@ def test_include_switches_and_prefix():
     assert only_servers["hosts"][0]["vars"]["ptero_name"] == "Survival"
     assert only_servers["hosts"][0]["vars"]["ansible_host"] == "node1.example.com"
     only_nodes = build(plugin.Settings(api="application", include_servers=False), servers)
-    assert [host["name"] for host in only_nodes["hosts"]] == ["fra-node-1", "NYC Node #1"]
+    assert [host["name"] for host in only_nodes["hosts"]] == ["fra-node-1", "NYC_Node_#1"]
     bare = build(plugin.Settings(api="application", include_nodes=False, prefix=""), servers)
     assert bare["hosts"][0]["vars"]["name"] == "Survival"
 
@@ -202,7 +202,7 @@ def test_collisions_keep_the_lowest_id_and_suffix_the_others_whatever_the_listin
     first = build(APPLICATION, servers)
     again = build(APPLICATION, list(reversed(servers)))
     assert [host["name"] for host in first["hosts"]] == [host["name"] for host in again["hosts"]] == [
-        "fra-node-1", "NYC Node #1", "Lobby", "fra-node-1_00000004", "Lobby_00000005", "Lobby_00000009"]
+        "fra-node-1", "NYC_Node_#1", "Lobby", "fra-node-1_00000004", "Lobby_00000005", "Lobby_00000009"]
     assert by_name(first)["Lobby"]["vars"]["pterodactyl_id"] == 3
     assert by_name(first)["fra-node-1"]["vars"]["pterodactyl_resource_type"] == "node"
     assert len(first["warnings"]) == 1

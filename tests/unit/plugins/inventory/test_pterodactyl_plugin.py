@@ -31,7 +31,8 @@ DEFAULTS = {
     "plugin": "ptero.panel.pterodactyl", "url": URL, "api_key": APPLICATION_KEY, "api_type": "auto",
     "validate_certs": True, "timeout": 30.0, "retries": 0, "backoff_factor": 0.0, "extra_retry_codes": [],
     "include_servers": True, "include_nodes": True, "server_hostname": "name", "filters": {},
-    "exclude_suspended": False, "client_list_all": False, "hostvar_prefix": "pterodactyl_", "strict": False,
+    "exclude_suspended": False, "client_list_all": False, "hostvar_prefix": "pterodactyl_", "extra_hostvars": [],
+    "strict": False,
     "compose": {}, "groups": {}, "keyed_groups": [], "use_extra_vars": False, "leading_separator": True,
     "cache": False, "cache_plugin": "memory", "cache_timeout": 3600, "cache_connection": None, "cache_prefix": "x",
 }
@@ -116,7 +117,7 @@ class RecordingDisplay:
 class Run:
     """One parse() with the given options, as ansible-inventory would run it."""
 
-    def __init__(self, config, cache_store: dict | None = None, **options) -> None:
+    def __init__(self, config, cache_store: dict | None = None, file_config: dict | None = None, **options) -> None:
         self.inventory = InventoryData()
         self.plugin = plugin.InventoryModule()
         self.warnings: list[str] = []
@@ -126,7 +127,8 @@ class Run:
 
         def read_config(path):
             self.plugin._options = dict(values)
-            return values
+            # What the file itself held (the options without it came from the environment or defaults).
+            return values if file_config is None else file_config
 
         self.plugin._read_config_data = read_config
         self.plugin._cache = cache_store if cache_store is not None else {}
