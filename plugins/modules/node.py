@@ -29,7 +29,6 @@ options:
       - Needs panel 1.12.0 or later; older panels ignore it through the API, and setting a different value there
         fails the task naming this option (it never reports a change that did not happen).
     type: str
-    version_added: 0.2.0
   location:
     description:
       - Location the node belongs to, as a short code or an id. Required to create the node.
@@ -261,6 +260,7 @@ class Node(PanelResource):
             # Defensive: panels up to 1.14 do not contact Wings on create, but the node would exist if one did.
             self.module.record_write("created the node in the panel")
             self.fail_not_pushed(self.find() or desired, error)
+        self.module.record_write("created the node")
         self.require_description(created, desired)
         return created
 

@@ -150,6 +150,8 @@ options:
   wait:
     description:
       - After creating the server, wait until its installation has finished.
+      - A timeout or a failed installation fails the task, which still reports the creation (C(changed=true));
+        the message says the server was created and what did not finish.
     type: bool
     default: false
   wait_timeout:

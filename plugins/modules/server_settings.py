@@ -16,8 +16,8 @@ options:
   server:
     description:
       - The server, by its 8-character identifier, its uuid or its name.
-      - When no server matches, but exactly one server already carries the name in O(name), that server is used:
-        a rename by name (O(server) the old name, O(name) the new one) can run again and is then unchanged.
+      - When no server matches, but exactly one server already carries the name in O(name), that server is used,
+        so a rename by name (O(server) the old name, O(name) the new one) can run again and is then unchanged.
         Use the identifier instead if another server may already carry the new name.
     type: str
     required: true

@@ -24,9 +24,9 @@ options:
     description:
       - The public key in OpenSSH format (C(ssh-ed25519 AAAA... comment)), for example from a C(.pub) file.
       - The panel refuses DSA keys and RSA keys shorter than 2048 bits.
-      - Only the key types panel 1.14.1 and later accept are taken, on every panel version, and at most 16384
-        characters: C(ssh-rsa), C(ssh-ed25519), C(ecdsa-sha2-*), C(sk-ssh-ed25519@openssh.com) and
-        C(sk-ecdsa-sha2-nistp256@openssh.com). Others fail before anything is sent.
+      - Only the key types panel 1.14.1 and later accept are taken, on every panel version, with at most 16384
+        characters. These are C(ssh-rsa), C(ssh-ed25519), C(ecdsa-sha2-*), C(sk-ssh-ed25519@openssh.com) and
+        C(sk-ecdsa-sha2-nistp256@openssh.com); others fail before anything is sent.
       - Required to add a key. With O(state=absent) it is not needed.
     type: str
   state:
