@@ -21,7 +21,7 @@ from . import control
 from .config import EmulatorConfig
 from .faults import FaultRegistry, apply_fault
 from .http import ApiError, bad_request, normalize_input, parse_php_pairs, parse_query, server_error
-from .ratelimit import RateLimiter
+from .ratelimit import RateDecision, RateLimiter
 from .state import KEY_TYPE_APPLICATION, State, parse_timestamp
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -212,6 +212,11 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
                        f"This IP address ({address}) does not have permission to access the API using these "
                        f"credentials.")
 
+    # Route-model binding runs before the throttle: an unknown server/node/model is a 404 that costs nothing.
+    probe = request.app["binding_probes"].get(api)
+    if probe is not None:
+        probe(request)
+
     limit = config.api_rate_limit(api)
     decision = request.app["rate_limiter"].hit(f"api.{api}", user["uuid"], limit, config.rate_period_seconds)
     if not decision.allowed:
@@ -231,12 +236,19 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
     try:
         response = await handler(request)
     except ApiError as error:
-        for name, value in decision.success_headers().items():
+        for name, value in _limit_headers(request, decision).items():
             error.headers.setdefault(name, value)
         raise
-    for name, value in decision.success_headers().items():
+    for name, value in _limit_headers(request, decision).items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _limit_headers(request: web.Request, api_decision: RateDecision) -> dict[str, str]:
+    """X-RateLimit-* of the innermost limiter the request passed: a route's own limiter (per-server resource
+    limits, the e-mail route) replaces the API's."""
+    route_decision: RateDecision | None = request.get("route_rate_decision")
+    return (route_decision or api_decision).success_headers()
 
 
 @web.middleware
@@ -284,11 +296,13 @@ def create_app(config: EmulatorConfig, state: State | None = None) -> web.Applic
     app["faults"] = FaultRegistry()
     app["request_log"] = deque(maxlen=20000)
 
+    app["binding_probes"] = {"application": application_api.binding_probe}
     app.add_routes(control.routes)
     app.add_routes(application_api.routes)
     client_api = _optional_module("client_api")
     if client_api is not None:
         app.add_routes(client_api.routes)
+        app["binding_probes"]["client"] = client_api.binding_probe
     wings = _optional_module("wings")
     if wings is not None:
         app["daemon"] = wings.Daemon(state, config)

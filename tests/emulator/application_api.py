@@ -84,6 +84,11 @@ def _bind(request: web.Request, state: State) -> dict[str, Row]:
     return bound
 
 
+def binding_probe(request: web.Request) -> None:
+    """The gate runs the bindings before the throttle: a 404 from them carries no rate-limit headers."""
+    _bind(request, request["state"])
+
+
 def app_route(method: str, path: str, resource: str, permission: int
               ) -> Callable[[Callable[..., Awaitable[web.StreamResponse]]], Callable[..., Any]]:
     """Register an application route: bind models, then check the key's ACL bit (403 before validation)."""

@@ -576,13 +576,77 @@ class ServerContext:
             raise forbidden()
 
 
-def resolve_server(request: web.Request) -> ServerContext:
-    """Route-model binding of ``{server}``: 8 characters match the identifier, anything else the full uuid."""
-    state = _state(request)
-    identifier = request.match_info["server"]
-    server = state.server_by_identifier(identifier)
+# ---------------------------------------------------------------------------------------------------- identifiers
+# Panel 1.12.1+ "realtime" identifiers: prefix + lowercase unpadded RFC 4648 base32 of the 16 uuid bytes.
+REALTIME_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+# Bytes the panel's lenient base32 decoder emits for a trailing group of 1..7 characters.
+_TAIL_BYTES = {0: 0, 1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 4, 7: 4}
+
+
+def realtime_identifier(prefix: str, uuid_text: str) -> str:
+    """``serv_…`` / ``user_…`` for a uuid (31 characters for serv_)."""
+    encoded = base64.b32encode(uuid_module.UUID(uuid_text).bytes).decode("ascii").rstrip("=").lower()
+    return f"{prefix}_{encoded}"
+
+
+def decode_realtime_identifier(prefix: str, value: str) -> str | None:
+    """The uuid of a ``<prefix>_…`` value, None when it is not one (404). A body decoding to other than 16 bytes
+    raises the panel's 500 InvalidArgumentException (Uuid::fromBytes)."""
+    if not value.startswith(prefix + "_"):
+        return None
+    body_text = value[len(prefix) + 1:].rstrip("=")
+    if not body_text or any(ch not in REALTIME_ALPHABET for ch in body_text):
+        return None
+    length = len(body_text) // 8 * 5 + _TAIL_BYTES[len(body_text) % 8]
+    if length != 16:
+        raise http.server_error("InvalidArgumentException")
+    bits = "".join(format(REALTIME_ALPHABET.index(ch), "05b") for ch in body_text)[:128]
+    return str(uuid_module.UUID(bytes=int(bits, 2).to_bytes(16, "big")))
+
+
+def bind_server(state: State, value: str) -> dict[str, Any]:
+    """Route-model binding of ``{server}``: 8 characters match the identifier, anything else the full uuid; from
+    panel 1.12 a ``serv_`` identifier too."""
+    if state.config.has("serv_identifiers") and value.startswith("serv_"):
+        server_uuid = decode_realtime_identifier("serv", value)
+        server = state.find("servers", uuid=server_uuid) if server_uuid else None
+    else:
+        server = state.server_by_identifier(value)
     if server is None:
         raise not_found(BINDING_NOT_FOUND)
+    return server
+
+
+def binding_probe(request: web.Request) -> None:
+    """The route-model bindings the panel resolves before any throttle (their 404 costs no rate limit): the
+    server, and the child models by their global key (which server they belong to is checked later)."""
+    params = request.match_info
+    if "server" not in params:
+        return
+    state = _state(request)
+    server = bind_server(state, params["server"])
+    for name, table in (("schedule", "schedules"), ("task", "tasks"), ("allocation", "allocations")):
+        if name in params and state.get(table, http.int_param(params[name])) is None:
+            raise not_found(BINDING_NOT_FOUND)
+    if "backup" in params:
+        backup = state.get("backups", params["backup"])
+        if backup is None or backup.get("deleted_at"):
+            raise not_found(BINDING_NOT_FOUND)
+    if "database" in params:
+        value = params["database"]
+        decoded = decode_database_id(value)
+        found = decoded is not None and state.get("databases", decoded) is not None
+        if not found and not (re.fullmatch(r"\d{1,18}", value) and state.get("databases", int(value)) is not None):
+            raise not_found(BINDING_NOT_FOUND)
+    if "user" in params:
+        user = state.find("users", uuid=params["user"])
+        if user is None or state.find("subusers", user_id=user["id"], server_id=server["id"]) is None:
+            raise not_found(BINDING_NOT_FOUND)
+
+
+def resolve_server(request: web.Request) -> ServerContext:
+    state = _state(request)
+    server = bind_server(state, request.match_info["server"])
     node = state.get("nodes", server["node_id"]) or {}
     subuser = state.find("subusers", server_id=server["id"], user_id=_user(request)["id"])
     return ServerContext(request, state, _user(request), server, node, subuser)
@@ -627,15 +691,33 @@ def gate(ctx: ServerContext, route_kind: str = "default") -> None:
 
 
 def server_context(request: web.Request, permission: str | None = None, route_kind: str = "default",
-                   bind: Callable[[ServerContext], None] | None = None) -> ServerContext:
-    """Binding (server, then children via ``bind``), access + state gate, then the permission check."""
+                   bind: Callable[[ServerContext], None] | None = None, limiter: str | None = None) -> ServerContext:
+    """Binding (server, then children via ``bind``), access + state gate, the route's per-server limiter (panel
+    1.12+, ``limiter`` names it), then the permission check."""
     ctx = resolve_server(request)
     if bind is not None:
         bind(ctx)
     gate(ctx, route_kind)
+    if limiter is not None:
+        hit_server_limiter(ctx, limiter)
     if permission is not None:
         ctx.require(permission)
     return ctx
+
+
+def hit_server_limiter(ctx: ServerContext, name: str) -> None:
+    """Panel 1.12+ per-server limiter (ResourceLimit): keyed by the server uuid, so every user and key of the server
+    shares it; it counts every request that got past the server gate, whatever happens next. Its X-RateLimit-*
+    headers replace the api.client ones on the answer."""
+    config = ctx.state.config
+    if not config.has("server_resource_limits"):
+        return
+    count, period = config.server_resource_limit(name)
+    decision = ctx.request.app["rate_limiter"].hit(f"api.client:server-resource:{name}", ctx.server["uuid"],
+                                                   count, period)
+    ctx.request["route_rate_decision"] = decision
+    if not decision.allowed:
+        raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
 
 
 def _bind_schedule(ctx: ServerContext) -> None:
@@ -1393,7 +1475,7 @@ async def view_server(request: web.Request) -> web.Response:
 
 @_route("GET", SERVER + "/websocket")
 async def websocket_credentials(request: web.Request) -> web.Response:
-    ctx = server_context(request, route_kind="websocket")
+    ctx = server_context(request, route_kind="websocket", limiter="websocket")
     if not ctx.can("websocket.connect"):
         raise forbidden("You do not have permission to connect to this server's websocket.", "HttpForbiddenException")
     daemon = request.app.get("daemon")
@@ -1498,7 +1580,7 @@ async def list_databases(request: web.Request) -> web.Response:
 
 @_route("POST", SERVER + "/databases")
 async def create_database(request: web.Request) -> web.Response:
-    ctx = server_context(request, "database.create")
+    ctx = server_context(request, "database.create", limiter="databases")
     state, server = ctx.state, ctx.server
     data = _input(request)
 
@@ -1706,12 +1788,14 @@ async def chmod_files(request: web.Request) -> web.Response:
 
 @_route("POST", SERVER + "/files/pull")
 async def pull_file(request: web.Request) -> web.Response:
-    ctx = server_context(request)
-    # throttle:10,5 is route middleware: it counts after the server gate and before the Form Request.
-    limit, period = getattr(ctx.state.config, "files_pull_throttle", (10, 300))
-    decision = request.app["rate_limiter"].hit("files.pull", ctx.user["uuid"], int(limit), float(period))
-    if not decision.allowed:
-        raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
+    ctx = server_context(request, limiter="files_pull")  # panel 1.12+: 5 per 10 min per server
+    if not ctx.state.config.has("server_resource_limits"):
+        # Panel 1.11: throttle:10,5 per user, route middleware counted after the server gate.
+        limit, period = getattr(ctx.state.config, "files_pull_throttle", (10, 300))
+        decision = request.app["rate_limiter"].hit("files.pull", ctx.user["uuid"], int(limit), float(period))
+        if not decision.allowed:
+            raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.",
+                           headers=decision.failure_headers())
     ctx.require("file.create")
     data = http.validate(_input(request), {
         "url": "required|string|url", "directory": "nullable|string", "filename": "nullable|string",
@@ -1852,7 +1936,7 @@ async def list_schedules(request: web.Request) -> web.Response:
 
 @_route("POST", SERVER + "/schedules")
 async def create_schedule(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.create")
+    ctx = server_context(request, "schedule.create", limiter="schedules")
     data = _input(request)
     http.validate(data, SCHEDULE_RULES)
     next_run = _next_run(ctx.state, data)
@@ -2132,7 +2216,7 @@ async def list_allocations(request: web.Request) -> web.Response:
 
 @_route("POST", SERVER + "/network/allocations")
 async def assign_allocation(request: web.Request) -> web.Response:
-    ctx = server_context(request, "allocation.create")
+    ctx = server_context(request, "allocation.create", limiter="allocations")
     state, server = ctx.state, ctx.server
     assigned = state.server_allocations(server["id"])
     limit = server.get("allocation_limit")
@@ -2248,7 +2332,7 @@ async def list_subusers(request: web.Request) -> web.Response:
 
 @_route("POST", SERVER + "/users")
 async def create_subuser(request: web.Request) -> web.Response:
-    ctx = server_context(request)
+    ctx = server_context(request, limiter="subusers")
     state, server = ctx.state, ctx.server
     data = _input(request)
     _subuser_authorize(ctx, "user.create", data)
@@ -2449,12 +2533,12 @@ async def toggle_backup_lock(request: web.Request) -> web.Response:
 
 @_route("POST", SERVER + "/backups/{backup}/restore")
 async def restore_backup(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.restore", bind=_bind_backup)
+    ctx = server_context(request, "backup.restore", bind=_bind_backup, limiter="backup_restore")
     state, server, backup = ctx.state, ctx.server, ctx.children["backup"]
     data = http.validate(_input(request), {"truncate": "required|boolean"})
     if server.get("status") is not None:
         raise bad_request("This server is not currently in a state that allows for a backup to be restored.")
-    if not backup.get("is_successful") and backup.get("completed_at") is None:
+    if _backup_not_restorable(state, backup):
         raise bad_request("This backup cannot be restored at this time: not completed or failed.")
     _require_daemon_reachable(state)
     truncate = _php_bool(data["truncate"])
@@ -2474,6 +2558,14 @@ async def restore_backup(request: web.Request) -> web.Response:
 
     state.later(float(getattr(state.config, "restore_seconds", 1.0)), finished, kind="restore")
     return empty_response(204)
+
+
+def _backup_not_restorable(state: State, backup: dict[str, Any]) -> bool:
+    """Panel 1.14.1 refuses a backup that failed or has not completed; before, only one still running (a failed
+    backup could be restored)."""
+    if state.config.has("failed_backup_not_restorable"):
+        return not backup.get("is_successful") or backup.get("completed_at") is None
+    return not backup.get("is_successful") and backup.get("completed_at") is None
 
 
 @_route("DELETE", SERVER + "/backups/{backup}")

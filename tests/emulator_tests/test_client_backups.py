@@ -16,10 +16,15 @@ def _prepare(state: State) -> dict[str, Any]:
     return {name.split()[-1].lower(): server["uuid_short"] for name, server in servers.items()}
 
 
+# These tests describe panel 1.11 (a failed backup is restorable, no restore limiter); test_panel_versions_*.py
+# covers the newer panels.
+PANEL_1_11 = {"panel_version": "1.11"}
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
     environment = start_client_env(tmp_path_factory.mktemp("client-backups"), _prepare, backup_seconds=0.2,
-                                   restore_seconds=0.3)
+                                   restore_seconds=0.3, **PANEL_1_11)
     try:
         yield environment
     finally:

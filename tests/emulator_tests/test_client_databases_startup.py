@@ -23,9 +23,14 @@ def _prepare(state: State) -> dict[str, Any]:
             "_extra_keys": {"dbreader": "dbreader"}}
 
 
+# These tests describe panel 1.11 (no per-server limiters; test_panel_versions_*.py covers the newer panels).
+PANEL_1_11 = {"panel_version": "1.11"}
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = start_client_env(tmp_path_factory.mktemp("client-databases"), _prepare, install_seconds=30)
+    environment = start_client_env(tmp_path_factory.mktemp("client-databases"), _prepare, install_seconds=30,
+                                   **PANEL_1_11)
     try:
         yield environment
     finally:

@@ -11,9 +11,13 @@ from client_helpers import ClientEnv, assert_error, start_client_env, validation
 from tests.emulator.files import ServerFiles, WingsFileError, clean_path
 
 
+# These tests describe panel 1.11 (no per-server limiters; test_panel_versions_*.py covers the newer panels).
+PANEL_1_11 = {"panel_version": "1.11"}
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = start_client_env(tmp_path_factory.mktemp("client-files"))
+    environment = start_client_env(tmp_path_factory.mktemp("client-files"), **PANEL_1_11)
     try:
         yield environment
     finally:

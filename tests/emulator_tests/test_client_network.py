@@ -24,10 +24,14 @@ def _prepare(state: State) -> dict[str, Any]:
     return {"unlimited": unlimited["uuid_short"], "roomy": roomy["uuid_short"]}
 
 
+# These tests describe panel 1.11 (no per-server limiters; test_panel_versions_*.py covers the newer panels).
+PANEL_1_11 = {"panel_version": "1.11"}
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
     environment = start_client_env(tmp_path_factory.mktemp("client-network"), _prepare,
-                                   allocation_range=[30000, 30001])
+                                   allocation_range=[30000, 30001], **PANEL_1_11)
     try:
         yield environment
     finally:

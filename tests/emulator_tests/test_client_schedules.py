@@ -23,9 +23,13 @@ def _prepare(state: State) -> dict[str, Any]:
     return {"no_backups": no_backups["uuid_short"], "foreign_schedule": foreign["id"]}
 
 
+# These tests describe panel 1.11 (no per-server limiters; test_panel_versions_*.py covers the newer panels).
+PANEL_1_11 = {"panel_version": "1.11"}
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = start_client_env(tmp_path_factory.mktemp("client-schedules"), _prepare)
+    environment = start_client_env(tmp_path_factory.mktemp("client-schedules"), _prepare, **PANEL_1_11)
     try:
         yield environment
     finally:
