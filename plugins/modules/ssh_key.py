@@ -116,13 +116,15 @@ MAX_KEY_LENGTH = 16384
 
 
 def public_key_problem(public_key):
-    """Why the panel (1.14.1+) would refuse `public_key`, or None."""
+    """Why the panel (1.14.1+) or this module would refuse `public_key`, or None."""
     if len(public_key) > MAX_KEY_LENGTH:
         return f"is {len(public_key)} characters long; the panel accepts at most {MAX_KEY_LENGTH}"
+    if fingerprint_of(public_key) is None:
+        return "not an OpenSSH public key (expected 'TYPE BASE64 [comment]', like the content of a .pub file)"
     text = public_key.strip()
     if not text.startswith(ACCEPTED_PREFIXES):
-        kind = text.split(" ", 1)[0][:40] or "(empty)"
-        return (f"type '{kind}' is not accepted by the panel; use one of "
+        kind = text.split(" ", 1)[0][:40]
+        return (f"key type '{kind}' is not accepted by the panel; use one of "
                 f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[:2])}, ecdsa-sha2-*, "
                 f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[3:])}")
     return None
@@ -142,9 +144,6 @@ class SshKey(PanelResource):
             if problem:
                 module.fail_json(msg=f"public_key: {problem}")
             self.fingerprint = fingerprint_of(module.params["public_key"])
-            if self.fingerprint is None:
-                module.fail_json(msg="public_key: not an OpenSSH public key (expected 'TYPE BASE64 [comment]', "
-                                     "like the content of a .pub file)")
 
     def describe(self, obj=None):
         return f"SSH key '{self.params['name']}'"

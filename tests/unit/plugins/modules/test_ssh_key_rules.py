@@ -27,9 +27,10 @@ def panel():
 
 
 @pytest.mark.parametrize("public_key, reason", [
-    ("ssh-dss " + base64.b64encode(b"\0\0\0\7ssh-dss" + b"x" * 40).decode(), "type 'ssh-dss' is not accepted"),
-    ("rsa-sha2-512 " + base64.b64encode(b"x" * 40).decode(), "type 'rsa-sha2-512' is not accepted"),
+    ("ssh-dss " + base64.b64encode(b"\0\0\0\7ssh-dss" + b"x" * 40).decode(), "key type 'ssh-dss' is not accepted"),
+    ("rsa-sha2-512 " + base64.b64encode(b"x" * 40).decode(), "key type 'rsa-sha2-512' is not accepted"),
     ("ssh-ed25519 " + "A" * 16400, "is 16412 characters long; the panel accepts at most 16384"),
+    ("hello world", "not an OpenSSH public key"),
 ])
 def test_keys_the_panel_refuses_fail_before_any_request(panel, run_module, public_key, reason):
     outcome = run_module(ssh_key_module.main, {"name": "deploy", "public_key": public_key})
@@ -39,7 +40,7 @@ def test_keys_the_panel_refuses_fail_before_any_request(panel, run_module, publi
 
 def test_accepted_prefixes_pass_the_local_check():
     for line in ("ssh-rsa AAAA", "ssh-ed25519 AAAA", "ecdsa-sha2-nistp384 AAAA", "sk-ssh-ed25519@openssh.com AAAA",
-                 "sk-ecdsa-sha2-nistp256@openssh.com AAAA", "  ssh-ed25519 AAAA c  "):
+                 "sk-ecdsa-sha2-nistp256@openssh.com AAAA", "  ssh-ed25519 AAAA c  ", new_key()):
         assert ssh_key_module.public_key_problem(line) is None, line
 
 
