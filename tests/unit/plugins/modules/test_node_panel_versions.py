@@ -124,3 +124,25 @@ def test_configuration_with_a_read_only_key_names_the_permission(panel, run_modu
     assert outcome.result["msg"].startswith(
         "Could not read the Wings configuration of node 'fra1-node1': this application API key lacks write access "
         "to nodes, which panel 1.13 and later require for the node configuration; use a key with Nodes: Read & Write")
+
+
+def test_a_create_answered_with_not_persisted_is_still_a_creation(panel, run_module):
+    # Panels up to 1.14 do not contact Wings on create; should one, the node exists and the task must say so.
+    created = []
+
+    def listing(request):
+        return 200, JSON, json.dumps(page([NODE] if created else []))
+
+    def create(request):
+        created.append(json.loads(request.body))
+        return 400, JSON, json.dumps(NOT_PERSISTED)
+
+    panel.add_callback(responses.GET, f"{APP}/nodes", callback=listing)
+    panel.add_callback(responses.POST, f"{APP}/nodes", callback=create)
+    panel.get(f"{APP}/locations/1", json={"object": "location", "attributes": {"id": 1, "short": "fra1"}})
+    outcome = run_module(node_module.main, {"name": "fra1-node1", "location": "1", "fqdn": "node1.example.com",
+                                            "memory": 65536, "disk": 512000})
+    assert outcome.failed and outcome.result["changed"] is True
+    assert "the panel saved the change, but Wings" in outcome.result["msg"]
+    assert outcome.result["msg"].endswith("Already done before this failure: created the node in the panel")
+    assert len(created) == 1
