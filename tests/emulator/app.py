@@ -70,6 +70,33 @@ def _base_url(request: web.Request) -> str:
 
 
 # ====================================================================== middlewares
+# SetSecurityHeaders (panel 1.12.1+): on every panel response that does not set them itself.
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                    "X-XSS-Protection": "1; mode=block", "Referrer-Policy": "no-referrer-when-downgrade"}
+# Laravel's HandleCors with the panel's config/cors.php (APP_CORS_ALLOWED_ORIGINS unset), on the API paths.
+CORS_HEADERS = {"Access-Control-Allow-Origin": "", "Access-Control-Allow-Credentials": "true"}
+# Paths the emulator serves as Wings or for tests, not as the panel.
+_NOT_PANEL = re.compile(r"^/(_emulator(/|$)|api/servers/|download/|upload/)")
+
+
+@web.middleware
+async def panel_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Headers every panel response carries (errors included): Cache-Control (Symfony's default), CORS on the API,
+    and from 1.12 the security headers."""
+    response = await handler(request)
+    if _NOT_PANEL.match(request.path) or response.prepared:
+        return response
+    config: EmulatorConfig = request.app["config"]
+    headers: dict[str, str] = {"Cache-Control": "no-cache, private"}
+    if api_of(request.path) is not None:
+        headers.update(CORS_HEADERS)
+    if config.has("security_headers"):
+        headers.update(SECURITY_HEADERS)
+    for name, value in headers.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 @web.middleware
 async def request_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Record method, path, query, status and timing of every API request (never bodies or headers)."""
@@ -287,7 +314,8 @@ def create_app(config: EmulatorConfig, state: State | None = None) -> web.Applic
         seed_state(state, config.seed)
     state.config = config
     app = web.Application(
-        middlewares=[request_log_middleware, error_middleware, gate_middleware, fault_middleware],
+        middlewares=[request_log_middleware, panel_headers_middleware, error_middleware, gate_middleware,
+                     fault_middleware],
         client_max_size=64 * 1024 * 1024,
     )
     app["config"] = config

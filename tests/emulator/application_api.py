@@ -11,9 +11,9 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from .http import (
-    Check, ValidationFailed, apply_filters, apply_sort, body, collect_failures, daemon_unreachable,
+    Check, ValidationFailed, collation_key, apply_filters, apply_sort, body, collect_failures, daemon_unreachable,
     display_error, empty_response, forbidden, includes, int_param, item, json_response, list_envelope, not_found,
-    null_resource, paginate, query, route, server_error, sub_includes, to_bool, validate,
+    null_resource, paginate, query, route, server_error, sub_includes, to_bool, user_email_rules, validate,
 )
 from .state import ACL_READ, ACL_WRITE, KEY_TYPE_APPLICATION, State, decode_database_hashid
 
@@ -31,6 +31,7 @@ CONFIG_NOT_PERSISTED = (
     "The daemon configuration <strong>has been updated</strong>, however there was an error encountered while "
     "attempting to automatically update the configuration file on the Daemon. You will need to manually update the "
     "configuration file (config.yml) for the daemon to apply these changes.")
+CONFIG_NOT_PERSISTED_PLAIN = CONFIG_NOT_PERSISTED.replace("<strong>", "").replace("</strong>", "")  # 1.12+
 
 Row = dict[str, Any]
 
@@ -397,17 +398,17 @@ def subuser_object(ctx: Ctx, subuser: Row, requested: set[str]) -> Row:
 # ====================================================================== shared validation helpers
 def unique(state: State, table: str, column: str, ignore_id: int | None = None,
            where: Callable[[Row], bool] | None = None, transform: Callable[[Any], Any] | None = None) -> Check:
-    """Laravel's unique rule (case-insensitive like MySQL's default collation)."""
+    """Laravel's unique rule (case- and accent-insensitive like MySQL's default collation)."""
 
     def passes(value: Any, path: str, data: Row) -> bool:
         needle = transform(value) if transform else value
-        needle_text = str(needle).lower()
+        needle_text = collation_key(needle)
         for row in state.rows(table):
             if ignore_id is not None and row["id"] == ignore_id:
                 continue
             if where is not None and not where(row):
                 continue
-            if row.get(column) is not None and str(row[column]).lower() == needle_text:
+            if row.get(column) is not None and collation_key(row[column]) == needle_text:
                 return False
         return True
 
@@ -453,10 +454,25 @@ def created(obj: Row, resource_url: str | None) -> web.Response:
 
 
 # ====================================================================== users
+# The Form Requests' attributes(): the names their validation messages use (1.11.8 already had them).
+USER_ATTRIBUTES = {"external_id": "Third Party Identifier", "root_admin": "Root Administrator Status"}
+NODE_ATTRIBUTES = {"daemon_base": "Daemon Base Path", "upload_size": "File Upload Size Limit",
+                   "location_id": "Location", "public": "Node Visibility"}
+LOCATION_ATTRIBUTES = {"long": "Location Description", "short": "Location Identifier"}
+SERVER_DETAILS_ATTRIBUTES = {"user": "User ID", "name": "Server Name"}
+SERVER_BUILD_ATTRIBUTES = {
+    "add_allocations": "allocations to add", "remove_allocations": "allocations to remove",
+    "add_allocations.*": "allocation to add", "remove_allocations.*": "allocation to remove",
+    "feature_limits.databases": "Database Limit", "feature_limits.allocations": "Allocation Limit",
+    "feature_limits.backups": "Backup Limit"}
+DATABASE_ATTRIBUTES = {"host": "Database Host Server ID", "remote": "Remote Connection String",
+                       "database": "Database Name"}
+
+
 def user_rules(state: State, ignore_id: int | None = None) -> dict[str, Any]:
     return {
         "external_id": ["sometimes", "nullable", "string", "max:191", unique(state, "users", "external_id", ignore_id)],
-        "email": ["required", "email", "between:1,191", unique(state, "users", "email", ignore_id)],
+        "email": user_email_rules(state.config, unique(state, "users", "email", ignore_id)),
         "username": ["required", "between:1,191",
                      unique(state, "users", "username", ignore_id, transform=lambda v: str(v).lower()), "p_username"],
         "first_name": "required|string|between:1,191",
@@ -494,7 +510,7 @@ async def users_external(ctx: Ctx) -> web.Response:
 @app_route("POST", "/users", "r_users", WRITE)
 async def users_store(ctx: Ctx) -> web.Response:
     state = ctx.state
-    data = validate(body(ctx.request), user_rules(state))
+    data = validate(body(ctx.request), user_rules(state), USER_ATTRIBUTES)
     user = {
         "external_id": data.get("external_id"), "uuid": state.new_uuid(), "username": data["username"].lower(),
         "email": data["email"], "name_first": data["first_name"], "name_last": data["last_name"],
@@ -510,7 +526,7 @@ async def users_store(ctx: Ctx) -> web.Response:
 @app_route("PATCH", "/users/{user}", "r_users", WRITE)
 async def users_update(ctx: Ctx, user: Row) -> web.Response:
     state = ctx.state
-    data = validate(body(ctx.request), user_rules(state, ignore_id=user["id"]))
+    data = validate(body(ctx.request), user_rules(state, ignore_id=user["id"]), USER_ATTRIBUTES)
     changes: Row = {"email": data["email"], "username": data["username"].lower(),
                     "name_first": data["first_name"], "name_last": data["last_name"]}
     if "external_id" in data:
@@ -645,7 +661,7 @@ async def nodes_configuration(ctx: Ctx, node: Row) -> web.Response:
 @app_route("POST", "/nodes", "r_nodes", WRITE)
 async def nodes_store(ctx: Ctx) -> web.Response:
     state = ctx.state
-    data = validate(body(ctx.request), node_rules(state))
+    data = validate(body(ctx.request), node_rules(state), NODE_ATTRIBUTES)
     node: Row = {"uuid": state.new_uuid(), "public": True, "description": None, "behind_proxy": False,
                  "maintenance_mode": False, "upload_size": 100,
                  "daemon_token_id": state.random_string(16), "daemon_token": state.random_string(64),
@@ -659,7 +675,7 @@ async def nodes_store(ctx: Ctx) -> web.Response:
 async def nodes_update(ctx: Ctx, node: Row) -> web.Response:
     state = ctx.state
     raw = body(ctx.request)
-    data = validate(raw, node_rules(state))
+    data = validate(raw, node_rules(state), NODE_ATTRIBUTES)
     changes = _node_columns(data)
     # Quirk: an omitted daemon_base falls back to the model default, moving the node's data directory.
     changes["daemon_base"] = data.get("daemon_base") or DEFAULT_DAEMON_BASE
@@ -669,7 +685,9 @@ async def nodes_update(ctx: Ctx, node: Row) -> web.Response:
     state.update("nodes", node, changes)
     if ctx.request.app["config"].daemon_unreachable:
         # The change is committed, but the panel reports that Wings could not be told.
-        raise display_error(CONFIG_NOT_PERSISTED, code="ConfigurationNotPersistedException")
+        plain = state.config.has("plain_config_not_persisted")
+        raise display_error(CONFIG_NOT_PERSISTED_PLAIN if plain else CONFIG_NOT_PERSISTED,
+                            code="ConfigurationNotPersistedException")
     return json_response(node_object(ctx, node, includes(ctx.request)))
 
 
@@ -795,7 +813,7 @@ async def locations_view(ctx: Ctx, location: Row) -> web.Response:
 
 @app_route("POST", "/locations", "r_locations", WRITE)
 async def locations_store(ctx: Ctx) -> web.Response:
-    data = validate(body(ctx.request), location_rules(ctx.state))
+    data = validate(body(ctx.request), location_rules(ctx.state), LOCATION_ATTRIBUTES)
     location = ctx.state.insert("locations", {"short": data["short"], "long": data.get("long")})
     return created(location_object(ctx, location, includes(ctx.request)),
                    f"{ctx.base_url}{PREFIX}/locations/{location['id']}")
@@ -803,7 +821,7 @@ async def locations_store(ctx: Ctx) -> web.Response:
 
 @app_route("PATCH", "/locations/{location}", "r_locations", WRITE)
 async def locations_update(ctx: Ctx, location: Row) -> web.Response:
-    data = validate(body(ctx.request), location_rules(ctx.state, ignore_id=location["id"]))
+    data = validate(body(ctx.request), location_rules(ctx.state, ignore_id=location["id"]), LOCATION_ATTRIBUTES)
     changes: Row = {"short": data["short"]}
     if "long" in data:
         changes["long"] = data["long"]
@@ -1032,7 +1050,7 @@ async def servers_details(ctx: Ctx, server: Row) -> web.Response:
         "name": "required|string|min:1|max:191",
         "user": ["required", "integer", exists(state, "users")],
         "description": "nullable|string",
-    })
+    }, SERVER_DETAILS_ATTRIBUTES)
     # Every field is written: an omitted external_id is cleared, an omitted description becomes ''.
     state.update("servers", server, {"external_id": data.get("external_id"), "name": data["name"],
                                      "owner_id": int(str(data["user"])), "description": data.get("description") or ""})
@@ -1059,7 +1077,7 @@ async def servers_build(ctx: Ctx, server: Row) -> web.Response:
         "feature_limits.allocations": "sometimes|nullable|integer|min:0",
         "feature_limits.backups": "present|nullable|integer|min:0",
     }
-    data = validate(raw, rules)
+    data = validate(raw, rules, SERVER_BUILD_ATTRIBUTES)
     source = data["limits"] if isinstance(data.get("limits"), dict) else data
     features = data["feature_limits"]
     allocation_id = as_int(data["allocation"])
@@ -1220,7 +1238,7 @@ async def databases_store(ctx: Ctx, server: Row) -> web.Response:
                             transform=prefixed)],
         "remote": r"required|string|regex:/^[0-9%.]{1,15}$/",
         "host": ["required", "integer", exists(state, "database_hosts")],
-    })
+    }, DATABASE_ATTRIBUTES)
     if not ctx.request.app["config"].databases_enabled:
         raise server_error("DatabaseClientFeatureNotEnabledException")  # not an HTTP exception: 500
     limit = server["database_limit"]

@@ -395,15 +395,19 @@ def account_attributes(user: dict[str, Any]) -> dict[str, Any]:
             "language": user.get("language") or "en"}
 
 
-def client_user_attributes(user: dict[str, Any]) -> dict[str, Any]:
-    return {"uuid": user["uuid"], "username": user["username"], "email": user["email"],
-            "image": _gravatar(user["email"]), "2fa_enabled": bool(user.get("use_totp")),
-            "created_at": user.get("created_at")}
+def client_user_attributes(state: State, user: dict[str, Any]) -> dict[str, Any]:
+    """The client ``user`` object (subusers, activity actors); panel 1.12+ adds ``identifier`` (``user_…``)."""
+    attributes: dict[str, Any] = {"uuid": user["uuid"]}
+    if state.config.has("serv_identifiers") and user.get("uuid"):
+        attributes["identifier"] = realtime_identifier("user", user["uuid"])
+    attributes.update({"username": user["username"], "email": user["email"], "image": _gravatar(user["email"]),
+                       "2fa_enabled": bool(user.get("use_totp")), "created_at": user.get("created_at")})
+    return attributes
 
 
 def subuser_attributes(state: State, subuser: dict[str, Any]) -> dict[str, Any]:
     user = state.get("users", subuser["user_id"]) or {"uuid": None, "username": None, "email": "", "created_at": None}
-    attributes = client_user_attributes(user)
+    attributes = client_user_attributes(state, user)
     attributes["permissions"] = list(subuser.get("permissions") or [])
     return attributes
 
@@ -533,7 +537,7 @@ def activity_item(state: State, viewer: dict[str, Any], row: dict[str, Any], wit
     if with_actor:
         actor = state.get("users", actor_id) if actor_id is not None else None
         attributes["relationships"] = {
-            "actor": item("user", client_user_attributes(actor)) if actor else null_resource()}
+            "actor": item("user", client_user_attributes(state, actor)) if actor else null_resource()}
     return item("activity_log", attributes)
 
 
@@ -858,6 +862,14 @@ def user_can(user: dict[str, Any], server: dict[str, Any], subusers: list[dict[s
     return False
 
 
+def _new_server_identifiers(state: State, server: dict[str, Any]) -> dict[str, Any]:
+    """Panel 1.12.1+ fields of the client server object (``identifier`` stays the 8-character short id)."""
+    if not state.config.has("serv_identifiers"):
+        return {}
+    return {"__deprecated_uuid_short": server["uuid_short"],
+            "server_identifier": realtime_identifier("serv", server["uuid"])}
+
+
 def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requested: set[str],
                 indexes: ServerIndexes | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """The client ``server`` object with its default (allocations, variables) and requested includes."""
@@ -875,6 +887,7 @@ def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requ
     attributes: dict[str, Any] = {
         "server_owner": user["id"] == server["owner_id"],
         "identifier": server["uuid_short"],
+        **_new_server_identifiers(state, server),
         "internal_id": server["id"],
         "uuid": server["uuid"],
         "name": server["name"],

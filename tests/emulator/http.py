@@ -6,6 +6,7 @@ import ipaddress
 import json
 import math
 import re
+import unicodedata
 import warnings
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -240,6 +241,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "uuid": "The :attribute must be a valid UUID.",
     "p_username": "The :attribute must start and end with alpha-numeric characters and contain only letters, "
                   "numbers, dashes, underscores, and periods.",
+    "p_user_email": "The :attribute must not start with a dash.",
 }
 IMPLICIT_RULES = frozenset({"required", "required_with", "required_without", "present", "filled", "accepted"})
 SIZE_RULES = frozenset({"min", "max", "between", "size"})
@@ -247,6 +249,46 @@ NUMERIC_RULES = frozenset({"numeric", "integer"})
 _PHP_NUMERIC = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _USERNAME = re.compile(r"^[a-z0-9]([\w\.-]+)[a-z0-9]$", re.ASCII)
+
+
+# Characters of an unquoted local part (RFC 5322 atext); anything non-ASCII is accepted too (UTF-8 addresses).
+_ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+
+
+def _email_atoms_valid(text: str, allowed: Callable[[str], bool]) -> bool:
+    """Dot-separated atoms: none empty (no leading, trailing or doubled dot), every character allowed."""
+    return all(atom and all(allowed(ch) for ch in atom) for atom in text.split("."))
+
+
+def strict_email_valid(value: str) -> bool:
+    """Laravel's ``email:strict`` (egulias NoRFCWarningsValidation) as the real panel 1.14.1 answered it: no quoted
+    local part, comment, space, domain literal, trailing dot or TLD-less domain; UTF-8 local parts and IDN domains
+    pass."""
+    if value.count("@") != 1 or len(value) > 254:
+        return False
+    local, domain = value.split("@")
+    if not local or len(local) > 64 or not _email_atoms_valid(local, lambda ch: ch in _ATEXT or ord(ch) > 127):
+        return False
+    labels = domain.split(".")
+    if len(labels) < 2 or not _email_atoms_valid(domain, lambda ch: ch.isalnum() or ch == "-" or ord(ch) > 127):
+        return False
+    return all(len(label) <= 63 and not label.startswith("-") and not label.endswith("-") for label in labels)
+
+
+def user_email_rules(config: Any, *checks: Rule) -> list[Rule]:
+    """The e-mail rules of users and subuser invites: ``email`` on 1.11/1.12, ``email:strict`` from 1.13 and the
+    leading-dash rule from 1.14.1; ``checks`` (unique) go between them, as in the panel's rule list."""
+    rules: list[Rule] = ["required", "email:strict" if config.has("email_strict") else "email", "between:1,191"]
+    rules.extend(checks)
+    if config.has("email_no_leading_dash"):
+        rules.append("p_user_email")
+    return rules
+
+
+def collation_key(value: Any) -> str:
+    """How MySQL/MariaDB's default *_unicode_ci collation compares text: case- and accent-insensitively."""
+    decomposed = unicodedata.normalize("NFKD", to_php_string(value))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 class Check:
@@ -430,7 +472,12 @@ def _check_builtin(rule: str, params: list[str], value: Any, path: str, data: di
     if rule == "array":
         return isinstance(value, (list, dict))
     if rule == "email":
+        if "strict" in params:
+            return isinstance(value, str) and strict_email_valid(value)
         return isinstance(value, str) and bool(_EMAIL.match(value))
+    if rule == "p_user_email":
+        # Panel 1.14.1 UserEmail: the local part (quotes removed) must not start with a dash.
+        return not (isinstance(value, str) and value.rpartition("@")[0].replace('"', "").startswith("-"))
     if rule in SIZE_RULES:
         if isinstance(value, (bool,)) or (value is None):
             kind = "string"

@@ -25,6 +25,7 @@ PANEL_FEATURES: dict[str, str] = {
     "api_limits_256": "1.12",  # api.client and api.application default 256/min
     "serv_identifiers": "1.12",  # serv_/user_ identifiers and the new client fields
     "security_headers": "1.12",
+    "plain_config_not_persisted": "1.12",  # ConfigurationNotPersistedException text without <strong>
     "deauthorize_on_password": "1.12",  # password change and user deletion deauthorize on Wings
     # 1.12.3
     "jwt_scopes": "1.14",  # scope claim, sha256 jti, no user_id

@@ -94,7 +94,8 @@ def test_create_validation(api: Api) -> None:
                                            "language": "in"}
     entries = {e["meta"]["source_field"]: e for e in response.json()["errors"]}
     assert entries["email"]["detail"] == "The email must be a valid email address."
-    assert entries["root_admin"]["detail"] == "The root admin field must be true or false."
+    # StoreUserRequest::attributes() names root_admin (panel 1.11.8 source and later).
+    assert entries["root_admin"]["detail"] == "The Root Administrator Status field must be true or false."
     assert entries["email"]["status"] == "422" and entries["email"]["code"] == "ValidationException"
     duplicate = api.post("users", {"email": "PLAYER@example.com", "username": "Player", "first_name": "A",
                                    "last_name": "B"})

@@ -51,7 +51,7 @@ def test_locations(client: PterodactylClient, module_emulator: RunningEmulator) 
     assert [loc["attributes"]["short"] for loc in locations.data] == ["de.fra", "us.nyc"]
     assert client.locations.get_location_info(2)["attributes"]["long"] == "New York, USA"
     # py-dactyl posts {"shortcode", "description"}: the panel requires "short".
-    with pytest.raises(PterodactylApiError, match="The short field is required"):
+    with pytest.raises(PterodactylApiError, match="The Location Identifier field is required"):
         client.locations.create_location("py.loc", "Made by py-dactyl")
     created = Api(module_emulator).post("locations", {"short": "py.loc"}).json()["attributes"]
     client.locations.delete_location(created["id"])
