@@ -6,8 +6,11 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Options every module has; the key option comes from APPLICATION or CLIENT below.
+    # Options every module has; the key option comes from APPLICATION or CLIENT below. Every module talks to the
+    # panel through requests, so the requirement is stated here once and ansible-doc merges it into each module.
     DOCUMENTATION = r"""
+requirements:
+  - requests
 options:
   url:
     description:
@@ -66,4 +69,11 @@ options:
       - If not set, the value of the E(PTERODACTYL_CLIENT_API_KEY) environment variable is used, then E(PTERODACTYL_API_KEY).
     type: str
     required: true
+"""
+
+    # For the modules that open the Wings console websocket (console_command, power): merged into their requirements.
+    CONSOLE = r"""
+options: {}
+requirements:
+  - websocket-client
 """
