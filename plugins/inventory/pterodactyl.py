@@ -18,14 +18,16 @@ description:
     O(client_list_all) and a root admin's key). Nodes, locations and nests are not visible to client keys.
   - "Host variables (names start with O(hostvar_prefix), V(pterodactyl_) by default) are a lean set by default, because
     ansible-core spends time on every stored value of every host, on every run that loads the inventory (with a
-    cache hit too). The set of a server: C(resource_type) (V(server)), C(id) (application key) or C(internal_id)
-    (client key), C(identifier), C(server_identifier) (the C(serv_...) id; client key, panel 1.12+), C(uuid),
-    C(external_id) (application key), C(name) (the panel's name, also when the host name differs), C(status),
-    C(node_name), C(location_short) (application key), C(egg_name), C(primary_allocation) (V(ip:port)),
-    C(primary_ip), C(primary_port), C(limits), C(sftp_host) (the node's FQDN), C(sftp_port) (the node's SFTP port)
-    and C(sftp_user) (V(<username>.<short uuid>), null when the username is not known); and C(ansible_host)."
-  - "The set of a node: C(resource_type) (V(node)), C(id), C(uuid), C(name), C(fqdn), C(scheme), C(daemon_listen),
-    C(daemon_sftp), C(maintenance_mode), C(location_short); and C(ansible_host)."
+    cache hit too). The set of a server: C(id) (application key) or C(internal_id) (client key), C(identifier),
+    C(server_identifier) (the C(serv_...) id; client key, panel 1.12+), C(uuid), C(external_id) (application key),
+    C(name) (the panel's name, also when the host name differs), C(status), C(node_name), C(location_short)
+    (application key), C(primary_allocation) (V(ip:port)), C(primary_ip), C(primary_port), C(limits),
+    C(sftp_host) (the node's FQDN), C(sftp_port) (the node's SFTP port) and C(sftp_user)
+    (V(<username>.<short uuid>), null when the username is not known); and C(ansible_host). The kind of host, the
+    egg and the nest are told by the default groups (and seen by O(compose) as C(resource_type), C(egg_name),
+    C(nest_name))."
+  - "The set of a node: C(id), C(uuid), C(name), C(fqdn), C(scheme), C(daemon_listen), C(daemon_sftp),
+    C(maintenance_mode), C(location_short); and C(ansible_host)."
   - "Every other field is still read and seen by O(compose), O(groups) and O(keyed_groups), stored or not, for
     example C(pterodactyl_owner.username) in a keyed group. The fields of a server: every attribute the API returns
     (application API: C(id), C(identifier), C(uuid), C(external_id), C(name), C(description), C(status),
@@ -238,14 +240,15 @@ PAGE_WORKERS = 4
 LISTING_LANES = 2
 # The host variables stored by default (unprefixed names; a field the panel did not send is left out).
 # compose, groups and keyed_groups see every field; extra_hostvars stores more.
+# Every stored value costs ansible-core time on every run (tests/bench/), so the set holds what playbooks address
+# servers and template with, not what the default groups already tell (kind of host, egg, nest).
 LEAN_SERVER_VARS = (
-    "resource_type", "id", "internal_id", "identifier", "server_identifier", "uuid", "external_id", "name", "status",
-    "node_name", "location_short", "egg_name", "primary_allocation", "primary_ip", "primary_port", "limits",
-    "sftp_host", "sftp_port", "sftp_user",
+    "id", "internal_id", "identifier", "server_identifier", "uuid", "external_id", "name", "status", "node_name",
+    "location_short", "primary_allocation", "primary_ip", "primary_port", "limits", "sftp_host", "sftp_port",
+    "sftp_user",
 )
 LEAN_NODE_VARS = (
-    "resource_type", "id", "uuid", "name", "fqdn", "scheme", "daemon_listen", "daemon_sftp", "maintenance_mode",
-    "location_short",
+    "id", "uuid", "name", "fqdn", "scheme", "daemon_listen", "daemon_sftp", "maintenance_mode", "location_short",
 )
 ALL_HOSTVARS = "all"
 # Characters that end or change a host pattern (`--limit`, `hosts:`): separators (white space splits a pattern

@@ -20,9 +20,9 @@ VOLATILE_SUFFIXES = ("_at",)
 SERVER_NAMES = {"Survival", "Creative", "Rust_Island"}
 # The lean default host variables of a server listed with an application key.
 LEAN_APPLICATION_SERVER = {
-    "ansible_host", "pterodactyl_resource_type", "pterodactyl_id", "pterodactyl_identifier", "pterodactyl_uuid",
+    "ansible_host", "pterodactyl_id", "pterodactyl_identifier", "pterodactyl_uuid",
     "pterodactyl_external_id", "pterodactyl_name", "pterodactyl_status", "pterodactyl_node_name",
-    "pterodactyl_location_short", "pterodactyl_egg_name", "pterodactyl_primary_allocation", "pterodactyl_primary_ip",
+    "pterodactyl_location_short", "pterodactyl_primary_allocation", "pterodactyl_primary_ip",
     "pterodactyl_primary_port", "pterodactyl_limits", "pterodactyl_sftp_host", "pterodactyl_sftp_port",
     "pterodactyl_sftp_user"}
 NODE_NAMES = {"fra-node-1", "nyc-node-1"}

@@ -25,12 +25,12 @@ except ImportError:  # ansible-core < 2.19 trusts every template
     def trust_as_template(value: str) -> str:
         return value
 
-LEAN_SERVER = {"ansible_host", "pterodactyl_resource_type", "pterodactyl_id", "pterodactyl_identifier",
+LEAN_SERVER = {"ansible_host", "pterodactyl_id", "pterodactyl_identifier",
                "pterodactyl_uuid", "pterodactyl_name", "pterodactyl_status", "pterodactyl_node_name",
-               "pterodactyl_location_short", "pterodactyl_egg_name", "pterodactyl_primary_allocation",
+               "pterodactyl_location_short", "pterodactyl_primary_allocation",
                "pterodactyl_primary_ip", "pterodactyl_primary_port", "pterodactyl_sftp_host", "pterodactyl_sftp_port",
                "pterodactyl_sftp_user"}
-LEAN_NODE = {"ansible_host", "pterodactyl_resource_type", "pterodactyl_id", "pterodactyl_uuid", "pterodactyl_name",
+LEAN_NODE = {"ansible_host", "pterodactyl_id", "pterodactyl_uuid", "pterodactyl_name",
              "pterodactyl_fqdn", "pterodactyl_daemon_sftp", "pterodactyl_location_short"}
 # FakePanel's server records carry no external_id or limits: the lean set only stores what the panel sent.
 
@@ -57,7 +57,7 @@ def test_the_default_host_vars_are_the_lean_set(panel, config):
     assert set(server) == LEAN_SERVER
     assert server["pterodactyl_sftp_user"] == "player.00000007"
     assert server["pterodactyl_primary_allocation"] == "10.0.0.1:20007"
-    assert server["pterodactyl_location_short"] == "eu" and server["pterodactyl_egg_name"] == "Paper"
+    assert server["pterodactyl_location_short"] == "eu"
     assert set(stored(inventory, "node-a")) == LEAN_NODE
     # The fields left out are exactly the heavy ones.
     assert not {"pterodactyl_owner", "pterodactyl_allocations", "pterodactyl_container"} & set(server)
@@ -66,11 +66,11 @@ def test_the_default_host_vars_are_the_lean_set(panel, config):
 def test_the_lean_names_are_the_documented_ones():
     """The table in the docs lists these; a change here must change the docs and the changelog."""
     assert plugin.LEAN_SERVER_VARS == (
-        "resource_type", "id", "internal_id", "identifier", "server_identifier", "uuid", "external_id", "name",
-        "status", "node_name", "location_short", "egg_name", "primary_allocation", "primary_ip", "primary_port",
-        "limits", "sftp_host", "sftp_port", "sftp_user")
-    assert plugin.LEAN_NODE_VARS == ("resource_type", "id", "uuid", "name", "fqdn", "scheme", "daemon_listen",
-                                     "daemon_sftp", "maintenance_mode", "location_short")
+        "id", "internal_id", "identifier", "server_identifier", "uuid", "external_id", "name", "status", "node_name",
+        "location_short", "primary_allocation", "primary_ip", "primary_port", "limits", "sftp_host", "sftp_port",
+        "sftp_user")
+    assert plugin.LEAN_NODE_VARS == ("id", "uuid", "name", "fqdn", "scheme", "daemon_listen", "daemon_sftp",
+                                     "maintenance_mode", "location_short")
     documentation = plugin.DOCUMENTATION
     for name in plugin.LEAN_SERVER_VARS + plugin.LEAN_NODE_VARS:
         assert f"C({name})" in documentation, name
@@ -141,6 +141,7 @@ def test_extra_hostvars_all_stores_every_field_as_before(panel, config):
     server = stored(inventory, "server-2")
     assert LEAN_SERVER < set(server)
     assert {"pterodactyl_owner", "pterodactyl_allocations", "pterodactyl_nest", "pterodactyl_egg",
+            "pterodactyl_resource_type", "pterodactyl_egg_name",
             "pterodactyl_node", "pterodactyl_allocation", "pterodactyl_nest_name", "pterodactyl_location_id",
             "pterodactyl_location_long", "pterodactyl_node_fqdn"} <= set(server)
     assert "pterodactyl_relationships" not in server
