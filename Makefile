@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 OLD_ANSIBLE ?= 2.16.14
 OLD_VENV ?= .venv-ansible-2.16
 
-.PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean
+.PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean \
+	galaxy-importer
 
 $(STAMP): requirements-dev.txt requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -74,7 +75,20 @@ docs-test: $(STAMP)
 build-test: $(STAMP)
 	$(PY) -m pytest tests/build -q
 
-test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity
+test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity galaxy-importer
+
+# Release checks with the ecosystem's own tools, in a virtualenv of their own (requirements-importer.txt) so their
+# pins never change the main one's ansible-core: galaxy-importer with Automation Hub's settings on the built tarball.
+IMPORTER_VENV ?= .venv-importer
+
+$(IMPORTER_VENV)/.installed: requirements-importer.txt
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet -r requirements-importer.txt
+	touch $@
+
+galaxy-importer: $(IMPORTER_VENV)/.installed
+	$(IMPORTER_VENV)/bin/python tests/build/run_galaxy_importer.py
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) build .pytest_cache
