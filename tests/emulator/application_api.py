@@ -538,7 +538,14 @@ async def users_update(ctx: Ctx, user: Row) -> web.Response:
     state.update("users", user, changes)
     if data.get("password"):
         state.set_password(user, data["password"])
+        _deauthorize(ctx, user, None)  # panel 1.12.1+: a password change closes the user's sockets
     return json_response(user_object(ctx, user, includes(ctx.request)))
+
+
+def _deauthorize(ctx: Ctx, user: Row, server_uuids: list[str] | None) -> None:
+    from .client_api import deauthorize
+
+    deauthorize(ctx.request.app, user, server_uuids)
 
 
 @app_route("DELETE", "/users/{user}", "r_users", WRITE)
@@ -547,11 +554,21 @@ async def users_delete(ctx: Ctx, user: Row) -> web.Response:
         raise display_error("Cannot delete a user with active servers attached to their account. Please delete "
                             "their servers before continuing.")
     ctx.state.delete_user(user["id"])
+    _deauthorize(ctx, user, None)  # panel 1.12.1+
     return empty_response(204)
 
 
 # ====================================================================== nodes
 def node_rules(state: State) -> dict[str, Any]:
+    rules = _node_rules_1_11(state)
+    if state.config.has("node_description"):
+        # Panel 1.12.0: description settable, upload_size without its 1024 MiB ceiling.
+        rules["upload_size"] = "integer|min:1"
+        rules["description"] = "string|nullable"
+    return rules
+
+
+def _node_rules_1_11(state: State) -> dict[str, Any]:
     return {
         "name": r"required|regex:/^([\w .-]{1,100})$/",
         "location_id": ["required", exists(state, "locations")],
@@ -584,6 +601,8 @@ def _node_columns(data: Row) -> Row:
             columns[flag] = to_bool(data[flag])
     if data.get("upload_size") is not None:
         columns["upload_size"] = as_int(data["upload_size"])
+    if "description" in data:  # only validated (present) on 1.12+; kept when a PATCH omits it
+        columns["description"] = data["description"]
     return columns
 
 
@@ -644,6 +663,10 @@ async def nodes_view(ctx: Ctx, node: Row) -> web.Response:
 
 @app_route("GET", "/nodes/{node}/configuration", "r_nodes", READ)
 async def nodes_configuration(ctx: Ctx, node: Row) -> web.Response:
+    if ctx.state.config.has("node_configuration_needs_write"):
+        # 1.13.0 GetNodeConfigurationRequest: the key needs nodes WRITE (the bound node is resolved first).
+        if ctx.key["key_type"] == KEY_TYPE_APPLICATION and not int(ctx.key.get("r_nodes") or 0) & WRITE:
+            raise forbidden()
     fqdn = node["fqdn"].lower()
     return json_response({
         "debug": False, "uuid": node["uuid"], "token_id": node["daemon_token_id"], "token": node["daemon_token"],
@@ -1052,8 +1075,12 @@ async def servers_details(ctx: Ctx, server: Row) -> web.Response:
         "description": "nullable|string",
     }, SERVER_DETAILS_ATTRIBUTES)
     # Every field is written: an omitted external_id is cleared, an omitted description becomes ''.
+    previous_owner = state.get("users", server["owner_id"])
     state.update("servers", server, {"external_id": data.get("external_id"), "name": data["name"],
                                      "owner_id": int(str(data["user"])), "description": data.get("description") or ""})
+    if previous_owner is not None and previous_owner["id"] != server["owner_id"]:
+        if state.config.has("deauthorize_user"):
+            _deauthorize(ctx, previous_owner, [server["uuid"]])  # panel 1.12.0+
     return json_response(server_object(ctx, server, includes(ctx.request)))
 
 

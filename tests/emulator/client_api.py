@@ -1326,17 +1326,46 @@ async def two_factor_disable(request: web.Request) -> web.Response:
 @_route("PUT", PREFIX + "/account/email")
 async def update_email(request: web.Request) -> web.Response:
     state, user = _state(request), _user(request)
+    limited = state.config.has("email_change_limit")
+    if limited:
+        _email_route_throttle(request, user)
     data = _input(request)
     _ensure_user_password(request, data.get("password"))
     unique = Check("unique", lambda value, path, d: not any(
-        other["email"].lower() == str(value).lower() and other["id"] != user["id"]
+        http.collation_key(other["email"]) == http.collation_key(value) and other["id"] != user["id"]
         for other in state.tables["users"].values()))
-    http.validate(data, {"email": ["required", "email", "between:1,191", unique]})
+    http.validate(data, {"email": http.user_email_rules(state.config, unique)})
     original = user["email"]
-    if data["email"] != original:
+    if not limited:
+        if data["email"] != original:
+            state.update("users", user, {"email": data["email"]})
+            _log(request, "user:account.email-changed", {"old": original, "new": data["email"]})
+        return empty_response(204)
+    # Panel 1.12.3+: 3 real changes a day, checked before the comparison (so even the same address is refused);
+    # the same address (any case) changes nothing and is not counted.
+    limiter, key = request.app["rate_limiter"], user["uuid"]
+    if limiter.attempts(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGE_PERIOD) >= EMAIL_CHANGES_PER_DAY:
+        raise ApiError(429, "TooManyRequestsHttpException",
+                       "Your email address has been changed too many times today. Please try again later.")
+    if str(data["email"]).lower() != original.lower():
         state.update("users", user, {"email": data["email"]})
+        limiter.hit(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGES_PER_DAY, EMAIL_CHANGE_PERIOD)
         _log(request, "user:account.email-changed", {"old": original, "new": data["email"]})
     return empty_response(204)
+
+
+EMAIL_CHANGE_LIMITER = "user:update-email"
+EMAIL_CHANGES_PER_DAY, EMAIL_CHANGE_PERIOD = 3, 86400.0
+EMAIL_ROUTE_THROTTLE = (60, 60.0)  # Laravel's bare `throttle` middleware: 60 a minute per user
+
+
+def _email_route_throttle(request: web.Request, user: dict[str, Any]) -> None:
+    """The `throttle` route middleware of PUT /account/email (1.12.3+); its headers replace the api.client ones."""
+    count, period = EMAIL_ROUTE_THROTTLE
+    decision = request.app["rate_limiter"].hit("throttle:account.email", str(user["id"]), count, period)
+    request["route_rate_decision"] = decision
+    if not decision.allowed:
+        raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
 
 
 @_route("PUT", PREFIX + "/account/password")
@@ -1349,6 +1378,7 @@ async def update_password(request: web.Request) -> web.Response:
     state.update("users", user, {})
     user["updated_at"] = state.now()
     _log(request, "user:account.password-changed")
+    deauthorize(request.app, user, None)  # panel 1.12.1+
     return empty_response(204)
 
 
@@ -2325,7 +2355,11 @@ def _subuser_authorize(ctx: ServerContext, permission: str, data: dict[str, Any]
 
 
 def _revoke(request: web.Request, server: dict[str, Any], user: dict[str, Any]) -> bool:
-    """Ask Wings to revoke a user's websocket tokens; failures are ignored (returns False)."""
+    """Take a subuser's access away on Wings. Panel 1.11: the token denylist, failures ignored (returns False).
+    Panel 1.12+: /api/deauthorize-user, a queued job that retries, so the activity says revoked: true."""
+    if _state(request).config.has("deauthorize_user"):
+        deauthorize(request.app, user, [server["uuid"]])
+        return True
     if getattr(_state(request).config, "daemon_unreachable", False):
         return False
     daemon = request.app.get("daemon")
@@ -2333,6 +2367,21 @@ def _revoke(request: web.Request, server: dict[str, Any], user: dict[str, Any]) 
         return False
     daemon.revoke_user(server["uuid"], user["uuid"])
     return True
+
+
+def deauthorize(app: web.Application, user: dict[str, Any], server_uuids: list[str] | None) -> None:
+    """Panel 1.12+ deauthorization of a user on Wings (``None``: every server the user can reach, as after a
+    password change or deletion). Nothing happens on a 1.11 panel or while Wings is unreachable (the job would
+    retry later)."""
+    config = app["config"]
+    daemon = app.get("daemon")
+    if daemon is None or getattr(config, "daemon_unreachable", False):
+        return
+    if server_uuids is None and not config.has("deauthorize_on_password"):
+        return
+    if server_uuids is not None and not config.has("deauthorize_user"):
+        return
+    daemon.deauthorize_user(user["uuid"], server_uuids)
 
 
 @_route("GET", SERVER + "/users")
@@ -2349,11 +2398,13 @@ async def create_subuser(request: web.Request) -> web.Response:
     state, server = ctx.state, ctx.server
     data = _input(request)
     _subuser_authorize(ctx, "user.create", data)
-    http.validate(data, {"email": "required|email|between:1,191", "permissions": "required|array",
+    http.validate(data, {"email": http.user_email_rules(ctx.state.config), "permissions": "required|array",
                          "permissions.*": "string"})
     permissions = _clean_permissions(data["permissions"])
     email = str(data["email"])
-    user = state.find("users", email=email)
+    # The panel looks the address up in MySQL: case- and accent-insensitively.
+    wanted = http.collation_key(email)
+    user = next((row for row in state.tables["users"].values() if http.collation_key(row["email"]) == wanted), None)
     if user is not None:
         if server["owner_id"] == user["id"]:
             raise display_error("You cannot add the server owner as a subuser for this server.",

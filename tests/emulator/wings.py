@@ -394,6 +394,7 @@ class Daemon:
         self.boot_time = math.floor(self.clock())
         self.denied_jti: dict[str, int] = {}
         self.denied_user: dict[tuple[str, str], int] = {}
+        self.denied_users_everywhere: dict[str, int] = {}  # deauthorized on every server (password change)
         self.processes: dict[str, ServerProcess] = {}
         self.sockets: dict[str, set[SocketSession]] = collections.defaultdict(set)
         self.public_url: str = ""
@@ -557,6 +558,9 @@ class Daemon:
         denied = self.denied_user.get((str(claims.get("server_uuid")), str(claims.get("user_uuid"))))
         if denied is not None and iat < denied:
             return ERR_DENYLIST
+        denied = self.denied_users_everywhere.get(str(claims.get("user_uuid")))
+        if denied is not None and iat < denied:
+            return ERR_DENYLIST
         if not token_has_permission(claims.get("permissions"), PERMISSION_CONNECT):
             return ERR_NO_CONNECT
         if self.scope_required():
@@ -617,6 +621,23 @@ class Daemon:
             for session in list(self.sockets.get(server_uuid, ())):
                 if session.claims and session.claims.get("user_uuid") == user_uuid:
                     session.enqueue(Outbound("", abort=True))
+
+    def deauthorize_user(self, user_uuid: str, server_uuids: list[str] | None = None) -> bool:
+        """Wings POST /api/deauthorize-user (1.12+), sent by panels from 1.12: the user's tokens issued before this
+        second are refused and their sockets on those servers (None: every server) close with 1000 and an empty
+        reason, without a `jwt error` first. Older Wings lack the endpoint: nothing happens (returns False)."""
+        if not self.wings_has("deauthorize_user"):
+            return False
+        denied_at = math.floor(self.clock())
+        targets = set(server_uuids) if server_uuids is not None else set(self.sockets)
+        for server_uuid in targets:
+            self.denied_user[(server_uuid, user_uuid)] = denied_at
+            for session in list(self.sockets.get(server_uuid, ())):
+                if session.claims and session.claims.get("user_uuid") == user_uuid:
+                    session.enqueue(Outbound("", close_code=1000, close_message=""))
+        if server_uuids is None:
+            self.denied_users_everywhere[user_uuid] = denied_at
+        return True
 
     def reboot(self, at_offset: float = 0.0) -> None:
         """Simulate a Wings restart (`at_offset` seconds from now): tokens issued before it are denylisted."""
@@ -973,6 +994,7 @@ class Daemon:
         self._suspended.clear()
         self.denied_jti.clear()
         self.denied_user.clear()
+        self.denied_users_everywhere.clear()
         for sessions in list(self.sockets.values()):
             for session in list(sessions):
                 session.enqueue(Outbound("", abort=True))
@@ -1366,6 +1388,16 @@ async def wings_revoke(request: web.Request) -> web.Response:
     if body.get("user_uuid"):
         daemon.revoke_user(request.match_info["uuid"], str(body["user_uuid"]))
     return web.json_response({"ok": True})
+
+
+@routes.post("/_emulator/wings/deauthorize")
+async def wings_deauthorize(request: web.Request) -> web.Response:
+    """Wings' /api/deauthorize-user: {user_uuid, servers?: [uuid...]} (every server when omitted)."""
+    body = await _json_body(request)
+    servers = body.get("servers")
+    applied = _daemon(request).deauthorize_user(str(body.get("user_uuid")),
+                                                [str(s) for s in servers] if servers is not None else None)
+    return web.json_response({"applied": applied})
 
 
 @routes.post("/_emulator/wings/reboot")

@@ -8,6 +8,11 @@ import pytest
 from tests.emulator.fixture import Api, RunningEmulator, error_of, validation_fields
 
 
+# These tests describe panel 1.11 (no node description, upload_size 1..1024); test_panel_versions_*.py covers the
+# newer panels.
+EMULATOR_SETTINGS = {"panel_version": "1.11"}
+
+
 @pytest.fixture(scope="module")
 def api(app_api: Api) -> Api:
     return app_api
