@@ -8,8 +8,9 @@ name: pterodactyl
 short_description: Servers and nodes of a Pterodactyl panel as inventory
 version_added: 0.1.0
 description:
-  - Reads the game servers and the nodes of a Pterodactyl panel and adds them as hosts, with their attributes as
-    host variables and default groups per node, location, nest, egg and status.
+  - Reads the game servers and the nodes of a Pterodactyl panel and adds them as hosts, with a lean set of their
+    attributes as host variables (every attribute for O(compose), O(groups) and O(keyed_groups)) and default groups
+    per node, location, nest, egg and status.
   - The configuration file's name must end in C(pterodactyl.yml) or C(pterodactyl.yaml).
   - With an application key (C(ptla_...)) it lists every server, with its allocations and owner, in one paginated
     listing; nodes, locations, nests and eggs are read once each and joined by id, so the number of requests grows
@@ -720,8 +721,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                         exclude_suspended=self.get_option("exclude_suspended"),
                         client_list_all=self.get_option("client_list_all"), prefix=prefix)
 
-    def stored_vars(self, prefix: str) -> dict[str, frozenset[str]] | None:
-        """The prefixed host variable names stored per kind of host (server, node); None stores every field."""
+    def stored_vars(self, prefix: str) -> dict[str, tuple[str, ...]] | None:
+        """The host variable names (prefixed, and ansible_host) stored per kind of host (server, node), in order;
+        None stores every field."""
         extra = self.get_option("extra_hostvars") or []
         if not isinstance(extra, (list, tuple)):
             raise AnsibleError("extra_hostvars: expected a list of field names, or [all]")
@@ -732,7 +734,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                    f"hostvar_prefix (owner, allocations, container, ...) or all")
         if ALL_HOSTVARS in names:
             return None
-        return {kind: frozenset(prefix + name for name in (*lean, *names))
+        return {kind: tuple(dict.fromkeys(["ansible_host"] + [prefix + name for name in (*lean, *names)]))
                 for kind, lean in (("server", LEAN_SERVER_VARS), ("node", LEAN_NODE_VARS))}
 
     def cache_key_for(self, path: str, url: str, api_key: str, settings: Settings) -> str:
@@ -762,7 +764,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                              f"request(s) to the {settings.api} API")
         return data
 
-    def populate(self, data: t.Mapping[str, t.Any], stored: dict[str, frozenset[str]] | None) -> None:
+    def populate(self, data: t.Mapping[str, t.Any], stored: dict[str, tuple[str, ...]] | None) -> None:
         """Adds the hosts and their groups, stores the `stored` variables of each (all with None), and runs
         compose, groups and keyed_groups over every field of the host, stored or not."""
         for message in data.get("warnings", []):
@@ -787,7 +789,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 kept = full
             else:
                 wanted = stored.get(full.get(type_var), stored["server"])
-                kept = {key: value for key, value in full.items() if key in wanted or key == "ansible_host"}
+                kept = {key: full[key] for key in wanted if key in full}
                 found.update(kept)
             # Ansible's time per host grows with every stored value: that is why only `kept` is stored.
             # Panel data is never a template (a startup command contains {{VARIABLE}}): before ansible-core 2.19
