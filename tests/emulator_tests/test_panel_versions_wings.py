@@ -1,0 +1,253 @@
+"""The Wings side of the newer panels: the scope check of Wings 1.12.2+/1.13 and deauthorization closing sockets
+(panel-versions.md A9, A15, A17, B4, B7; websocket.md §1.4, §3.1). Panel 1.11 keeps its JTI denylist."""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Iterator
+
+import pytest
+import websocket
+
+from client_helpers import ClientEnv, add_subuser, start_client_env
+from tests.emulator.seed import PLAYER_PASSWORD
+from tests.emulator.state import State
+
+TIMEOUT = 5.0
+
+
+def _prepare(state: State) -> dict[str, Any]:
+    survival = state.find("servers", name="Survival")
+    creative = state.find("servers", name="Creative")
+    add_subuser(state, "temp", survival, ["websocket.connect", "control.console"])
+    add_subuser(state, "gone", creative, ["websocket.connect"])
+    return {"_extra_keys": {"temp": "temp", "gone": "gone"}}
+
+
+class Socket:
+    """One authenticated console socket and what arrived on it."""
+
+    def __init__(self, env: ClientEnv, who: str, server: str) -> None:
+        env.emulator.clear_rate_limits()  # the token route allows 5 a minute per server on 1.12+
+        data = env.get(f"/api/client/servers/{env.facts[server]}/websocket", who).json()["data"]
+        self.ws = websocket.create_connection(data["socket"], origin=env.url, timeout=TIMEOUT)
+        self.send("auth", data["token"])
+        self.first = self.next()
+        if self.first == {"event": "auth success"}:
+            self._drain_greeting()
+
+    def _drain_greeting(self) -> None:
+        """The status (and, offline, one stats snapshot) that follow the first auth."""
+        status = self.next()
+        assert status is not None and status.get("event") == "status", status
+        if status["args"] == ["offline"]:
+            assert (self.next() or {}).get("event") == "stats"
+
+    def send(self, event: str, *args: str) -> None:
+        self.ws.send(json.dumps({"event": event, "args": list(args)}))
+
+    def next(self, timeout: float = TIMEOUT) -> dict[str, Any] | None:
+        """The next frame: an event, {"close": code, "reason": text}, or None when nothing came in time."""
+        self.ws.settimeout(timeout)
+        try:
+            opcode, data = self.ws.recv_data(control_frame=True)
+        except websocket.WebSocketTimeoutException:
+            return None
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            return {"close": 1006, "reason": ""}
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return {"close": int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005,
+                    "reason": data[2:].decode()}
+        if opcode != websocket.ABNF.OPCODE_TEXT:
+            return self.next(timeout)
+        return json.loads(data)
+
+    def until_close(self, timeout: float = TIMEOUT) -> list[dict[str, Any]]:
+        frames: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            frame = self.next(deadline - time.monotonic())
+            if frame is None:
+                break
+            frames.append(frame)
+            if "close" in frame:
+                break
+        return frames
+
+    def still_served(self) -> bool:
+        """True when the socket answers `send stats` with stats (authenticated and open)."""
+        self.send("send stats")
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            frame = self.next(deadline - time.monotonic())
+            if frame is None or "close" in frame:
+                return False
+            if frame.get("event") == "stats":
+                return True
+            if frame.get("event") == "jwt error":
+                return False
+        return False
+
+    def close(self) -> None:
+        try:
+            self.ws.close(timeout=0.5)
+        except (OSError, websocket.WebSocketException):
+            pass
+
+
+def _start(tmp_path_factory: pytest.TempPathFactory, version: str, **settings: Any) -> ClientEnv:
+    return start_client_env(tmp_path_factory.mktemp(f"wings-{version}"), _prepare, panel_version=version,
+                            **settings)
+
+
+@pytest.fixture
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
+    environment = _start(tmp_path_factory, "1.14")
+    try:
+        yield environment
+    finally:
+        environment.emulator.stop()
+
+
+@pytest.fixture
+def old_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
+    environment = _start(tmp_path_factory, "1.11")
+    try:
+        yield environment
+    finally:
+        environment.emulator.stop()
+
+
+def _deauthorized(frames: list[dict[str, Any]]) -> bool:
+    """Closed with 1000 and an empty reason, no jwt error first."""
+    return bool(frames) and frames[-1] == {"close": 1000, "reason": ""} and not any(
+        frame.get("event") == "jwt error" for frame in frames)
+
+
+def _user(env: ClientEnv, name: str) -> dict[str, Any]:
+    return next(row for row in env.rows("users") if row["username"] == name)
+
+
+def _subuser_path(env: ClientEnv, server: str, name: str) -> str:
+    return f"/api/client/servers/{env.facts[server]}/users/{_user(env, name)['uuid']}"
+
+
+# ------------------------------------------------------------------------------------------------- scope
+def test_newest_pair_authenticates(env: ClientEnv) -> None:
+    socket = Socket(env, "player", "survival")
+    assert socket.first == {"event": "auth success"}
+    socket.close()
+
+
+@pytest.mark.parametrize("version", ["1.11", "1.12"])
+def test_old_panel_with_wings_1_13_is_refused(tmp_path_factory: pytest.TempPathFactory, version: str) -> None:
+    env = _start(tmp_path_factory, version, wings_version="1.13")
+    try:
+        socket = Socket(env, "player", "survival")
+        assert socket.first["event"] == "jwt error"
+        assert socket.first["args"][0].endswith("]: jwt: missing connect permission")
+        assert socket.next(0.5) is None  # the socket stays open; the refusal is final for this token
+        socket.close()
+    finally:
+        env.emulator.stop()
+
+
+def test_new_panel_with_old_wings_is_accepted(tmp_path_factory: pytest.TempPathFactory) -> None:
+    env = _start(tmp_path_factory, "1.14", wings_version="1.11")
+    try:
+        socket = Socket(env, "player", "survival")
+        assert socket.first == {"event": "auth success"}
+        socket.close()
+    finally:
+        env.emulator.stop()
+
+
+def test_each_panel_pairs_with_its_wings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    env = _start(tmp_path_factory, "1.12")
+    try:
+        assert env.emulator.control("GET", "health")["wings_version"] == "1.12"
+        socket = Socket(env, "player", "survival")  # no scope claim, and Wings 1.12 does not ask for one
+        assert socket.first == {"event": "auth success"}
+        socket.close()
+    finally:
+        env.emulator.stop()
+
+
+# ------------------------------------------------------------------------------------------------- deauthorization
+def test_subuser_permission_change_and_removal_close_their_sockets(env: ClientEnv) -> None:
+    temp = Socket(env, "temp", "survival")
+    owner = Socket(env, "player", "survival")
+    assert temp.first == owner.first == {"event": "auth success"}
+    changed = env.post(_subuser_path(env, "survival", "temp"), json={"permissions": ["control.console", "file.read"]})
+    assert changed.status_code == 200
+    assert _deauthorized(temp.until_close())
+    assert owner.still_served()  # only that user's sockets close
+    again = Socket(env, "temp", "survival")  # a new token works at once
+    assert again.first == {"event": "auth success"}
+    assert env.delete(_subuser_path(env, "survival", "temp")).status_code == 204
+    assert _deauthorized(again.until_close())
+    activity = env.get(f"/api/client/servers/{env.facts['survival']}/activity").json()["data"]
+    revoked = [row["attributes"]["properties"].get("revoked") for row in activity
+               if row["attributes"]["event"] in ("server:subuser.update", "server:subuser.delete")]
+    assert revoked == [True, True]
+    owner.close()
+
+
+def test_unchanged_permissions_keep_the_socket(env: ClientEnv) -> None:
+    temp = Socket(env, "temp", "survival")
+    same = env.post(_subuser_path(env, "survival", "temp"), json={"permissions": ["control.console"]})
+    assert same.status_code == 200
+    assert temp.still_served()
+    temp.close()
+
+
+def test_owner_change_closes_the_previous_owners_sockets(env: ClientEnv) -> None:
+    owner = Socket(env, "player", "creative")
+    admin = Socket(env, "admin", "creative")
+    server = next(row for row in env.rows("servers") if row["uuid_short"] == env.facts["creative"])
+    patched = env.call("PATCH", f"/api/application/servers/{server['id']}/details", "application",
+                       json={"name": server["name"], "user": _user(env, "admin")["id"]})
+    assert patched.status_code == 200
+    assert _deauthorized(owner.until_close())
+    assert admin.still_served()
+    admin.close()
+
+
+def test_password_change_closes_the_users_sockets_everywhere(env: ClientEnv) -> None:
+    sockets = [Socket(env, "player", "survival"), Socket(env, "player", "creative")]
+    changed = env.put("/api/client/account/password", json={
+        "current_password": PLAYER_PASSWORD, "password": "a-new-password-1", "password_confirmation":
+        "a-new-password-1"})
+    assert changed.status_code == 204
+    assert all(_deauthorized(socket.until_close()) for socket in sockets)
+
+
+def test_application_password_change_and_user_delete_close_sockets(env: ClientEnv) -> None:
+    temp = Socket(env, "temp", "survival")
+    user = _user(env, "temp")
+    patched = env.call("PATCH", f"/api/application/users/{user['id']}", "application", json={
+        "email": user["email"], "username": user["username"], "first_name": "T", "last_name": "U",
+        "password": "another-password-2"})
+    assert patched.status_code == 200
+    assert _deauthorized(temp.until_close())
+    gone = Socket(env, "gone", "creative")
+    assert env.delete(f"/api/application/users/{_user(env, 'gone')['id']}", "application").status_code == 204
+    assert _deauthorized(gone.until_close())
+
+
+def test_1_11_keeps_the_denylist(old_env: ClientEnv) -> None:
+    temp = Socket(old_env, "temp", "survival")
+    assert temp.first == {"event": "auth success"}
+    changed = old_env.post(_subuser_path(old_env, "survival", "temp"), json={"permissions": ["file.read"]})
+    assert changed.status_code == 200
+    temp.send("send stats")
+    frame = temp.next()
+    assert frame["event"] == "jwt error" and frame["args"][0].endswith("(denylist)")  # no close
+    owner = Socket(old_env, "player", "survival")
+    changed = old_env.put("/api/client/account/password", json={
+        "current_password": PLAYER_PASSWORD, "password": "a-new-password-1", "password_confirmation":
+        "a-new-password-1"})
+    assert changed.status_code == 204
+    assert owner.still_served()  # 1.11 does not touch sockets on a password change
+    owner.close()
+    temp.close()
