@@ -10,7 +10,7 @@ OLD_ANSIBLE ?= 2.16.14
 OLD_VENV ?= .venv-ansible-2.16
 
 .PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean \
-	galaxy-importer
+	galaxy-importer awx-test
 
 $(STAMP): requirements-dev.txt requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -75,7 +75,7 @@ docs-test: $(STAMP)
 build-test: $(STAMP)
 	$(PY) -m pytest tests/build -q
 
-test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity galaxy-importer
+test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity galaxy-importer awx-test
 
 # Release checks with the ecosystem's own tools, in a virtualenv of their own (requirements-importer.txt) so their
 # pins never change the main one's ansible-core: galaxy-importer with Automation Hub's settings on the built tarball.
@@ -89,6 +89,10 @@ $(IMPORTER_VENV)/.installed: requirements-importer.txt
 
 galaxy-importer: $(IMPORTER_VENV)/.installed
 	$(IMPORTER_VENV)/bin/python tests/build/run_galaxy_importer.py
+
+# An AWX-shaped job and inventory update through ansible-runner, with only the credential type's environment.
+awx-test: $(STAMP)
+	$(PY) -m pytest tests/awx -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) build .pytest_cache
