@@ -167,6 +167,7 @@ def main():
             for allocation in doomed:
                 module.call("application.allocations.delete", {"node": node["id"], "allocation": allocation["id"]},
                             what=f"Could not delete allocation {address(allocation)}")
+                module.record_write(f"deleted {address(allocation)}")
         module.exit_json(changed=bool(doomed), allocations=[], created=[], deleted=[address(a) for a in doomed],
                          diff={"before": {"allocations": [address(a) for a in doomed]}, "after": {"allocations": []}})
 
@@ -194,6 +195,7 @@ def main():
                     body["alias"] = alias
                 module.call("application.allocations.create", {"node": node["id"]}, body=body,
                             what=f"Could not create allocations on node '{node['name']}'")
+                module.record_write(f"created {', '.join(f'{ip}:{port}' for port in body['ports'])}")
             after = module.step("Could not list the node's allocations", list_node_allocations, module.client,
                                 node["id"], ips, ports)
     after = sorted(after, key=lambda a: (a["ip"], a["port"]))

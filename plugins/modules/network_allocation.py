@@ -213,6 +213,7 @@ def ensure_count(module, server):
         for _number in range(missing):
             try:
                 added.append(module.client.call("client.allocations.create", path))
+                module.record_write(f"added {added[-1].get('ip')}:{added[-1].get('port')}")
             except PanelError as error:
                 module.fail_json(msg=f"Could not add an allocation to server '{server['name']}': {error}",
                                  error=error.to_dict(), changed=bool(added), added=added)

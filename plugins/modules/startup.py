@@ -171,6 +171,7 @@ def main():
         except PanelError as error:
             module.fail_json(msg=f"Could not set {name} of server '{server['name']}': {error}", error=error.to_dict(),
                              changed=bool(done), changed_fields=done)
+        module.record_write(f"set {name}")
         by_name[name] = updated
         startup_command = update_meta.get("startup_command", startup_command)
         done.append(name)

@@ -183,3 +183,27 @@ def test_check_mode_restore_of_a_failed_backup_fails_too(client_panel, run_modul
     client_panel.get(BACKUPS, json=listing("backup", [FAILED]))
     outcome = run_module(backup_module.main, backup_args(state="restored"), check_mode=True)
     assert outcome.failed and "cannot be restored" in outcome.result["msg"]
+
+
+# ----------------------------------------------------------------------------------------- startup (audit)
+
+def test_startup_variable_refused_after_another_was_set_is_changed(client_panel, run_module):
+    from ansible_collections.ptero.panel.plugins.modules import startup as startup_module
+
+    def variable(name, value):
+        return {"name": name, "env_variable": name, "server_value": value, "default_value": "", "is_editable": True,
+                "rules": "nullable|string", "description": ""}
+
+    startup = f"{CLIENT}/servers/{UUID}/startup"
+    client_panel.get(startup, json={"object": "list", "data": [
+        item("egg_variable", variable("BUILD_NUMBER", "1")), item("egg_variable", variable("MINECRAFT_VERSION", "1.20"))],
+        "meta": {"startup_command": "run"}})
+    client_panel.put(f"{startup}/variable", json=item("egg_variable", variable("BUILD_NUMBER", "2")))
+    client_panel.put(f"{startup}/variable", status=422, json={"errors": [{
+        "code": "ValidationException", "status": "422", "detail": "The value format is invalid.",
+        "meta": {"source_field": "value", "rule": "regex"}}]})
+    outcome = run_module(startup_module.main, {"server": "1a7ce997",
+                                               "variables": {"BUILD_NUMBER": "2", "MINECRAFT_VERSION": "bad value!"}})
+    assert outcome.failed and outcome.result["changed"] is True
+    assert outcome.result["msg"].startswith("Could not set MINECRAFT_VERSION of server 'Survival': PUT ")
+    assert outcome.result["msg"].endswith("Already done before this failure: set BUILD_NUMBER")
