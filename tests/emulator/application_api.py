@@ -279,13 +279,17 @@ def nest_object(ctx: Ctx, nest: Row, requested: set[str] = frozenset()) -> Row: 
 
 
 def _json_or(text: str | None, default: Any) -> Any:
+    """An egg's JSON column as the panel renders it: PHP decodes into arrays, so an empty object comes back as []
+    (real-panel-1.12.2.md D13; the same PHP behaviour in 1.11)."""
     if not text:
         return default
     try:
         value = json.loads(text)
     except ValueError:
         return default
-    return default if value in ([], None) and isinstance(default, dict) else value
+    if value is None:
+        return default
+    return [] if value == {} else value
 
 
 def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  # type: ignore[assignment]
@@ -520,6 +524,11 @@ async def users_store(ctx: Ctx) -> web.Response:
     }
     state.set_password(user, data.get("password") or state.random_string(32))
     state.insert("users", user)
+    if state.config.has("user_create_activity"):
+        # 1.13.0: logged with the new user as subject, so it shows in their account activity.
+        key = ctx.key
+        state.log_activity("user:user.create", key["user_id"], properties={}, ip=ctx.request.remote or "127.0.0.1",
+                           api_key_id=key["id"], subject_user_id=user["id"])
     return created(user_object(ctx, user, includes(ctx.request)), f"{ctx.base_url}{PREFIX}/users/{user['id']}")
 
 

@@ -1166,6 +1166,13 @@ class SshKeyError(ValueError):
     pass
 
 
+# Panel 1.14.1 UserSSHKey: the key (trimmed) must start with one of these.
+SSH_KEY_PREFIXES = ("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ",
+                    "sk-ecdsa-sha2-nistp256@openssh.com ", "-----BEGIN PUBLIC KEY-----",
+                    "-----BEGIN RSA PUBLIC KEY-----", "-----BEGIN EC PUBLIC KEY-----",
+                    "-----BEGIN DSA PUBLIC KEY-----", "---- BEGIN SSH2 PUBLIC KEY ----")
+
+
 def parse_public_key(text: str) -> tuple[str, str]:
     """(PKCS8 PEM with CRLF line ends as phpseclib writes it, SHA-256 fingerprint as unpadded base64).
 
@@ -1479,11 +1486,20 @@ async def list_ssh_keys(request: web.Request) -> web.Response:
 async def create_ssh_key(request: web.Request) -> web.Response:
     state, user = _state(request), _user(request)
     data = _input(request)
-    failures = http.collect_failures(data, {"name": "required|string", "public_key": "required|string"})
+    checked = state.config.has("ssh_key_prefixes")
+    failures = http.collect_failures(data, {"name": "required|string", "public_key": "required|string"
+                                            + ("|max:16384" if checked else "")})
     parsed: tuple[str, str] | None = None
-    # The after-hook runs even when the rules failed (Laravel runs after callbacks regardless).
+    public_key = data.get("public_key") if isinstance(data.get("public_key"), str) else ""
+    # The after-hook runs even when the rules failed (Laravel runs after callbacks regardless); 1.14.1 skips it
+    # when there is no key at all.
     try:
-        parsed = parse_public_key(data.get("public_key") if isinstance(data.get("public_key"), str) else "")
+        if checked and not public_key:
+            pass
+        elif checked and not public_key.strip().startswith(SSH_KEY_PREFIXES):
+            raise SshKeyError("The public key provided is not valid.")
+        else:
+            parsed = parse_public_key(public_key)
     except SshKeyError as error:
         failures.append(("public_key", "", str(error)))
     if parsed is not None and state.find("ssh_keys", user_id=user["id"], fingerprint=parsed[1]) is not None:
@@ -2144,6 +2160,12 @@ def run_schedule(request: web.Request, state: State, schedule: dict[str, Any]) -
 async def execute_schedule(request: web.Request) -> web.Response:
     ctx = server_context(request, "schedule.update", bind=_bind_schedule)
     schedule = ctx.children["schedule"]
+    if ctx.state.config.has("schedule_task_rules") and not (ctx.is_owner or ctx.is_admin):
+        # 1.14.1: the caller must hold the permission of every task (a task mapping to none refuses too).
+        for task in schedule_tasks(ctx.state, schedule["id"]):
+            permission = task_permission(task["action"], task["payload"])
+            if permission is None or not ctx.can(permission):
+                raise forbidden("You do not have permission to perform this action.", "HttpForbiddenException")
     run_schedule(request, ctx.state, schedule)
     _log(request, "server:schedule.execute", {"name": schedule["name"]}, server=ctx.server)
     return empty_response(202)
@@ -2156,6 +2178,38 @@ TASK_RULES: dict[str, Any] = {
     "sequence_id": "sometimes|required|numeric|min:1",
     "continue_on_failure": "sometimes|required|boolean",
 }
+
+
+POWER_TASK_PAYLOADS = ("start", "stop", "restart", "kill")
+_POWER_PAYLOAD_RULE = Check("in", lambda value, path, data: data.get("action") != "power"
+                            or http.to_php_string(value) in POWER_TASK_PAYLOADS)
+
+
+def _task_rules(state: State) -> dict[str, Any]:
+    """Panel 1.14.1 also limits a power task's payload to start|stop|restart|kill."""
+    if not state.config.has("schedule_task_rules"):
+        return TASK_RULES
+    return {**TASK_RULES, "payload": [*TASK_RULES["payload"], _POWER_PAYLOAD_RULE]}
+
+
+def task_permission(action: Any, payload: Any) -> str | None:
+    """The permission a task's action needs (panel 1.14.1 Task model); None when it maps to none."""
+    if action == "command":
+        return "control.console"
+    if action == "backup":
+        return "backup.create"
+    if action == "power":
+        return POWER_PERMISSIONS.get(payload) if isinstance(payload, str) else None
+    return None
+
+
+def _authorize_task(ctx: ServerContext, data: dict[str, Any]) -> None:
+    """Panel 1.14.1 StoreTaskRequest::authorize: schedule.update (checked already) and the action's permission."""
+    if not ctx.state.config.has("schedule_task_rules") or ctx.is_owner or ctx.is_admin:
+        return
+    permission = task_permission(data.get("action"), data.get("payload"))
+    if permission is None or not ctx.can(permission):
+        raise forbidden()
 
 
 def _requested_sequence(data: dict[str, Any], default: int) -> int:
@@ -2179,7 +2233,8 @@ async def create_task(request: web.Request) -> web.Response:
     ctx = server_context(request, "schedule.update", bind=_bind_schedule)
     schedule = ctx.children["schedule"]
     data = _input(request)
-    http.validate(data, TASK_RULES)
+    _authorize_task(ctx, data)
+    http.validate(data, _task_rules(ctx.state))
     tasks = schedule_tasks(ctx.state, schedule["id"])
     limit = int(getattr(ctx.state.config, "schedule_task_limit", 10))
     if len(tasks) >= limit:
@@ -2209,7 +2264,8 @@ async def update_task(request: web.Request) -> web.Response:
     ctx = server_context(request, "schedule.update", bind=_bind_task)
     schedule, task = ctx.children["schedule"], ctx.children["task"]
     data = _input(request)
-    http.validate(data, TASK_RULES)
+    _authorize_task(ctx, data)
+    http.validate(data, _task_rules(ctx.state))
     _task_backup_forbidden(ctx.server, data)
     current = task["sequence_id"]
     logged = {"name": schedule["name"], "action": task["action"], "payload": task["payload"]}

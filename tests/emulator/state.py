@@ -340,13 +340,16 @@ class State:
     # ------------------------------------------------------------------ cascades
     def delete_server(self, server_id: int) -> dict[str, Any] | None:
         """Remove a server like the DB cascades do: subusers, schedules+tasks, backups, variables, databases go,
-        allocations are unassigned (notes stay)."""
+        allocations are unassigned (their notes stay on 1.11 and are cleared from 1.12)."""
         server = self.delete("servers", server_id)
         if server is None:
             return None
+        clear_notes = self.config.has("clear_allocation_notes")
         for allocation in self.tables["allocations"].values():
             if allocation["server_id"] == server_id:
                 allocation["server_id"] = None
+                if clear_notes:
+                    allocation["notes"] = None
         for table in ("subusers", "server_variables", "databases", "backups"):
             self.delete_where(table, lambda row: row["server_id"] == server_id)
         schedule_ids = {row["id"] for row in self.select("schedules", server_id=server_id)}

@@ -21,6 +21,7 @@ PANEL_FEATURES: dict[str, str] = {
     "server_resource_limits": "1.12",  # per-server limiters on websocket/databases/schedules/... routes
     "node_description": "1.12",  # description settable through the API; upload_size int|min:1
     "deauthorize_user": "1.12",  # Wings /api/deauthorize-user instead of the JTI denylist
+    "clear_allocation_notes": "1.12",  # deleting a server clears its allocations' notes
     # 1.12.1
     "api_limits_256": "1.12",  # api.client and api.application default 256/min
     "serv_identifiers": "1.12",  # serv_/user_ identifiers and the new client fields
@@ -33,6 +34,7 @@ PANEL_FEATURES: dict[str, str] = {
     # 1.13.0
     "node_configuration_needs_write": "1.14",
     "email_strict": "1.14",
+    "user_create_activity": "1.14",  # user:user.create logged with the new user as subject
     # 1.14.1
     "email_no_leading_dash": "1.14",  # p_user_email
     "schedule_task_rules": "1.14",  # power payload in start|stop|restart|kill, per-action task permissions

@@ -1364,6 +1364,18 @@ async def wings_drop(request: web.Request) -> web.Response:
     return web.json_response({"dropped": len(sessions)})
 
 
+@routes.post("/_emulator/wings/servers/{uuid}/close")
+async def wings_close(request: web.Request) -> web.Response:
+    """Close every socket of the server with {code, reason} (e.g. 4400, the code the 1.12 front end treats as final,
+    or 1000 as a deauthorization does)."""
+    daemon = _daemon(request)
+    body = await _json_body(request)
+    sessions = list(daemon.sockets.get(request.match_info["uuid"], ()))
+    for session in sessions:
+        session.enqueue(Outbound("", close_code=int(body.get("code", 1000)), close_message=str(body.get("reason", ""))))
+    return web.json_response({"closed": len(sessions)})
+
+
 @routes.post("/_emulator/wings/servers/{uuid}/deleted")
 async def wings_deleted(request: web.Request) -> web.Response:
     daemon = _daemon(request)
