@@ -1,9 +1,11 @@
 """ptero.panel.console_command through the real ansible-playbook against the emulator's panel and Wings websocket."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,13 +24,27 @@ def uuid_of(emulator, name: str) -> str:
 
 @pytest.fixture
 def survival_running(emulator):
-    """Default Wings settings, no faults, Survival running and every other demo server offline."""
+    """Default Wings settings, no faults, Survival running and every other demo server offline.
+
+    The panel's websocket token limit (5 per minute per server, 1.12+) runs on a 5-second period here: these tests
+    use more tokens than that and are not about the limit, which test_power.py's eight-task test covers at the real
+    period."""
     emulator.control("DELETE", "wings/config")
     emulator.clear_faults()
     for row in emulator.state("servers"):
         emulator.control("POST", f"wings/servers/{row['uuid']}/power",
                          {"state": "running" if row["name"] == "Survival" else "offline"})
-    return uuid_of(emulator, "Survival")
+    emulator.configure(server_resource_limits={"websocket": [5, 5]})
+    yield uuid_of(emulator, "Survival")
+    emulator.configure(server_resource_limits={"websocket": [5, 60]})
+
+
+@pytest.fixture
+def versions(emulator):
+    """Set the emulator's panel/Wings versions inside a test; the previous ones come back afterwards."""
+    config = emulator.control("GET", "config")
+    yield lambda **wanted: emulator.configure(**wanted)
+    emulator.configure(panel_version=config["panel_version"], wings_version=config["wings_version"])
 
 
 def player_env(ansible, emulator, **extra: str) -> dict[str, str]:
@@ -126,3 +142,51 @@ def test_without_websocket_client(ansible, emulator, survival_running, tmp_path:
         ansible.playbook("console_command_nolib", env=player_env(ansible, emulator, PYTHONPATH=str(tmp_path)))
     finally:
         emulator.configure(extra=extra)
+
+
+def set_subuser_permissions(emulator, server_uuid: str, user_uuid: str, permissions: list[str]) -> None:
+    """What the server's owner does in the panel: POST /api/client/servers/{s}/users/{user}."""
+    request = urllib.request.Request(f"{emulator.url}/api/client/servers/{server_uuid}/users/{user_uuid}",
+                                     data=json.dumps({"permissions": permissions}).encode(), method="POST",
+                                     headers=emulator.headers("user"))
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+
+
+def test_a_console_closed_by_deauthorization_ends_the_task(ansible, emulator, survival_running, versions):
+    versions(panel_version="1.14", wings_version="")  # deauthorization needs panel and Wings 1.12+
+    helper = next(row for row in emulator.state("users") if row["username"] == "helper")
+    subuser = next(row for row in emulator.state("subusers") if row["user_id"] == helper["id"])
+    granted = list(subuser["permissions"])
+    command = [str(BIN / "ansible-playbook"), str(TARGETS / "console_deauthorized.yml")]
+    env = ansible.env(PTERODACTYL_CLIENT_API_KEY=emulator.connection["subuser_client_key"])
+    try:
+        with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) as process:
+            try:
+                wait_for_sockets(emulator, survival_running, True, process)
+                emulator.clear_requests()
+                # The owner takes control.start away: the panel asks Wings to deauthorize helper on Survival.
+                set_subuser_permissions(emulator, survival_running, helper["uuid"],
+                                        [p for p in granted if p != "control.start"])
+                output, _stderr = process.communicate(timeout=120)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+    finally:
+        set_subuser_permissions(emulator, survival_running, helper["uuid"], granted)
+    assert process.returncode == 0, output[-20000:]
+    # Not retried: no new token was asked for after the close.
+    assert [r for r in emulator.requests() if r["path"].endswith("/websocket")] == []
+
+
+def test_an_old_panel_with_new_wings_is_named(ansible, emulator, survival_running, versions):
+    versions(panel_version="1.12", wings_version="1.13")  # tokens without `scope`, a Wings that requires it
+    already = len(console_commands(emulator, survival_running))
+    emulator.clear_requests()
+    ansible.playbook("console_version_mismatch", env=player_env(ansible, emulator))
+    assert console_commands(emulator, survival_running)[already:] == []
+    requests = emulator.requests()
+    assert not any(r["path"].endswith("/power") for r in requests), requests
+    # One token per task, none retried.
+    assert len([r for r in requests if r["path"].endswith("/websocket")]) == 2
