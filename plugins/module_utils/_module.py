@@ -228,7 +228,7 @@ class PanelModule(AnsibleModule):
         self.write_requests: list[str] = []
         #: The same requests with words where the engine knows them (WRITE_WORDS).
         self._described_requests: list[str] = []
-        #: The same writes in words ("created backup 'nightly'"), where the code that made them said so.
+        #: The same writes in words ("created the backup"), where the code that made them said so.
         self.writes_done: list[str] = []
         spec = connection_argument_spec(api)
         spec.update(argument_spec)
@@ -273,7 +273,8 @@ class PanelModule(AnsibleModule):
         self._described_requests.append(f"{words} ({request})" if words else request)
 
     def record_write(self, done: str) -> None:
-        """Say in words what a write just did ("created server 'mc1'"), for the message of a later failure.
+        """Say in words what a write just did ("created the backup"), for the message of a later failure; the
+        failure message names the object already, so the words need not.
 
         Writes sent through the client are recorded anyway; call this also for a write whose answer was an
         error although the panel applied it (e.g. a node saved while Wings was unreachable)."""
