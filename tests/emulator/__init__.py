@@ -25,4 +25,13 @@ Interface for the API modules (client_api.py, wings.py):
   ``POST /_emulator/advance`` can finish early, ``state.begin_install(server)`` the install life cycle,
   ``state.subscribe(fn)`` life-cycle events (server.install_started/completed, server.deleted, server.suspended,
   server.unsuspended, state.reset).
+
+Panel and Wings versions: ``EmulatorConfig.panel_version`` ("1.11", "1.12", "1.14"; default "1.14", which stands
+for 1.14.1 and 1.15.x) and ``wings_version`` ("" = the release paired with the panel: 1.11, 1.12, 1.13). Set them
+with ``--panel-version`` / ``--wings-version``, ``start_emulator(..., panel_version="1.11")`` or
+``POST /_emulator/config``; ``GET /_emulator/health`` shows both. Every version difference is a feature of
+``versions.py`` (feature -> first version), asked as ``config.has("serv_identifiers")`` /
+``config.wings_has("jwt_scope_required")``; nothing else compares versions. ``config.server_resource_limits``
+holds the 1.12+ per-server limiters (name -> [count, seconds]) and ``DELETE /_emulator/rate-limits``
+(``RunningEmulator.clear_rate_limits()``) empties every rate-limit bucket.
 """

@@ -27,8 +27,11 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 @route(routes, "GET", "/_emulator/health")
 async def health(request: web.Request) -> web.Response:
     config = request.app["config"]
+    daemon = request.app.get("daemon")
+    # A Wings override (POST /_emulator/wings/config) wins over the configured / panel-paired release.
+    wings_version = daemon.setting("wings_version") if daemon is not None else config.effective_wings_version()
     return json_response({"ok": True, "pending_timers": len(request.app["state"].pending()),
-                          "panel_version": config.panel_version, "wings_version": config.effective_wings_version()})
+                          "panel_version": config.panel_version, "wings_version": wings_version})
 
 
 @route(routes, "POST", "/_emulator/reset")

@@ -64,6 +64,9 @@ def test_control_api_switches_versions(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="422"):
             emulator.configure(server_resource_limits={"nope": [1, 1]})
         assert emulator.control("GET", "config")["panel_version"] == "1.12"
+        emulator.control("POST", "wings/config", {"wings_version": "1.11"})  # a Wings-side override wins
+        assert emulator.control("GET", "health")["wings_version"] == "1.11"
+        emulator.control("DELETE", "wings/config")
         emulator.configure(server_resource_limits={"websocket": [7, 2]})
         limits = emulator.control("GET", "config")["server_resource_limits"]
         assert limits["websocket"] == [7, 2] and limits["databases"] == [2, 60]
