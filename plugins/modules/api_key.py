@@ -13,6 +13,8 @@ description:
   - A key is identified by its description. The panel cannot change a key, so a key whose O(allowed_ips) differ is
     only replaced (deleted and created again, with a new token) when O(force=true).
   - The token of a new key is returned once, in RV(token); the panel never shows it again.
+  - RV(token) is a secret. Put C(no_log) on the task that creates the key; without it the token is printed with
+    C(-v), kept in AWX / Automation Platform job events and passed to every callback plugin.
   - Uses the client API.
 options:
   description:
@@ -54,6 +56,7 @@ EXAMPLES = r"""
     description: monitoring
     allowed_ips: [192.0.2.10]
   register: monitoring_key
+  no_log: true  # the result holds the new token
 
 - name: Store the token the first time
   ansible.builtin.copy:
