@@ -325,7 +325,7 @@ class Schedule(PanelResource):
             self.client.call(operation, path, body=body)
         except PanelError as error:
             # Raised past the engine: the schedule itself exists, so this is no failed create of it.
-            message = f"Could not {verb} task {position} of {self.describe()}: {error}"
+            message = f"Could not {verb} task {position} of {self.describe()}: {str(error).rstrip('.')}"
             if refused_for_permission(error) and body is not None:
                 message += (f". On panels 1.14.1 and later, writing a {describe_task(body)} needs the schedule.update "
                             f"and {task_permission(body) or 'matching'} permissions, and the key's user lacks one: "
