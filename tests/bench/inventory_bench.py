@@ -407,14 +407,16 @@ def memory_table(memory: dict[str, dict[str, list[int]]]) -> str:
     return "\n".join(lines)
 
 
-NOTES = """How to read it:
+REPOSITORY = "https://github.com/ptero/panel/blob/main/"
+NOTES = f"""### How to read it
 
 * **Compare the ratios.** Every figure is a whole process (interpreter start-up included) on a shared 2-core
   machine; the absolute seconds move with the machine and its load, the ratios much less, because the two sides
   of each ratio were measured in the same rounds, taken in turn.
 * **The floor** is ansible-core holding the same host names and group memberships with no host variables,
-  handed over by a trivial inventory plugin (`tests/bench/inventory_plugins/bench_replay.py`); nothing can list
-  these hosts faster in Ansible. **Replayed with vars** is the same with the host variables the plugin produced:
+  handed over by a trivial inventory plugin
+  ([`tests/bench/inventory_plugins/bench_replay.py`]({REPOSITORY}tests/bench/inventory_plugins/bench_replay.py), developer
+  material in the repository, not part of the installed collection); nothing can list these hosts faster in Ansible. **Replayed with vars** is the same with the host variables the plugin produced:
   the difference between it and the plugin's run is the plugin's own work (requests, joining, naming).
 * **Host variables are what cost.** ansible-core tags, copies and prints every stored value of every host, on
   every run that loads the inventory, a cache hit included: `extra_hostvars: [all]` (every field, about 35
@@ -432,8 +434,9 @@ def write_report(path: Path, seed: str, latency_ms: int, runs: int, versions: li
     report = [
         "# Benchmarks", "",
         f"## Dynamic inventory: {counts['servers']:,} servers and {counts['nodes']:,} nodes", "",
-        f"Measured with `tests/bench/inventory_bench.py`: emulator seed `{seed}`, {latency_ms} ms added per "
-        f"request, whole processes, median of {runs} rounds taking every listing in turn. A ratio is the median "
+        f"Measured with [`tests/bench/inventory_bench.py`]({REPOSITORY}tests/bench/inventory_bench.py) (developer "
+        f"material in the repository, not part of the installed collection) against the repository's panel "
+        f"emulator: seed `{seed}`, {latency_ms} ms added per request, whole processes, median of {runs} rounds taking every listing in turn. A ratio is the median "
         "of the ratios taken round by round; the seconds beside it are the medians of each side.", "",
         "### Targets", "", targets_table(results, memory, versions), "",
         "### Every listing", "", detail_table(results, versions), "",
@@ -476,6 +479,32 @@ def serve(directory: Path, seed: str, latency_ms: int, bin_dir: Path) -> int:
     return 0
 
 
+def results_from_log(log: Path) -> tuple[Results, dict[str, dict[str, list[int]]], list[str]]:
+    """The measurements printed by an earlier run (its log), to render the report again."""
+    import re
+
+    results: Results = {}
+    memory: dict[str, dict[str, list[int]]] = {}
+    versions: list[str] = []
+    for line in log.read_text().splitlines():
+        run = re.match(r"\s+run \d+: (\S+): ([\d.]+) s, (\d+) MiB, (\d+) requests", line)
+        if run:
+            key = run.group(1)
+            entry = results.setdefault(key, {"seconds": [], "peak_kib": [], "requests": []})
+            entry["seconds"].append(float(run.group(2)))
+            entry["peak_kib"].append(int(run.group(3)) * KIB_PER_MIB)
+            entry["requests"].append(int(run.group(4)))
+            version = key.rpartition(":")[0]
+            if version and version not in versions:
+                versions.append(version)
+        peak = re.match(r"\s+memory (\S+): (\d+) MiB, ([\d.]+) s", line)
+        if peak:
+            entry = memory.setdefault(peak.group(1), {"peak_kib": [], "seconds": []})
+            entry["peak_kib"].append(int(peak.group(2)) * KIB_PER_MIB)
+            entry["seconds"].append(float(peak.group(3)))
+    return results, memory, versions
+
+
 def main() -> int:
     # SIGTERM unwinds like Ctrl-C, so the emulator and a running listing are stopped too.
     signal.signal(signal.SIGTERM, lambda *args: sys.exit(143))
@@ -491,7 +520,14 @@ def main() -> int:
     parser.add_argument("--memory-seed", default=MEMORY_SEED, help=f"data set of the memory figures (default "
                                                                    f"{MEMORY_SEED}); empty to skip them")
     parser.add_argument("--before-ref", default=BEFORE_REF, help="git commit of the 'before' plugin")
+    parser.add_argument("--from-log", type=Path, help="render the report from the printed log of an earlier run")
     args = parser.parse_args()
+    if args.from_log:
+        results, memory, versions = results_from_log(args.from_log)
+        runs = len(next(iter(results.values()))["seconds"])
+        print(write_report(RESULTS if args.write else Path(tempfile.gettempdir()) / "ptero-benchmarks.md", args.seed,
+                           args.latency_ms, runs, versions, results, memory, args.memory_seed, args.before_ref))
+        return 0
     if args.mode == "pydactyl":
         return pydactyl_listing()
     if args.mode in ("client-full", "client-plain"):

@@ -1,16 +1,19 @@
 """The `ptero.panel.pterodactyl` inventory plugin end to end: the real ansible-inventory against the emulator."""
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from conftest import BIN, Run
+from conftest import BIN, PANEL_VERSION, Run
 
 CONFIGS = Path(__file__).resolve().parent / "inventory"
 GOLDEN = CONFIGS / "application.golden.json"
@@ -407,3 +410,30 @@ def test_api_type_client_uses_the_client_key_when_both_are_set(ansible, emulator
     data, _run = listing(ansible, "env_only.pterodactyl.yml", env=env)
     assert members(data, "pterodactyl_nodes") == NODE_NAMES
     assert all(entry["path"].startswith("/api/application/") for entry in api_requests(emulator))
+
+
+# ---------------------------------------------------------------------------------------------------- panel 1.12+
+def serv_identifier(server_uuid: str) -> str:
+    """`serv_` + the lowercase unpadded base32 of the uuid's 16 bytes, as panel 1.12.1+ builds it."""
+    return "serv_" + base64.b32encode(uuid.UUID(server_uuid).bytes).decode().rstrip("=").lower()
+
+
+def test_client_listing_exposes_the_identifiers_of_the_panel_version(ansible, emulator):
+    env = client_env(ansible, emulator.user_client_key)
+    data, _run = listing(ansible, "client.pterodactyl.yml", env=env)
+    named, _run = listing(ansible, "client_serv.pterodactyl.yml", env=env)
+    newer = PANEL_VERSION in ("", "1.12", "1.14")
+    for server in hostvars(data).values():
+        short = server["pterodactyl_identifier"]
+        assert re.fullmatch(r"[0-9a-f]{8}", short)
+        # SFTP logins keep the 8-character short uuid on every version.
+        assert server["pterodactyl_sftp_user"] == f"player.{short}"
+        if newer:
+            assert server["pterodactyl_server_identifier"] == serv_identifier(server["pterodactyl_uuid"])
+        else:
+            assert "pterodactyl_server_identifier" not in server
+    expected = {(server["pterodactyl_server_identifier"] if newer else server["pterodactyl_identifier"])
+                for server in hostvars(data).values()}
+    assert members(named, "pterodactyl_servers") == expected
+    assert {server["pterodactyl_name"] for server in hostvars(named).values()} == {
+        "Survival", "Creative", "Rust Island"}
