@@ -10,7 +10,7 @@ OLD_ANSIBLE ?= 2.16.14
 OLD_VENV ?= .venv-ansible-2.16
 
 .PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean \
-	galaxy-importer awx-test
+	galaxy-importer awx-test docs-lint docsite
 
 $(STAMP): requirements-dev.txt requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -75,7 +75,7 @@ docs-test: $(STAMP)
 build-test: $(STAMP)
 	$(PY) -m pytest tests/build -q
 
-test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity galaxy-importer awx-test
+test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity galaxy-importer docs-lint awx-test
 
 # Release checks with the ecosystem's own tools, in a virtualenv of their own (requirements-importer.txt) so their
 # pins never change the main one's ansible-core: galaxy-importer with Automation Hub's settings on the built tarball.
@@ -89,6 +89,15 @@ $(IMPORTER_VENV)/.installed: requirements-importer.txt
 
 galaxy-importer: $(IMPORTER_VENV)/.installed
 	$(IMPORTER_VENV)/bin/python tests/build/run_galaxy_importer.py
+
+# The guides in docs/ as the antsibull-docs docsite pages (docs/docsite/rst/): run after editing docs/awx.md,
+# docs/compatibility.md, docs/reliability.md, docs/benchmarks.md or regenerating docs/reference/api-routes.md.
+docsite: $(IMPORTER_VENV)/.installed
+	$(IMPORTER_VENV)/bin/python tests/build/render_docsite.py
+
+# The docsite pages are up to date, and antsibull-docs lint-collection-docs --plugin-docs on the built tarball is clean.
+docs-lint: $(IMPORTER_VENV)/.installed
+	$(IMPORTER_VENV)/bin/python tests/build/run_docs_lint.py
 
 # An AWX-shaped job and inventory update through ansible-runner, with only the credential type's environment.
 awx-test: $(STAMP)

@@ -97,8 +97,7 @@ def test_the_credential_injects_only_panel_variables(credential, emulator):
     assert credential["PTERODACTYL_CLIENT_API_KEY"] == emulator.user_client_key
 
 
-def test_job_template_runs_application_and_client_modules(private_data_dir, credential, execution_environment,
-                                                           emulator):
+def test_job_template_runs_application_and_client_modules(private_data_dir, credential, execution_environment, emulator):
     result = ansible_runner.run(private_data_dir=str(private_data_dir), playbook="job.yml", ident="job",
                                 inventory=str(private_data_dir / "inventory" / "hosts"),
                                 envvars=job_environment(credential, execution_environment),
