@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import websocket
@@ -19,9 +19,11 @@ TIMEOUT = 5.0
 def _prepare(state: State) -> dict[str, Any]:
     survival = state.find("servers", name="Survival")
     creative = state.find("servers", name="Creative")
-    add_subuser(state, "temp", survival, ["websocket.connect", "control.console"])
+    # One subuser per scenario, so the tests do not depend on each other's order.
+    for name in ("changed", "same", "apppass", "legacy"):
+        add_subuser(state, name, survival, ["websocket.connect", "control.console"])
     add_subuser(state, "gone", creative, ["websocket.connect"])
-    return {"_extra_keys": {"temp": "temp", "gone": "gone"}}
+    return {"_extra_keys": {name: name for name in ("changed", "same", "apppass", "legacy", "gone")}}
 
 
 class Socket:
@@ -95,14 +97,9 @@ class Socket:
             pass
 
 
-def _start(tmp_path_factory: pytest.TempPathFactory, version: str, **settings: Any) -> ClientEnv:
-    return start_client_env(tmp_path_factory.mktemp(f"wings-{version}"), _prepare, panel_version=version,
-                            **settings)
-
-
-@pytest.fixture
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.14")
+@pytest.fixture(scope="module")
+def shared_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
+    environment = start_client_env(tmp_path_factory.mktemp("wings-versions"), _prepare)
     try:
         yield environment
     finally:
@@ -110,12 +107,20 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
 
 
 @pytest.fixture
-def old_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.11")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
+def versions(shared_env: ClientEnv) -> Iterator[Callable[..., ClientEnv]]:
+    """Switch the shared emulator to a panel/Wings pair for one test (back to 1.14 + paired Wings afterwards)."""
+
+    def switch(panel_version: str = "1.14", wings_version: str = "") -> ClientEnv:
+        shared_env.configure(panel_version=panel_version, wings_version=wings_version)
+        return shared_env
+
+    yield switch
+    switch()
+
+
+@pytest.fixture
+def env(versions: Callable[..., ClientEnv]) -> ClientEnv:
+    return versions("1.14")
 
 
 def _deauthorized(frames: list[dict[str, Any]]) -> bool:
@@ -140,65 +145,56 @@ def test_newest_pair_authenticates(env: ClientEnv) -> None:
 
 
 @pytest.mark.parametrize("version", ["1.11", "1.12"])
-def test_old_panel_with_wings_1_13_is_refused(tmp_path_factory: pytest.TempPathFactory, version: str) -> None:
-    env = _start(tmp_path_factory, version, wings_version="1.13")
-    try:
-        socket = Socket(env, "player", "survival")
-        assert socket.first["event"] == "jwt error"
-        assert socket.first["args"][0].endswith("]: jwt: missing connect permission")
-        assert socket.next(0.5) is None  # the socket stays open; the refusal is final for this token
-        socket.close()
-    finally:
-        env.emulator.stop()
+def test_old_panel_with_wings_1_13_is_refused(versions: Callable[..., ClientEnv], version: str) -> None:
+    env = versions(version, "1.13")
+    socket = Socket(env, "player", "rust")
+    assert socket.first["event"] == "jwt error"
+    assert socket.first["args"][0].endswith("]: jwt: missing connect permission")
+    assert socket.next(0.5) is None  # the socket stays open; the refusal is final for this token
+    socket.close()
 
 
-def test_new_panel_with_old_wings_is_accepted(tmp_path_factory: pytest.TempPathFactory) -> None:
-    env = _start(tmp_path_factory, "1.14", wings_version="1.11")
-    try:
-        socket = Socket(env, "player", "survival")
-        assert socket.first == {"event": "auth success"}
-        socket.close()
-    finally:
-        env.emulator.stop()
+def test_new_panel_with_old_wings_is_accepted(versions: Callable[..., ClientEnv]) -> None:
+    socket = Socket(versions("1.14", "1.11"), "player", "rust")
+    assert socket.first == {"event": "auth success"}
+    socket.close()
 
 
-def test_each_panel_pairs_with_its_wings(tmp_path_factory: pytest.TempPathFactory) -> None:
-    env = _start(tmp_path_factory, "1.12")
-    try:
-        assert env.emulator.control("GET", "health")["wings_version"] == "1.12"
-        socket = Socket(env, "player", "survival")  # no scope claim, and Wings 1.12 does not ask for one
-        assert socket.first == {"event": "auth success"}
-        socket.close()
-    finally:
-        env.emulator.stop()
+def test_each_panel_pairs_with_its_wings(versions: Callable[..., ClientEnv]) -> None:
+    env = versions("1.12")
+    assert env.emulator.control("GET", "health")["wings_version"] == "1.12"
+    socket = Socket(env, "player", "rust")  # no scope claim, and Wings 1.12 does not ask for one
+    assert socket.first == {"event": "auth success"}
+    socket.close()
 
 
 # ------------------------------------------------------------------------------------------------- deauthorization
 def test_subuser_permission_change_and_removal_close_their_sockets(env: ClientEnv) -> None:
-    temp = Socket(env, "temp", "survival")
+    changed_user = Socket(env, "changed", "survival")
     owner = Socket(env, "player", "survival")
-    assert temp.first == owner.first == {"event": "auth success"}
-    changed = env.post(_subuser_path(env, "survival", "temp"), json={"permissions": ["control.console", "file.read"]})
-    assert changed.status_code == 200
-    assert _deauthorized(temp.until_close())
+    assert changed_user.first == owner.first == {"event": "auth success"}
+    path = _subuser_path(env, "survival", "changed")
+    assert env.post(path, json={"permissions": ["control.console", "file.read"]}).status_code == 200
+    assert _deauthorized(changed_user.until_close())
     assert owner.still_served()  # only that user's sockets close
-    again = Socket(env, "temp", "survival")  # a new token works at once
+    again = Socket(env, "changed", "survival")  # a new token works at once
     assert again.first == {"event": "auth success"}
-    assert env.delete(_subuser_path(env, "survival", "temp")).status_code == 204
+    assert env.delete(path).status_code == 204
     assert _deauthorized(again.until_close())
-    activity = env.get(f"/api/client/servers/{env.facts['survival']}/activity").json()["data"]
-    revoked = [row["attributes"]["properties"].get("revoked") for row in activity
-               if row["attributes"]["event"] in ("server:subuser.update", "server:subuser.delete")]
+    activity = env.get(f"/api/client/servers/{env.facts['survival']}/activity", params={"per_page": 100}).json()
+    revoked = [row["attributes"]["properties"].get("revoked") for row in activity["data"]
+               if row["attributes"]["event"] in ("server:subuser.update", "server:subuser.delete")
+               and row["attributes"]["properties"].get("email") == "changed@example.com"]
     assert revoked == [True, True]
     owner.close()
 
 
 def test_unchanged_permissions_keep_the_socket(env: ClientEnv) -> None:
-    temp = Socket(env, "temp", "survival")
-    same = env.post(_subuser_path(env, "survival", "temp"), json={"permissions": ["control.console"]})
+    same_user = Socket(env, "same", "survival")
+    same = env.post(_subuser_path(env, "survival", "same"), json={"permissions": ["control.console"]})
     assert same.status_code == 200
-    assert temp.still_served()
-    temp.close()
+    assert same_user.still_served()
+    same_user.close()
 
 
 def test_owner_change_closes_the_previous_owners_sockets(env: ClientEnv) -> None:
@@ -214,7 +210,7 @@ def test_owner_change_closes_the_previous_owners_sockets(env: ClientEnv) -> None
 
 
 def test_password_change_closes_the_users_sockets_everywhere(env: ClientEnv) -> None:
-    sockets = [Socket(env, "player", "survival"), Socket(env, "player", "creative")]
+    sockets = [Socket(env, "player", "survival"), Socket(env, "player", "rust")]
     changed = env.put("/api/client/account/password", json={
         "current_password": PLAYER_PASSWORD, "password": "a-new-password-1", "password_confirmation":
         "a-new-password-1"})
@@ -223,8 +219,8 @@ def test_password_change_closes_the_users_sockets_everywhere(env: ClientEnv) -> 
 
 
 def test_application_password_change_and_user_delete_close_sockets(env: ClientEnv) -> None:
-    temp = Socket(env, "temp", "survival")
-    user = _user(env, "temp")
+    temp = Socket(env, "apppass", "survival")
+    user = _user(env, "apppass")
     patched = env.call("PATCH", f"/api/application/users/{user['id']}", "application", json={
         "email": user["email"], "username": user["username"], "first_name": "T", "last_name": "U",
         "password": "another-password-2"})
@@ -235,19 +231,22 @@ def test_application_password_change_and_user_delete_close_sockets(env: ClientEn
     assert _deauthorized(gone.until_close())
 
 
-def test_1_11_keeps_the_denylist(old_env: ClientEnv) -> None:
-    temp = Socket(old_env, "temp", "survival")
-    assert temp.first == {"event": "auth success"}
-    changed = old_env.post(_subuser_path(old_env, "survival", "temp"), json={"permissions": ["file.read"]})
+def test_1_11_keeps_the_denylist(versions: Callable[..., ClientEnv]) -> None:
+    old_env = versions("1.11")
+    legacy = Socket(old_env, "legacy", "survival")
+    assert legacy.first == {"event": "auth success"}
+    changed = old_env.post(_subuser_path(old_env, "survival", "legacy"), json={"permissions": ["file.read"]})
     assert changed.status_code == 200
-    temp.send("send stats")
-    frame = temp.next()
+    legacy.send("send stats")
+    frame = legacy.next()
     assert frame["event"] == "jwt error" and frame["args"][0].endswith("(denylist)")  # no close
-    owner = Socket(old_env, "player", "survival")
-    changed = old_env.put("/api/client/account/password", json={
-        "current_password": PLAYER_PASSWORD, "password": "a-new-password-1", "password_confirmation":
-        "a-new-password-1"})
+    legacy.close()
+    time.sleep(1.05)  # the 1.11 denylist refuses every token issued up to the end of that second
+    again = Socket(old_env, "legacy", "survival")
+    assert again.first == {"event": "auth success"}
+    changed = old_env.put("/api/client/account/password", "legacy", json={
+        "current_password": "legacy-password", "password": "a-new-password-1",
+        "password_confirmation": "a-new-password-1"})
     assert changed.status_code == 204
-    assert owner.still_served()  # 1.11 does not touch sockets on a password change
-    owner.close()
-    temp.close()
+    assert again.still_served()  # 1.11 does not touch sockets on a password change
+    again.close()
