@@ -23,9 +23,16 @@ sys.path.insert(0, str(HERE))
 
 from awx_credential import injected_environment  # noqa: E402
 from built_collection import build_tarball, install_tarball  # noqa: E402
-from tests.emulator.fixture import start_emulator  # noqa: E402
+from tests.emulator.fixture import Api, start_emulator  # noqa: E402
 
 INVENTORY_UPDATE_ID = "7"
+# A panel user may write template syntax into a field the inventory stores (here the server's external id).
+TEMPLATE_LOOKING = "{{ 6 * 7 }}"
+
+
+def unwrapped(value):
+    """A host variable without ansible-core's never-template wrapper."""
+    return value["__ansible_unsafe"] if isinstance(value, dict) and set(value) == {"__ansible_unsafe"} else value
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +146,17 @@ def test_job_template_runs_application_and_client_modules(private_data_dir, cred
     assert second[0]["event_data"]["artifact_data"]["location_changed"] is False
 
 
+def set_external_id(emulator, server_name: str, external_id: str) -> None:
+    api = Api(emulator, "application")
+    server = next(item["attributes"] for item in api.get("servers").json()["data"]
+                  if item["attributes"]["name"] == server_name)
+    answer = api.patch(f"servers/{server['id']}/details",
+                       json={"name": server["name"], "user": server["user"], "external_id": external_id})
+    assert answer.status_code == 200, answer.text
+
+
 def test_inventory_update_as_awx_runs_it(private_data_dir, credential, execution_environment, emulator):
+    set_external_id(emulator, "Survival", TEMPLATE_LOOKING)
     source = private_data_dir / "project" / "inventories" / "panel.pterodactyl.yml"
     output = private_data_dir / "artifacts" / INVENTORY_UPDATE_ID / "output.json"
     output.parent.mkdir(parents=True)
@@ -160,10 +177,11 @@ def test_inventory_update_as_awx_runs_it(private_data_dir, credential, execution
     assert_no_secret(text, "the inventory output", keys)
     assert_no_secret(stdout + stderr, "the inventory update's output (-vvv)", keys)
 
-    # ansible-inventory writes panel strings as {"__ansible_unsafe": ...} (ansible-core 2.19 for every string it
-    # was not told to trust, 2.16 for the plugin's wrap_var); AWX stores host variables as they come.
+    # ansible-inventory writes a string that must never be templated as {"__ansible_unsafe": ...}, and AWX stores
+    # host variables as they come: a value that looks like a template must arrive wrapped (docs/awx.md).
     survival = hostvars["Survival"]
-    assert survival["pterodactyl_name"] == {"__ansible_unsafe": "Survival"}
+    assert survival["pterodactyl_external_id"] == {"__ansible_unsafe": TEMPLATE_LOOKING}
+    assert unwrapped(survival["pterodactyl_name"]) == "Survival"
     assert isinstance(survival["pterodactyl_limits"]["memory"], int)
 
     # A job over the imported hosts: AWX hands the stored variables to the job as an inventory script printing the
