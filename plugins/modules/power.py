@@ -57,6 +57,8 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes
+requirements:
+  - websocket-client (optional; without it the state is read from the panel's resource usage)
 author:
   - ptero.panel maintainers (@ptero)
 """
