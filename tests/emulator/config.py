@@ -15,6 +15,7 @@ DEFAULT_SERVER_RESOURCE_LIMITS: dict[str, list[int]] = {
 # The API limits when app_rate_limit / client_rate_limit are left unset: (application, client).
 _DEFAULT_API_LIMITS = {False: (240, 720), True: (256, 256)}
 
+
 @dataclass
 class EmulatorConfig:
     """Every knob of the emulator. All fields can be changed at run time via POST /_emulator/config."""

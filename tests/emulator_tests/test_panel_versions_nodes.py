@@ -140,9 +140,9 @@ def test_form_request_attribute_names(newest: RunningEmulator, old: RunningEmula
     assert [d for _f, _r, d in _entries(duplicate)] == ["The Location Identifier has already been taken."]
     details = _entries(api.patch("servers/1/details", {"name": ""}))
     assert [d for _f, _r, d in details] == ["The Server Name field is required.", "The User ID field is required."]
-    build = [d for _f, _r, d in _entries(api.patch("servers/1/build", {"allocation": 1, "memory": 1, "swap": 0,
-                                                                      "disk": 1, "io": 500, "cpu": 0,
-                                                                      "feature_limits": {"allocations": 1}}))]
+    build_body = {"allocation": 1, "memory": 1, "swap": 0, "disk": 1, "io": 500, "cpu": 0,
+                  "feature_limits": {"allocations": 1}}
+    build = [d for _f, _r, d in _entries(api.patch("servers/1/build", build_body))]
     assert build == ["The Database Limit field must be present.", "The Backup Limit field must be present."]
     node = [d for _f, _r, d in _entries(api.post("nodes", {**NODE_BODY, "location_id": None}))]
     assert node == ["The Location field is required."]
