@@ -2,7 +2,7 @@
 ``fresh_emulator`` (per test).
 
     from tests.emulator.fixture import start_emulator
-    emu = start_emulator(tmp_path, seed="demo", install_seconds=0.2)
+    emu = start_emulator(tmp_path, seed="demo", install_seconds=0.2)  # panel_version="1.11" for the old panel
     try:
         requests.get(emu.url + "/api/application/users", headers=emu.headers("application"))
     finally:
