@@ -62,7 +62,9 @@ def main() -> int:
         completed = subprocess.run([sys.executable, "-m", "galaxy_importer.main", str(tarball)], cwd=work,
                                    env=importer_env(bin_dir, work), capture_output=True, text=True,
                                    timeout=IMPORT_TIMEOUT, check=False)
-        print(completed.stdout)
+        # The per-file progress lines ("Loading ...", "Linting ...") are left out; everything else is shown.
+        print("\n".join(line for line in completed.stdout.splitlines()
+                        if not line.startswith(("Loading ", "Linting "))))
         found = findings(completed.stdout)
         result_file = work / "importer_result.json"
         problems = check_result(json.loads(result_file.read_text(encoding="utf-8"))) if result_file.is_file() else []
