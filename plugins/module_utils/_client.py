@@ -298,6 +298,9 @@ def describe_rate_limit(operation: Operation | None, code: str | None, detail: s
         return f"{_limit_sentence(server_limit, announced)} (panel {server_limit.since}+)"
     if code == "TooManyRequestsHttpException":
         return None
+    if name == "client.account.update_email" and announced is not None:
+        # Panel 1.12.3+ puts its own 60-a-minute throttle on this route, besides the daily change limit.
+        return f"the panel allows {announced} e-mail change requests per minute per user"
     if announced is not None:
         api = operation.api if operation is not None else "API"
         return f"the panel allows {announced} {api} API requests per minute per user"

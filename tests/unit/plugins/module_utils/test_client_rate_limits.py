@@ -120,6 +120,15 @@ def test_the_daily_email_change_limit_is_named_and_not_retried(panel, make_clien
     assert "hunter2hunter2" not in message
 
 
+def test_the_email_route_throttle_is_named(panel, make_client, sleeps):
+    url = BASE_URL + "/api/client/account/email"
+    panel.add("PUT", url, status=429, json=THROTTLED,
+              headers={"Retry-After": "20", "X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0"})
+    with pytest.raises(PanelError) as caught:
+        make_client(retries=0).call("client.account.update_email", body={"email": "a@b.cd", "password": "pw123456"})
+    assert "the panel allows 60 e-mail change requests per minute per user; retry after 20s" in str(caught.value)
+
+
 def test_backup_creation_throttle_keeps_the_panels_own_words(panel, make_client, sleeps):
     body = {"errors": [{"code": "TooManyRequestsHttpException", "status": "429",
                         "detail": "Only 2 backups may be generated within a 600 second span of time."}]}
