@@ -20,10 +20,10 @@ def _prepare(state: State) -> dict[str, Any]:
     survival = state.find("servers", name="Survival")
     creative = state.find("servers", name="Creative")
     # One subuser per scenario, so the tests do not depend on each other's order.
-    for name in ("changed", "same", "apppass", "legacy"):
+    for name in ("changed", "same", "apppass", "legacy", "mid"):
         add_subuser(state, name, survival, ["websocket.connect", "control.console"])
     add_subuser(state, "gone", creative, ["websocket.connect"])
-    return {"_extra_keys": {name: name for name in ("changed", "same", "apppass", "legacy", "gone")}}
+    return {"_extra_keys": {name: name for name in ("changed", "same", "apppass", "legacy", "mid", "gone")}}
 
 
 class Socket:
@@ -229,6 +229,20 @@ def test_application_password_change_and_user_delete_close_sockets(env: ClientEn
     gone = Socket(env, "gone", "creative")
     assert env.delete(f"/api/application/users/{_user(env, 'gone')['id']}", "application").status_code == 204
     assert _deauthorized(gone.until_close())
+
+
+def test_1_12_deauthorizes_too(versions: Callable[..., ClientEnv]) -> None:
+    env = versions("1.12")
+    mid = Socket(env, "mid", "survival")
+    assert mid.first == {"event": "auth success"}
+    assert env.post(_subuser_path(env, "survival", "mid"), json={"permissions": ["file.read"]}).status_code == 200
+    assert _deauthorized(mid.until_close())
+    again = Socket(env, "mid", "survival")
+    changed = env.put("/api/client/account/password", "mid", json={
+        "current_password": "mid-password", "password": "a-new-password-1",
+        "password_confirmation": "a-new-password-1"})
+    assert changed.status_code == 204
+    assert _deauthorized(again.until_close())
 
 
 def test_1_11_keeps_the_denylist(versions: Callable[..., ClientEnv]) -> None:
