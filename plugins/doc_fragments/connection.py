@@ -70,10 +70,3 @@ options:
     type: str
     required: true
 """
-
-    # For the modules that open the Wings console websocket (console_command, power): merged into their requirements.
-    CONSOLE = r"""
-options: {}
-requirements:
-  - websocket-client
-"""

@@ -78,5 +78,5 @@ def test_every_plugin_documents_the_libraries_it_imports(plugin_docs, plugin_typ
         if absent:
             missing[fqcn] = sorted(absent)
     assert not missing, (
-        "plugins that import these libraries but do not list them under `requirements` (modules: extend the "
-        f"ptero.panel.connection fragment, and ptero.panel.connection.console for websocket-client): {missing}")
+        "plugins that import these libraries but do not list them under `requirements` (requests comes with the "
+        f"ptero.panel.connection fragment; websocket-client is listed by the modules that use the console): {missing}")
