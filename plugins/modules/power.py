@@ -284,7 +284,8 @@ def open_states(module: PanelModule, server: dict) -> PanelStates | SocketStates
         session.connect()
     except ConsoleError as error:
         fail_if_fatal(module, f"server '{server['name']}'", error)
-        if module.params["wait"] and error.kind not in PANEL_REPORTED:
+        # A 429 (the panel's token limit, beyond the retry budget) is no failure of the panel path: say why.
+        if module.params["wait"] and (error.kind not in PANEL_REPORTED or error.status == 429):
             module.warn(f"Cannot use the console websocket of server '{server['name']}' ({error.message}); the state "
                         "is read from the panel's resource usage, which the panel caches for up to 20 seconds.")
         return PanelStates(module, server)

@@ -295,3 +295,13 @@ def test_console_command_reports_deauthorization(run_module, module_panel, wings
     assert outcome.result["msg"].startswith("Console of server 'Survival': Wings closed the console")
     assert token_requests(module_panel) == 1
     assert make_token(1) not in json.dumps(outcome.result)
+
+
+def test_power_waits_by_polling_with_a_warning_when_no_token_can_be_had(run_module, module_panel, wings):
+    module_panel.add("GET", TOKEN_URL, status=429, json=THROTTLED,
+                     headers={"Retry-After": "50", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"})
+    usage = {"object": "stats", "attributes": {"current_state": "running", "is_suspended": False, "resources": {}}}
+    module_panel.add("GET", f"{BASE_URL}/api/client/servers/{SERVER_OBJECT['uuid']}/resources", json=usage)
+    outcome = run_power(run_module, state="started", wait=True)  # retries=0: the 50 s wait does not fit
+    assert not outcome.failed and outcome.result["state_source"] == "panel"
+    assert any("5 websocket tokens per minute per server" in warning for warning in outcome.result["warnings"])
