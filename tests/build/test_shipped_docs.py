@@ -70,6 +70,12 @@ def test_the_tarball_has_markdown_to_check(shipped):
     assert {"README.md", "docs/awx.md", "docs/reference/index.md"} <= names
 
 
+def test_developer_requirements_do_not_ship(shipped):
+    # requirements.txt is what the collection needs (meta/execution-environment.yml); the others are for developers.
+    assert (shipped / "requirements.txt").is_file()
+    assert not (shipped / "requirements-dev.txt").exists() and not (shipped / "requirements-importer.txt").exists()
+
+
 def test_the_link_scan_sees_every_kind_of_link():
     text = ('[a](docs/a.md) [b](<docs/b c.md>) ![i](img.png "t") <a href="x/y.md">y</a> [ok](https://e.test/x)\n'
             "<!-- [hidden](gone.md) -->\n```\n[code](not-a-link.md)\n```\n[ref]: ../z.md\n")
