@@ -19,7 +19,10 @@ INLINE_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*(?:<([^>]+)>|([^)\s]+))(?:
 REFERENCE_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
 HTML_LINK = re.compile(r"""<(?:a|img)\b[^>]*\b(?:href|src)=["']([^"']+)["']""", re.IGNORECASE)
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+# Sections are cut at level-1 and level-2 headings; a label in a section covers its subsections, and one in the
+# page's preface (before its first level-2 heading) covers the whole page.
+HEADING = re.compile(r"^#{1,2}\s", re.MULTILINE)
+SECTION_HEADING = re.compile(r"^##\s", re.MULTILINE)
 # What does not ship (galaxy.yml build_ignore) and must not be presented as if it did.
 DEVELOPER_MATERIAL = re.compile(r"(?<![\w/.-])(?:tests/|Makefile\b|make (?:demo|test|docs|venv|lint|sanity)\b|"
                                 r"requirements-dev\.txt)")
@@ -76,6 +79,15 @@ def test_developer_requirements_do_not_ship(shipped):
     assert not (shipped / "requirements-dev.txt").exists() and not (shipped / "requirements-importer.txt").exists()
 
 
+def test_the_labelling_rule_reads_sections_and_prefaces():
+    url = repository_url()
+    page = f"# Guide\n\nIntro.\n\n## Running\n\nRun `make test`.\n\n### Details\n\nSee tests/unit.\n"
+    chunks = sections(page)
+    assert [chunk.splitlines()[0] for chunk in chunks] == ["# Guide", "## Running"]
+    assert not labelled(chunks[1], url)
+    assert labelled(f"For developers: {url}.", url) and not labelled(url, url)
+
+
 def test_the_link_scan_sees_every_kind_of_link():
     text = ('[a](docs/a.md) [b](<docs/b c.md>) ![i](img.png "t") <a href="x/y.md">y</a> [ok](https://e.test/x)\n'
             "<!-- [hidden](gone.md) -->\n```\n[code](not-a-link.md)\n```\n[ref]: ../z.md\n")
@@ -91,14 +103,21 @@ def test_every_relative_link_resolves_inside_the_tarball(shipped):
     assert not dead, f"relative links that lead nowhere in the built collection: {dead}"
 
 
+def labelled(text: str, url: str) -> bool:
+    return url in text and re.search(r"\bdevelop", text, re.IGNORECASE) is not None
+
+
 def test_developer_material_is_labelled_and_points_at_the_repository(shipped):
     url = repository_url()
     offending = {}
     for markdown in sorted(shipped.rglob("*.md")):
         text = HTML_COMMENT.sub("", markdown.read_text(encoding="utf-8"))
+        first_section = SECTION_HEADING.search(text)
+        if labelled(text[:first_section.start()] if first_section else text, url):
+            continue
         for section in sections(text):
             mentions = sorted(set(DEVELOPER_MATERIAL.findall(section)))
-            if mentions and (url not in section or not re.search(r"\bdevelop", section, re.IGNORECASE)):
+            if mentions and not labelled(section, url):
                 title = section.strip().splitlines()[0][:70]
                 offending.setdefault(str(markdown.relative_to(shipped)), []).append(f"{title!r}: {mentions}")
     assert not offending, (
