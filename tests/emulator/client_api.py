@@ -2160,8 +2160,9 @@ def run_schedule(request: web.Request, state: State, schedule: dict[str, Any]) -
 async def execute_schedule(request: web.Request) -> web.Response:
     ctx = server_context(request, "schedule.update", bind=_bind_schedule)
     schedule = ctx.children["schedule"]
-    if ctx.state.config.has("schedule_task_rules") and not (ctx.is_owner or ctx.is_admin):
-        # 1.14.1: the caller must hold the permission of every task (a task mapping to none refuses too).
+    if ctx.state.config.has("schedule_task_rules"):
+        # 1.14.1: the caller must hold the permission of every task; a stored task that maps to none (an old
+        # invalid power payload) refuses everyone, owners and admins included.
         for task in schedule_tasks(ctx.state, schedule["id"]):
             permission = task_permission(task["action"], task["payload"])
             if permission is None or not ctx.can(permission):
@@ -2199,16 +2200,17 @@ def task_permission(action: Any, payload: Any) -> str | None:
     if action == "backup":
         return "backup.create"
     if action == "power":
-        return POWER_PERMISSIONS.get(payload) if isinstance(payload, str) else None
+        return POWER_PERMISSIONS.get(http.to_php_string(payload).strip())
     return None
 
 
 def _authorize_task(ctx: ServerContext, data: dict[str, Any]) -> None:
-    """Panel 1.14.1 StoreTaskRequest::authorize: schedule.update (checked already) and the action's permission."""
-    if not ctx.state.config.has("schedule_task_rules") or ctx.is_owner or ctx.is_admin:
+    """Panel 1.14.1 StoreTaskRequest::authorize: schedule.update (checked already) and the action's permission;
+    an action that maps to no permission is left to validation (422)."""
+    if not ctx.state.config.has("schedule_task_rules"):
         return
     permission = task_permission(data.get("action"), data.get("payload"))
-    if permission is None or not ctx.can(permission):
+    if permission is not None and not ctx.can(permission):
         raise forbidden()
 
 

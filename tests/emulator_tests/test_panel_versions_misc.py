@@ -23,8 +23,15 @@ def _prepare(state: State) -> dict[str, Any]:
     notes = add_extra_server(state, "Noted", limits=(1, 2, 1))
     extra = next(a for a in state.rows("allocations") if a["node_id"] == notes["node_id"] and a["server_id"] is None)
     extra.update({"server_id": notes["id"], "notes": "second port"})
+    # A schedule saved by an older panel with a power payload that maps to no permission.
+    legacy = state.insert("schedules", {
+        "server_id": survival["id"], "name": "Legacy", "cron_day_of_week": "*", "cron_month": "*",
+        "cron_day_of_month": "*", "cron_hour": "4", "cron_minute": "0", "is_active": True, "is_processing": False,
+        "only_when_online": False, "last_run_at": None, "next_run_at": None})
+    state.insert("tasks", {"schedule_id": legacy["id"], "sequence_id": 1, "action": "power", "payload": "reboot",
+                           "time_offset": 0, "is_queued": False, "continue_on_failure": False})
     return {"_extra_keys": {"planner": "planner"}, "noted": notes["uuid_short"], "noted_id": notes["id"],
-            "noted_allocation": extra["id"]}
+            "noted_allocation": extra["id"], "legacy_schedule": legacy["id"]}
 
 
 def _start(tmp_path_factory: pytest.TempPathFactory, version: str) -> ClientEnv:
@@ -122,12 +129,21 @@ def test_task_payload_and_permissions_on_1_14(env: ClientEnv) -> None:
                  {"action": "backup"}):
         assert_error(_task(env, schedule, "planner", **body), 403, "AccessDeniedHttpException",
                      "This action is unauthorized.")
+    # An action that maps to no permission is left to validation, even for a subuser.
+    assert validation_fields(_task(env, schedule, "planner", action="power", payload="reboot")) == [("payload", "in")]
     assert_error(env.post(f"{schedule}/tasks/{task_id}", "planner", json={
         "action": "command", "payload": "say", "time_offset": 0}), 403, "AccessDeniedHttpException")
     assert_error(env.post(schedule + "/execute", "planner"), 403, "HttpForbiddenException",
                  "You do not have permission to perform this action.")
     assert env.post(schedule, "planner", json={**SCHEDULE, "name": "renamed"}).status_code == 200
     assert env.post(schedule + "/execute", "admin").status_code == 202
+
+
+def test_execute_refuses_everyone_for_a_task_without_permission(env: ClientEnv) -> None:
+    path = f"/api/client/servers/{env.facts['survival']}/schedules/{env.facts['legacy_schedule']}/execute"
+    for who in ("player", "admin"):
+        assert_error(env.post(path, who), 403, "HttpForbiddenException",
+                     "You do not have permission to perform this action.")
 
 
 def test_tasks_on_1_11(old_env: ClientEnv) -> None:
