@@ -81,7 +81,7 @@ def test_developer_requirements_do_not_ship(shipped):
 
 def test_the_labelling_rule_reads_sections_and_prefaces():
     url = repository_url()
-    page = f"# Guide\n\nIntro.\n\n## Running\n\nRun `make test`.\n\n### Details\n\nSee tests/unit.\n"
+    page = "# Guide\n\nIntro.\n\n## Running\n\nRun `make test`.\n\n### Details\n\nSee tests/unit.\n"
     chunks = sections(page)
     assert [chunk.splitlines()[0] for chunk in chunks] == ["# Guide", "## Running"]
     assert not labelled(chunks[1], url)
