@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 # An older supported ansible-core line: unit tests run on it too.
 OLD_ANSIBLE ?= 2.16.14
 OLD_VENV ?= .venv-ansible-2.16
+# The release tools (galaxy-importer, antsibull-docs) live in a virtualenv of their own.
+IMPORTER_VENV ?= .venv-importer
 
 .PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean \
 	galaxy-importer awx-test docs-lint docsite
@@ -66,8 +68,9 @@ test-panel: $(STAMP)
 reliability: $(STAMP)
 	PTERO_RELIABILITY_SLOW=1 $(PY) -m pytest tests/reliability -q -n 2
 
-docs: $(STAMP)
+docs: $(STAMP) $(IMPORTER_VENV)/.installed
 	$(PY) tests/tools/render_docs.py
+	$(IMPORTER_VENV)/bin/python tests/build/render_docsite.py
 
 docs-test: $(STAMP)
 	$(PY) -m pytest tests/docs -q
@@ -79,7 +82,6 @@ test: unit unit-old emulator-tests integration integration-old reliability docs-
 
 # Release checks with the ecosystem's own tools, in a virtualenv of their own (requirements-importer.txt) so their
 # pins never change the main one's ansible-core: galaxy-importer with Automation Hub's settings on the built tarball.
-IMPORTER_VENV ?= .venv-importer
 
 $(IMPORTER_VENV)/.installed: requirements-importer.txt
 	$(PYTHON) -m venv $(IMPORTER_VENV)
@@ -104,4 +106,4 @@ awx-test: $(STAMP)
 	$(PY) -m pytest tests/awx -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(OLD_VENV) build .pytest_cache
+	rm -rf $(VENV) $(OLD_VENV) $(IMPORTER_VENV) build .pytest_cache
