@@ -353,17 +353,19 @@ class ConsoleProtocol:
     def _refuse_connect(self, reason: str) -> t.NoReturn:
         """Wings says "missing connect permission": a token without `scope` (old panel, new Wings) or a user without
         websocket.connect. Neither is fixed by a new token, so neither is retried."""
+        # The permission first: Wings of every version says the same when websocket.connect is missing, and a token
+        # from a panel before 1.12.3 never has a scope.
+        if self.token_can_connect is False:
+            self._fail(KIND_PERMISSION,
+                       f"Wings refused the websocket token of server {self.server} ({reason}): the key's user lacks the "
+                       "websocket.connect permission on it. Check the subuser's permissions (ptero.panel.subuser); "
+                       "not retried.", reason=reason)
         if self.token_has_scope is False:
             self._fail(KIND_MISSING_SCOPE,
                        f"Wings refused the websocket token of server {self.server} ({reason}): the token has no `scope` "
                        "claim for websockets. Wings 1.12.2 and later require one, and the panel issues it only from 1.12.3 on. Upgrade "
                        "the panel to 1.12.3 or later (or keep this node's Wings below 1.12.2 until then); not retried.",
                        reason=reason)
-        if self.token_can_connect is False:
-            self._fail(KIND_PERMISSION,
-                       f"Wings refused the websocket token of server {self.server} ({reason}): the key's user lacks the "
-                       "websocket.connect permission on it. Check the subuser's permissions (ptero.panel.subuser); "
-                       "not retried.", reason=reason)
         self._fail(KIND_JWT, f"Wings rejected the websocket token for server {self.server}: {reason} (the token "
                    "lacks a `scope` claim Wings >= 1.12.2 needs, from a panel >= 1.12.3, or the user lacks "
                    "websocket.connect)", reason=reason)

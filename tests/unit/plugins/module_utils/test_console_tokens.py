@@ -226,6 +226,23 @@ def test_the_same_refusal_with_a_scope_blames_the_missing_permission(panel, make
     assert "websocket.connect" in str(caught.value) and "subuser's permissions" in str(caught.value)
 
 
+def test_an_old_panel_token_without_the_permission_blames_the_permission_not_the_panel(panel, make_client, wings):
+    # Panel < 1.12.3 (no scope) and a subuser without websocket.connect: any Wings says "missing connect permission",
+    # and upgrading the panel would not help.
+    panel.add("GET", TOKEN_URL, json=token_answer(1, scope=None, permissions=["control.console"]))
+    wings.requires_scope = False
+
+    def refuse(text: str) -> None:
+        wings.sent.append(json.loads(text))
+        wings.inbox.append(text_frame("jwt error", "Error Event [1]: jwt: missing connect permission"))
+
+    wings.send = refuse  # type: ignore[method-assign]
+    with pytest.raises(ConsoleError) as caught:
+        session_for(ConsoleClient(make_client())).connect()
+    assert caught.value.kind == console.KIND_PERMISSION
+    assert "websocket.connect" in str(caught.value) and "Upgrade the panel" not in str(caught.value)
+
+
 def test_an_old_panel_with_old_wings_connects(panel, make_client, wings):
     panel.add("GET", TOKEN_URL, json=token_answer(1, scope=None))
     wings.requires_scope = False  # Wings < 1.12.2 does not look for a scope
