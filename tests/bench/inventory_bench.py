@@ -354,8 +354,8 @@ def targets_table(results: Results, memory: dict[str, dict[str, list[int]]], ver
         inventory, floor = seconds(f"{version}:inventory"), seconds(f"{version}:floor")
         replayed = seconds(f"{version}:replay-vars")
         playbook, playbook_floor = seconds(f"{version}:playbook"), seconds(f"{version}:playbook-floor")
-        own_runs = [total - replay for total, replay in zip(runs(f"{version}:inventory"),
-                                                             runs(f"{version}:replay-vars"))]
+        own_runs = [total - replay
+                    for total, replay in zip(runs(f"{version}:inventory"), runs(f"{version}:replay-vars"))]
         rows["inventory / floor"].append(
             f"**{paired(runs(f'{version}:inventory'), runs(f'{version}:floor')):.2f}×** "
             f"({inventory:.2f} s / {floor:.2f} s)")
@@ -415,9 +415,10 @@ NOTES = f"""### How to read it
   of each ratio were measured in the same rounds, taken in turn.
 * **The floor** is ansible-core holding the same host names and group memberships with no host variables,
   handed over by a trivial inventory plugin
-  ([`tests/bench/inventory_plugins/bench_replay.py`]({REPOSITORY}tests/bench/inventory_plugins/bench_replay.py), developer
-  material in the repository, not part of the installed collection); nothing can list these hosts faster in Ansible. **Replayed with vars** is the same with the host variables the plugin produced:
-  the difference between it and the plugin's run is the plugin's own work (requests, joining, naming).
+  ([`tests/bench/inventory_plugins/bench_replay.py`]({REPOSITORY}tests/bench/inventory_plugins/bench_replay.py),
+  developer material in the repository, not part of the installed collection); nothing can list these hosts
+  faster in Ansible. **Replayed with vars** is the same with the host variables the plugin produced: the
+  difference between it and the plugin's run is the plugin's own work (requests, joining, naming).
 * **Host variables are what cost.** ansible-core tags, copies and prints every stored value of every host, on
   every run that loads the inventory, a cache hit included: `extra_hostvars: [all]` (every field, about 35
   variables and 2.3 KB a server) is the row to compare with the default's.
@@ -436,8 +437,9 @@ def write_report(path: Path, seed: str, latency_ms: int, runs: int, versions: li
         f"## Dynamic inventory: {counts['servers']:,} servers and {counts['nodes']:,} nodes", "",
         f"Measured with [`tests/bench/inventory_bench.py`]({REPOSITORY}tests/bench/inventory_bench.py) (developer "
         f"material in the repository, not part of the installed collection) against the repository's panel "
-        f"emulator: seed `{seed}`, {latency_ms} ms added per request, whole processes, median of {runs} rounds taking every listing in turn. A ratio is the median "
-        "of the ratios taken round by round; the seconds beside it are the medians of each side.", "",
+        f"emulator: seed `{seed}`, {latency_ms} ms added per request, whole processes, median of {runs} rounds "
+        "taking every listing in turn. A ratio is the median of the ratios taken round by round; the seconds beside "
+        "it are the medians of each side.", "",
         "### Targets", "", targets_table(results, memory, versions), "",
         "### Every listing", "", detail_table(results, versions), "",
     ]

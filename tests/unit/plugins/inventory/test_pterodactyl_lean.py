@@ -17,7 +17,8 @@ from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.ptero.panel.plugins.inventory import pterodactyl as plugin
 # The mocked panel and the parse() runner of the plugin's other unit tests (same folder).
-from test_pterodactyl_plugin import APPLICATION_KEY, CLIENT_KEY, URL, FakePanel, Run, config, panel  # noqa: F401
+from test_pterodactyl_plugin import (  # noqa: F401  pylint: disable=unused-import
+    APPLICATION_KEY, CLIENT_KEY, FakePanel, Run, config, panel)
 
 try:
     from ansible.template import trust_as_template
@@ -344,3 +345,30 @@ def test_auto_keeps_the_application_key_and_a_key_in_the_file_always_wins(panel,
     Run(config, file_config={"plugin": "ptero.panel.pterodactyl", "api_key": APPLICATION_KEY},
         api_key=APPLICATION_KEY, api_type="client", include_nodes=False).parse()
     assert panel.authorizations == {f"Bearer {APPLICATION_KEY}"}
+
+
+# ---------------------------------------------------------------------------------------------------- garbage collector
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cyclic_collector_is_paused_while_listing_and_left_as_it_was(panel, config, monkeypatch, enabled):
+    import gc
+
+    seen = []
+    real_populate = plugin.InventoryModule.populate
+
+    def populate(self, data, stored):
+        seen.append(gc.isenabled())
+        return real_populate(self, data, stored)
+
+    monkeypatch.setattr(plugin.InventoryModule, "populate", populate)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        Run(config).parse()
+        assert seen == [False]
+        assert gc.isenabled() is enabled
+        # ... also when the listing fails.
+        monkeypatch.setattr(plugin, "fetch_application", lambda client, settings: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            Run(config).parse()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
