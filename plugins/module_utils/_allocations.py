@@ -10,6 +10,7 @@ import socket
 import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
+from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure
 
 PORT_PATTERN = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
 MAX_RANGE = 1000
@@ -17,7 +18,7 @@ MAX_RANGE = 1000
 PORTS_PER_QUERY = 200
 
 
-class AllocationInputError(ValueError):
+class AllocationInputError(TaskFailure, ValueError):
     """Bad `ip` or `ports`; the message names the option."""
 
 

@@ -409,6 +409,29 @@ def _page_position(meta: t.Mapping[str, t.Any], requested: int) -> tuple[int, in
     return current, total
 
 
+class SettingError(ValueError):
+    """A client setting the panel cannot be reached with; `option` names it (url, timeout, retries, ...)."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        # A URL problem reads as before ("The panel url must be ..."); the others name their option themselves.
+        super().__init__(reason if option == "url" else f"{option}: {reason}")
+        self.option = option
+        self.reason = reason
+
+    def for_option(self) -> str:
+        """The message as a module reports it: the option, then why."""
+        return f"{self.option}: {self.reason}"
+
+
+def _check_settings(**settings: float) -> None:
+    """Raise SettingError naming the first setting out of its range ("timeout: must be greater than 0, not 0")."""
+    for name, value in settings.items():
+        lowest, inclusive = {"timeout": (0, False), "max_workers": (1, True)}.get(name, (0, True))
+        if value < lowest or (value == lowest and not inclusive):
+            bound = f"at least {lowest}" if inclusive else f"greater than {lowest}"
+            raise SettingError(name, f"must be {bound}, not {value:g}")
+
+
 class PanelClient:
     """One connection to a panel (one keep-alive session), for one API key. Safe to use from threads.
 
@@ -422,11 +445,10 @@ class PanelClient:
             raise RuntimeError("The Python library 'requests' is required by ptero.panel")
         parts = urlsplit(url or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("The panel url must be an absolute http:// or https:// URL, "
-                             "e.g. https://panel.example.com")
-        if retries < 0 or timeout <= 0 or backoff_factor < 0 or max_retry_after < 0 or max_workers < 1:
-            raise ValueError("retries, backoff_factor and max_retry_after must be >= 0, "
-                             "timeout > 0 and max_workers >= 1")
+            raise SettingError("url", "The panel url must be an absolute http:// or https:// URL, "
+                                      "e.g. https://panel.example.com")
+        _check_settings(timeout=timeout, retries=retries, backoff_factor=backoff_factor,
+                        max_retry_after=max_retry_after, max_workers=max_workers)
         self.base_url = url.rstrip("/")
         # host[:port] only: a URL may carry user:password@, which must not reach messages.
         self._host = parts.hostname + (f":{parts.port}" if parts.port else "")

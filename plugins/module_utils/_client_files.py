@@ -13,7 +13,7 @@ import re
 import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient, PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
+from ansible_collections.ptero.panel.plugins.module_utils._servers import server_path
 
 # Octal permission bits as the panel shows them in `mode_bits` ("644"); a leading 0 is accepted.
 MODE_PATTERN = re.compile(r"^0?([0-7]{3})$")
@@ -63,7 +63,7 @@ def kind_of(entry: t.Mapping[str, t.Any] | None) -> str:
 
 
 class ServerFiles:
-    """The file routes of one server. Methods raise `PanelError`; modules wrap them with `PanelModule.step`."""
+    """The file routes of one server. Methods raise `PanelError`; the caller adds what it was doing."""
 
     def __init__(self, client: PanelClient, server: t.Mapping[str, t.Any]) -> None:
         self.client = client
@@ -135,180 +135,3 @@ def view(path: str, entry: t.Mapping[str, t.Any] | None, content: str | None = N
     if content is not None:
         shown["content"] = content
     return shown
-
-
-def as_text(data: bytes | None) -> str | None:
-    if data is None:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-class FileTask:
-    """The `file` module: one path brought to a state, or one explicit archive action, with check and diff mode."""
-
-    def __init__(self, module: t.Any, server: t.Mapping[str, t.Any]) -> None:
-        self.module = module
-        self.params = module.params
-        self.files = ServerFiles(module.client, server)
-        #: Writes done so far (or that check mode would do), in order.
-        self.actions: list[str] = []
-
-    # -- helpers ----------------------------------------------------------------------------------
-
-    def call(self, what: str, action: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
-        """Run one file call; a failure after earlier writes still reports `changed`."""
-        try:
-            return action(*args)
-        except PanelError as error:
-            self.module.fail_json(msg=f"{what}: {error}", error=error.to_dict(), changed=bool(self.actions),
-                                  actions=self.actions)
-
-    def act(self, name: str, what: str, action: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
-        """A write: recorded in `actions`, skipped in check mode."""
-        self.actions.append(name)
-        if self.module.check_mode:
-            return None
-        return self.call(what, action, *args)
-
-    def stat(self, path: str) -> dict[str, t.Any] | None:
-        return self.call(f"Could not look up '{path}'", self.files.stat, path)
-
-    def fail(self, msg: str) -> t.NoReturn:
-        self.module.fail_json(msg=msg, changed=bool(self.actions), actions=self.actions)
-
-    def exit(self, **result: t.Any) -> t.NoReturn:
-        self.module.exit_json(changed=bool(self.actions), actions=self.actions, **result)
-
-    def option_path(self, option: str) -> str | None:
-        value = self.params[option]
-        if value is None:
-            return None
-        try:
-            return normalize_path(value, option)
-        except PathError as error:
-            self.fail(str(error))
-
-    # -- the module -------------------------------------------------------------------------------
-
-    def run(self) -> t.NoReturn:
-        path = self.option_path("path") or "/"  # path is a required option
-        if self.params["compress"]:
-            self.compress(path, self.option_path("dest"))
-        if self.params["decompress"]:
-            self.decompress(path, self.option_path("creates"))
-        state = self.params["state"] or "file"
-        entry = self.stat(path)
-        if state == "absent":
-            self.absent(path, entry)
-        wanted_mode = None
-        if self.params["mode"] is not None:
-            try:
-                wanted_mode = normalize_mode(self.params["mode"])
-            except PathError as error:
-                self.fail(str(error))
-        if entry is not None and kind_of(entry) != state:
-            self.fail(f"path: '{path}' is a {kind_of(entry)} on the server, not a {state}; remove it first (state: absent)")
-        if state == "directory":
-            before_content = after_content = None
-            if entry is None:
-                self.act("create_directory", f"Could not create the folder '{path}'", self.files.make_directory, path)
-        else:
-            before_content, after_content = self.ensure_file(path, entry)
-        final = self.ensure_mode(path, state, entry, wanted_mode)
-        self.exit(file_path=path, state=state, file=final,
-                  diff={"before": view(path, entry, before_content), "after": view(path, final, after_content)})
-
-    def absent(self, path: str, entry: dict[str, t.Any] | None) -> t.NoReturn:
-        if entry is not None:
-            self.act("delete", f"Could not delete '{path}'", self.files.delete, path)
-        self.exit(file_path=path, state="absent", file=None,
-                  diff={"before": view(path, entry), "after": view(path, None)})
-
-    def desired_content(self) -> bytes | None:
-        if self.params["content"] is not None:
-            return self.params["content"].encode("utf-8")
-        if self.params["src"] is not None:
-            try:
-                with open(self.params["src"], "rb") as source:
-                    return source.read()
-            except OSError as error:
-                self.fail(f"src: cannot read '{self.params['src']}': {error.strerror}")
-        return None
-
-    def current_content(self, path: str) -> bytes | None:
-        """The file's content for comparing, or None when the panel will not show it (too large)."""
-        try:
-            return self.files.read(path).encode("utf-8")
-        except PanelError as error:
-            if error.status == 400:
-                return None
-            self.fail(f"Could not read '{path}': {error}")
-
-    def ensure_file(self, path: str, entry: dict[str, t.Any] | None) -> tuple[str | None, str | None]:
-        """Create or rewrite the file; returns the (before, after) content for the diff when it is text."""
-        if self.params["pull_url"] is not None:
-            if entry is None:
-                self.act("pull", f"Could not pull {self.params['pull_url']} into '{path}'", self.files.pull,
-                         self.params["pull_url"], path)
-            return None, None
-        wanted = self.desired_content()
-        if wanted is None:
-            if entry is None:
-                self.fail(f"path: '{path}' does not exist; set content, src or pull_url to create it")
-            return None, None
-        current = None
-        # Sizes differ: the content does too, and is read only to show it in a diff.
-        if entry is not None and (entry.get("size") == len(wanted) or self.module._diff):
-            current = self.current_content(path)
-        if entry is None or current != wanted:
-            self.act("write", f"Could not write '{path}'", self.files.write, path, wanted)
-        shown_after = as_text(wanted)
-        if shown_after is None or not self.module._diff:
-            return None, None
-        return as_text(current), shown_after
-
-    def ensure_mode(self, path: str, state: str, entry: dict[str, t.Any] | None, wanted: str | None) -> dict[str, t.Any] | None:
-        """Apply `mode`; returns the path's file object after the task (predicted in check mode)."""
-        if self.module.check_mode:
-            predicted = {"name": posixpath.basename(path), "path": path, "is_file": state == "file",
-                         "mode_bits": DEFAULT_MODES[state]}
-            final = dict(entry) if entry is not None else predicted
-            if wanted is not None and not same_mode(final.get("mode_bits"), wanted):
-                self.actions.append("chmod")
-                final["mode_bits"] = wanted
-            return final
-        final = self.stat(path) if self.actions else entry
-        if final is None:
-            self.fail(f"'{path}' is still missing after {', '.join(self.actions)}")
-        if wanted is not None and not same_mode(final.get("mode_bits"), wanted):
-            self.act("chmod", f"Could not change the mode of '{path}'", self.files.chmod, path, wanted)
-            final = self.stat(path)
-        return final
-
-    def compress(self, path: str, dest: str | None) -> t.NoReturn:
-        source = self.stat(path)
-        if source is None:
-            self.fail(f"path: '{path}' does not exist, so it cannot be compressed")
-        existing = self.stat(dest) if dest else None
-        if existing is not None:
-            self.exit(file_path=path, archive=existing, diff={"before": view(dest, existing), "after": view(dest, existing)})
-        archive = self.act("compress", f"Could not compress '{path}'", self.files.compress, path)
-        if dest is not None:
-            if archive is not None and archive["path"] != dest:
-                self.act("rename", f"Could not move the archive {archive['path']} to '{dest}'", self.files.rename,
-                         archive["path"], dest)
-            archive = self.stat(dest) if not self.module.check_mode else {"name": posixpath.basename(dest), "path": dest}
-        shown = dest or (archive or {}).get("path") or f"{path}.tar.gz"
-        self.exit(file_path=path, archive=archive, diff={"before": view(shown, None), "after": {"path": shown, "state": "file"}})
-
-    def decompress(self, path: str, creates: str | None) -> t.NoReturn:
-        if creates is not None and self.stat(creates) is not None:
-            self.exit(file_path=path, diff={"before": {}, "after": {}})
-        archive = self.stat(path)
-        if archive is None or not archive.get("is_file"):
-            self.fail(f"path: '{path}' is not an archive file on the server, so it cannot be decompressed")
-        self.act("decompress", f"Could not decompress '{path}'", self.files.decompress, path)
-        self.exit(file_path=path, diff={"before": {"decompressed": None}, "after": {"decompressed": path}})

@@ -493,6 +493,31 @@ class ConsoleClient:
         return data
 
 
+class _Collected:
+    """The lines one `ConsoleSession.collect()` call keeps: the latest `max_lines`, and a count of the others."""
+
+    def __init__(self, max_lines: int, raw: bool, status_mark: int) -> None:
+        self.kept: collections.deque[tuple[str, str]] = collections.deque(maxlen=max(1, max_lines))
+        self.dropped = 0
+        self.raw = raw
+        #: Where in the session's status history this collection started.
+        self.status_mark = status_mark
+        self.started = time.monotonic()
+        self.last_line_at = self.started
+
+    def add(self, raw_line: str) -> str:
+        """Keep one line (dropping the oldest when full); returns it without ANSI codes."""
+        line = strip_ansi(raw_line)
+        if len(self.kept) == self.kept.maxlen:
+            self.dropped += 1
+        self.kept.append((line, raw_line))
+        self.last_line_at = time.monotonic()
+        return line
+
+    def lines(self) -> list[str]:
+        return [line for line, _raw in self.kept]
+
+
 class ConsoleSession:
     """A console session on one server. Use as a context manager or call connect()/close().
 
@@ -798,64 +823,55 @@ class ConsoleSession:
             pattern = re.compile(wait_for) if isinstance(wait_for, str) else wait_for
         except re.error as error:
             raise ConsoleError(KIND_INVALID, f"invalid wait_for regular expression: {error}") from None
-        started = time.monotonic()
-        deadline = started + timeout
-        last_line_at = started
-        kept: collections.deque[tuple[str, str]] = collections.deque(maxlen=max(1, self.max_lines))
-        dropped = 0
-        status_mark = self._status_mark
-        result = ConsoleResult()
-
-        def finish(reason: str, matched_line: str | None = None) -> ConsoleResult:
-            result.lines = [line for line, _raw in kept]
-            result.raw_lines = [raw_line for _line, raw_line in kept] if raw else None
-            result.matched = matched_line is not None
-            result.match = matched_line
-            result.stop_reason = reason
-            result.dropped = dropped + self.protocol.dropped
-            result.lost_events = self.protocol.lost_events
-            result.refreshed = self.protocol.refreshes
-            result.throttled = self.protocol.console_throttled or any(
-                name in ("send command", "global") for name in self.protocol.throttled)
-            result.status = self.status
-            result.statuses = self.protocol.status_history[status_mark:]
-            result.elapsed = round(time.monotonic() - started, 3)
-            self._status_mark = len(self.protocol.status_history)
-            return result
-
+        collected = _Collected(self.max_lines, raw, self._status_mark)
+        deadline = collected.started + timeout
         while True:
             while self.protocol.pending:
-                raw_line = self.protocol.pending.popleft()
-                line = strip_ansi(raw_line)
-                if len(kept) == kept.maxlen:
-                    dropped += 1
-                kept.append((line, raw_line))
-                last_line_at = time.monotonic()
+                line = collected.add(self.protocol.pending.popleft())
                 if pattern is not None and pattern.search(line):
-                    return finish("match", line)
+                    return self._finish(collected, "match", line)
             now = time.monotonic()
-            if stop_on_offline and "offline" in self.protocol.status_history[status_mark:]:
+            if stop_on_offline and "offline" in self.protocol.status_history[collected.status_mark:]:
                 if pattern is None:
-                    return finish("offline")
+                    return self._finish(collected, "offline")
                 self._status_mark = len(self.protocol.status_history)
                 raise ConsoleError(KIND_OFFLINE, f"server {self.server} went offline before a console line matched "
-                                   f"{pattern.pattern!r}", lines=[line for line, _raw in kept])
+                                   f"{pattern.pattern!r}", lines=collected.lines())
             if now >= deadline:
                 if pattern is None:
-                    return finish("timeout")
+                    return self._finish(collected, "timeout")
                 raise ConsoleError(KIND_TIMEOUT, f"no console line of server {self.server} matched "
-                                   f"{pattern.pattern!r} within {timeout:g}s", lines=[line for line, _raw in kept],
+                                   f"{pattern.pattern!r} within {timeout:g}s", lines=collected.lines(),
                                    details={"lost_events": self.protocol.lost_events})
             wait = deadline - now
             if pattern is None and settle is not None:
-                if now - last_line_at >= settle:
-                    return finish("idle")
-                wait = min(wait, last_line_at + settle - now)
+                if now - collected.last_line_at >= settle:
+                    return self._finish(collected, "idle")
+                wait = min(wait, collected.last_line_at + settle - now)
             try:
                 self._pump(wait)
             except ConsoleError as error:
-                error.lines = [line for line, _raw in kept] + error.lines
+                error.lines = collected.lines() + error.lines
                 raise
+
+    def _finish(self, collected: _Collected, reason: str, matched_line: str | None = None) -> ConsoleResult:
+        """The result of one collect() call; the statuses seen so far are not reported again by the next call."""
+        result = ConsoleResult()
+        result.lines = collected.lines()
+        result.raw_lines = [raw_line for _line, raw_line in collected.kept] if collected.raw else None
+        result.matched = matched_line is not None
+        result.match = matched_line
+        result.stop_reason = reason
+        result.dropped = collected.dropped + self.protocol.dropped
+        result.lost_events = self.protocol.lost_events
+        result.refreshed = self.protocol.refreshes
+        result.throttled = self.protocol.console_throttled or any(
+            name in ("send command", "global") for name in self.protocol.throttled)
+        result.status = self.status
+        result.statuses = self.protocol.status_history[collected.status_mark:]
+        result.elapsed = round(time.monotonic() - collected.started, 3)
+        self._status_mark = len(self.protocol.status_history)
+        return result
 
     def wait_for_status(self, states: t.Iterable[str], timeout: float) -> str:
         """Read events until the server status is one of `states`; returns it or raises KIND_TIMEOUT."""

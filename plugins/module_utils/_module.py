@@ -4,11 +4,17 @@
 find -> compare -> create/update/delete engine with check mode and diff mode.
 
 A resource module declares a `PanelResource` subclass (how to find the resource, which fields it manages,
-which are create-only, how to create/update/delete it) and hands it to `PanelModule.ensure()`.
+which are create-only, how to create/update/delete it) and hands it to `PanelModule.ensure()`, which returns an
+`Outcome`. The module's `main()` runs any follow-up step on that outcome and calls `exit_json` once.
+
+Code below `main()` never ends the task: it raises (`TaskFailure`, or the client's `PanelError`), and
+`PanelModule.failures_reported()` turns what was raised into the failed result, in one place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import random
 import time
 import typing as t
@@ -22,6 +28,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._client import (
     SAFE_METHODS,
     PanelClient,
     PanelError,
+    SettingError,
     build_path,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import AmbiguousError
@@ -108,6 +115,32 @@ WRITE_WORDS = {
 }
 
 
+class TaskFailure(Exception):
+    """A reason to fail the task, found below `main()`: `msg` names the option or object and says why; `result`
+    holds extra keys for the failed result (the object as the panel has it, `error`, ...)."""
+
+    def __init__(self, msg: str, **result: t.Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
+
+    @classmethod
+    def from_error(cls, error: PanelError, what: str = "", **result: t.Any) -> TaskFailure:
+        """A panel error, with `what` was being done as context."""
+        return cls(f"{what}: {error}" if what else str(error), error=error.to_dict(), **result)
+
+
+@contextlib.contextmanager
+def failure_context(what: str, **result: t.Any) -> t.Iterator[None]:
+    """Re-raise a panel error or an ambiguous name inside the block as a TaskFailure that says what was being done."""
+    try:
+        yield
+    except PanelError as error:
+        raise TaskFailure.from_error(error, what, **result) from None
+    except AmbiguousError as error:
+        raise TaskFailure(f"{what}: {error}", **result) from None
+
+
 def without_none(values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """The options the user actually set: None means "leave alone"."""
     return {key: value for key, value in values.items() if value is not None}
@@ -152,8 +185,9 @@ class PanelResource:
     """Declaration of one kind of panel object, used by `PanelModule.ensure()`.
 
     Subclasses set the class attributes and implement `find`, `desired`, `create`, `update` and `delete`.
-    Methods call the panel through `self.client` and let `PanelError` propagate: the engine reports it with
-    context ("Could not update location 'fra1': PATCH ... -> 422 ...").
+    Methods call the panel through `self.client` and let `PanelError` propagate: the engine adds context
+    ("Could not update location 'fra1': PATCH ... -> 422 ..."). Bad input found on the way is raised as
+    `TaskFailure` naming the option.
     """
 
     #: Key of the object in the module result (`location`, `server`, ...).
@@ -162,7 +196,7 @@ class PanelResource:
     noun: str = ""
     #: Fields shown in diffs and compared; a subset of the object's attributes.
     managed_fields: tuple[str, ...] = ()
-    #: Fields that cannot be changed once the object exists: a difference fails unless `force` allows it.
+    #: Fields the panel cannot change once the object exists: a difference fails the task, naming them.
     create_only: tuple[str, ...] = ()
     #: Module options the panel needs to create the object.
     create_requires: tuple[str, ...] = ()
@@ -219,6 +253,39 @@ class PanelResource:
         return {key: obj.get(key) for key in self.managed_fields if key in obj}
 
 
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What `PanelModule.ensure()` did: whether it changed something, the object before and after (as the diff
+    shows them), the fields an update changed, and the object now (None once deleted)."""
+
+    result_key: str
+    changed: bool
+    obj: dict[str, t.Any] | None
+    before: dict[str, t.Any]
+    after: dict[str, t.Any]
+    #: Set for an update (also an update predicted in check mode); None for create, delete and no change.
+    changed_fields: list[str] | None = None
+    #: The object existed before the task (it was not created now).
+    existed: bool = False
+    #: More keys for the result, from follow-up steps (a token, the Wings configuration, ...).
+    extra: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+
+    def result(self) -> dict[str, t.Any]:
+        """The module result: `changed`, the object under its key, `diff`, and `changed_fields` after an update."""
+        result: dict[str, t.Any] = {"changed": self.changed, self.result_key: self.obj,
+                                    "diff": {"before": self.before, "after": self.after}}
+        if self.changed_fields is not None:
+            result["changed_fields"] = list(self.changed_fields)
+        result.update(self.extra)
+        return result
+
+    def but(self, **changes: t.Any) -> Outcome:
+        """A copy with some fields replaced (a follow-up step's result)."""
+        return dataclasses.replace(self, **changes)
+
+
 class PanelModule(AnsibleModule):
     """AnsibleModule with the connection options, the Panel client and the idempotency engine."""
 
@@ -237,26 +304,19 @@ class PanelModule(AnsibleModule):
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.api = api
+        url_password = urlsplit(self.params["url"] or "").password
+        if url_password:
+            # A password written into the URL is as secret as the API key: keep it out of the task's output.
+            self.no_log_values.add(url_password)
         try:
-            url_password = urlsplit(self.params["url"] or "").password
-            if url_password:
-                # A password written into the URL is as secret as the API key: keep it out of the task's output.
-                self.no_log_values.add(url_password)
             self.client = client_from_options(self.params, on_write=self._note_write_request)
-        except ValueError as error:
-            self.fail_json(msg=f"url: {error}")
-        self._result_hooks: list[t.Callable[[dict[str, t.Any]], None]] = []
-
-    def add_result_hook(self, hook: t.Callable[[dict[str, t.Any]], None]) -> None:
-        """Let a module add to the result (e.g. a node's Wings configuration) just before a successful exit."""
-        self._result_hooks.append(hook)
+        except SettingError as error:
+            # Named by the option that is wrong (url, timeout, retries, backoff_factor), not always `url`.
+            self.fail_json(msg=error.for_option())
 
     def exit_json(self, **result: t.Any) -> t.NoReturn:
-        hooks, self._result_hooks = self._result_hooks, []
-        for hook in hooks:
-            hook(result)
+        """Succeed; a write that happened is a change, whatever the code that made it concluded."""
         if self.wrote:
-            # A write that happened is a change, whatever the code that made it concluded.
             result["changed"] = True
         super().exit_json(**result)
 
@@ -302,122 +362,145 @@ class PanelModule(AnsibleModule):
         uid, gid, owner, group, mode, size and state of a file of the same name on the machine running the module."""
         return kwargs
 
-    # -- talking to the panel -------------------------------------------------------------------
+    # -- failures raised below main() ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def failures_reported(self) -> t.Iterator[None]:
+        """The one place where what the code below `main()` raised becomes the failed result."""
+        try:
+            yield
+        except TaskFailure as failure:
+            self.fail_json(msg=failure.msg, **failure.result)
+        except PanelError as error:
+            self.fail_json(msg=str(error), error=error.to_dict())
+        except AmbiguousError as error:
+            self.fail_json(msg=str(error))
+
+    def fail_from_error(self, error: PanelError, what: str = "", **extra: t.Any) -> t.NoReturn:
+        with self.failures_reported():
+            raise TaskFailure.from_error(error, what, **extra)
+        raise AssertionError("unreachable: failures_reported() ends the task")  # pragma: no cover
+
+    # -- talking to the panel from main() -------------------------------------------------------------
+
+    def step(self, what: str, action: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+        """Run one step from `main()`; an API error fails the task with `what` as context."""
+        with self.failures_reported(), failure_context(what):
+            return action(*args)
 
     def call(self, operation: str, path_params: dict[str, t.Any] | None = None, *, what: str = "", **kwargs: t.Any) -> t.Any:
         """`PanelClient.call()` that fails the task with a clear message on any API error."""
-        try:
-            return self.client.call(operation, path_params, **kwargs)
-        except PanelError as error:
-            self.fail_from_error(error, what)
+        return self.step(what, lambda: self.client.call(operation, path_params, **kwargs))
 
     def collect(self, operation: str, path_params: dict[str, t.Any] | None = None, *, what: str = "", **kwargs: t.Any) -> list[dict[str, t.Any]]:
-        try:
-            return self.client.collect(operation, path_params, **kwargs)
-        except PanelError as error:
-            self.fail_from_error(error, what)
-
-    def fail_from_error(self, error: PanelError, what: str = "", **extra: t.Any) -> t.NoReturn:
-        message = f"{what}: {error}" if what else str(error)
-        self.fail_json(msg=message, error=error.to_dict(), **extra)
+        return self.step(what, lambda: self.client.collect(operation, path_params, **kwargs))  # type: ignore[no-any-return]
 
     def wait_for(self, fetch: t.Callable[[], t.Any], done: t.Callable[[t.Any], bool], timeout: float, what: str,
                  describe: t.Callable[[t.Any], str] = repr) -> t.Any:
-        """Poll `fetch()` until `done(value)`, with capped back-off; fail with the last value seen after `timeout` s."""
+        """Poll `fetch()` until `done(value)`, with capped back-off; fail naming the last value seen after `timeout` s
+        (also when called outside `failures_reported()`)."""
         deadline = time.monotonic() + timeout
         delay = 0.25
-        while True:
-            value = fetch()
-            if done(value):
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.fail_json(msg=f"Timed out after {timeout:g}s waiting for {what}; last seen: {describe(value)}")
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 5.0) * (0.8 + 0.4 * random.random())
+        with self.failures_reported():
+            while True:
+                value = fetch()
+                if done(value):
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TaskFailure(f"Timed out after {timeout:g}s waiting for {what}; last seen: {describe(value)}")
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, 5.0) * (0.8 + 0.4 * random.random())
 
     # -- the idempotency engine -------------------------------------------------------------------
 
-    def step(self, what: str, action: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
-        """Run one resource step; an API error fails the task with `what` as context."""
-        try:
-            return action(*args)
-        except PanelError as error:
-            self.fail_from_error(error, what)
-        except AmbiguousError as error:
-            self.fail_json(msg=f"{what}: {error}")
-
-    def ensure(self, resource: PanelResource, state: str = "present", force: bool = False) -> t.NoReturn:
-        """Bring one object to `state` (present/absent) and exit with `changed`, the object and a diff."""
-        current = self.step(f"Could not look up {resource.describe()}", resource.find)
+    def ensure(self, resource: PanelResource, state: str = "present") -> Outcome:
+        """Bring one object to `state` (present/absent); say what changed. Raises TaskFailure when it cannot."""
+        with failure_context(f"Could not look up {resource.describe()}"):
+            current = resource.find()
         resource.current = current
         if state == "absent":
-            self._ensure_absent(resource, current)
+            return self._ensure_absent(resource, current)
         desired = resource.desired()
         if current is None:
-            self._create(resource, desired)
+            return self._create(resource, desired)
+        return self._update(resource, current, desired)
+
+    def _update(self, resource: PanelResource, current: dict[str, t.Any], desired: dict[str, t.Any]) -> Outcome:
         changes = resource.compare(current, desired)
-        locked = [field for field in changes if field in resource.create_only]
-        if locked and not force:
-            self.fail_json(
-                msg=f"{resource.describe(current)}: {', '.join(locked)} can only be set when it is created "
-                    f"(the panel has {', '.join(f'{f}={current.get(f)!r}' for f in locked)}); "
-                    "recreate it, or leave these options out",
-                changed=False,
-            )
+        refuse_create_only_changes(resource, current, changes)
         if not changes:
-            self.exit_json(changed=False, **{resource.result_key: current},
-                           diff={"before": resource.view(current), "after": resource.view(current)})
+            return Outcome(resource.result_key, False, current, resource.view(current), resource.view(current),
+                           existed=True)
         if self.check_mode:
             after = resource.predict_update(current, desired, changes)
         else:
             said = len(self.writes_done)
-            after = self.step(f"Could not update {resource.describe(current)}", resource.update, current, desired)
+            with failure_context(f"Could not update {resource.describe(current)}"):
+                after = resource.update(current, desired)
             self._record_unless_said(said, f"updated {resource.the()} ({', '.join(changes)})")
-        self.exit_json(changed=True, changed_fields=changes, **{resource.result_key: after},
-                       diff={"before": resource.view(current), "after": resource.view(after)})
+        return Outcome(resource.result_key, True, after, resource.view(current), resource.view(after),
+                       changed_fields=changes, existed=True)
 
     def _record_unless_said(self, said_before: int, done: str) -> None:
         # A resource may have described its own writes (e.g. "saved in the panel, not pushed to Wings").
         if len(self.writes_done) == said_before:
             self.record_write(done)
 
-    def _ensure_absent(self, resource: PanelResource, current: dict[str, t.Any] | None) -> t.NoReturn:
+    def _ensure_absent(self, resource: PanelResource, current: dict[str, t.Any] | None) -> Outcome:
         if current is None:
-            self.exit_json(changed=False, **{resource.result_key: None}, diff={"before": {}, "after": {}})
+            return Outcome(resource.result_key, False, None, {}, {})
         if not self.check_mode:
             said = len(self.writes_done)
-            self.step(f"Could not delete {resource.describe(current)}", resource.delete, current)
+            with failure_context(f"Could not delete {resource.describe(current)}"):
+                resource.delete(current)
             self._record_unless_said(said, f"deleted {resource.the()}")
-        self.exit_json(changed=True, **{resource.result_key: None},
-                       diff={"before": resource.view(current), "after": {}})
+        return Outcome(resource.result_key, True, None, resource.view(current), {}, existed=True)
 
-    def _create(self, resource: PanelResource, desired: dict[str, t.Any]) -> t.NoReturn:
+    def _create(self, resource: PanelResource, desired: dict[str, t.Any]) -> Outcome:
         missing = [name for name in resource.create_requires if resource.params.get(name) is None]
         if missing:
-            self.fail_json(msg=f"{resource.describe()} does not exist; to create it, also set: {', '.join(missing)}")
+            raise TaskFailure(f"{resource.describe()} does not exist; to create it, also set: {', '.join(missing)}")
         desired = {**resource.create_defaults, **desired}
         if self.check_mode:
             created = resource.predict_create(desired)
         else:
             said = len(self.writes_done)
-            try:
-                created = resource.create(desired)
-            except PanelError as error:
-                created = self._adopt_after_lost_answer(resource, error)
+            created = self.create_adopting_lost_answer(
+                resource.describe(), lambda: resource.create(desired), resource.find, resource.describe)
             self._record_unless_said(said, f"created {resource.the()}")
-        self.exit_json(changed=True, **{resource.result_key: created},
-                       diff={"before": {}, "after": resource.view(created)})
+        return Outcome(resource.result_key, True, created, {}, resource.view(created))
 
-    def _adopt_after_lost_answer(self, resource: PanelResource, error: PanelError) -> dict[str, t.Any]:
-        """A create whose answer was lost may have happened: look again instead of creating twice."""
-        if error.write_state != "unknown":
-            self.fail_from_error(error, f"Could not create {resource.describe()}")
-        found = self.step(f"Could not look up {resource.describe()} after a lost answer", resource.find)
+    def create_adopting_lost_answer(self, label: str, create: t.Callable[[], dict[str, t.Any]],
+                                    find: t.Callable[[], dict[str, t.Any] | None],
+                                    describe: t.Callable[[dict[str, t.Any]], str] | None = None) -> dict[str, t.Any]:
+        """Run `create()`; when its answer was lost (the panel may have created it), look with `find()` and adopt
+        what is there instead of creating twice. Raises TaskFailure naming `label` when the create failed."""
+        try:
+            return create()
+        except PanelError as error:
+            if error.write_state != "unknown":
+                raise TaskFailure.from_error(error, f"Could not create {label}") from None
+            lost = error
+        with failure_context(f"Could not look up {label} after a lost answer"):
+            found = find()
         if found is None:
-            self.fail_from_error(error, f"Could not create {resource.describe()}: the answer was lost and the panel "
-                                        "shows no such object now. If the panel was only slow it may still appear; "
-                                        "run the task again (an object that appeared is adopted, not created twice)")
-        self.warn(f"The panel's answer to creating {resource.describe(found)} was lost; "
+            raise TaskFailure.from_error(lost, f"Could not create {label}: the answer was lost and the panel "
+                                               "shows no such object now. If the panel was only slow it may still "
+                                               "appear; run the task again (an object that appeared is adopted, not "
+                                               "created twice)")
+        self.warn(f"The panel's answer to creating {describe(found) if describe else label} was lost; "
                   "the object exists and has been adopted.")
         return found
+
+
+def refuse_create_only_changes(resource: PanelResource, current: t.Mapping[str, t.Any], changes: list[str]) -> None:
+    """Fail, naming them, when the task would change fields the panel only takes on create."""
+    locked = [field for field in changes if field in resource.create_only]
+    if locked:
+        raise TaskFailure(
+            f"{resource.describe(current)}: {', '.join(locked)} can only be set when it is created "
+            f"(the panel has {', '.join(f'{f}={current.get(f)!r}' for f in locked)}); "
+            "recreate it, or leave these options out",
+            changed=False,
+        )

@@ -117,18 +117,99 @@ deleted:
   sample: []
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_node
 from ansible_collections.ptero.panel.plugins.module_utils._allocations import (
-    AllocationInputError,
     expand_ips,
     expand_ports,
     list_node_allocations,
+)
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_node
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    Outcome,
+    PanelModule,
+    TaskFailure,
+    failure_context,
 )
 
 
 def address(allocation):
     return f"{allocation['ip']}:{allocation['port']}"
+
+
+def addresses(allocations):
+    return {"allocations": sorted(address(a) for a in allocations)}
+
+
+class NodeAllocations:
+    """The allocations of one node on the `ip` x `ports` the task names. Allocations are created in bulk and have
+    no update, so this is not an engine resource: `present` and `absent` return the outcome."""
+
+    def __init__(self, module: PanelModule) -> None:
+        self.module = module
+        self.client = module.client
+        self.params = module.params
+        self.ips = expand_ips(self.params["ip"])
+        self.ports = expand_ports(self.params["ports"])
+        with failure_context("Could not look up the node"):
+            self.node = find_node(self.client, self.params["node"])
+        if self.node is None:
+            raise TaskFailure(f"node: no node '{self.params['node']}' exists on the panel")
+        self.existing = self.list()
+
+    def list(self):
+        with failure_context("Could not list the node's allocations"):
+            return list_node_allocations(self.client, self.node["id"], self.ips, self.ports)
+
+    def absent(self) -> Outcome:
+        doomed = sorted(self.existing, key=lambda a: (a["ip"], a["port"]))
+        assigned = [address(a) for a in doomed if a.get("assigned")]
+        if assigned:
+            raise TaskFailure(f"ports: {', '.join(assigned)} on node '{self.node['name']}' are assigned to a server "
+                              "and cannot be deleted; remove them from the server first (nothing was deleted)")
+        if not self.module.check_mode:
+            for allocation in doomed:
+                with failure_context(f"Could not delete allocation {address(allocation)}"):
+                    self.client.call("application.allocations.delete",
+                                     {"node": self.node["id"], "allocation": allocation["id"]})
+                self.module.record_write(f"deleted {address(allocation)}")
+        return Outcome("allocations", bool(doomed), [], {"allocations": [address(a) for a in doomed]}, {"allocations": []},
+                       existed=bool(doomed), extra={"created": [], "deleted": [address(a) for a in doomed]})
+
+    def check_alias(self) -> None:
+        """The panel cannot change an alias: refuse a different one, unless `force` says to leave them."""
+        alias = self.params["alias"]
+        drifted = [address(a) for a in self.existing if (a.get("alias") or None) != (alias or None)]
+        if alias is None or not drifted:
+            return
+        message = (f"alias: the panel cannot change the alias of existing allocations ({', '.join(drifted[:10])}"
+                   f"{' ...' if len(drifted) > 10 else ''} have a different one)")
+        if not self.params["force"]:
+            raise TaskFailure(message + "; delete and recreate them, or set force=true to leave them")
+        self.module.warn(message + "; left as they are")
+
+    def present(self) -> Outcome:
+        have = {(a["ip"], a["port"]) for a in self.existing}
+        missing = sorted({(ip, port) for ip in self.ips for port in self.ports} - have)
+        self.check_alias()
+        after = self.existing
+        if missing and self.module.check_mode:
+            after = self.existing + [{"ip": ip, "port": port, "alias": self.params["alias"], "notes": None,
+                                      "assigned": False} for ip, port in missing]
+        elif missing:
+            self.create(missing)
+            after = self.list()
+        after = sorted(after, key=lambda a: (a["ip"], a["port"]))
+        return Outcome("allocations", bool(missing), after, addresses(self.existing), addresses(after),
+                       existed=not missing, extra={"created": [f"{ip}:{port}" for ip, port in missing], "deleted": []})
+
+    def create(self, missing) -> None:
+        """One request per ip, with all its ports (the panel expands them)."""
+        for ip in sorted({key[0] for key in missing}):
+            body = {"ip": ip, "ports": [str(port) for i, port in missing if i == ip]}
+            if self.params["alias"] is not None:
+                body["alias"] = self.params["alias"]
+            with failure_context(f"Could not create allocations on node '{self.node['name']}'"):
+                self.client.call("application.allocations.create", {"node": self.node["id"]}, body=body)
+            self.module.record_write(f"created {', '.join(f'{ip}:{port}' for port in body['ports'])}")
 
 
 def main():
@@ -143,65 +224,10 @@ def main():
         },
         api="application",
     )
-    params = module.params
-    try:
-        ips = expand_ips(params["ip"])
-        ports = expand_ports(params["ports"])
-    except AllocationInputError as error:
-        module.fail_json(msg=str(error))
-
-    node = module.step("Could not look up the node", find_node, module.client, params["node"])
-    if node is None:
-        module.fail_json(msg=f"node: no node '{params['node']}' exists on the panel")
-    existing = module.step("Could not list the node's allocations", list_node_allocations, module.client, node["id"], ips, ports)
-    wanted = {(ip, port) for ip in ips for port in ports}
-    have = {(a["ip"], a["port"]): a for a in existing}
-
-    if params["state"] == "absent":
-        doomed = [have[key] for key in sorted(have)]
-        assigned = [address(a) for a in doomed if a.get("assigned")]
-        if assigned:
-            module.fail_json(msg=f"ports: {', '.join(assigned)} on node '{node['name']}' are assigned to a server and "
-                                 "cannot be deleted; remove them from the server first (nothing was deleted)")
-        if not module.check_mode:
-            for allocation in doomed:
-                module.call("application.allocations.delete", {"node": node["id"], "allocation": allocation["id"]},
-                            what=f"Could not delete allocation {address(allocation)}")
-                module.record_write(f"deleted {address(allocation)}")
-        module.exit_json(changed=bool(doomed), allocations=[], created=[], deleted=[address(a) for a in doomed],
-                         diff={"before": {"allocations": [address(a) for a in doomed]}, "after": {"allocations": []}})
-
-    missing = sorted(wanted - set(have))
-    alias = params["alias"]
-    if alias is not None:
-        drifted = [address(a) for a in existing if (a.get("alias") or None) != (alias or None)]
-        if drifted:
-            message = (f"alias: the panel cannot change the alias of existing allocations ({', '.join(drifted[:10])}"
-                       f"{' ...' if len(drifted) > 10 else ''} have a different one)")
-            if not params["force"]:
-                module.fail_json(msg=message + "; delete and recreate them, or set force=true to leave them")
-            module.warn(message + "; left as they are")
-
-    created = [f"{ip}:{port}" for ip, port in missing]
-    after = existing
-    if missing:
-        if module.check_mode:
-            after = existing + [{"ip": ip, "port": port, "alias": alias, "notes": None, "assigned": False}
-                                for ip, port in missing]
-        else:
-            for ip in sorted({key[0] for key in missing}):
-                body = {"ip": ip, "ports": [str(port) for i, port in missing if i == ip]}
-                if alias is not None:
-                    body["alias"] = alias
-                module.call("application.allocations.create", {"node": node["id"]}, body=body,
-                            what=f"Could not create allocations on node '{node['name']}'")
-                module.record_write(f"created {', '.join(f'{ip}:{port}' for port in body['ports'])}")
-            after = module.step("Could not list the node's allocations", list_node_allocations, module.client,
-                                node["id"], ips, ports)
-    after = sorted(after, key=lambda a: (a["ip"], a["port"]))
-    module.exit_json(changed=bool(missing), allocations=after, created=created, deleted=[],
-                     diff={"before": {"allocations": sorted(address(a) for a in existing)},
-                           "after": {"allocations": sorted(address(a) for a in after)}})
+    with module.failures_reported():
+        allocations = NodeAllocations(module)
+        outcome = allocations.absent() if module.params["state"] == "absent" else allocations.present()
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

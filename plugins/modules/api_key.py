@@ -109,7 +109,7 @@ token:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure
 
 IDENTIFIER_LENGTH = 16
 
@@ -126,8 +126,8 @@ class ApiKey(PanelResource):
 
     def __init__(self, module):
         super().__init__(module)
+        #: The secret of a key this task created (the panel shows it once).
         self.token = None
-        module.add_result_hook(self.add_token)
 
     def describe(self, obj=None):
         return f"API key '{self.params['description']}'"
@@ -146,10 +146,10 @@ class ApiKey(PanelResource):
         if "allowed_ips" not in desired or same_addresses(current.get("allowed_ips"), desired["allowed_ips"]):
             return []
         if not self.params["force"]:
-            self.module.fail_json(msg=f"{self.describe()} allows {current.get('allowed_ips') or 'every address'}; "
+            raise TaskFailure(f"{self.describe()} allows {current.get('allowed_ips') or 'every address'}; "
                                       "the panel cannot change a key, set force=true to replace it (with a new token)")
         if current["identifier"] == self.params["api_key"][:IDENTIFIER_LENGTH]:
-            self.module.fail_json(msg=f"{self.describe()} is the key this task authenticates with; it cannot be "
+            raise TaskFailure(f"{self.describe()} is the key this task authenticates with; it cannot be "
                                       "replaced with itself, use another key")
         return ["allowed_ips"]
 
@@ -172,9 +172,6 @@ class ApiKey(PanelResource):
     def delete(self, current):
         self.client.call("client.api_keys.delete", {"identifier": current["identifier"]})
 
-    def add_token(self, result):
-        result["token"] = self.token
-
 
 def main():
     module = PanelModule(
@@ -186,7 +183,11 @@ def main():
         },
         api="client",
     )
-    module.ensure(ApiKey(module), module.params["state"])
+    api_key = ApiKey(module)
+    with module.failures_reported():
+        outcome = module.ensure(api_key, module.params["state"])
+    # The token of a key made by this task (also a replacement); null otherwise.
+    module.exit_json(**outcome.result(), token=api_key.token)
 
 
 if __name__ == "__main__":

@@ -154,14 +154,15 @@ deleted:
 
 import typing as t
 
+from ansible_collections.ptero.panel.plugins.module_utils._backups import backup_failed, backup_running
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
-    backup_failed,
-    backup_running,
-    require_client_server,
-    server_path,
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    Outcome,
+    PanelModule,
+    TaskFailure,
+    failure_context,
 )
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 MANAGED = ("name", "ignored_files", "is_locked")
 # The 400 detail of panel 1.14.1+ for a restore of a failed or unfinished backup.
@@ -172,9 +173,17 @@ def view(backup):
     return {key: backup.get(key) for key in MANAGED} if backup else {}
 
 
+def outcome(changed: bool, before: dict | None, after: dict | None, **extra: t.Any) -> Outcome:
+    return Outcome("backup", changed, after, view(before), view(after), existed=before is not None, extra=extra)
+
+
 class Backups:
+    """The backups of one server with one name. The panel allows several with the same name, so this is not an
+    engine resource: each state is a method that returns the outcome."""
+
     def __init__(self, module: PanelModule, server: dict) -> None:
         self.module = module
+        self.client = module.client
         self.params = module.params
         self.server = server
         self.label = f"backup '{self.params['name']}' of server '{server['name']}'"
@@ -183,7 +192,8 @@ class Backups:
         return server_path(self.server, backup=backup["uuid"]) if backup else server_path(self.server)
 
     def list_all(self) -> list:
-        return self.module.collect("client.backups.list", self.path(), what=f"Could not list the backups of server '{self.server['name']}'")
+        with failure_context(f"Could not list the backups of server '{self.server['name']}'"):
+            return self.client.collect("client.backups.list", self.path())
 
     def named(self, backups: list) -> list:
         return [b for b in backups if b.get("name") == self.params["name"]]
@@ -191,139 +201,147 @@ class Backups:
     def one_of(self, candidates: list):
         if len(candidates) > 1:
             uuids = ", ".join(b["uuid"] for b in candidates)
-            self.module.fail_json(msg=f"{self.label}: {len(candidates)} backups have this name ({uuids}); "
-                                      "delete the extra ones or use another name")
+            raise TaskFailure(f"{self.label}: {len(candidates)} backups have this name ({uuids}); "
+                              "delete the extra ones or use another name")
         return candidates[0] if candidates else None
 
-    def wait_finished(self, backup: dict) -> dict:
-        final = self.module.wait_for(
-            lambda: self.module.call("client.backups.get", self.path(backup), what=f"Could not read {self.label}"),
-            lambda b: b.get("completed_at") is not None, self.params["wait_timeout"], f"{self.label} to finish",
-            describe=lambda b: "still running")
+    def find_usable(self, backups: list | None = None):
+        """The one backup with this name that did not fail, or None."""
+        return self.one_of([b for b in self.named(self.list_all() if backups is None else backups) if not backup_failed(b)])
+
+    def get(self, backup: dict) -> dict:
+        with failure_context(f"Could not read {self.label}"):
+            return self.client.call("client.backups.get", self.path(backup))
+
+    def wait_finished(self, backup: dict, what: str = "") -> dict:
+        return self.module.wait_for(lambda: self.get(backup), lambda b: b.get("completed_at") is not None,
+                                    self.params["wait_timeout"], what or f"{self.label} to finish",
+                                    describe=lambda b: "still running")
+
+    def wait_successful(self, backup: dict) -> dict:
+        final = self.wait_finished(backup)
         if backup_failed(final):
-            self.module.fail_json(msg=f"{self.label} failed on the node", backup=final)
+            raise TaskFailure(f"{self.label} failed on the node", backup=final)
         return final
 
     def toggle_lock(self, backup: dict) -> dict:
         verb = "unlock" if backup.get("is_locked") else "lock"
-        toggled = self.module.call("client.backups.toggle_lock", self.path(backup), what=f"Could not {verb} {self.label}")
+        with failure_context(f"Could not {verb} {self.label}"):
+            toggled = self.client.call("client.backups.toggle_lock", self.path(backup))
         self.module.record_write(f"{verb}ed the backup")
         return toggled
 
-    def not_restorable(self, backup: dict) -> t.NoReturn:
-        self.module.fail_json(msg=f"Cannot restore {self.label}: it failed on the node (uuid {backup.get('uuid')}), "
-                                  "and a failed backup cannot be restored; create a new backup",
-                              backup=backup)
+    def not_restorable(self, backup: dict) -> TaskFailure:
+        return TaskFailure(f"Cannot restore {self.label}: it failed on the node (uuid {backup.get('uuid')}), "
+                           "and a failed backup cannot be restored; create a new backup", backup=backup)
 
     # -- states -----------------------------------------------------------------------------------
 
-    def present(self) -> None:
+    def present(self) -> Outcome:
         backups = self.list_all()
-        current = self.one_of([b for b in self.named(backups) if not backup_failed(b)])
+        current = self.find_usable(backups)
         if current is None:
-            self.create(backups)
+            return self.create(backups)
         ignored = self.params["ignored"]
         if ignored is not None and sorted(ignored) != sorted(current.get("ignored_files") or []):
-            self.module.fail_json(msg=f"{self.label}: ignored can only be set when the backup is created (it has "
-                                      f"{current.get('ignored_files')!r}); delete it or leave ignored out", changed=False)
+            raise TaskFailure(f"{self.label}: ignored can only be set when the backup is created (it has "
+                              f"{current.get('ignored_files')!r}); delete it or leave ignored out", changed=False)
         after, changed = current, False
         locked = self.params["locked"]
         if locked is not None and locked != bool(current.get("is_locked")):
             changed = True
             after = {**current, "is_locked": locked} if self.module.check_mode else self.toggle_lock(current)
         if self.params["wait"] and backup_running(after) and not self.module.check_mode:
-            after = self.wait_finished(after)
-        self.module.exit_json(changed=changed, backup=after, diff={"before": view(current), "after": view(after)})
+            after = self.wait_successful(after)
+        return outcome(changed, current, after)
 
-    def create(self, backups: list) -> None:
+    def check_room(self, backups: list) -> None:
+        """Refuse a create the panel would refuse (limit 0, or the limit reached) before sending it."""
         limit = (self.server.get("feature_limits") or {}).get("backups")
         live = [b for b in backups if not backup_failed(b)]
         if not limit:
-            self.module.fail_json(msg=f"Cannot create {self.label}: the server's backup limit is 0, so it may have no backups")
+            raise TaskFailure(f"Cannot create {self.label}: the server's backup limit is 0, so it may have no backups")
         if len(live) >= limit:
             names = ", ".join(repr(b.get("name")) for b in live)
-            self.module.fail_json(msg=f"Cannot create {self.label}: the server has reached its limit of {limit} "
-                                      f"backups ({names}); delete one first or ask for a higher limit")
+            raise TaskFailure(f"Cannot create {self.label}: the server has reached its limit of {limit} "
+                              f"backups ({names}); delete one first or ask for a higher limit")
+
+    def create(self, backups: list) -> Outcome:
+        self.check_room(backups)
         for failed in self.named(backups):
             self.module.warn(f"A failed backup with this name exists ({failed['uuid']}); creating a new one")
         ignored = self.params["ignored"] or []
         locked = bool(self.params["locked"])
         if self.module.check_mode:
-            created = {"name": self.params["name"], "ignored_files": ignored, "is_locked": locked}
-            self.module.exit_json(changed=True, backup=created, diff={"before": {}, "after": view(created)})
+            return outcome(True, None, {"name": self.params["name"], "ignored_files": ignored, "is_locked": locked})
         body = {"name": self.params["name"], "ignored": "\n".join(ignored), "is_locked": locked}
-        try:
-            created = self.module.client.call("client.backups.create", self.path(), body=body)
-        except PanelError as error:
-            created = self.adopt_after_error(error)
+        created = self.module.create_adopting_lost_answer(
+            self.label, lambda: self.client.call("client.backups.create", self.path(), body=body), self.find_usable)
         self.module.record_write("created the backup")
         if created.get("is_locked") != locked:
             # The panel honours is_locked only for users who may delete backups; the toggle says so clearly.
             created = self.toggle_lock(created)
         if self.params["wait"]:
-            created = self.wait_finished(created)
-        self.module.exit_json(changed=True, backup=created, diff={"before": {}, "after": view(created)})
+            created = self.wait_successful(created)
+        return outcome(True, None, created)
 
-    def adopt_after_error(self, error: PanelError) -> dict:
-        """A create whose answer was lost may have started the backup: look before failing."""
-        if error.write_state == "unknown":
-            found = [b for b in self.named(self.list_all()) if not backup_failed(b)]
-            if len(found) == 1:
-                self.module.warn(f"The panel's answer to creating {self.label} was lost; the backup exists and has been adopted.")
-                return found[0]
-        self.module.fail_from_error(error, f"Could not create {self.label}")
-
-    def absent(self) -> None:
+    def absent(self) -> Outcome:
         matches = self.named(self.list_all())
         protected = [b for b in matches if b.get("is_locked") and b.get("is_successful")]
         if protected and self.params["locked"] is not False:
-            self.module.fail_json(msg=f"{self.label} is locked ({', '.join(b['uuid'] for b in protected)}); "
-                                      "set locked: false to unlock and delete it")
+            raise TaskFailure(f"{self.label} is locked ({', '.join(b['uuid'] for b in protected)}); "
+                              "set locked: false to unlock and delete it")
         if matches and not self.module.check_mode:
             for backup in matches:
                 if backup in protected:
                     self.toggle_lock(backup)
-                self.module.call("client.backups.delete", self.path(backup), what=f"Could not delete {self.label}")
-        before = view(matches[0]) if matches else {}
-        self.module.exit_json(changed=bool(matches), backup=None, deleted=[b["uuid"] for b in matches],
-                              diff={"before": before, "after": {}})
+                with failure_context(f"Could not delete {self.label}"):
+                    self.client.call("client.backups.delete", self.path(backup))
+        result = outcome(bool(matches), matches[0] if matches else None, None, deleted=[b["uuid"] for b in matches])
+        return result.but(existed=bool(matches))
 
-    def restored(self) -> None:
+    def restorable(self) -> dict:
+        """The backup to restore, finished (waited for when `wait` allows); TaskFailure when there is none."""
         matches = self.named(self.list_all())
         usable = [b for b in matches if not backup_failed(b)]
         if matches and not usable:
             # Panels before 1.14.1 would start such a restore; it cannot work, so it is refused on every version.
-            self.not_restorable(matches[-1])
+            raise self.not_restorable(matches[-1])
         backup = self.one_of(usable)
         if backup is None:
-            self.module.fail_json(msg=f"Cannot restore {self.label}: no such backup")
+            raise TaskFailure(f"Cannot restore {self.label}: no such backup")
         if backup_running(backup):
             if not self.params["wait"]:
-                self.module.fail_json(msg=f"Cannot restore {self.label}: it is still running; use wait: true to wait for it")
+                raise TaskFailure(f"Cannot restore {self.label}: it is still running; use wait: true to wait for it")
             if not self.module.check_mode:
-                backup = self.module.wait_for(
-                    lambda: self.module.call("client.backups.get", self.path(backup), what=f"Could not read {self.label}"),
-                    lambda b: b.get("completed_at") is not None, self.params["wait_timeout"],
-                    f"{self.label} to finish before restoring it", describe=lambda b: "still running")
+                backup = self.wait_finished(backup, f"{self.label} to finish before restoring it")
                 if backup_failed(backup):
-                    self.not_restorable(backup)
+                    raise self.not_restorable(backup)
+        return backup
+
+    def restored(self) -> Outcome:
+        backup = self.restorable()
         if not self.module.check_mode:
             self.start_restore(backup)
             if self.params["wait"]:
-                self.module.wait_for(
-                    lambda: self.module.call("client.servers.get", self.path(), what="Could not read the server"),
-                    lambda s: s.get("status") != "restoring_backup", self.params["wait_timeout"],
-                    f"the server to finish restoring {self.label}",
-                    describe=lambda s: f"status {s.get('status')!r}")
-        self.module.exit_json(changed=True, backup=backup, diff={"before": view(backup), "after": view(backup)})
+                self.wait_restored()
+        return outcome(True, backup, backup)
+
+    def wait_restored(self) -> None:
+        def server():
+            with failure_context("Could not read the server"):
+                return self.client.call("client.servers.get", self.path())
+        self.module.wait_for(server, lambda s: s.get("status") != "restoring_backup", self.params["wait_timeout"],
+                             f"the server to finish restoring {self.label}",
+                             describe=lambda s: f"status {s.get('status')!r}")
 
     def start_restore(self, backup: dict) -> None:
         try:
-            self.module.client.call("client.backups.restore", self.path(backup), body={"truncate": self.params["truncate"]})
+            self.client.call("client.backups.restore", self.path(backup), body={"truncate": self.params["truncate"]})
         except PanelError as error:
             if error.status == 400 and NOT_RESTORABLE_DETAIL in (error.detail or ""):
-                self.not_restorable(backup)  # panel 1.14.1+: the backup failed after it was listed
-            self.module.fail_from_error(error, f"Could not restore {self.label}")
+                raise self.not_restorable(backup) from None  # panel 1.14.1+: the backup failed after it was listed
+            raise TaskFailure.from_error(error, f"Could not restore {self.label}") from None
         self.module.record_write("started restoring the backup")
 
 
@@ -341,8 +359,11 @@ def main():
         },
         api="client",
     )
-    server = require_client_server(module, module.params["server"])
-    getattr(Backups(module, server), module.params["state"])()
+    with module.failures_reported():
+        backups = Backups(module, client_server(module.client, module.params["server"]))
+        state = {"present": backups.present, "absent": backups.absent, "restored": backups.restored}
+        outcome = state[module.params["state"]]()
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

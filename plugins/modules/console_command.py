@@ -258,7 +258,6 @@ import typing as t
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server
 from ansible_collections.ptero.panel.plugins.module_utils._console import (
     HAS_WEBSOCKET,
     KIND_OFFLINE,
@@ -272,7 +271,8 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import (
     ConsoleSession,
     command_problem,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server
 
 
 def commands_from(value: t.Any) -> list[str]:
@@ -366,20 +366,21 @@ class Console:
         self.initial_status: str | None = None
         self.started = time.monotonic()
 
-    def run(self) -> t.NoReturn:
+    def run(self) -> dict[str, t.Any]:
+        """The module result; TaskFailure (with the output so far) when the console failed."""
         try:
             self.session.connect()
             self.initial_status = self.session.status
             self.check_can_send()
             if self.module.check_mode:
-                self.exit("check_mode")
+                return self.success("check_mode")
             self.read_history()
             self.exchange()
         except ConsoleError as error:
-            self.fail(error)
+            raise self.failure(error) from None
         finally:
             self.session.close()
-        self.exit(self.transcript.stop_reason)
+        return self.success(self.transcript.stop_reason)
 
     def check_can_send(self) -> None:
         """Fail before sending anything when the commands could not all be delivered."""
@@ -474,19 +475,40 @@ class Console:
         for message in self.session.protocol.daemon_errors:
             self.module.warn(f"Wings reported an error on the console of {self.name}: {message}")
 
-    def exit(self, stop_reason: str) -> t.NoReturn:
+    def success(self, stop_reason: str) -> dict[str, t.Any]:
         result = self.result()
         self.warn_about_gaps(result)
-        self.module.exit_json(changed=bool(self.commands) if self.module.check_mode else self.sent > 0,
-                              stop_reason=stop_reason, **result)
+        return {"changed": bool(self.commands) if self.module.check_mode else self.sent > 0,
+                "stop_reason": stop_reason, **result}
 
-    def fail(self, error: ConsoleError) -> t.NoReturn:
+    def failure(self, error: ConsoleError) -> TaskFailure:
         for line in error.lines:
             self.transcript.append(line, line)
         result = self.result()
         self.warn_about_gaps(result)
-        self.module.fail_json(msg=f"Console of {self.name}: {error.message}", kind=error.kind,
-                              changed=self.sent > 0 and not self.module.check_mode, stop_reason=error.kind, **result)
+        return TaskFailure(f"Console of {self.name}: {error.message}", kind=error.kind,
+                           changed=self.sent > 0 and not self.module.check_mode, stop_reason=error.kind, **result)
+
+
+def checked_options(module: PanelModule) -> tuple[list[str], t.Pattern[str] | None]:
+    """The commands and the wait_for pattern; fails on options that cannot work together."""
+    try:
+        commands = commands_from(module.params["command"])
+    except ValueError as error:
+        module.fail_json(msg=f"command: {error}")
+    if not commands and module.params["wait_for"] is None and not module.params["include_history"]:
+        module.fail_json(msg="nothing to do: give command, wait_for or include_history=true")
+    pattern = None
+    if module.params["wait_for"] is not None:
+        try:
+            pattern = re.compile(module.params["wait_for"])
+        except re.error as error:
+            module.fail_json(msg=f"wait_for: not a valid regular expression: {error}")
+    if module.params["settle"] < 0:
+        module.fail_json(msg="settle: must not be negative")
+    if module.params["max_lines"] < 1:
+        module.fail_json(msg="max_lines: must be at least 1")
+    return commands, pattern
 
 
 def main() -> None:
@@ -506,24 +528,10 @@ def main() -> None:
     )
     if not HAS_WEBSOCKET:
         module.fail_json(msg=missing_required_lib("websocket-client"), exception=WEBSOCKET_IMPORT_ERROR)
-    try:
-        commands = commands_from(module.params["command"])
-    except ValueError as error:
-        module.fail_json(msg=f"command: {error}")
-    if not commands and module.params["wait_for"] is None and not module.params["include_history"]:
-        module.fail_json(msg="nothing to do: give command, wait_for or include_history=true")
-    pattern = None
-    if module.params["wait_for"] is not None:
-        try:
-            pattern = re.compile(module.params["wait_for"])
-        except re.error as error:
-            module.fail_json(msg=f"wait_for: not a valid regular expression: {error}")
-    if module.params["settle"] < 0:
-        module.fail_json(msg="settle: must not be negative")
-    if module.params["max_lines"] < 1:
-        module.fail_json(msg="max_lines: must be at least 1")
-    server = require_client_server(module, module.params["server"])
-    Console(module, server, commands, pattern).run()
+    commands, pattern = checked_options(module)
+    with module.failures_reported():
+        result = Console(module, client_server(module.client, module.params["server"]), commands, pattern).run()
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -106,12 +106,9 @@ database:
       sample: {password: {password: "********"}}
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
-    database_full_name,
-    require_client_server,
-    server_path,
-)
+from ansible_collections.ptero.panel.plugins.module_utils._databases import database_full_name
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 
 class Database(PanelResource):
@@ -146,15 +143,16 @@ class Database(PanelResource):
     def delete(self, current):
         self.client.call("client.databases.delete", server_path(self.server, database=current["id"]))
 
-    def rotate(self, result):
-        database = result.get("database")
-        if self.current is None or not database:
-            return  # a database created by this task already has a fresh password
-        result["changed"] = True
-        if not self.module.check_mode:
-            result["database"] = self.module.call("client.databases.rotate_password",
-                                                  server_path(self.server, database=database["id"]),
-                                                  what=f"Could not rotate the password of {self.describe()}")
+    def rotate_password(self, outcome):
+        """A new password for a database that existed before the task (a new one has a fresh password)."""
+        if not outcome.existed or not outcome.obj:
+            return outcome
+        if self.module.check_mode:
+            return outcome.but(changed=True)
+        with failure_context(f"Could not rotate the password of {self.describe()}"):
+            rotated = self.client.call("client.databases.rotate_password",
+                                       server_path(self.server, database=outcome.obj["id"]))
+        return outcome.but(changed=True, obj=rotated)
 
 
 def main():
@@ -168,11 +166,13 @@ def main():
         },
         api="client",
     )
-    server = require_client_server(module, module.params["server"])
-    database = Database(module, server)
-    if module.params["rotate_password"] and module.params["state"] == "present":
-        module.add_result_hook(database.rotate)
-    module.ensure(database, module.params["state"])
+    state = module.params["state"]
+    with module.failures_reported():
+        database = Database(module, client_server(module.client, module.params["server"]))
+        outcome = module.ensure(database, state)
+        if module.params["rotate_password"] and state == "present":
+            outcome = database.rotate_password(outcome)
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

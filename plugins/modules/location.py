@@ -85,8 +85,8 @@ changed_fields:
   sample: [long]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
 
 
 class Location(PanelResource):
@@ -123,7 +123,9 @@ def main():
         },
         api="application",
     )
-    module.ensure(Location(module), module.params["state"])
+    with module.failures_reported():
+        outcome = module.ensure(Location(module), module.params["state"])
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

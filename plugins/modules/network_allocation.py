@@ -139,8 +139,15 @@ changed_fields:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, differs
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    Outcome,
+    PanelModule,
+    PanelResource,
+    TaskFailure,
+    differs,
+    failure_context,
+)
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 
 class Allocation(PanelResource):
@@ -163,23 +170,23 @@ class Allocation(PanelResource):
         found = next((a for a in allocations if port == a["port"] and ip in (a["ip"], a.get("ip_alias"))), None)
         # Checked here, before the engine's check-mode shortcut, so check mode reports the same failure.
         if found is not None and found["is_default"] and self.params["state"] == "absent":
-            self.module.fail_json(msg=f"{self.describe()} is the server's primary allocation and cannot be removed; "
-                                      "make another allocation primary first")
+            raise TaskFailure(f"{self.describe()} is the server's primary allocation and cannot be removed; "
+                              "make another allocation primary first")
         return found
 
     def desired(self):
         if self.current is None:
-            self.module.fail_json(msg=f"{self.describe()}: the server has no such allocation; with the client API, add "
-                                      "allocations with count (the panel picks them), or assign this one with "
-                                      "ptero.panel.server")
+            raise TaskFailure(f"{self.describe()}: the server has no such allocation; with the client API, add "
+                              "allocations with count (the panel picks them), or assign this one with "
+                              "ptero.panel.server")
         desired = {}
         if self.params["notes"] is not None:
             desired["notes"] = self.params["notes"]
         primary = self.params["primary"]
         if primary is not None:
             if not primary and self.current["is_default"]:
-                self.module.fail_json(msg=f"primary: {self.describe()} is the primary allocation; make another "
-                                          "allocation primary instead")
+                raise TaskFailure(f"primary: {self.describe()} is the primary allocation; make another "
+                                  "allocation primary instead")
             desired["is_default"] = True if primary else self.current["is_default"]
         return desired
 
@@ -199,27 +206,28 @@ def ensure_count(module, server):
     """Add allocations until the server has `count`; the limit is checked first so a doomed task writes nothing."""
     count = module.params["count"]
     path = server_path(server)
-    allocations = module.call("client.allocations.list", path, what=f"Could not list the allocations of server '{server['name']}'")
+    with failure_context(f"Could not list the allocations of server '{server['name']}'"):
+        allocations = module.client.call("client.allocations.list", path)
     missing = count - len(allocations)
     if missing <= 0:
-        module.exit_json(changed=False, allocations=allocations, added=[])
+        return Outcome("allocations", False, allocations, {"count": len(allocations)}, {"count": len(allocations)},
+                       existed=True, extra={"added": []})
     limit = (server.get("feature_limits") or {}).get("allocations")
     if not limit or count > limit:
         shown = "no allocation limit set (so the panel adds none)" if not limit else f"an allocation limit of {limit}"
-        module.fail_json(msg=f"count: server '{server['name']}' has {shown}; {count} allocations cannot be reached "
-                             "with the client API (an administrator can raise the limit)")
+        raise TaskFailure(f"count: server '{server['name']}' has {shown}; {count} allocations cannot be reached "
+                          "with the client API (an administrator can raise the limit)")
     added = []
     if not module.check_mode:
         for _number in range(missing):
             try:
                 added.append(module.client.call("client.allocations.create", path))
-                module.record_write(f"added {added[-1].get('ip')}:{added[-1].get('port')}")
             except PanelError as error:
-                module.fail_json(msg=f"Could not add an allocation to server '{server['name']}': {error}",
-                                 error=error.to_dict(), changed=bool(added), added=added)
-        allocations = allocations + added
-    module.exit_json(changed=True, allocations=allocations, added=added,
-                     diff={"before": {"count": count - missing}, "after": {"count": count}})
+                raise TaskFailure.from_error(error, f"Could not add an allocation to server '{server['name']}'",
+                                             changed=bool(added), added=added) from None
+            module.record_write(f"added {added[-1].get('ip')}:{added[-1].get('port')}")
+    return Outcome("allocations", True, allocations + added, {"count": count - missing}, {"count": count},
+                   existed=True, extra={"added": added})
 
 
 def main():
@@ -246,10 +254,13 @@ def main():
     port = module.params["port"]
     if port is not None and not 1 <= port <= 65535:
         module.fail_json(msg=f"port: {port} is not a TCP/UDP port (1-65535)")
-    server = require_client_server(module, module.params["server"])
-    if module.params["count"] is not None:
-        ensure_count(module, server)
-    module.ensure(Allocation(module, server), module.params["state"])
+    with module.failures_reported():
+        server = client_server(module.client, module.params["server"])
+        if count is not None:
+            outcome = ensure_count(module, server)
+        else:
+            outcome = module.ensure(Allocation(module, server), module.params["state"])
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

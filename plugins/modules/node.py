@@ -209,8 +209,10 @@ from ansible_collections.ptero.panel.plugins.module_utils._client import PanelEr
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     PanelModule,
     PanelResource,
+    TaskFailure,
     changed_fields,
     differs,
+    failure_context,
     without_none,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location, find_node
@@ -245,9 +247,10 @@ class Node(PanelResource):
     def desired(self):
         desired = without_none({field: self.params.get(field) for field in ("name", "description") + SETTINGS})
         if self.params["location"] is not None:
-            location = self.module.step("Could not look up the location", find_location, self.client, self.params["location"])
+            with failure_context("Could not look up the location"):
+                location = find_location(self.client, self.params["location"])
             if location is None:
-                self.module.fail_json(msg=f"location: no location '{self.params['location']}' exists on the panel")
+                raise TaskFailure(f"location: no location '{self.params['location']}' exists on the panel")
             desired["location_id"] = location["id"]
         return desired
 
@@ -288,22 +291,22 @@ class Node(PanelResource):
             return
         if before is not None and not changed_fields(before, {k: v for k, v in desired.items() if k != "description"}):
             self.module.forget_writes()  # the PATCH re-sent the values the node already had
-        self.module.fail_json(
-            msg=f"description: the panel did not store the description of {self.describe(node)} (it still has "
-                f"{node.get('description')!r}); setting it through the API needs Pterodactyl panel {DESCRIPTION_SINCE} "
-                "or later. Set it in the admin area, or leave description out",
+        raise TaskFailure(
+            f"description: the panel did not store the description of {self.describe(node)} (it still has "
+            f"{node.get('description')!r}); setting it through the API needs Pterodactyl panel {DESCRIPTION_SINCE} "
+            "or later. Set it in the admin area, or leave description out",
             node=node)
 
     def fail_not_pushed(self, node: t.Mapping[str, t.Any], error: PanelError) -> t.NoReturn:
         name, node_id = node.get("name") or self.params["name"], node.get("id")
         wings = f"{node.get('scheme') or 'https'}://{node.get('fqdn')}:{node.get('daemon_listen')}"
-        self.module.fail_json(
-            msg=f"{self.describe(node)}: the panel saved the change, but Wings ({wings}) did not get its new "
-                f"configuration ({error.code}). Wings keeps running with the old one, and running this task again "
-                "will not send it, because the panel already has these values. Once Wings can be reached, push the "
-                f"configuration again: save the node in the admin area (Nodes > {name} > Settings), or on the node run "
-                f"'wings configure --panel-url <panel URL> --token <application API key> --node {node_id}' "
-                "and restart Wings",
+        raise TaskFailure(
+            f"{self.describe(node)}: the panel saved the change, but Wings ({wings}) did not get its new "
+            f"configuration ({error.code}). Wings keeps running with the old one, and running this task again "
+            "will not send it, because the panel already has these values. Once Wings can be reached, push the "
+            f"configuration again: save the node in the admin area (Nodes > {name} > Settings), or on the node run "
+            f"'wings configure --panel-url <panel URL> --token <application API key> --node {node_id}' "
+            "and restart Wings",
             error=error.to_dict(), node=dict(node))
 
     def delete(self, current):
@@ -334,25 +337,25 @@ def main():
         },
         api="application",
     )
-    node = Node(module)
-    if module.params["wings_configuration"] and module.params["state"] == "present":
-        module.add_result_hook(lambda result: _add_configuration(module, result))
-    module.ensure(node, module.params["state"])
+    state = module.params["state"]
+    with module.failures_reported():
+        outcome = module.ensure(Node(module), state)
+        if module.params["wings_configuration"] and state == "present" and (outcome.obj or {}).get("id") is not None:
+            outcome.extra["configuration"] = wings_configuration(module.client, outcome.obj)
+    module.exit_json(**outcome.result())
 
 
-def _add_configuration(module, result):
-    node = result.get("node")
-    if not node or node.get("id") is None:
-        return
+def wings_configuration(client, node):
+    """The node's Wings configuration (it holds the daemon token)."""
     try:
-        result["configuration"] = module.client.call("application.nodes.configuration", {"node": node["id"]})
+        return client.call("application.nodes.configuration", {"node": node["id"]})
     except PanelError as error:
         what = f"Could not read the Wings configuration of node '{node['name']}'"
         if error.status == 403:
             # Panel 1.13.0+ gives the configuration (it holds the daemon token) only to keys that may change nodes.
             what += (": this application API key lacks write access to nodes, which panel 1.13 and later require "
                      "for the node configuration; use a key with Nodes: Read & Write")
-        module.fail_from_error(error, what)
+        raise TaskFailure.from_error(error, what) from None
 
 
 if __name__ == "__main__":

@@ -157,14 +157,15 @@ executed:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, changed_fields
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
-    require_client_server,
-    server_path,
-    task_view,
-    with_tasks,
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    PanelModule,
+    PanelResource,
+    TaskFailure,
+    changed_fields,
 )
+from ansible_collections.ptero.panel.plugins.module_utils._schedules import task_view, with_tasks
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 CRON = ("minute", "hour", "day_of_month", "month", "day_of_week")
 # Panel 1.14.1+: writing a task needs schedule.update and the permission of what the task does; running a schedule
@@ -264,8 +265,8 @@ class Schedule(PanelResource):
             # The panel's answer names no field: name the cron options and show the expression they make.
             if error.status == 400 and "cron" in (error.detail or "").lower():
                 expression = " ".join(str(desired["cron"][field]) for field in CRON)
-                self.module.fail_json(msg=f"{', '.join(CRON)}: the panel rejects the cron expression '{expression}' "
-                                          f"({error.detail})", error=error.to_dict())
+                raise TaskFailure(f"{', '.join(CRON)}: the panel rejects the cron expression '{expression}' "
+                                  f"({error.detail})", error=error.to_dict()) from None
             raise
 
     def create(self, desired):
@@ -281,12 +282,12 @@ class Schedule(PanelResource):
         try:
             self.client.call("client.schedules.delete", self.path(schedule=created["id"]))
         except PanelError as error:
-            self.module.fail_json(msg=f"{failure.message}. The schedule was created without all its tasks, and "
-                                      f"deleting it failed too ({error}): delete it, or run the task again to finish it",
-                                  error=failure.error.to_dict(), changed=True)
+            raise TaskFailure(f"{failure.message}. The schedule was created without all its tasks, and deleting "
+                              f"it failed too ({error}): delete it, or run the task again to finish it",
+                              error=failure.error.to_dict(), changed=True) from None
         self.module.forget_writes()  # created, then deleted: the panel is as it was
-        self.module.fail_json(msg=f"{failure.message}. The new schedule was deleted again, so nothing was left "
-                                  "half-made", error=failure.error.to_dict(), changed=False)
+        raise TaskFailure(f"{failure.message}. The new schedule was deleted again, so nothing was left half-made",
+                          error=failure.error.to_dict(), changed=False)
 
     def update(self, current, desired):
         if changed_fields(current, {key: desired[key] for key in SETTINGS}):
@@ -296,8 +297,8 @@ class Schedule(PanelResource):
             try:
                 self.reconcile_tasks(current["id"], current["tasks"], desired["tasks"])
             except TaskWriteError as failure:
-                self.module.fail_json(msg=f"{failure.message} (run the task again to finish)",
-                                      error=failure.error.to_dict(), changed=True)
+                raise TaskFailure(f"{failure.message} (run the task again to finish)",
+                                  error=failure.error.to_dict(), changed=True) from None
         return self.read(current["id"])
 
     def delete(self, current):
@@ -332,17 +333,16 @@ class Schedule(PanelResource):
                             "check the subuser's permissions")
             raise TaskWriteError(message, error) from None
 
-    def execute(self, result):
-        schedule = result.get("schedule")
-        if not schedule or result.get("failed"):
-            return
-        result["changed"] = True
-        result["executed"] = not self.module.check_mode
+    def execute(self, outcome):
+        """Run the schedule now (check mode: say it would run)."""
+        schedule = outcome.obj
+        outcome = outcome.but(changed=True, extra={**outcome.extra, "executed": not self.module.check_mode})
         if not self.module.check_mode:
             try:
                 self.client.call("client.schedules.execute", self.path(schedule=schedule["id"]))
             except PanelError as error:
-                self.module.fail_from_error(error, self.execute_failure(schedule, error), schedule=schedule)
+                raise TaskFailure.from_error(error, self.execute_failure(schedule, error), schedule=schedule) from None
+        return outcome
 
     def execute_failure(self, schedule, error: PanelError) -> str:
         what = f"Could not run {self.describe()}"
@@ -360,13 +360,13 @@ def check_tasks(module):
     for position, task in enumerate(module.params["tasks"] or [], start=1):
         payload = task["payload"] or ""
         if task["action"] == "power" and payload not in POWER_SIGNALS:
-            module.fail_json(msg=f"tasks[{position}]: a power task's payload must be one of {', '.join(POWER_SIGNALS)}, "
-                                 f"not {payload!r}")
+            raise TaskFailure(f"tasks[{position}]: a power task's payload must be one of {', '.join(POWER_SIGNALS)}, "
+                              f"not {payload!r}")
         if task["action"] == "command" and not payload.strip():
-            module.fail_json(msg=f"tasks[{position}]: a command task needs the command as payload")
+            raise TaskFailure(f"tasks[{position}]: a command task needs the command as payload")
         if not 0 <= task["time_offset"] <= MAX_TIME_OFFSET:
             # Checked before anything is created: the panel would refuse it only after the schedule exists.
-            module.fail_json(msg=f"tasks[{position}]: time_offset must be 0 to {MAX_TIME_OFFSET} seconds, not {task['time_offset']}")
+            raise TaskFailure(f"tasks[{position}]: time_offset must be 0 to {MAX_TIME_OFFSET} seconds, not {task['time_offset']}")
 
 
 def check_backup_tasks(module, server):
@@ -375,8 +375,8 @@ def check_backup_tasks(module, server):
         return
     for position, task in enumerate(module.params["tasks"] or [], start=1):
         if task["action"] == "backup":
-            module.fail_json(msg=f"tasks[{position}]: server '{server['name']}' may have no backups (its backup limit "
-                                 "is 0), so the panel refuses a backup task")
+            raise TaskFailure(f"tasks[{position}]: server '{server['name']}' may have no backups (its backup limit "
+                              "is 0), so the panel refuses a backup task")
 
 
 def main():
@@ -401,13 +401,15 @@ def main():
     )
     if module.params["state"] == "absent" and module.params["execute"]:
         module.fail_json(msg="execute cannot be combined with state=absent")
-    check_tasks(module)
-    server = require_client_server(module, module.params["server"])
-    check_backup_tasks(module, server)
-    schedule = Schedule(module, server)
-    if module.params["execute"]:
-        module.add_result_hook(schedule.execute)
-    module.ensure(schedule, module.params["state"])
+    with module.failures_reported():
+        check_tasks(module)
+        server = client_server(module.client, module.params["server"])
+        check_backup_tasks(module, server)
+        schedule = Schedule(module, server)
+        outcome = module.ensure(schedule, module.params["state"])
+        if module.params["execute"] and outcome.obj:
+            outcome = schedule.execute(outcome)
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

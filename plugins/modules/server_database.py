@@ -69,9 +69,14 @@ database:
   sample: {id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%", max_connections: 0}
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import database_full_name
+from ansible_collections.ptero.panel.plugins.module_utils._databases import database_full_name
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    PanelModule,
+    PanelResource,
+    TaskFailure,
+    failure_context,
+)
 
 
 class ServerDatabase(PanelResource):
@@ -113,15 +118,27 @@ class ServerDatabase(PanelResource):
     def delete(self, current):
         self.client.call("application.server_databases.delete", {"server": self.server["id"], "database": current["id"]})
 
-    def rotate(self, result):
-        database = result.get("database")
-        if self.current is None or not database:
-            return  # a database created by this task already has a fresh password
-        result["changed"] = True
-        if not self.module.check_mode:
-            path = {"server": self.server["id"], "database": database["id"]}
-            self.module.call("application.server_databases.reset_password", path, what=f"Could not rotate {self.describe()}")
-            result["database"] = self.module.call("application.server_databases.get", path, query={"include": "password"})
+    def rotate_password(self, outcome):
+        """A new password for a database that existed before the task (a new one has a fresh password)."""
+        if not outcome.existed or not outcome.obj:
+            return outcome
+        if self.module.check_mode:
+            return outcome.but(changed=True)
+        path = {"server": self.server["id"], "database": outcome.obj["id"]}
+        with failure_context(f"Could not rotate {self.describe()}"):
+            self.client.call("application.server_databases.reset_password", path)
+        rotated = self.read(outcome.obj["id"])
+        return outcome.but(changed=True, obj=rotated)
+
+
+def application_server(module):
+    """The server of the `server` option, through the application API."""
+    ref = module.params["server"]
+    with failure_context("Could not look up the server"):
+        server = find_application_server(module.client, ref)
+    if server is None:
+        raise TaskFailure(f"server: no server '{ref}' exists on the panel")
+    return server
 
 
 def main():
@@ -136,13 +153,13 @@ def main():
         },
         api="application",
     )
-    server = module.step("Could not look up the server", find_application_server, module.client, module.params["server"])
-    if server is None:
-        module.fail_json(msg=f"server: no server '{module.params['server']}' exists on the panel")
-    database = ServerDatabase(module, server)
-    if module.params["rotate_password"] and module.params["state"] == "present":
-        module.add_result_hook(database.rotate)
-    module.ensure(database, module.params["state"])
+    state = module.params["state"]
+    with module.failures_reported():
+        database = ServerDatabase(module, application_server(module))
+        outcome = module.ensure(database, state)
+        if module.params["rotate_password"] and state == "present":
+            outcome = database.rotate_password(outcome)
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

@@ -115,9 +115,15 @@ changed_fields:
 
 import time
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_client_server
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    PanelModule,
+    PanelResource,
+    TaskFailure,
+    failure_context,
+    without_none,
+)
+from ansible_collections.ptero.panel.plugins.module_utils._servers import server_path
 
 
 class ServerSettings(PanelResource):
@@ -143,15 +149,15 @@ class ServerSettings(PanelResource):
 
     def egg_image(self, wanted):
         """The image `wanted` names (an image of the egg, or the name of one); fails naming the egg's images."""
-        what = f"Could not read the Docker images of {self.describe()}"
-        _variables, meta = self.module.step(what, self.client.call_with_meta, "client.startup.get", server_path(self.server))
+        with failure_context(f"Could not read the Docker images of {self.describe()}"):
+            _variables, meta = self.client.call_with_meta("client.startup.get", server_path(self.server))
         images = meta.get("docker_images") or {}
         if wanted in images.values():
             return wanted
         if wanted in images:
             return images[wanted]
         offered = ", ".join(f"{image} ({name})" for name, image in images.items()) or "none"
-        self.module.fail_json(msg=f"docker_image: '{wanted}' is not one of the images of the egg of {self.describe()}: {offered}")
+        raise TaskFailure(f"docker_image: '{wanted}' is not one of the images of the egg of {self.describe()}: {offered}")
 
     def update(self, current, desired):
         path = server_path(current)
@@ -174,44 +180,42 @@ class ServerSettings(PanelResource):
         delay = 0.25
         while server.get("status") == "installing":
             if time.monotonic() >= deadline:
-                self.module.fail_json(msg=f"Timed out after {timeout}s waiting for {self.describe(server)} to finish "
-                                          "installing", server=server)
+                raise TaskFailure(f"Timed out after {timeout}s waiting for {self.describe(server)} to finish "
+                                  "installing", server=server)
             time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
             delay = min(delay * 2, 5.0)
-            server = self.module.call("client.servers.get", path, what=f"Could not read {self.describe(server)}")
+            with failure_context(f"Could not read {self.describe(server)}"):
+                server = self.client.call("client.servers.get", path)
         if server.get("status") == "install_failed":
-            self.module.fail_json(msg=f"{self.describe(server)} failed to install (status install_failed)",
-                                  server=server)
+            raise TaskFailure(f"{self.describe(server)} failed to install (status install_failed)", server=server)
         return server
 
-    def reinstall(self, result):
-        """Result hook: reinstall after the settings, then optionally wait for the installation."""
-        result["changed"] = True
-        result["changed_fields"] = list(result.get("changed_fields") or []) + ["reinstall"]
-        server = result["server"]
+    def reinstall(self, outcome):
+        """Reinstall after the settings; the outcome's server is the one now installing."""
+        outcome = outcome.but(changed=True, changed_fields=list(outcome.changed_fields or []) + ["reinstall"])
+        server = outcome.obj
         if self.module.check_mode:
-            result["server"] = {**server, "status": "installing"}
-            return
+            return outcome.but(obj={**server, "status": "installing"})
         path = server_path(server)
         # A failure after earlier setting changes still reports them (the engine records every write).
-        self.module.call("client.settings.reinstall", path, what=f"Could not reinstall {self.describe(server)}")
+        with failure_context(f"Could not reinstall {self.describe(server)}"):
+            self.client.call("client.settings.reinstall", path)
         self.module.record_write("started a reinstall")
-        server = self.module.call("client.servers.get", path, what=f"Could not read {self.describe(server)}")
-        if self.params["wait"]:
-            server = self.wait_installed(server)
-        result["server"] = server
+        with failure_context(f"Could not read {self.describe(server)}"):
+            return outcome.but(obj=self.client.call("client.servers.get", path))
 
 
 def find_server(module):
     """The server of `server`; or, when there is none, the one already carrying the new `name` (a rename run again)."""
     ref, new_name = module.params["server"], module.params["name"]
-    server = module.step("Could not look up the server", find_client_server, module.client, ref)
-    if server is None and new_name is not None and new_name != ref:
-        server = module.step("Could not look up the server", find_client_server, module.client, new_name)
-        if server is None:
-            module.fail_json(msg=f"server: no server '{ref}' visible to this API key, nor one already named '{new_name}'")
+    with failure_context("Could not look up the server"):
+        server = find_client_server(module.client, ref)
+        if server is None and new_name is not None and new_name != ref:
+            server = find_client_server(module.client, new_name)
+            if server is None:
+                raise TaskFailure(f"server: no server '{ref}' visible to this API key, nor one already named '{new_name}'")
     if server is None:
-        module.fail_json(msg=f"server: no server '{ref}' visible to this API key")
+        raise TaskFailure(f"server: no server '{ref}' visible to this API key")
     return server
 
 
@@ -228,10 +232,14 @@ def main():
         },
         api="client",
     )
-    settings = ServerSettings(module, find_server(module))
-    if module.params["reinstall"]:
-        module.add_result_hook(settings.reinstall)
-    module.ensure(settings)
+    with module.failures_reported():
+        settings = ServerSettings(module, find_server(module))
+        outcome = module.ensure(settings)
+        if module.params["reinstall"]:
+            outcome = settings.reinstall(outcome)
+            if module.params["wait"] and not module.check_mode:
+                outcome = outcome.but(obj=settings.wait_installed(outcome.obj))
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ import binascii
 import hashlib
 
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure
 
 
 def bare(fingerprint):
@@ -142,7 +142,7 @@ class SshKey(PanelResource):
         if module.params["public_key"] is not None:
             problem = public_key_problem(module.params["public_key"])
             if problem:
-                module.fail_json(msg=f"public_key: {problem}")
+                raise TaskFailure(f"public_key: {problem}")
             self.fingerprint = fingerprint_of(module.params["public_key"])
 
     def describe(self, obj=None):
@@ -154,7 +154,7 @@ class SshKey(PanelResource):
             # The panel refuses a key it already has: say under which name.
             elsewhere = [key["name"] for key in keys if bare(key["fingerprint"]) == self.fingerprint and key["name"] != self.params["name"]]
             if elsewhere and self.params["state"] == "present":
-                self.module.fail_json(msg=f"public_key: the account already has this key, named '{elsewhere[0]}'")
+                raise TaskFailure(f"public_key: the account already has this key, named '{elsewhere[0]}'")
         return one([key for key in keys if key["name"] == self.params["name"]], self.describe(), key="fingerprint")
 
     def desired(self):
@@ -199,7 +199,9 @@ def main():
         },
         api="client",
     )
-    module.ensure(SshKey(module), module.params["state"])
+    with module.failures_reported():
+        outcome = module.ensure(SshKey(module), module.params["state"])
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

@@ -112,23 +112,23 @@ changed_fields:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, differs
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, differs, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 
-def wanted_values(module):
+def wanted_values(variables):
     """The variables option with every value as the text the panel stores."""
     values = {}
-    for name, value in module.params["variables"].items():
+    for name, value in variables.items():
         if isinstance(value, bool):
-            module.fail_json(msg=f"variables: {name} is a boolean; quote the value the egg expects, for example '1' or 'true'")
+            raise TaskFailure(f"variables: {name} is a boolean; quote the value the egg expects, for example '1' or 'true'")
         if isinstance(value, (dict, list)):
-            module.fail_json(msg=f"variables: {name} must be text or a number")
+            raise TaskFailure(f"variables: {name} must be text or a number")
         values[name] = None if value is None else str(value)
     return values
 
 
-def check_names(module, server, variables, wanted):
+def check_names(server, variables, wanted):
     by_name = {variable["env_variable"]: variable for variable in variables}
     unknown = sorted(name for name in wanted if name not in by_name)
     read_only = sorted(name for name in wanted if name in by_name and not by_name[name]["is_editable"])
@@ -139,8 +139,50 @@ def check_names(module, server, variables, wanted):
     if read_only:
         problems.append(f"read-only variables {', '.join(read_only)}")
     if problems:
-        module.fail_json(msg=f"variables: {'; '.join(problems)}")
+        raise TaskFailure(f"variables: {'; '.join(problems)}")
     return by_name
+
+
+class Startup:
+    """The startup variables of one server, set one by one (the panel has no bulk update)."""
+
+    def __init__(self, module, server):
+        self.module = module
+        self.server = server
+        self.path = server_path(server)
+        with failure_context(f"Could not read the startup variables of server '{server['name']}'"):
+            self.variables, self.meta = module.client.call_with_meta("client.startup.get", self.path)
+        self.startup_command = self.meta.get("startup_command")
+
+    def set_values(self, wanted):
+        """Set every variable that differs; the variables as they are afterwards, by name, and the names changed."""
+        by_name = check_names(self.server, self.variables, wanted)
+        changes = [name for name, value in wanted.items() if differs(by_name[name].get("server_value"), value)]
+        done = []
+        for name in changes:
+            if self.module.check_mode:
+                by_name[name] = {**by_name[name], "server_value": wanted[name] if wanted[name] is not None else ""}
+                continue
+            try:
+                updated, update_meta = self.module.client.call_with_meta(
+                    "client.startup.update_variable", self.path, body={"key": name, "value": wanted[name]})
+            except PanelError as error:
+                raise TaskFailure.from_error(error, f"Could not set {name} of server '{self.server['name']}'",
+                                             changed=bool(done), changed_fields=done) from None
+            self.module.record_write(f"set {name}")
+            by_name[name] = updated
+            self.startup_command = update_meta.get("startup_command", self.startup_command)
+            done.append(name)
+        return by_name, changes
+
+    def result(self, before, by_name, changes):
+        return {
+            "changed": bool(changes), "changed_fields": changes, "startup_command": self.startup_command,
+            "raw_startup_command": self.meta.get("raw_startup_command"),
+            "docker_images": self.meta.get("docker_images") or {},
+            "variables": [by_name[variable["env_variable"]] for variable in self.variables],
+            "diff": {"before": before, "after": {name: by_name[name].get("server_value") for name in before}},
+        }
 
 
 def main():
@@ -151,36 +193,13 @@ def main():
         },
         api="client",
     )
-    wanted = wanted_values(module)
-    server = require_client_server(module, module.params["server"])
-    path = server_path(server)
-    what = f"Could not read the startup variables of server '{server['name']}'"
-    variables, meta = module.step(what, module.client.call_with_meta, "client.startup.get", path)
-    by_name = check_names(module, server, variables, wanted)
-    changes = [name for name, value in wanted.items() if differs(by_name[name].get("server_value"), value)]
-    before = {name: by_name[name].get("server_value") for name in wanted}
-    startup_command = meta.get("startup_command")
-    done = []
-    for name in changes:
-        if module.check_mode:
-            by_name[name] = {**by_name[name], "server_value": wanted[name] if wanted[name] is not None else ""}
-            continue
-        try:
-            updated, update_meta = module.client.call_with_meta("client.startup.update_variable", path,
-                                                                body={"key": name, "value": wanted[name]})
-        except PanelError as error:
-            module.fail_json(msg=f"Could not set {name} of server '{server['name']}': {error}", error=error.to_dict(),
-                             changed=bool(done), changed_fields=done)
-        module.record_write(f"set {name}")
-        by_name[name] = updated
-        startup_command = update_meta.get("startup_command", startup_command)
-        done.append(name)
-    module.exit_json(
-        changed=bool(changes), changed_fields=changes, startup_command=startup_command,
-        raw_startup_command=meta.get("raw_startup_command"), docker_images=meta.get("docker_images") or {},
-        variables=[by_name[variable["env_variable"]] for variable in variables],
-        diff={"before": before, "after": {name: by_name[name].get("server_value") for name in wanted}},
-    )
+    with module.failures_reported():
+        wanted = wanted_values(module.params["variables"])
+        startup = Startup(module, client_server(module.client, module.params["server"]))
+        before = {variable["env_variable"]: variable.get("server_value") for variable in startup.variables
+                  if variable["env_variable"] in wanted}
+        by_name, changes = startup.set_values(wanted)
+    module.exit_json(**startup.result(before, by_name, changes))
 
 
 if __name__ == "__main__":

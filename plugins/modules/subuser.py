@@ -117,12 +117,9 @@ changed_fields:
   sample: [permissions]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
-    require_client_server,
-    require_valid_email,
-    server_path,
-)
+from ansible_collections.ptero.panel.plugins.module_utils._accounts import require_valid_email
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 # The panel adds this permission to every subuser.
 ALWAYS_GRANTED = "websocket.connect"
@@ -147,7 +144,7 @@ class Subuser(PanelResource):
     def desired(self):
         if self.current is None:
             # The address is only sent in the invite; panels 1.13+ refuse some (and the invite limiter counts those).
-            require_valid_email(self.module, self.params["email"])
+            require_valid_email(self.params["email"])
         desired = {"email": self.params["email"]}
         if self.params["permissions"] is not None:
             desired["permissions"] = sorted(set(self.params["permissions"]) | {ALWAYS_GRANTED})
@@ -178,16 +175,17 @@ class Subuser(PanelResource):
 
 
 def check_permissions(module: PanelModule) -> None:
-    """Fail, naming them, on permissions the panel does not know (it would drop them silently)."""
+    """Refuse, naming them, permissions the panel does not know (it would drop them silently)."""
     wanted = module.params["permissions"]
     if not wanted or module.params["state"] == "absent":
         return
-    listing = module.call("client.permissions.get", what="Could not read the panel's permission list")
+    with failure_context("Could not read the panel's permission list"):
+        listing = module.client.call("client.permissions.get")
     groups = (listing or {}).get("permissions") or {}
     known = {f"{group}.{key}" for group, entry in groups.items() for key in ((entry or {}).get("keys") or {})}
     unknown = sorted(set(wanted) - known)
     if unknown:
-        module.fail_json(msg=f"permissions: unknown permission(s) {', '.join(unknown)}; the panel knows the groups "
+        raise TaskFailure(f"permissions: unknown permission(s) {', '.join(unknown)}; the panel knows the groups "
                              f"{', '.join(sorted(groups))} (see ptero.panel.permission_info)")
 
 
@@ -201,9 +199,11 @@ def main():
         },
         api="client",
     )
-    check_permissions(module)
-    server = require_client_server(module, module.params["server"])
-    module.ensure(Subuser(module, server), module.params["state"])
+    with module.failures_reported():
+        check_permissions(module)
+        server = client_server(module.client, module.params["server"])
+        outcome = module.ensure(Subuser(module, server), module.params["state"])
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

@@ -154,7 +154,7 @@ changed_fields:
   sample: [email]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_valid_email
+from ansible_collections.ptero.panel.plugins.module_utils._accounts import require_valid_email
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, differs, without_none
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_user, find_user_by_external_id
 
@@ -180,7 +180,7 @@ class User(PanelResource):
         email = desired.get("email")
         if email is not None and (self.current is None or differs(self.current.get("email"), email)):
             # Checked only when it would be sent: an address already stored (e.g. by a 1.11 panel) is left alone.
-            require_valid_email(self.module, email)
+            require_valid_email(email)
         return desired
 
     def compare(self, current, desired):
@@ -220,7 +220,9 @@ def main():
         },
         api="application",
     )
-    module.ensure(User(module), module.params["state"])
+    with module.failures_reported():
+        outcome = module.ensure(User(module), module.params["state"])
+    module.exit_json(**outcome.result())
 
 
 if __name__ == "__main__":

@@ -61,12 +61,14 @@ def widget_main(store):
     def main():
         module = PanelModule({
             "name": {"type": "str", "required": True}, "size": {"type": "int"}, "colour": {"type": "str"},
-            "limits": {"type": "dict"}, "force": {"type": "bool", "default": False},
+            "limits": {"type": "dict"},
             "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
         }, api="application")
         resource = Widget(module)
         resource.store = store
-        module.ensure(resource, module.params["state"], force=module.params["force"])
+        with module.failures_reported():
+            outcome = module.ensure(resource, module.params["state"])
+        module.exit_json(**outcome.result())
     return main
 
 
@@ -101,13 +103,13 @@ def test_update_reports_only_changed_fields_in_diff_view(run_module):
     assert store.writes == [("update", "w")]
 
 
-def test_create_only_field_fails_unless_forced(run_module):
+def test_create_only_field_fails(run_module):
+    # There is no `force`: the panel cannot change a create-only field, so a difference always fails, naming it.
     store = Store({"w": {"id": 1, "name": "w", "size": 3, "colour": "red"}})
     refused = run_module(widget_main(store), {"name": "w", "colour": "blue"})
     assert refused.failed and "colour can only be set when it is created" in refused.result["msg"]
+    assert refused.result["changed"] is False
     assert store.writes == []
-    forced = run_module(widget_main(store), {"name": "w", "colour": "blue", "force": True})
-    assert forced.result["changed"] and store.writes == [("update", "w")]
 
 
 def test_create_requires_names_missing_options(run_module):
@@ -172,3 +174,15 @@ def test_changed_fields_and_overlay():
     desired = {"a": 1, "b": {"y": 3}, "c": ""}
     assert changed_fields(current, desired) == ["b", "c"]
     assert overlay(current, desired) == {"a": 1, "b": {"x": 1, "y": 3}, "c": ""}
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"timeout": 0}, "timeout: must be greater than 0, not 0"),
+    ({"retries": -1}, "retries: must be at least 0, not -1"),
+    ({"backoff_factor": -0.5}, "backoff_factor: must be at least 0, not -0.5"),
+    ({"url": "panel.example.test"}, "url: The panel url must be an absolute http:// or https:// URL"),
+])
+def test_a_bad_connection_setting_is_named(run_module, args, message):
+    # A timeout of 0 once failed as a `url:` problem: each setting names itself.
+    outcome = run_module(widget_main(Store()), {"name": "w", **args})
+    assert outcome.failed and outcome.result["msg"].startswith(message)

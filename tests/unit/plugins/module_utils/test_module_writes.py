@@ -35,12 +35,15 @@ class Location(PanelResource):
         return self.client.call("application.locations.update", {"location": 4}, body=desired)
 
 
-def main_with(hook=None):
+def main_with(follow_up=None):
+    """A module whose main() runs `follow_up(module, result)` after the engine, before its one exit_json."""
     def main():
         module = PanelModule({"short": {"type": "str"}, "long": {"type": "str"}}, api="application")
-        if hook is not None:
-            module.add_result_hook(lambda result: hook(module, result))
-        module.ensure(Location(module))
+        with module.failures_reported():
+            result = module.ensure(Location(module)).result()
+        if follow_up is not None:
+            follow_up(module, result)
+        module.exit_json(**result)
     return main
 
 
@@ -86,7 +89,7 @@ def test_check_mode_records_nothing(panel, run_module):
 
 def test_a_success_after_a_write_is_a_change(panel, run_module):
     def undo_changed(module, result):
-        result["changed"] = False  # a hook that concludes wrongly
+        result["changed"] = False  # a follow-up step that concludes wrongly
     outcome = run_module(main_with(undo_changed), {"short": "fra1", "long": "Frankfurt am Main"})
     assert not outcome.failed and outcome.result["changed"] is True
 

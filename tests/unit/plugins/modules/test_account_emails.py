@@ -10,7 +10,7 @@ import json
 import pytest
 import responses
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import email_problem
+from ansible_collections.ptero.panel.plugins.module_utils._accounts import email_problem
 from ansible_collections.ptero.panel.plugins.modules import subuser, user
 
 BASE_URL = "https://panel.example.test"

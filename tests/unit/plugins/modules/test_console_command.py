@@ -145,7 +145,7 @@ def test_missing_library_is_named(run_module, monkeypatch):
     ({}, "nothing to do"),
     ({"command": "list", "wait_for": "("}, "wait_for: not a valid regular expression"),
     ({"command": "list", "settle": -1}, "settle: must not be negative"),
-    ({"command": "list", "timeout": 0}, "timeout > 0"),  # the panel client refuses it
+    ({"command": "list", "timeout": 0}, "timeout: must be greater than 0, not 0"),  # the panel client refuses it
     ({"command": "list", "max_lines": 0}, "max_lines: must be at least 1"),
 ])
 def test_bad_options_fail_before_any_request(run_module, fake, args, problem):
@@ -280,13 +280,13 @@ def test_lines_beyond_max_lines_are_counted_across_commands(run_module, panel, f
 
 def test_websocket_tokens_become_no_log_values(run_module, panel, fake, monkeypatch):
     seen: list[set] = []
-    original = console_command.Console.exit
+    original = console_command.Console.success
 
     def spy(self, stop_reason):
         seen.append(set(self.module.no_log_values))
-        original(self, stop_reason)
+        return original(self, stop_reason)
 
-    monkeypatch.setattr(console_command.Console, "exit", spy)
+    monkeypatch.setattr(console_command.Console, "success", spy)
     fake(results=[lines(f"echo {TOKEN}")])
     run(run_module, command="list")
     assert TOKEN in seen[0]

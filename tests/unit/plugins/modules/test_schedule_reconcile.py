@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import task_view, with_tasks
+from ansible_collections.ptero.panel.plugins.module_utils._schedules import task_view, with_tasks
 from ansible_collections.ptero.panel.plugins.modules.schedule import Schedule
 
 SERVER = {"uuid": "6f1c2a4e-0000-4000-8000-000000000001", "name": "Survival"}

@@ -1,0 +1,78 @@
+# Private to ptero.panel: not a public API.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Accounts: the e-mail addresses the panel accepts (user and subuser modules)."""
+
+from __future__ import annotations
+
+from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure
+
+
+# The panel's `between:1,191` on every e-mail field.
+EMAIL_MAX_LENGTH = 191
+# The ASCII characters RFC 5322 allows unquoted in a local part besides letters, digits and dots.
+_LOCAL_PART_SYMBOLS = frozenset("!#$%&'*+-/=?^_`{|}~")
+
+
+def _local_part_problem(local: str) -> str | None:
+    if local.startswith('"') or local.endswith('"'):
+        return "it has a quoted local part"
+    if local.startswith("-"):
+        # p_user_email (panel 1.14.1+): the local part must not start with a dash.
+        return "its local part starts with a dash"
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return "its local part starts or ends with a dot, or has two dots in a row"
+    for char in local:
+        if char.isascii() and not (char.isalnum() or char == "." or char in _LOCAL_PART_SYMBOLS):
+            return f"its local part contains {char!r}"
+    if len(local.encode("utf-8")) > 64:
+        return "its local part is longer than 64 bytes"
+    return None
+
+
+def _domain_problem(domain: str) -> str | None:
+    if domain.startswith("["):
+        return "its domain is an address literal"
+    if domain.endswith("."):
+        return "its domain ends with a dot"
+    labels = domain.split(".")
+    if len(labels) < 2:
+        return "its domain has no dot (like 'localhost')"
+    for label in labels:
+        if not label:
+            return "its domain has two dots in a row"
+        if label.startswith("-") or label.endswith("-"):
+            return f"the domain label '{label}' starts or ends with a dash"
+        if len(label) > 63:
+            return "a domain label is longer than 63 characters"
+        for char in label:
+            # Non-ASCII letters are fine (internationalised domains); so is '_', which the panel's check does not
+            # clearly refuse: when unsure, the panel decides.
+            if char.isascii() and not (char.isalnum() or char in "-_"):
+                return f"its domain contains {char!r}"
+    return None
+
+
+def email_problem(address: str) -> str | None:
+    """Why panels 1.13+ (`email:strict`) or 1.14.1+ (`p_user_email`) refuse `address`, else None.
+
+    Only what the panel certainly refuses is refused here (UTF-8 local parts and domains are accepted, as the
+    panel accepts them); anything else is left to the panel.
+    """
+    if len(address) > EMAIL_MAX_LENGTH:
+        return f"it is longer than {EMAIL_MAX_LENGTH} characters"
+    if any(char.isspace() for char in address):
+        return "it contains white space"
+    if "(" in address or ")" in address:
+        return "it contains a comment (parentheses)"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "it is not of the form local-part@domain"
+    return _local_part_problem(local) or _domain_problem(domain)
+
+
+def require_valid_email(address: str, option: str = "email") -> None:
+    """Raise TaskFailure, naming the option, before sending an address the newer panels refuse (they answer 422
+    after the lookup work; the subuser limiter counts refused invites too)."""
+    problem = email_problem(address)
+    if problem is not None:
+        raise TaskFailure(f"{option}: the panel (1.13 and later) refuses '{address}' as an e-mail address: {problem}")
