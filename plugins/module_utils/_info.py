@@ -1,55 +1,254 @@
 # Private to ptero.panel: not a public API.
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The shared body of the `*_info` modules: get by id, or list with the panel's filters, then match exactly."""
+"""The one query helper behind every `*_info` module.
+
+An info module declares what it reads (an `InfoQuery`) and `run_info` does the rest:
+1. find the scope object the listing belongs to (a client server, an application server, a node, a nest);
+2. read the objects: one direct read when a lookup option (such as `id`) is given, else the listing, narrowed by
+   the panel's filters (partial, so they only narrow);
+3. keep the objects that match every given filter option by the collection's one rule (`_lookup.same_value`,
+   documented in doc_fragments/matching.py);
+4. shape them and exit with `changed: false`.
+
+Problems are raised (`InfoFailure`, `PanelError`, `AmbiguousError`) and turned into the task's failure in one
+place, `run_info`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import get_or_none
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient, PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
+    AmbiguousError,
+    find_application_server,
+    find_client_server,
+    find_nest,
+    find_node,
+    get_or_none,
+    same_value,
+)
+
+if t.TYPE_CHECKING:
+    from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+
+Item = t.Dict[str, t.Any]
+# The panel serves at most 100 objects a page.
+MAX_PER_PAGE = 100
 
 
-class InfoQuery(t.NamedTuple):
-    """How an info module reads its objects."""
+class InfoFailure(Exception):
+    """A problem that ends an info task; `message` names the option or the read that failed."""
+
+    def __init__(self, message: str, **result: t.Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result
+
+    @classmethod
+    def from_error(cls, what: str, error: PanelError) -> InfoFailure:
+        return cls(f"{what}: {error}", error=error.to_dict())
+
+
+class Reading(t.NamedTuple):
+    """What the parts of a declaration see while a task reads."""
+
+    client: PanelClient
+    params: t.Mapping[str, t.Any]
+    #: the object the listing belongs to (see Scope), None for unscoped listings
+    scope: Item | None
+    warn: t.Callable[[str], None]
+
+
+def described(what: str, action: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
+    """Run one read; a panel error or an ambiguous name becomes an InfoFailure saying what was being read."""
+    try:
+        return action(*args, **kwargs)
+    except PanelError as error:
+        raise InfoFailure.from_error(what, error) from error
+    except AmbiguousError as error:
+        raise InfoFailure(f"{what}: {error}") from error
+
+
+class Criterion(t.NamedTuple):
+    """One filter option, resolved: the field compared, the value it must match, and the query that lets the panel
+    narrow its listing first."""
+
+    field: str
+    value: t.Any
+    narrow: t.Mapping[str, t.Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    """A filter option: objects whose `field` matches the option's value (`same_value`)."""
+
+    field: str
+    #: the panel's filter on that field (`filter[<name>]`), None where the listing has none
+    panel_filter: str | None = None
+    #: the option's value -> the field's value (e.g. a database's short name -> the name the panel stores)
+    value: t.Callable[[t.Any, Reading], t.Any] | None = None
+
+    def criterion(self, option_value: t.Any, reading: Reading) -> Criterion:
+        value = self.value(option_value, reading) if self.value else option_value
+        # The panel splits a filter value on commas: such a value is matched here only.
+        narrow = {f"filter[{self.panel_filter}]": value} if self.panel_filter and "," not in str(value) else {}
+        return Criterion(self.field, value, narrow)
+
+
+# option value, Reading -> Criterion: for a filter whose field depends on the value (see server_info's identifier).
+Resolver = t.Callable[[t.Any, Reading], Criterion]
+# client, option value, path parameters, query -> the one object, or None: a lookup option's direct read.
+Finder = t.Callable[[PanelClient, t.Any, t.Dict[str, t.Any], t.Dict[str, t.Any]], t.Optional[Item]]
+
+
+def get_by(operation: str, parameter: str) -> Finder:
+    """A lookup option read with one GET, the option's value being the path parameter `parameter`."""
+    def find(client: PanelClient, value: t.Any, path: dict[str, t.Any], query: dict[str, t.Any]) -> Item | None:
+        return get_or_none(client, operation, {**path, parameter: value}, query=query or None)
+    return find
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """The object an info module's listing belongs to, named by one option."""
+
+    option: str
+    find: t.Callable[[PanelClient, t.Any], t.Optional[Item]]
+    #: how the task says a named object is missing, after "no <option> '<name>'"
+    missing: str
+    path: t.Callable[[Item], t.Dict[str, t.Any]]
+
+    def resolve(self, client: PanelClient, ref: t.Any) -> Item:
+        found = described(f"Could not look up the {self.option}", self.find, client, ref)
+        if found is None:
+            raise InfoFailure(f"{self.option}: no {self.option} '{ref}' {self.missing}")
+        return t.cast(Item, found)
+
+
+CLIENT_SERVER = Scope("server", find_client_server, "visible to this API key", server_path)
+APPLICATION_SERVER = Scope("server", find_application_server, "exists on the panel", lambda server: {"server": server["id"]})
+NODE = Scope("node", find_node, "exists on the panel", lambda node: {"node": node["id"]})
+NEST = Scope("nest", find_nest, "exists on the panel", lambda nest: {"nest": nest["id"]})
+
+
+@dataclasses.dataclass(frozen=True)
+class InfoQuery:
+    """How an info module reads its objects (see the module docstring for the order of the steps)."""
 
     result_key: str
-    list_operation: str
-    #: option name -> (panel filter name or None when the panel cannot filter it, attribute compared exactly)
-    filters: t.Mapping[str, tuple[str | None, str]] = {}
-    get_operation: str | None = None
-    #: path parameter that takes the `id` option in get_operation
-    id_parameter: str | None = None
-    include: str | None = None
+    #: the listing (None for a module whose `read` builds the whole result)
+    list_operation: str | None = None
+    scope: Scope | None = None
+    #: the listing when the scope option is optional and not given (e.g. the account's activity)
+    unscoped_operation: str | None = None
+    filters: t.Mapping[str, Match | Resolver] = dataclasses.field(default_factory=dict)
+    #: option -> direct read of the one object it names, used instead of the listing (the first given option wins);
+    #: the filters still apply to what it finds
+    lookups: t.Mapping[str, Finder] = dataclasses.field(default_factory=dict)
+    #: the query sent with every read (includes, sort order, listing type)
+    query: t.Callable[[t.Mapping[str, t.Any]], t.Dict[str, t.Any]] | None = None
+    #: an int option bounding how many matching objects are returned (0: all); read page by page until reached
+    limit_option: str | None = None
+    #: each returned object as the module returns it
+    shape: t.Callable[[Item, Reading], Item] | None = None
+    #: more result keys, computed from every listed object (before the filters apply)
+    extra: t.Callable[[t.List[Item], Reading], t.Dict[str, t.Any]] | None = None
+    #: for a module that reads something other than a list of objects: the whole result
+    read: t.Callable[[Reading], t.Dict[str, t.Any]] | None = None
+    #: checks of the options made before any request; raises InfoFailure
+    validate: t.Callable[[t.Mapping[str, t.Any]], None] | None = None
+
+    @property
+    def noun(self) -> str:
+        return self.result_key.replace("_", " ")
+
+    def criteria(self, reading: Reading) -> list[Criterion]:
+        given = [(option, match) for option, match in self.filters.items() if reading.params.get(option) is not None]
+        return [match.criterion(reading.params[option], reading) if isinstance(match, Match)
+                else match(reading.params[option], reading) for option, match in given]
 
 
-def _matches(item: t.Mapping[str, t.Any], wanted: t.Mapping[str, tuple[str, t.Any]]) -> bool:
-    for field, value in wanted.values():
-        have = item.get(field)
-        if isinstance(value, str) and isinstance(have, str):
-            if have.lower() != value.lower():
-                return False
-        elif have != value:
-            return False
-    return True
+def matches(item: t.Mapping[str, t.Any], criteria: t.Iterable[Criterion]) -> bool:
+    return all(same_value(criterion.field, item.get(criterion.field), criterion.value) for criterion in criteria)
 
 
-def read_objects(module: PanelModule, spec: InfoQuery, path_params: dict[str, t.Any] | None = None) -> list[dict[str, t.Any]]:
-    params = module.params
-    wanted = {option: (field, params[option]) for option, (_unused, field) in spec.filters.items() if params.get(option) is not None}
-    query: dict[str, t.Any] = {"include": spec.include} if spec.include else {}
-    if spec.get_operation and params.get("id") is not None:
-        found = module.step(f"Could not read {spec.result_key}", get_or_none, module.client, spec.get_operation,
-                            {**(path_params or {}), spec.id_parameter: params["id"]}, query=query or None)
-        items = [found] if found is not None else []
-    else:
-        for option, (filter_name, _unused) in spec.filters.items():
-            value = params.get(option)
-            if filter_name and value is not None and "," not in str(value):
-                query[f"filter[{filter_name}]"] = value
-        items = module.collect(spec.list_operation, path_params, query=query or None, what=f"Could not list {spec.result_key}")
-    return [item for item in items if _matches(item, wanted)]
+def _subject(spec: InfoQuery, reading: Reading) -> str:
+    """What is read, in words: "the backups of server 'Survival'", "nodes"."""
+    if reading.scope is None:
+        return f"the {spec.noun}"
+    return f"the {spec.noun} of {spec.scope.option if spec.scope else ''} '{reading.scope.get('name')}'"
 
 
-def run_info(module: PanelModule, spec: InfoQuery, path_params: dict[str, t.Any] | None = None) -> t.NoReturn:
-    module.exit_json(changed=False, **{spec.result_key: read_objects(module, spec, path_params)})
+def _listing(spec: InfoQuery, reading: Reading, query: dict[str, t.Any],
+             criteria: list[Criterion]) -> tuple[list[Item], list[Item]]:
+    """(every listed object, the matching ones) of the listing, narrowed by the panel's filters."""
+    operation = spec.list_operation if reading.scope is not None or spec.scope is None else spec.unscoped_operation
+    path = spec.scope.path(reading.scope) if spec.scope and reading.scope is not None else None
+    for criterion in criteria:
+        query.update(criterion.narrow)
+    what = f"Could not list {_subject(spec, reading)}"
+    if spec.limit_option is None:
+        listed = described(what, reading.client.collect, operation, path, query=query or None)
+        return listed, [item for item in listed if matches(item, criteria)]
+    limit = reading.params[spec.limit_option]
+    pages = described(what, reading.client.iterate, operation, path, query=query or None,
+                      per_page=min(limit, MAX_PER_PAGE) if limit else MAX_PER_PAGE)
+    # Lazily: the pages after the one holding the last wanted object are never asked for.
+    wanted = itertools.islice((item for item in pages if matches(item, criteria)), limit or None)
+    found = described(what, list, wanted)
+    return found, found
+
+
+def _direct(spec: InfoQuery, reading: Reading, query: dict[str, t.Any], criteria: list[Criterion]) -> list[Item] | None:
+    """The object a given lookup option names (in a list, empty when there is none), or None without one."""
+    for option, find in spec.lookups.items():
+        value = reading.params.get(option)
+        if value is not None:
+            path = spec.scope.path(reading.scope) if spec.scope and reading.scope is not None else {}
+            found = described(f"Could not read {_subject(spec, reading)}", find, reading.client, value, path, query)
+            return [found] if found is not None and matches(found, criteria) else []
+    return None
+
+
+def read_objects(spec: InfoQuery, reading: Reading) -> dict[str, t.Any]:
+    """The result of a list-reading info module: `{result_key: [...], **extra}`."""
+    query = spec.query(reading.params) if spec.query else {}
+    criteria = spec.criteria(reading)
+    direct = _direct(spec, reading, dict(query), criteria)
+    listed, found = (direct, direct) if direct is not None else _listing(spec, reading, dict(query), criteria)
+    if spec.shape is not None:
+        found = [spec.shape(item, reading) for item in found]
+    extra = spec.extra(listed, reading) if spec.extra else {}
+    return {spec.result_key: found, **extra}
+
+
+def check_input(spec: InfoQuery, params: t.Mapping[str, t.Any]) -> None:
+    """Refuse bad input before any request."""
+    limit = params.get(spec.limit_option) if spec.limit_option else None
+    if limit is not None and limit < 0:
+        raise InfoFailure(f"{spec.limit_option}: must be 0 (every entry) or more, not {limit}")
+    if spec.validate is not None:
+        spec.validate(params)
+
+
+def includes(params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The query of an `include` list option."""
+    return {"include": ",".join(params["include"])} if params.get("include") else {}
+
+
+def run_info(module: PanelModule, spec: InfoQuery) -> t.NoReturn:
+    """Read what `spec` declares and end the task: the result, or the failure of the first problem found."""
+    try:
+        check_input(spec, module.params)
+        scope = None
+        if spec.scope is not None and module.params.get(spec.scope.option) is not None:
+            scope = spec.scope.resolve(module.client, module.params[spec.scope.option])
+        reading = Reading(module.client, module.params, scope, module.warn)
+        result = spec.read(reading) if spec.read else read_objects(spec, reading)
+    except InfoFailure as failure:
+        module.fail_json(msg=failure.message, **failure.result)
+    module.exit_json(changed=False, **result)

@@ -3,8 +3,12 @@
 """Finding panel objects by the names people use, in as few requests as the API allows.
 
 Lists that have server-side filters are asked with `filter[...]` (one request, whatever the panel's size);
-the panel's filters are partial (`LIKE %x%`) and split on commas, so results are matched exactly here, and a
-value with a comma falls back to a full scan. Where the API has no filter (nests, eggs) the list is small.
+the panel's filters are partial (`LIKE %x%`) and split on commas, so results are matched here by `same_value`,
+and a value with a comma falls back to a full scan. Where the API has no filter (nests, eggs) the list is small.
+
+`same_value` is the collection's one matching rule, for the objects a module option names and for the filters
+of the `*_info` modules (documented in doc_fragments/matching.py): equal character for character, case included,
+except user names and e-mail addresses, which the panel itself treats without case.
 
 Servers can be named by the `serv_…` identifier panels 1.12.1+ show (`server_identifier`). It is only the uuid in
 another encoding, so it is decoded here and the server looked up by uuid: that works on every panel version and
@@ -23,6 +27,18 @@ from ansible_collections.ptero.panel.plugins.module_utils._client import PanelCl
 
 class AmbiguousError(Exception):
     """More than one object matches a name that should identify one."""
+
+
+# Fields the panel compares without case (it stores user names lowercased and refuses an e-mail address that
+# differs from a taken one only in case), so a playbook's value matches them without case too.
+CASELESS_FIELDS = frozenset({"username", "email"})
+
+
+def same_value(field: str, have: t.Any, wanted: t.Any) -> bool:
+    """Whether an object's `field` holding `have` matches the value `wanted` (the one rule, see the docstring)."""
+    if field in CASELESS_FIELDS and isinstance(have, str) and isinstance(wanted, str):
+        return have.lower() == wanted.lower()
+    return bool(have == wanted)
 
 
 def get_or_none(client: PanelClient, operation: str, path_params: dict[str, t.Any], **kwargs: t.Any) -> t.Any:
@@ -63,19 +79,13 @@ def is_id(ref: t.Any) -> bool:
 
 def find_exact(client: PanelClient, operation: str, field: str, value: str, *,
                path_params: dict[str, t.Any] | None = None, query: dict[str, t.Any] | None = None,
-               filter_name: str | None = None, case_insensitive: bool = False) -> list[dict[str, t.Any]]:
-    """Every object of a filtered list whose `field` equals `value` exactly."""
+               filter_name: str | None = None) -> list[dict[str, t.Any]]:
+    """Every object of a filtered list whose `field` matches `value` (`same_value`)."""
     query = dict(query or {})
     if "," not in value:
         query[f"filter[{filter_name or field}]"] = value
     items = client.collect(operation, path_params, query=query)
-
-    def same(candidate: t.Any) -> bool:
-        if case_insensitive and isinstance(candidate, str):
-            return candidate.lower() == value.lower()
-        return candidate == value
-
-    return [item for item in items if same(item.get(field))]
+    return [item for item in items if same_value(field, item.get(field), value)]
 
 
 def one(matches: list[dict[str, t.Any]], what: str, key: str = "id") -> dict[str, t.Any] | None:
@@ -104,13 +114,13 @@ def find_node(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
 
 
 def find_user(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
-    """A user by id, username or e-mail address (usernames are stored lowercased)."""
+    """A user by id, username or e-mail address (both matched without case, see `same_value`)."""
     found = by_id(client, ref, "application.users.get", "user")
     if found is not None:
         return found
     ref = str(ref)
     field = "email" if "@" in ref else "username"
-    return one(find_exact(client, "application.users.list", field, ref, case_insensitive=True), f"user '{ref}'")
+    return one(find_exact(client, "application.users.list", field, ref), f"user '{ref}'")
 
 
 def find_user_by_external_id(client: PanelClient, external_id: str) -> dict[str, t.Any] | None:
@@ -133,7 +143,7 @@ def find_nest(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     if found is not None:
         return found
     nests = client.collect("application.nests.list")
-    return one([n for n in nests if n["name"].lower() == str(ref).lower()], f"nest '{ref}'")
+    return one([n for n in nests if same_value("name", n.get("name"), str(ref))], f"nest '{ref}'")
 
 
 def find_egg(client: PanelClient, nest: dict[str, t.Any], ref: str | int) -> dict[str, t.Any] | None:
@@ -144,7 +154,7 @@ def find_egg(client: PanelClient, nest: dict[str, t.Any], ref: str | int) -> dic
         if found is not None:
             return found
     eggs = client.call("application.eggs.list", {"nest": nest["id"]}, query=query)
-    return one([e for e in eggs if e["name"].lower() == str(ref).lower()], f"egg '{ref}' of nest '{nest['name']}'")
+    return one([e for e in eggs if same_value("name", e.get("name"), str(ref))], f"egg '{ref}' of nest '{nest['name']}'")
 
 
 def find_client_server(client: PanelClient, ref: str) -> dict[str, t.Any] | None:

@@ -18,7 +18,7 @@ options:
     type: str
   event:
     description:
-      - Only entries of this event, for example V(server:power.start) or V(user:api-key.create) (exact match).
+      - Only entries of this event, for example V(server:power.start) or V(user:api-key.create).
     type: str
   limit:
     description:
@@ -34,6 +34,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -102,36 +103,28 @@ activity:
       sample: {uuid: 3f0d5e2a-4b1c-4d7e-9a8b-6c5d4e3f2a1b, username: player, email: player@example.com}
 """
 
-import itertools
-
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
+from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
-MAX_PER_PAGE = 100
+
+def activity_query(params: dict) -> dict:
+    return {"sort": "-timestamp", **({"include": "actor"} if params["include_actor"] else {})}
 
 
-def read_activity(module, operation, path_params):
-    params = module.params
-    query = {"sort": "-timestamp"}
-    if params["event"]:
-        # The panel's filter matches parts of names: it narrows the pages, the exact match is done here.
-        query["filter[event]"] = params["event"]
-    if params["include_actor"]:
-        query["include"] = "actor"
-    limit = params["limit"]
-    per_page = min(limit, MAX_PER_PAGE) if limit else MAX_PER_PAGE
-    entries = module.client.iterate(operation, path_params, query=query, per_page=per_page)
-    wanted = (entry for entry in entries if not params["event"] or entry.get("event") == params["event"])
-    return [shaped(entry, params["include_actor"]) for entry in itertools.islice(wanted, limit or None)]
-
-
-def shaped(entry, include_actor):
+def shaped(entry: dict, reading: Reading) -> dict:
     """The entry with its actor (an include, nested under `relationships`) as a plain `actor` field."""
     entry = dict(entry)
     relationships = entry.pop("relationships", None) or {}
-    if include_actor:
+    if reading.params["include_actor"]:
         entry["actor"] = relationships.get("actor")
     return entry
+
+
+QUERY = InfoQuery(
+    "activity", "client.server_activity.list", scope=CLIENT_SERVER, unscoped_operation="client.account_activity.list",
+    # The panel's event filter matches parts of names: it narrows the pages, the match is made here.
+    filters={"event": Match("event", "event")}, query=activity_query, limit_option="limit", shape=shaped,
+)
 
 
 def main():
@@ -144,15 +137,7 @@ def main():
         },
         api="client",
     )
-    if module.params["limit"] < 0:
-        module.fail_json(msg=f"limit: must be 0 (every entry) or more, not {module.params['limit']}")
-    if module.params["server"] is None:
-        operation, path_params, what = "client.account_activity.list", None, "the account's activity"
-    else:
-        server = require_client_server(module, module.params["server"])
-        operation, path_params, what = "client.server_activity.list", server_path(server), f"the activity of server '{server['name']}'"
-    activity = module.step(f"Could not read {what}", read_activity, module, operation, path_params)
-    module.exit_json(changed=False, activity=activity)
+    run_info(module, QUERY)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -51,8 +52,17 @@ allocations:
   sample: [{id: 41, ip: 203.0.113.10, alias: null, port: 25565, notes: null, assigned: false}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import NODE, Criterion, InfoQuery, Match, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_node
+
+
+def by_assignment(assigned: bool, reading: object) -> Criterion:
+    # The panel's server_id filter answers the unassigned allocations for a non-numeric value.
+    return Criterion("assigned", assigned, {} if assigned else {"filter[server_id]": "none"})
+
+
+QUERY = InfoQuery("allocations", "application.allocations.list", scope=NODE,
+                  filters={"ip": Match("ip", "ip"), "port": Match("port", "port"), "assigned": by_assignment})
 
 
 def main():
@@ -60,23 +70,7 @@ def main():
         {"node": {"type": "str", "required": True}, "ip": {"type": "str"}, "port": {"type": "int"}, "assigned": {"type": "bool"}},
         api="application",
     )
-    params = module.params
-    node = module.step("Could not look up the node", find_node, module.client, params["node"])
-    if node is None:
-        module.fail_json(msg=f"node: no node '{params['node']}' exists on the panel")
-    query = {}
-    if params["ip"] is not None:
-        query["filter[ip]"] = params["ip"]
-    if params["port"] is not None:
-        query["filter[port]"] = params["port"]
-    if params["assigned"] is False:
-        # The panel's server_id filter answers unassigned allocations for a non-numeric value.
-        query["filter[server_id]"] = "none"
-    allocations = module.collect("application.allocations.list", {"node": node["id"]}, query=query or None,
-                                 what="Could not list allocations")
-    if params["assigned"] is not None:
-        allocations = [a for a in allocations if a.get("assigned") is params["assigned"]]
-    module.exit_json(changed=False, allocations=allocations)
+    run_info(module, QUERY)
 
 
 if __name__ == "__main__":

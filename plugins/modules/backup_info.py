@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -62,24 +63,22 @@ backup_limit:
   sample: 3
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import backup_failed
+from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
-    backup_failed,
-    require_client_server,
-    server_path,
-)
+
+
+def usage(backups: list, reading: Reading) -> dict:
+    """The server's backup count (failed ones do not count, as for the panel's limit) and limit."""
+    return {"backup_count": sum(1 for backup in backups if not backup_failed(backup)),
+            "backup_limit": (reading.scope.get("feature_limits") or {}).get("backups")}
+
+
+QUERY = InfoQuery("backups", "client.backups.list", scope=CLIENT_SERVER, filters={"name": Match("name")}, extra=usage)
 
 
 def main():
-    module = PanelModule({"server": {"type": "str", "required": True}, "name": {"type": "str"}}, api="client")
-    server = require_client_server(module, module.params["server"])
-    backups = module.collect("client.backups.list", server_path(server),
-                             what=f"Could not list the backups of server '{server['name']}'")
-    count = sum(1 for backup in backups if not backup_failed(backup))
-    if module.params["name"] is not None:
-        backups = [backup for backup in backups if backup.get("name") == module.params["name"]]
-    module.exit_json(changed=False, backups=backups, backup_count=count,
-                     backup_limit=(server.get("feature_limits") or {}).get("backups"))
+    run_info(PanelModule({"server": {"type": "str", "required": True}, "name": {"type": "str"}}, api="client"), QUERY)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -113,20 +114,30 @@ servers:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoFailure, InfoQuery, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_client_server
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
 
 
-def add_resources(module: PanelModule, server: dict) -> dict:
+def with_resources(server: dict, reading: Reading) -> dict:
+    if not reading.params["resources"]:
+        return server
     try:
-        stats = module.client.call("client.servers.resources", server_path(server))
+        stats = reading.client.call("client.servers.resources", server_path(server))
     except PanelError as error:
         if error.status != 409:
-            module.fail_from_error(error, f"Could not read the resources of server '{server['name']}'")
+            raise InfoFailure.from_error(f"Could not read the resources of server '{server['name']}'", error) from error
         # 409: the server is in a state that cannot report (suspended, installing...); say why instead of failing.
         return {**server, "resources": None, "resources_error": error.detail}
     return {**server, "resources": stats}
+
+
+QUERY = InfoQuery(
+    "servers", "client.servers.list",
+    lookups={"server": lambda client, ref, path, query: find_client_server(client, ref)},
+    query=lambda params: {"type": params["type"]} if params["type"] else {}, shape=with_resources,
+)
 
 
 def main():
@@ -139,16 +150,7 @@ def main():
         api="client",
         mutually_exclusive=[("server", "type")],
     )
-    ref = module.params["server"]
-    if ref is not None:
-        found = module.step("Could not look up the server", find_client_server, module.client, ref)
-        servers = [found] if found else []
-    else:
-        query = {"type": module.params["type"]} if module.params["type"] else None
-        servers = module.collect("client.servers.list", query=query, what="Could not list the servers")
-    if module.params["resources"]:
-        servers = [add_resources(module, server) for server in servers]
-    module.exit_json(changed=False, servers=servers)
+    run_info(module, QUERY)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -61,11 +62,14 @@ databases:
             host: {address: 10.0.0.5, port: 3306}, max_connections: 0}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import database_full_name
+from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
-    database_full_name,
-    require_client_server,
-    server_path,
+
+QUERY = InfoQuery(
+    "databases", "client.databases.list", scope=CLIENT_SERVER,
+    filters={"database": Match("name", value=lambda name, reading: database_full_name(reading.scope["internal_id"], name))},
+    query=lambda params: {"include": "password"} if params["show_password"] else {},
 )
 
 
@@ -78,14 +82,7 @@ def main():
         },
         api="client",
     )
-    server = require_client_server(module, module.params["server"])
-    query = {"include": "password"} if module.params["show_password"] else None
-    databases = module.call("client.databases.list", server_path(server), query=query,
-                            what=f"Could not list the databases of server '{server['name']}'")
-    if module.params["database"] is not None:
-        name = database_full_name(server["internal_id"], module.params["database"])
-        databases = [d for d in databases if d.get("name") == name]
-    module.exit_json(changed=False, databases=databases)
+    run_info(module, QUERY)
 
 
 if __name__ == "__main__":

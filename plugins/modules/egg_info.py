@@ -20,12 +20,13 @@ options:
     description: Only the egg with this id.
     type: int
   name:
-    description: Only the egg with this name (case-insensitive).
+    description: Only the egg with this name.
     type: str
 extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -53,22 +54,16 @@ eggs:
             default_value: server.jar, rules: "required|string|max:20", user_editable: true}]}}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import NEST, InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_nest
 
-QUERY = InfoQuery("eggs", "application.eggs.list", filters={"name": (None, "name")},
-                  get_operation="application.eggs.get", id_parameter="egg", include="variables")
+QUERY = InfoQuery("eggs", "application.eggs.list", scope=NEST, filters={"name": Match("name")},
+                  lookups={"id": get_by("application.eggs.get", "egg")}, query=lambda params: {"include": "variables"})
 
 
 def main():
-    module = PanelModule(
-        {"nest": {"type": "str", "required": True}, "id": {"type": "int"}, "name": {"type": "str"}}, api="application",
-    )
-    nest = module.step("Could not look up the nest", find_nest, module.client, module.params["nest"])
-    if nest is None:
-        module.fail_json(msg=f"nest: no nest '{module.params['nest']}' exists on the panel")
-    run_info(module, QUERY, {"nest": nest["id"]})
+    run_info(PanelModule({"nest": {"type": "str", "required": True}, "id": {"type": "int"}, "name": {"type": "str"}},
+                         api="application"), QUERY)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -96,19 +97,41 @@ content:
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._client_files import PathError, ServerFiles, normalize_path
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server
+from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoFailure, InfoQuery, Reading, described, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 
-def read_content(module, files, path):
+def panel_path(params: dict) -> str:
+    try:
+        return normalize_path(params["path"], allow_root=True)
+    except PathError as error:
+        raise InfoFailure(str(error)) from error
+
+
+def read_content(reading: Reading, files: ServerFiles, path: str) -> str | None:
     """The file's text, or None (with a warning) when the panel refuses it for its size."""
     try:
         return files.read(path)
     except PanelError as error:
-        if error.status == 400:
-            module.warn(f"The content of '{path}' was not returned: {error}")
-            return None
-        module.fail_from_error(error, f"Could not read '{path}'")
+        if error.status != 400:
+            raise InfoFailure.from_error(f"Could not read '{path}'", error) from error
+        reading.warn(f"The content of '{path}' was not returned: {error}")
+        return None
+
+
+def read_path(reading: Reading) -> dict:
+    path = panel_path(reading.params)
+    files = ServerFiles(reading.client, reading.scope)
+    entry = described(f"Could not look up '{path}'", files.stat, path)
+    listing, content = [], None
+    if entry is not None and not entry.get("is_file"):
+        listing = described(f"Could not list '{path}'", files.list, path) or []
+    elif entry is not None and reading.params["read_content"]:
+        content = read_content(reading, files, path)
+    return {"file_path": path, "exists": entry is not None, "file": entry, "files": listing, "content": content}
+
+
+QUERY = InfoQuery("files", scope=CLIENT_SERVER, read=read_path, validate=panel_path)
 
 
 def main():
@@ -120,19 +143,7 @@ def main():
         },
         api="client",
     )
-    try:
-        path = normalize_path(module.params["path"], allow_root=True)
-    except PathError as error:
-        module.fail_json(msg=str(error))
-    server = require_client_server(module, module.params["server"])
-    files = ServerFiles(module.client, server)
-    entry = module.step(f"Could not look up '{path}'", files.stat, path)
-    listing, content = [], None
-    if entry is not None and not entry.get("is_file"):
-        listing = module.step(f"Could not list '{path}'", files.list, path) or []
-    elif entry is not None and module.params["read_content"]:
-        content = read_content(module, files, path)
-    module.exit_json(changed=False, file_path=path, exists=entry is not None, file=entry, files=listing, content=content)
+    run_info(module, QUERY)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,12 @@ module: location_info
 short_description: List Pterodactyl locations
 version_added: 0.1.0
 description:
-  - Returns locations, all of them or those matching the filters (filtered by the panel).
+  - Returns locations, all of them or those matching the options.
   - Uses the application API.
 options:
   short:
     description:
-      - Only the location with exactly this short code.
+      - Only the location with this short code.
     type: str
   id:
     description:
@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -67,16 +68,15 @@ locations:
       sample: "2026-01-01T00:00:00+00:00"
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
 
-QUERY = InfoQuery("locations", "application.locations.list", filters={"short": ("short", "short")},
-                  get_operation="application.locations.get", id_parameter="location")
+QUERY = InfoQuery("locations", "application.locations.list", filters={"short": Match("short", "short")},
+                  lookups={"id": get_by("application.locations.get", "location")})
 
 
 def main():
-    module = PanelModule({"short": {"type": "str"}, "id": {"type": "int"}}, api="application")
-    run_info(module, QUERY)
+    run_info(PanelModule({"short": {"type": "str"}, "id": {"type": "int"}}, api="application"), QUERY)
 
 
 if __name__ == "__main__":

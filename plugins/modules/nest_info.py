@@ -16,12 +16,13 @@ options:
     description: Only the nest with this id.
     type: int
   name:
-    description: Only the nest with this name (case-insensitive).
+    description: Only the nest with this name.
     type: str
 extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -42,11 +43,11 @@ nests:
             description: Minecraft servers}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
 
-QUERY = InfoQuery("nests", "application.nests.list", filters={"name": (None, "name")},
-                  get_operation="application.nests.get", id_parameter="nest")
+QUERY = InfoQuery("nests", "application.nests.list", filters={"name": Match("name")},
+                  lookups={"id": get_by("application.nests.get", "nest")})
 
 
 def main():

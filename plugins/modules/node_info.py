@@ -9,7 +9,7 @@ module: node_info
 short_description: List Pterodactyl nodes
 version_added: 0.1.0
 description:
-  - Returns nodes, all of them or those matching the options (exact match, filtered by the panel first).
+  - Returns nodes, all of them or those matching the options.
   - Uses the application API.
 options:
   id:
@@ -32,6 +32,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -52,8 +53,11 @@ nodes:
   sample: [{id: 1, name: fra1-node1, location_id: 1, fqdn: node1.fra1.example.com, memory: 65536, disk: 512000}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, get_by, includes, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
+
+QUERY = InfoQuery("nodes", "application.nodes.list", filters={"name": Match("name", "name"), "fqdn": Match("fqdn", "fqdn")},
+                  lookups={"id": get_by("application.nodes.get", "node")}, query=includes)
 
 
 def main():
@@ -64,10 +68,7 @@ def main():
         },
         api="application",
     )
-    run_info(module, InfoQuery(
-        "nodes", "application.nodes.list", filters={"name": ("name", "name"), "fqdn": ("fqdn", "fqdn")},
-        get_operation="application.nodes.get", id_parameter="node", include=",".join(module.params["include"]) or None,
-    ))
+    run_info(module, QUERY)
 
 
 if __name__ == "__main__":

@@ -48,15 +48,22 @@ permission_keys:
   sample: [activity.read, allocation.create, control.console, websocket.connect]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Reading, described, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 
-def main():
-    module = PanelModule({}, api="client")
-    answer = module.call("client.permissions.get", what="Could not read the panel's permissions")
+def read_permissions(reading: Reading) -> dict:
+    answer = described("Could not read the panel's permissions", reading.client.call, "client.permissions.get")
     groups = (answer or {}).get("permissions") or {}
     keys = sorted(f"{group}.{key}" for group, details in groups.items() for key in (details.get("keys") or {}))
-    module.exit_json(changed=False, permissions=groups, permission_keys=keys)
+    return {"permissions": groups, "permission_keys": keys}
+
+
+QUERY = InfoQuery("permissions", read=read_permissions)
+
+
+def main():
+    run_info(PanelModule({}, api="client"), QUERY)
 
 
 if __name__ == "__main__":

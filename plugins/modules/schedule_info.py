@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -58,29 +59,18 @@ schedules:
                      continue_on_failure: false}]}]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import get_or_none
+from ansible_collections.ptero.panel.plugins.module_utils._client_resources import with_tasks
+from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import (
-    require_client_server,
-    server_path,
-    with_tasks,
-)
+
+QUERY = InfoQuery("schedules", "client.schedules.list", scope=CLIENT_SERVER, filters={"name": Match("name")},
+                  lookups={"id": get_by("client.schedules.get", "schedule")},
+                  shape=lambda schedule, reading: with_tasks(schedule))
 
 
 def main():
-    module = PanelModule({"server": {"type": "str", "required": True}, "name": {"type": "str"}, "id": {"type": "int"}},
-                         api="client")
-    server = require_client_server(module, module.params["server"])
-    what = f"Could not read the schedules of server '{server['name']}'"
-    if module.params["id"] is not None:
-        found = module.step(what, get_or_none, module.client, "client.schedules.get",
-                            server_path(server, schedule=module.params["id"]))
-        schedules = [found] if found else []
-    else:
-        schedules = module.call("client.schedules.list", server_path(server), what=what)
-    if module.params["name"] is not None:
-        schedules = [s for s in schedules if s.get("name") == module.params["name"]]
-    module.exit_json(changed=False, schedules=[with_tasks(s) for s in schedules])
+    run_info(PanelModule({"server": {"type": "str", "required": True}, "name": {"type": "str"}, "id": {"type": "int"}},
+                         api="client"), QUERY)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -43,21 +44,19 @@ databases:
   sample: [{id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%", max_connections: 0}]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._client_resources import database_full_name
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server
+from ansible_collections.ptero.panel.plugins.module_utils._info import APPLICATION_SERVER, InfoQuery, Match, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+
+QUERY = InfoQuery(
+    "databases", "application.server_databases.list", scope=APPLICATION_SERVER,
+    filters={"database": Match("database", value=lambda name, reading: database_full_name(reading.scope["id"], name))},
+)
 
 
 def main():
-    module = PanelModule({"server": {"type": "str", "required": True}, "database": {"type": "str"}}, api="application")
-    server = module.step("Could not look up the server", find_application_server, module.client, module.params["server"])
-    if server is None:
-        module.fail_json(msg=f"server: no server '{module.params['server']}' exists on the panel")
-    databases = module.call("application.server_databases.list", {"server": server["id"]}, what="Could not list databases")
-    name = module.params["database"]
-    if name is not None:
-        databases = [d for d in databases if d["database"] == database_full_name(server["id"], name)]
-    module.exit_json(changed=False, databases=databases)
+    run_info(PanelModule({"server": {"type": "str", "required": True}, "database": {"type": "str"}}, api="application"),
+             QUERY)
 
 
 if __name__ == "__main__":

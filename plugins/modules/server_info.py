@@ -9,8 +9,8 @@ module: server_info
 short_description: List Pterodactyl servers (application API)
 version_added: 0.1.0
 description:
-  - Returns servers, all of them or those matching the options (exact match, filtered by the panel first;
-    O(external_id) is one request).
+  - Returns servers, all of them or those matching the options. O(id) and O(external_id) are read with
+    one request; the other options are filtered by the panel first.
   - For the servers a client key can see, use M(ptero.panel.client_server_info).
   - Uses the application API.
 options:
@@ -44,6 +44,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -65,23 +66,39 @@ servers:
   sample: [{id: 7, identifier: 1a7ce997, name: survival, status: null, user: 2, node: 1, allocation: 41}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    Criterion,
+    InfoFailure,
+    InfoQuery,
+    Match,
+    Reading,
+    get_by,
+    includes,
+    run_info,
+)
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import SERVER_IDENTIFIER_PREFIX, uuid_from_server_identifier
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_server_by_external_id, uuid_from_server_identifier
 
 
-def identifier_as_uuid(module: PanelModule) -> None:
-    """A serv_ identifier becomes a uuid filter; with a different uuid also given, nothing can match."""
-    params = module.params
-    by_uuid = uuid_from_server_identifier(params["identifier"])
-    if by_uuid is None:
-        if (params["identifier"] or "").startswith("serv_"):
-            module.fail_json(msg=f"identifier: '{params['identifier']}' is not a valid serv_ identifier (serv_ and 26 "
-                                 "characters a-z, 2-7)")
-        return
-    if params["uuid"] is not None and params["uuid"].lower() != by_uuid:
-        module.exit_json(changed=False, servers=[])
-    params["uuid"], params["identifier"] = by_uuid, None
+def by_identifier(value: str, reading: Reading) -> Criterion:
+    """The 8-character identifier, or a serv_ one: the uuid in another encoding, which the application API does not
+    take, so it is matched on the uuid."""
+    by_uuid = uuid_from_server_identifier(value)
+    if by_uuid is not None:
+        return Match("uuid", "uuid").criterion(by_uuid, reading)
+    if value.startswith(SERVER_IDENTIFIER_PREFIX):
+        raise InfoFailure(f"identifier: '{value}' is not a valid serv_ identifier (serv_ and 26 characters a-z, 2-7)")
+    return Match("identifier", "uuidShort").criterion(value, reading)
+
+
+QUERY = InfoQuery(
+    "servers", "application.servers.list",
+    filters={"name": Match("name", "name"), "uuid": Match("uuid", "uuid"), "identifier": by_identifier,
+             "external_id": Match("external_id")},
+    lookups={"id": get_by("application.servers.get", "server"),
+             "external_id": get_by("application.servers.get_external", "external_id")},
+    query=includes,
+)
 
 
 def main():
@@ -94,20 +111,7 @@ def main():
         },
         api="application",
     )
-    identifier_as_uuid(module)
-    include = ",".join(module.params["include"])
-    if module.params["external_id"] is not None and module.params["id"] is None:
-        found = module.step("Could not read the server", find_server_by_external_id, module.client,
-                            module.params["external_id"], include)
-        servers = [found] if found else []
-        for option, field in (("name", "name"), ("uuid", "uuid"), ("identifier", "identifier")):
-            servers = [s for s in servers if module.params[option] is None or s.get(field) == module.params[option]]
-        module.exit_json(changed=False, servers=servers)
-    run_info(module, InfoQuery(
-        "servers", "application.servers.list",
-        filters={"name": ("name", "name"), "uuid": ("uuid", "uuid"), "identifier": ("uuidShort", "identifier")},
-        get_operation="application.servers.get", id_parameter="server", include=include or None,
-    ))
+    run_info(module, QUERY)
 
 
 if __name__ == "__main__":

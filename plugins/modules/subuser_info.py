@@ -17,12 +17,13 @@ options:
     type: str
     required: true
   email:
-    description: Only the subuser with this e-mail address (case-insensitive).
+    description: Only the subuser with this e-mail address.
     type: str
 extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.client
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -51,19 +52,14 @@ subusers:
             created_at: "2026-01-01T00:00:00+00:00", permissions: [websocket.connect, control.console]}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
+
+QUERY = InfoQuery("subusers", "client.subusers.list", scope=CLIENT_SERVER, filters={"email": Match("email")})
 
 
 def main():
-    module = PanelModule({"server": {"type": "str", "required": True}, "email": {"type": "str"}}, api="client")
-    server = require_client_server(module, module.params["server"])
-    subusers = module.call("client.subusers.list", server_path(server),
-                           what=f"Could not list the subusers of server '{server['name']}'")
-    email = module.params["email"]
-    if email is not None:
-        subusers = [s for s in subusers if (s.get("email") or "").lower() == email.lower()]
-    module.exit_json(changed=False, subusers=subusers)
+    run_info(PanelModule({"server": {"type": "str", "required": True}, "email": {"type": "str"}}, api="client"), QUERY)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ module: user_info
 short_description: List Pterodactyl panel users
 version_added: 0.1.0
 description:
-  - Returns users, all of them or those matching the options. Matching is exact (case-insensitive for
-    text); the panel filters first, so the module never pages through every user to find one.
+  - Returns users, all of them or those matching the options. The panel filters first, so the
+    module never pages through every user to find one.
   - Uses the application API.
 options:
   id:
@@ -29,6 +29,7 @@ extends_documentation_fragment:
   - ptero.panel.connection
   - ptero.panel.connection.application
   - ptero.panel.attributes.info
+  - ptero.panel.matching
 author:
   - ptero.panel maintainers (@ptero)
 """
@@ -53,13 +54,13 @@ users:
             external_id: null, root_admin: false, language: en, 2fa: false}]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, run_info
 
 QUERY = InfoQuery(
     "users", "application.users.list",
-    filters={"username": ("username", "username"), "email": ("email", "email"), "external_id": ("external_id", "external_id")},
-    get_operation="application.users.get", id_parameter="user",
+    filters={option: Match(option, option) for option in ("username", "email", "external_id")},
+    lookups={"id": get_by("application.users.get", "user")},
 )
 
 
