@@ -10,8 +10,9 @@ short_description: Start, stop, restart or kill a Pterodactyl server
 version_added: 0.1.0
 description:
   - Brings a server to a power state by sending the panel's power signals.
-  - V(started) is satisfied by a server that is running or starting, V(stopped) by one that is offline or stopping;
-    then nothing is sent. V(restarted) and V(killed) always send their signal and always report a change.
+  - V(started) is satisfied by a server that is running or starting, V(stopped) by one that is offline or stopping,
+    V(killed) by one that is offline; then nothing is sent and no change is reported. V(restarted) always sends its
+    signal and always reports a change.
   - The state is read, and waited for, on the server's live console (the Wings websocket the panel's console page
     uses), which reports every change at once. This needs the C(websocket-client) Python library and a network path
     to the node running Wings; the signal itself is always sent through the panel.
@@ -38,7 +39,7 @@ options:
         until it is offline (at most O(wait_timeout) seconds), because Wings ignores a start signal until then.
       - V(stopped) stops the server unless it is offline or stopping.
       - V(restarted) restarts it (an offline server is started).
-      - V(killed) kills its process at once.
+      - V(killed) kills its process at once unless it is offline (a server that is stopping is killed).
     type: str
     required: true
     choices: [started, stopped, restarted, killed]
@@ -142,7 +143,8 @@ TARGETS = {
     "started": ("start", ("running", "starting"), ("running",)),
     "stopped": ("stop", OFFLINE + ("stopping",), OFFLINE),
     "restarted": ("restart", (), ("running",)),
-    "killed": ("kill", (), OFFLINE),
+    # Idempotent like "stopped", but a server that is stopping is still killed: that is what a kill is for.
+    "killed": ("kill", OFFLINE, OFFLINE),
 }
 # A restart has begun once the server left "running".
 LEFT_RUNNING = ("stopping", "offline", "starting")
