@@ -372,3 +372,10 @@ def test_the_cyclic_collector_is_paused_while_listing_and_left_as_it_was(panel, 
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_more_lanes_than_the_pool_allows_are_refused():
+    with pytest.raises(ValueError, match="at most 2 lanes"):
+        plugin._Fetcher().run([{"a": lambda: 1}, {"b": lambda: 2}, {"c": lambda: 3}])
+    assert plugin._Fetcher().run([{"a": lambda: 1}, {}]) == {"a": 1}
+    assert plugin._Fetcher().run([{"a": lambda: 1, "b": lambda: 2}, {"c": lambda: 3}]) == {"a": 1, "b": 2, "c": 3}
