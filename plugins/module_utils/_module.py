@@ -138,7 +138,7 @@ def failure_context(what: str, **result: t.Any) -> t.Iterator[None]:
     except PanelError as error:
         raise TaskFailure.from_error(error, what, **result) from None
     except AmbiguousError as error:
-        raise TaskFailure(f"{what}: {error}", **result) from None
+        raise TaskFailure(f"{what}: {error}" if what else str(error), **result) from None
 
 
 def without_none(values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -251,8 +251,6 @@ class PanelResource:
         if not obj:
             return {}
         return {key: obj.get(key) for key in self.managed_fields if key in obj}
-
-
 
 
 @dataclasses.dataclass
@@ -381,7 +379,7 @@ class PanelModule(AnsibleModule):
             raise TaskFailure.from_error(error, what, **extra)
         raise AssertionError("unreachable: failures_reported() ends the task")  # pragma: no cover
 
-    # -- talking to the panel from main() -------------------------------------------------------------
+    # -- talking to the panel from a main() without failures_reported() (info modules, power) ----------------
 
     def step(self, what: str, action: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
         """Run one step from `main()`; an API error fails the task with `what` as context."""

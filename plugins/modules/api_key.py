@@ -147,10 +147,10 @@ class ApiKey(PanelResource):
             return []
         if not self.params["force"]:
             raise TaskFailure(f"{self.describe()} allows {current.get('allowed_ips') or 'every address'}; "
-                                      "the panel cannot change a key, set force=true to replace it (with a new token)")
+                              "the panel cannot change a key, set force=true to replace it (with a new token)")
         if current["identifier"] == self.params["api_key"][:IDENTIFIER_LENGTH]:
             raise TaskFailure(f"{self.describe()} is the key this task authenticates with; it cannot be "
-                                      "replaced with itself, use another key")
+                              "replaced with itself, use another key")
         return ["allowed_ips"]
 
     def create(self, desired):

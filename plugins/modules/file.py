@@ -325,13 +325,13 @@ class FileTask:
             before_content, after_content = self.ensure_file(path, entry)
         final = self.ensure_mode(path, state, entry, wanted_mode)
         return self.result(file_path=path, state=state, file=final,
-                  diff={"before": view(path, entry, before_content), "after": view(path, final, after_content)})
+                           diff={"before": view(path, entry, before_content), "after": view(path, final, after_content)})
 
     def absent(self, path: str, entry: dict[str, t.Any] | None) -> dict[str, t.Any]:
         if entry is not None:
             self.act("delete", f"Could not delete '{path}'", self.files.delete, path)
         return self.result(file_path=path, state="absent", file=None,
-                  diff={"before": view(path, entry), "after": view(path, None)})
+                           diff={"before": view(path, entry), "after": view(path, None)})
 
     def desired_content(self) -> bytes | None:
         if self.params["content"] is not None:

@@ -186,7 +186,7 @@ def check_permissions(module: PanelModule) -> None:
     unknown = sorted(set(wanted) - known)
     if unknown:
         raise TaskFailure(f"permissions: unknown permission(s) {', '.join(unknown)}; the panel knows the groups "
-                             f"{', '.join(sorted(groups))} (see ptero.panel.permission_info)")
+                          f"{', '.join(sorted(groups))} (see ptero.panel.permission_info)")
 
 
 def main():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
@@ -41,3 +42,13 @@ def test_no_function_in_plugins_reaches_60_lines():
             if lines >= MAX_FUNCTION_LINES:
                 too_long.append(f"{path.relative_to(PLUGINS)}:{first} {name}: {lines} lines")
     assert not too_long, "functions of 60 lines or more (split them):\n" + "\n".join(too_long)
+
+
+def test_module_utils_code_raises_instead_of_ending_the_task():
+    # Only the engine ends a task (PanelModule.failures_reported); _info.py is the info modules' own reporting place.
+    enders = re.compile(r"\.(?:fail_json|exit_json)\(")
+    found = [f"{path.name}:{number}" for path in sorted((PLUGINS / "module_utils").glob("*.py"))
+             if path.name not in ("_module.py", "_info.py")
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if enders.search(line)]
+    assert not found, f"fail_json/exit_json outside the engine: {found}"

@@ -47,7 +47,7 @@ def params(extra: dict) -> dict:
 
 @pytest.mark.parametrize("operation, method, url, extra, body, limit, words", PER_SERVER_ROUTES)
 def test_a_per_server_429_is_waited_out_and_the_request_sent_again(operation, method, url, extra, body, limit, words,
-                                                                  panel, make_client, sleeps):
+                                                                   panel, make_client, sleeps):
     panel.add(method, url, status=429, json=THROTTLED, headers=throttled_headers(limit, 42))
     ok = {"data": {"token": "t", "socket": "wss://n/ws"}} if operation.endswith("websocket") else {}
     panel.add(method, url, status=200 if ok else 204, json=ok or None)
@@ -59,7 +59,7 @@ def test_a_per_server_429_is_waited_out_and_the_request_sent_again(operation, me
 
 @pytest.mark.parametrize("operation, method, url, extra, body, limit, words", PER_SERVER_ROUTES)
 def test_a_per_server_429_names_the_limit_when_the_budget_is_spent(operation, method, url, extra, body, limit, words,
-                                                                  panel, make_client, sleeps):
+                                                                   panel, make_client, sleeps):
     panel.add(method, url, status=429, json=THROTTLED, headers=throttled_headers(limit, 37))
     client = make_client(retries=0)
     with pytest.raises(PanelError) as caught:

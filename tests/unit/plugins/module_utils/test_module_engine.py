@@ -186,3 +186,22 @@ def test_a_bad_connection_setting_is_named(run_module, args, message):
     # A timeout of 0 once failed as a `url:` problem: each setting names itself.
     outcome = run_module(widget_main(Store()), {"name": "w", **args})
     assert outcome.failed and outcome.result["msg"].startswith(message)
+
+
+def test_failures_raised_below_main_are_reported_in_one_place(run_module):
+    from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure, failure_context
+
+    def main_raising(error):
+        def main():
+            module = PanelModule({}, api="application")
+            with module.failures_reported():
+                with failure_context("Could not read the widget"):
+                    raise error
+        return main
+
+    refused = PanelError("GET", "/widgets/1", 403, code="AccessDeniedHttpException", detail="no")
+    panel = run_module(main_raising(refused), {})
+    assert panel.failed and panel.result["msg"].startswith("Could not read the widget: ")
+    assert panel.result["error"]["status"] == 403
+    late = run_module(main_raising(TaskFailure("size: must be positive", widget={"id": 1})), {})
+    assert late.failed and late.result["msg"] == "size: must be positive" and late.result["widget"] == {"id": 1}

@@ -36,8 +36,9 @@ def panel():
         yield mock
 
 
-def with_server(panel, server: dict = SERVER) -> None:
-    panel.add("GET", f"{BASE_URL}/api/client/servers/{SERVER['identifier']}", json={"object": "server", "attributes": server})
+def with_server(panel, server: dict | None = None) -> None:
+    panel.add("GET", f"{BASE_URL}/api/client/servers/{SERVER['identifier']}",
+              json={"object": "server", "attributes": server or SERVER})
     panel.add("GET", SCHEDULES, json={"object": "list", "data": []})
 
 

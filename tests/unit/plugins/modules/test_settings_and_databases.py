@@ -58,7 +58,7 @@ def test_rotate_without_remote_leaves_a_non_default_remote_alone(app_panel, run_
     outcome = run_module(server_database_module.main, {"server": "7", "database": "luckperms", "rotate_password": True})
     assert not outcome.failed, outcome.result["msg"]
     assert outcome.result["changed"] is True
-    assert [(method, path) for method, path, _ in sent(app_panel)] == [
+    assert [(method, path) for method, path, _body in sent(app_panel)] == [
         ("POST", "application/servers/7/databases/1/reset-password")]
 
 
@@ -106,7 +106,7 @@ def test_matching_name_and_description_send_no_rename(client_panel, run_module):
     outcome = run_module(server_settings_module.main, {"server": "1a7ce997", "name": "rp2 Survival",
                                                        "description": "Main world", "docker_image": "Java 21"})
     assert outcome.result["changed_fields"] == ["docker_image"]
-    assert [(method, path) for method, path, _ in sent(client_panel)] == [
+    assert [(method, path) for method, path, _body in sent(client_panel)] == [
         ("PUT", f"client/servers/{UUID}/settings/docker-image")]
 
 

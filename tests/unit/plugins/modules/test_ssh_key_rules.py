@@ -62,7 +62,7 @@ def test_a_replacement_whose_removal_fails_is_changed(panel, run_module):
     panel.get(KEYS, json={"object": "list", "data": [{"object": "ssh_key", "attributes": {
         "name": "deploy", "fingerprint": fingerprint_of(old), "public_key": "pem", "created_at": None}}]})
     panel.post(KEYS, json={"object": "ssh_key", "attributes": {"name": "deploy", "fingerprint": fingerprint_of(new),
-                                                              "public_key": "pem2", "created_at": None}})
+                                                               "public_key": "pem2", "created_at": None}})
     panel.post(f"{KEYS}/remove", status=422, json={"errors": [{"code": "ValidationException", "status": "422",
                                                                "detail": "nope"}]})
     outcome = run_module(ssh_key_module.main, {"name": "deploy", "public_key": new})
