@@ -130,6 +130,18 @@ options:
       - Only a root admin's key can see every server; for other keys the plugin warns and lists their own servers.
     type: bool
     default: false
+  allow_empty:
+    description:
+      - Whether a listing that finds no host at all is a success.
+      - By default it fails, saying why the panel showed nothing (for example an admin's client key without
+        O(client_list_all), or filters that match nothing). An empty result that is really a configuration mistake
+        would otherwise make an AWX / Automation Platform sync with C(Overwrite) delete every host imported before.
+      - Set it to V(true) for a panel or a filter that is meant to be empty.
+      - AWX and Automation Platform fail the sync on this error (they set C(ANSIBLE_INVENTORY_UNPARSED_FAILED));
+        C(ansible-inventory) and C(ansible-playbook) on the command line show it as a warning and go on without
+        this source unless that setting is on.
+    type: bool
+    default: false
   hostvar_prefix:
     description:
       - Prefix of the host variables the plugin sets (not of C(ansible_host)).
@@ -609,7 +621,13 @@ def fetch_application(client: PanelClient, settings: Settings) -> dict[str, t.An
     found = fetcher.run([servers, lookups], optional=("nodes", "locations", "nests"))
     hosts = application_hosts(settings, found.get("servers") or [], found.get("nodes") or [],
                               found.get("locations") or [], found.get("nests") or [])
-    return host_data(settings, hosts, fetcher.warnings)
+    data = host_data(settings, hosts, fetcher.warnings)
+    if not hosts:
+        listed = " or ".join(kind for kind, wanted in (("servers", settings.include_servers),
+                                                       ("nodes", settings.include_nodes)) if wanted) or "hosts"
+        data["empty_reason"] = (f"the application key sees no {listed}"
+                                + (" matching the filters" if settings.filters else ""))
+    return data
 
 
 def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
@@ -636,7 +654,16 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
         query.pop("type")
         servers = fetcher.run([{"servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query)}])["servers"]
     hosts = client_hosts(settings, servers or [], account.get("username"))
-    return host_data(settings, hosts, warnings + fetcher.warnings)
+    data = host_data(settings, hosts, warnings + fetcher.warnings)
+    if not hosts:
+        reason = f"the client key's account {account.get('username')!r} can use no servers"
+        if settings.filters:
+            reason += " matching the filters"
+        if account.get("admin") and not settings.client_list_all:
+            reason += (" (a root admin's client key lists only the servers it owns or is a subuser of; "
+                       "set client_list_all: true to list every server of the panel)")
+        data["empty_reason"] = reason
+    return data
 
 
 @contextlib.contextmanager
@@ -699,7 +726,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 data = self.fetch(url, api_key, settings)
                 if use_cache:
                     self._cache[cache_key] = data
+            self.refuse_empty(data)
             self.populate(data, stored)
+
+    def refuse_empty(self, data: t.Mapping[str, t.Any]) -> None:
+        """An empty listing fails unless allow_empty: it is more often a key or filter mistake than an empty panel,
+        and a sync that imports it replaces every host."""
+        if data.get("hosts") or self.get_option("allow_empty"):
+            return
+        reason = data.get("empty_reason") or "the panel listed no hosts"
+        raise AnsibleError(f"pterodactyl inventory: {reason}. An empty inventory would make an AWX sync with "
+                           "Overwrite remove every host imported before; set allow_empty: true if the panel is "
+                           "meant to show no hosts here.")
 
     # -- options ----------------------------------------------------------------------------------
 

@@ -437,3 +437,17 @@ def test_client_listing_exposes_the_identifiers_of_the_panel_version(ansible, em
     assert members(named, "pterodactyl_servers") == expected
     assert {server["pterodactyl_name"] for server in hostvars(named).values()} == {
         "Survival", "Creative", "Rust Island"}
+
+
+def test_a_client_key_that_sees_nothing_fails_instead_of_emptying_awx(ansible, emulator):
+    """The admin's client key without client_list_all sees no servers (it owns none): the sync fails and says why,
+    rather than handing AWX an empty inventory that "Overwrite" would apply; allow_empty accepts it on purpose."""
+    # As AWX runs an inventory update: a source that fails to parse fails the sync.
+    env = client_env(ansible, emulator.client_key, ANSIBLE_INVENTORY_UNPARSED_FAILED="True")
+    run = ansible.inventory(CONFIGS / "client.pterodactyl.yml", "--list", env=env)
+    assert run.rc != 0
+    assert "can use no servers" in run.output and "client_list_all: true" in run.output
+    assert "allow_empty: true" in run.output
+    assert emulator.client_key[16:] not in run.output
+    data, _run = listing(ansible, "client_allow_empty.pterodactyl.yml", env=env)
+    assert not members(data, "pterodactyl_servers")

@@ -32,7 +32,7 @@ DEFAULTS = {
     "validate_certs": True, "timeout": 30.0, "retries": 0, "backoff_factor": 0.0, "extra_retry_codes": [],
     "include_servers": True, "include_nodes": True, "server_hostname": "name", "filters": {},
     "exclude_suspended": False, "client_list_all": False, "hostvar_prefix": "pterodactyl_", "extra_hostvars": [],
-    "strict": False,
+    "strict": False, "allow_empty": False,
     "compose": {}, "groups": {}, "keyed_groups": [], "use_extra_vars": False, "leading_separator": True,
     "cache": False, "cache_plugin": "memory", "cache_timeout": 3600, "cache_connection": None, "cache_prefix": "x",
 }
@@ -220,7 +220,7 @@ def test_client_key_lists_with_the_largest_page_and_reads_the_account(panel, con
 
 
 def test_client_key_without_servers_sends_nothing(panel, config):
-    runner = Run(config, api_key=CLIENT_KEY, include_servers=False)
+    runner = Run(config, api_key=CLIENT_KEY, include_servers=False, allow_empty=True)
     inventory = runner.parse()
     assert panel.queries == []
     assert "pterodactyl_nodes" not in inventory.groups
@@ -299,3 +299,25 @@ def test_only_pterodactyl_files_are_claimed(tmp_path):
         if claimed is not None:
             path.write_text("plugin: ptero.panel.pterodactyl\n")
         assert module.verify_file(str(path)) is bool(claimed), name
+
+
+def test_an_admin_client_key_that_sees_no_servers_fails_loudly(panel, config):
+    # An admin's client key lists only the servers it owns or is a subuser of: here none. Importing that empty
+    # listing into AWX with "Overwrite" would delete every host, so the sync fails and says what to set.
+    panel.rows["/api/client"] = []
+    panel.account = {"id": 1, "username": "admin", "admin": True}
+    with pytest.raises(AnsibleError) as raised:
+        Run(config, api_key=CLIENT_KEY, include_nodes=False).parse()
+    message = str(raised.value)
+    assert "'admin' can use no servers" in message and "client_list_all: true" in message
+    assert "allow_empty: true" in message and "Overwrite" in message
+
+
+def test_filters_that_match_nothing_fail_unless_allowed(panel, config):
+    panel.rows["/api/application/servers"] = []
+    panel.rows["/api/application/nodes"] = []
+    with pytest.raises(AnsibleError) as raised:
+        Run(config, filters={"name": "nothing-like-this"}).parse()
+    assert "sees no servers or nodes matching the filters" in str(raised.value)
+    inventory = Run(config, filters={"name": "nothing-like-this"}, allow_empty=True).parse()
+    assert not inventory.hosts
