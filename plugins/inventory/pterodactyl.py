@@ -226,7 +226,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 try:
     # ansible-core 2.19+ never templates data that was not marked trusted, so panel data needs no marking.
-    from ansible.template import trust_as_template  # pylint: disable=unused-import
+    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
 except ImportError:
     MARK_UNSAFE = True
 else:
