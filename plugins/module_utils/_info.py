@@ -10,8 +10,8 @@ An info module declares what it reads (an `InfoQuery`) and `run_info` does the r
    documented in doc_fragments/matching.py);
 4. shape them and exit with `changed: false`.
 
-Problems are raised (`InfoFailure`, `PanelError`, `AmbiguousError`) and turned into the task's failure in one
-place, `run_info`.
+Problems are raised as the engine's `TaskFailure` (a failed read says what was being read: `failure_context`)
+and reported by `PanelModule.failures_reported()`, the one place where raised problems become the failed result.
 """
 
 from __future__ import annotations
@@ -20,37 +20,20 @@ import dataclasses
 import itertools
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient, PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
-    AmbiguousError,
     find_application_server,
-    find_client_server,
     find_nest,
     find_node,
     get_or_none,
     same_value,
 )
-
-if t.TYPE_CHECKING:
-    from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 Item = t.Dict[str, t.Any]
 # The panel serves at most 100 objects a page.
 MAX_PER_PAGE = 100
-
-
-class InfoFailure(Exception):
-    """A problem that ends an info task; `message` names the option or the read that failed."""
-
-    def __init__(self, message: str, **result: t.Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.result = result
-
-    @classmethod
-    def from_error(cls, what: str, error: PanelError) -> InfoFailure:
-        return cls(f"{what}: {error}", error=error.to_dict())
 
 
 class Reading(t.NamedTuple):
@@ -61,16 +44,6 @@ class Reading(t.NamedTuple):
     #: the object the listing belongs to (see Scope), None for unscoped listings
     scope: Item | None
     warn: t.Callable[[str], None]
-
-
-def described(what: str, action: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
-    """Run one read; a panel error or an ambiguous name becomes an InfoFailure saying what was being read."""
-    try:
-        return action(*args, **kwargs)
-    except PanelError as error:
-        raise InfoFailure.from_error(what, error) from error
-    except AmbiguousError as error:
-        raise InfoFailure(f"{what}: {error}") from error
 
 
 class Criterion(t.NamedTuple):
@@ -117,22 +90,26 @@ class Scope:
     """The object an info module's listing belongs to, named by one option."""
 
     option: str
-    find: t.Callable[[PanelClient, t.Any], t.Optional[Item]]
-    #: how the task says a named object is missing, after "no <option> '<name>'"
-    missing: str
+    #: client, the option's value -> the object; raises TaskFailure naming the option when there is none
+    resolve: t.Callable[[PanelClient, t.Any], Item]
     path: t.Callable[[Item], t.Dict[str, t.Any]]
 
-    def resolve(self, client: PanelClient, ref: t.Any) -> Item:
-        found = described(f"Could not look up the {self.option}", self.find, client, ref)
+
+def on_the_panel(option: str, find: t.Callable[[PanelClient, t.Any], Item | None]) -> t.Callable[[PanelClient, t.Any], Item]:
+    """A scope's resolve for an application API object: `find`, or a TaskFailure naming the option."""
+    def resolve(client: PanelClient, ref: t.Any) -> Item:
+        with failure_context(f"Could not look up the {option}"):
+            found = find(client, ref)
         if found is None:
-            raise InfoFailure(f"{self.option}: no {self.option} '{ref}' {self.missing}")
-        return t.cast(Item, found)
+            raise TaskFailure(f"{option}: no {option} '{ref}' exists on the panel")
+        return found
+    return resolve
 
 
-CLIENT_SERVER = Scope("server", find_client_server, "visible to this API key", server_path)
-APPLICATION_SERVER = Scope("server", find_application_server, "exists on the panel", lambda server: {"server": server["id"]})
-NODE = Scope("node", find_node, "exists on the panel", lambda node: {"node": node["id"]})
-NEST = Scope("nest", find_nest, "exists on the panel", lambda nest: {"nest": nest["id"]})
+CLIENT_SERVER = Scope("server", client_server, server_path)
+APPLICATION_SERVER = Scope("server", on_the_panel("server", find_application_server), lambda server: {"server": server["id"]})
+NODE = Scope("node", on_the_panel("node", find_node), lambda node: {"node": node["id"]})
+NEST = Scope("nest", on_the_panel("nest", find_nest), lambda nest: {"nest": nest["id"]})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,7 +136,7 @@ class InfoQuery:
     extra: t.Callable[[t.List[Item], Reading], t.Dict[str, t.Any]] | None = None
     #: for a module that reads something other than a list of objects: the whole result
     read: t.Callable[[Reading], t.Dict[str, t.Any]] | None = None
-    #: checks of the options made before any request; raises InfoFailure
+    #: checks of the options made before any request; raises TaskFailure
     validate: t.Callable[[t.Mapping[str, t.Any]], None] | None = None
 
     @property
@@ -190,17 +167,16 @@ def _listing(spec: InfoQuery, reading: Reading, query: dict[str, t.Any],
     path = spec.scope.path(reading.scope) if spec.scope and reading.scope is not None else None
     for criterion in criteria:
         query.update(criterion.narrow)
-    what = f"Could not list {_subject(spec, reading)}"
-    if spec.limit_option is None:
-        listed = described(what, reading.client.collect, operation, path, query=query or None)
-        return listed, [item for item in listed if matches(item, criteria)]
-    limit = reading.params[spec.limit_option]
-    pages = described(what, reading.client.iterate, operation, path, query=query or None,
-                      per_page=min(limit, MAX_PER_PAGE) if limit else MAX_PER_PAGE)
-    # Lazily: the pages after the one holding the last wanted object are never asked for.
-    wanted = itertools.islice((item for item in pages if matches(item, criteria)), limit or None)
-    found = described(what, list, wanted)
-    return found, found
+    with failure_context(f"Could not list {_subject(spec, reading)}"):
+        if spec.limit_option is None:
+            listed = reading.client.collect(operation, path, query=query or None)
+            return listed, [item for item in listed if matches(item, criteria)]
+        limit = reading.params[spec.limit_option]
+        pages = reading.client.iterate(operation, path, query=query or None,
+                                       per_page=min(limit, MAX_PER_PAGE) if limit else MAX_PER_PAGE)
+        # Lazily: the pages after the one holding the last wanted object are never asked for.
+        found = list(itertools.islice((item for item in pages if matches(item, criteria)), limit or None))
+        return found, found
 
 
 def _direct(spec: InfoQuery, reading: Reading, query: dict[str, t.Any], criteria: list[Criterion]) -> list[Item] | None:
@@ -209,7 +185,8 @@ def _direct(spec: InfoQuery, reading: Reading, query: dict[str, t.Any], criteria
         value = reading.params.get(option)
         if value is not None:
             path = spec.scope.path(reading.scope) if spec.scope and reading.scope is not None else {}
-            found = described(f"Could not read {_subject(spec, reading)}", find, reading.client, value, path, query)
+            with failure_context(f"Could not read {_subject(spec, reading)}"):
+                found = find(reading.client, value, path, query)
             return [found] if found is not None and matches(found, criteria) else []
     return None
 
@@ -230,7 +207,7 @@ def check_input(spec: InfoQuery, params: t.Mapping[str, t.Any]) -> None:
     """Refuse bad input before any request."""
     limit = params.get(spec.limit_option) if spec.limit_option else None
     if limit is not None and limit < 0:
-        raise InfoFailure(f"{spec.limit_option}: must be 0 (every entry) or more, not {limit}")
+        raise TaskFailure(f"{spec.limit_option}: must be 0 (every entry) or more, not {limit}")
     if spec.validate is not None:
         spec.validate(params)
 
@@ -242,13 +219,11 @@ def includes(params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
 
 def run_info(module: PanelModule, spec: InfoQuery) -> t.NoReturn:
     """Read what `spec` declares and end the task: the result, or the failure of the first problem found."""
-    try:
+    with module.failures_reported():
         check_input(spec, module.params)
         scope = None
         if spec.scope is not None and module.params.get(spec.scope.option) is not None:
             scope = spec.scope.resolve(module.client, module.params[spec.scope.option])
         reading = Reading(module.client, module.params, scope, module.warn)
         result = spec.read(reading) if spec.read else read_objects(spec, reading)
-    except InfoFailure as failure:
-        module.fail_json(msg=failure.message, **failure.result)
     module.exit_json(changed=False, **result)

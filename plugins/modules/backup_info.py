@@ -63,7 +63,7 @@ backup_limit:
   sample: 3
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import backup_failed
+from ansible_collections.ptero.panel.plugins.module_utils._backups import backup_failed
 from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 

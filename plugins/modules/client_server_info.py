@@ -114,10 +114,10 @@ servers:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import server_path
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoFailure, InfoQuery, Reading, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._servers import server_path
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_client_server
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure
 
 
 def with_resources(server: dict, reading: Reading) -> dict:
@@ -127,7 +127,7 @@ def with_resources(server: dict, reading: Reading) -> dict:
         stats = reading.client.call("client.servers.resources", server_path(server))
     except PanelError as error:
         if error.status != 409:
-            raise InfoFailure.from_error(f"Could not read the resources of server '{server['name']}'", error) from error
+            raise TaskFailure.from_error(error, f"Could not read the resources of server '{server['name']}'") from None
         # 409: the server is in a state that cannot report (suspended, installing...); say why instead of failing.
         return {**server, "resources": None, "resources_error": error.detail}
     return {**server, "resources": stats}

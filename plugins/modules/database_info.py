@@ -62,7 +62,7 @@ databases:
             host: {address: 10.0.0.5, port: 3306}, max_connections: 0}]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import database_full_name
+from ansible_collections.ptero.panel.plugins.module_utils._databases import database_full_name
 from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 

@@ -97,15 +97,15 @@ content:
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._client_files import PathError, ServerFiles, normalize_path
-from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoFailure, InfoQuery, Reading, described, run_info
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Reading, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, failure_context
 
 
 def panel_path(params: dict) -> str:
     try:
         return normalize_path(params["path"], allow_root=True)
     except PathError as error:
-        raise InfoFailure(str(error)) from error
+        raise TaskFailure(str(error)) from None
 
 
 def read_content(reading: Reading, files: ServerFiles, path: str) -> str | None:
@@ -114,7 +114,7 @@ def read_content(reading: Reading, files: ServerFiles, path: str) -> str | None:
         return files.read(path)
     except PanelError as error:
         if error.status != 400:
-            raise InfoFailure.from_error(f"Could not read '{path}'", error) from error
+            raise TaskFailure.from_error(error, f"Could not read '{path}'") from None
         reading.warn(f"The content of '{path}' was not returned: {error}")
         return None
 
@@ -122,10 +122,12 @@ def read_content(reading: Reading, files: ServerFiles, path: str) -> str | None:
 def read_path(reading: Reading) -> dict:
     path = panel_path(reading.params)
     files = ServerFiles(reading.client, reading.scope)
-    entry = described(f"Could not look up '{path}'", files.stat, path)
+    with failure_context(f"Could not look up '{path}'"):
+        entry = files.stat(path)
     listing, content = [], None
     if entry is not None and not entry.get("is_file"):
-        listing = described(f"Could not list '{path}'", files.list, path) or []
+        with failure_context(f"Could not list '{path}'"):
+            listing = files.list(path) or []
     elif entry is not None and reading.params["read_content"]:
         content = read_content(reading, files, path)
     return {"file_path": path, "exists": entry is not None, "file": entry, "files": listing, "content": content}

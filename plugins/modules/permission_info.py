@@ -48,12 +48,13 @@ permission_keys:
   sample: [activity.read, allocation.create, control.console, websocket.connect]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Reading, described, run_info
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Reading, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, failure_context
 
 
 def read_permissions(reading: Reading) -> dict:
-    answer = described("Could not read the panel's permissions", reading.client.call, "client.permissions.get")
+    with failure_context("Could not read the panel's permissions"):
+        answer = reading.client.call("client.permissions.get")
     groups = (answer or {}).get("permissions") or {}
     keys = sorted(f"{group}.{key}" for group, details in groups.items() for key in (details.get("keys") or {}))
     return {"permissions": groups, "permission_keys": keys}

@@ -121,7 +121,6 @@ state_source:
 import time
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import require_client_server, server_path
 from ansible_collections.ptero.panel.plugins.module_utils._console import (
     FATAL_KINDS,
     HAS_WEBSOCKET,
@@ -134,7 +133,8 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import (
     ConsoleError,
     ConsoleSession,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure
+from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 # The panel reports "stopped" when Wings gives no state at all: it counts as offline.
 OFFLINE = ("offline", "stopped")
@@ -256,8 +256,8 @@ class SocketStates:
         except ConsoleError as error:
             fail_if_fatal(self.module, self.name, error)
             if error.kind == KIND_TIMEOUT:
-                self.module.fail_json(msg=f"Timed out after {timeout:g}s waiting for {self.name} to be {reached[0]}; "
-                                          f"last seen: state {self.session.status!r}")
+                raise TaskFailure(f"Timed out after {timeout:g}s waiting for {self.name} to be {reached[0]}; "
+                                  f"last seen: state {self.session.status!r}") from None
             self.module.warn(f"The console websocket of {self.name} failed ({error.message}); waiting by polling the "
                              "panel instead.")
         self.source = PanelStates.source
@@ -273,7 +273,7 @@ def fail_if_fatal(module: PanelModule, name: str, error: ConsoleError) -> None:
     """A socket closed by deauthorization, or a token Wings refuses for lack of `scope`, ends the task: polling the
     panel instead would hide a lost access or a panel/Wings version mismatch."""
     if error.kind in FATAL_KINDS:
-        module.fail_json(msg=f"Console of {name}: {error.message}", kind=error.kind)
+        raise TaskFailure(f"Console of {name}: {error.message}", kind=error.kind)
 
 
 def open_states(module: PanelModule, server: dict) -> PanelStates | SocketStates:
@@ -309,28 +309,27 @@ def main():
         },
         api="client",
     )
-    server = require_client_server(module, module.params["server"])
-    states = open_states(module, server)
-    try:
-        run(module, server, states)
-    finally:
-        states.close()
+    with module.failures_reported():
+        server = client_server(module.client, module.params["server"])
+        states = open_states(module, server)
+        try:
+            result = reach_state(module, server, states)
+        finally:
+            states.close()
+    module.exit_json(**result)
 
 
-def run(module: PanelModule, server: dict, states: PanelStates | SocketStates) -> t.NoReturn:
+def reach_state(module: PanelModule, server: dict, states: PanelStates | SocketStates) -> dict:
+    """The result of bringing the server to the `state` option: no signal when its current state satisfies it."""
     signal, satisfied, reached = TARGETS[module.params["state"]]
     stats = states.read()
     previous = stats.get("current_state")
-    diff = {"before": {"state": previous}, "after": {"state": previous}}
     if previous in satisfied:
         if module.params["wait"] and previous not in reached and not module.check_mode:
             stats = states.await_state(reached)
-        module.exit_json(changed=False, previous_state=previous, current_state=stats.get("current_state"),
-                         signal=None, resources=stats, state_source=states.source, diff=diff)
-    diff["after"] = {"state": reached[0]}
+        return outcome(previous, previous, stats.get("current_state"), None, stats, states)
     if module.check_mode:
-        module.exit_json(changed=True, previous_state=previous, current_state=reached[0], signal=signal, resources=stats,
-                         state_source=states.source, diff=diff)
+        return outcome(previous, reached[0], reached[0], signal, stats, states)
     if signal == "start" and previous == "stopping":
         states.await_state(OFFLINE)
     send_signal(module, server, signal)
@@ -339,8 +338,16 @@ def run(module: PanelModule, server: dict, states: PanelStates | SocketStates) -
     if module.params["wait"]:
         stats = states.await_state(reached, restart=signal == "restart")
         current = stats.get("current_state")
-    module.exit_json(changed=True, previous_state=previous, current_state=current, signal=signal, resources=stats,
-                     state_source=states.source, diff=diff)
+    return outcome(previous, reached[0], current, signal, stats, states)
+
+
+def outcome(previous: str | None, target: str | None, current: str | None, signal: str | None, stats: dict,
+            states: PanelStates | SocketStates) -> dict:
+    """The module result; a change is a signal sent (or, in check mode, one that would be)."""
+    # The source is read last: a websocket that failed while waiting left the rest to the panel.
+    return {"changed": signal is not None, "previous_state": previous, "current_state": current, "signal": signal,
+            "resources": stats, "state_source": states.source,
+            "diff": {"before": {"state": previous}, "after": {"state": target}}}
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ schedules:
                      continue_on_failure: false}]}]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import with_tasks
+from ansible_collections.ptero.panel.plugins.module_utils._schedules import with_tasks
 from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 

@@ -44,7 +44,7 @@ databases:
   sample: [{id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%", max_connections: 0}]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._client_resources import database_full_name
+from ansible_collections.ptero.panel.plugins.module_utils._databases import database_full_name
 from ansible_collections.ptero.panel.plugins.module_utils._info import APPLICATION_SERVER, InfoQuery, Match, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 

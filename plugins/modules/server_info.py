@@ -68,7 +68,6 @@ servers:
 
 from ansible_collections.ptero.panel.plugins.module_utils._info import (
     Criterion,
-    InfoFailure,
     InfoQuery,
     Match,
     Reading,
@@ -77,7 +76,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import (
     run_info,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import SERVER_IDENTIFIER_PREFIX, uuid_from_server_identifier
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure
 
 
 def by_identifier(value: str, reading: Reading) -> Criterion:
@@ -87,7 +86,7 @@ def by_identifier(value: str, reading: Reading) -> Criterion:
     if by_uuid is not None:
         return Match("uuid", "uuid").criterion(by_uuid, reading)
     if value.startswith(SERVER_IDENTIFIER_PREFIX):
-        raise InfoFailure(f"identifier: '{value}' is not a valid serv_ identifier (serv_ and 26 characters a-z, 2-7)")
+        raise TaskFailure(f"identifier: '{value}' is not a valid serv_ identifier (serv_ and 26 characters a-z, 2-7)")
     return Match("identifier", "uuidShort").criterion(value, reading)
 
 
