@@ -6,7 +6,7 @@ import json
 import pytest
 import responses
 
-from ansible_collections.ptero.panel.plugins.module_utils._allocations import AllocationInputError, expand_ips, expand_ports
+from ansible_collections.ptero.panel.plugins.modules.allocation import AllocationInputError, expand_ips, expand_ports
 from ansible_collections.ptero.panel.plugins.modules import allocation as allocation_module
 from ansible_collections.ptero.panel.plugins.modules import node as node_module
 
