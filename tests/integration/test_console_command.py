@@ -43,7 +43,7 @@ def survival_running(emulator):
 def versions(emulator):
     """Set the emulator's panel/Wings versions inside a test; the previous ones come back afterwards."""
     config = emulator.control("GET", "config")
-    yield lambda **wanted: emulator.configure(**wanted)
+    yield emulator.configure
     emulator.configure(panel_version=config["panel_version"], wings_version=config["wings_version"])
 
 
