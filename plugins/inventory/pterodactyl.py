@@ -625,8 +625,8 @@ def fetch_application(client: PanelClient, settings: Settings) -> dict[str, t.An
     if not hosts:
         listed = " or ".join(kind for kind, wanted in (("servers", settings.include_servers),
                                                        ("nodes", settings.include_nodes)) if wanted) or "hosts"
-        data["empty_reason"] = (f"the application key sees no {listed}"
-                                + (" matching the filters" if settings.filters else ""))
+        matching = " matching the filters" if settings.filters else ""
+        data["empty_reason"] = f"the application key sees no {listed}{matching}"
     return data
 
 

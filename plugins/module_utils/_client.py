@@ -660,8 +660,8 @@ class PanelClient:
                 sent_before = sent_before or transport.sent
             else:
                 status = response.status_code
-                retryable = ((status == 429 and not is_unretryable_429(_first_error(response)[0], response.headers))
-                             or (status in self.retry_codes and method in IDEMPOTENT_METHODS))
+                rate_limited = status == 429 and not is_unretryable_429(_first_error(response)[0], response.headers)
+                retryable = rate_limited or (status in self.retry_codes and method in IDEMPOTENT_METHODS)
                 if not retryable or attempt >= self.retries:
                     return response, attempt + 1, sent_before
                 wanted = _parse_retry_after(response.headers.get("Retry-After"))

@@ -455,8 +455,7 @@ class Server(PanelResource):
         body = without_none({
             "name": desired["name"], "external_id": desired.get("external_id"), "description": desired.get("description"),
             "user": desired["owner"], "egg": egg["id"],
-            "docker_image": desired.get("docker_image") or egg.get("docker_image")
-            or next(iter((egg.get("docker_images") or {}).values()), None),
+            "docker_image": desired.get("docker_image") or egg.get("docker_image") or next(iter((egg.get("docker_images") or {}).values()), None),
             "startup": desired.get("startup") or egg.get("startup"),
             "skip_scripts": params["skip_scripts"], "start_on_completion": params["start_on_completion"],
             "oom_disabled": limits.pop("oom_disabled"),
