@@ -16,7 +16,8 @@ description:
 options:
   server:
     description:
-      - Only this server, by identifier (the 8-character one or, on any panel, the C(serv_...) one), UUID or name. An administrator's key finds any server by identifier or UUID.
+      - Only this server, by identifier (the 8-character one or, on any panel, the C(serv_...) one), UUID or name.
+        An administrator's key finds any server by identifier or UUID.
     type: str
   type:
     description:
