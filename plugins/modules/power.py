@@ -161,8 +161,9 @@ def restarted_since(sent_at: float) -> t.Callable[[dict], bool]:
     the time since the signal. The state alone cannot tell, since the server was running before too."""
     def done(stats: dict) -> bool:
         uptime = (stats.get("resources") or {}).get("uptime")
-        return (stats.get("current_state") == "running" and isinstance(uptime, (int, float))
-                and uptime <= (time.monotonic() - sent_at) * 1000)
+        if stats.get("current_state") != "running" or not isinstance(uptime, (int, float)):
+            return False
+        return uptime <= (time.monotonic() - sent_at) * 1000
     return done
 
 
