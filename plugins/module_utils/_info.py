@@ -154,16 +154,18 @@ def matches(item: t.Mapping[str, t.Any], criteria: t.Iterable[Criterion]) -> boo
 
 
 def _subject(spec: InfoQuery, reading: Reading) -> str:
-    """What is read, in words: "the backups of server 'Survival'", "nodes"."""
-    if reading.scope is None:
+    """What is read, in words: "the backups of server 'Survival'", "the nodes"."""
+    if spec.scope is None or reading.scope is None:
         return f"the {spec.noun}"
-    return f"the {spec.noun} of {spec.scope.option if spec.scope else ''} '{reading.scope.get('name')}'"
+    return f"the {spec.noun} of {spec.scope.option} '{reading.scope.get('name')}'"
 
 
 def _listing(spec: InfoQuery, reading: Reading, query: dict[str, t.Any],
              criteria: list[Criterion]) -> tuple[list[Item], list[Item]]:
     """(every listed object, the matching ones) of the listing, narrowed by the panel's filters."""
     operation = spec.list_operation if reading.scope is not None or spec.scope is None else spec.unscoped_operation
+    if operation is None:
+        raise ValueError(f"the {spec.result_key} query declares no listing for this case")
     path = spec.scope.path(reading.scope) if spec.scope and reading.scope is not None else None
     for criterion in criteria:
         query.update(criterion.narrow)
