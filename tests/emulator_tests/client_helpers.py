@@ -14,8 +14,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+import pytest
 import requests
 
 from tests.emulator.config import EmulatorConfig
@@ -204,3 +205,20 @@ def add_subuser(state: State, username: str, server: dict[str, Any], permissions
         user = add_user(state, username, f"{username}@example.com", "Sub", "User", f"{username}-password")
         add_client_key(state, user, f"{username} key")
     return state.insert("subusers", {"user_id": user["id"], "server_id": server["id"], "permissions": permissions})
+
+
+def client_env_fixture(name: str, panel_version: str, prepare: Callable[[State], dict[str, Any]] | None = None,
+                       **config: Any) -> Any:
+    """A module-scoped fixture: a ClientEnv (see start_client_env) on an emulator playing ``panel_version``,
+    stopped after the module. ``env = client_env_fixture("email", "1.14")`` in a test module."""
+
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
+        environment = start_client_env(tmp_path_factory.mktemp(f"{name}-{panel_version}"), prepare,
+                                       panel_version=panel_version, **config)
+        try:
+            yield environment
+        finally:
+            environment.emulator.stop()
+
+    return fixture

@@ -2,12 +2,11 @@
 real-panel-1.14.1.md §2.5, D4). Panel 1.11 keeps its lenient `email` rule and no change limit."""
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
 import requests
 
-from client_helpers import ClientEnv, assert_error, start_client_env, validation_fields
+from client_helpers import ClientEnv, client_env_fixture, assert_error, validation_fields
 from tests.emulator.seed import HELPER_PASSWORD, PLAYER_PASSWORD
 
 REFUSED_BY_STRICT = ["a..b@example.com", '"quoted"@example.com', "me@localhost", "x@example.com.",
@@ -17,35 +16,9 @@ ACCEPTED = ["a@b.c", "a+tag@example.com", "o'brien@example.com", "A@EXAMPLE.COM"
 LIMIT_MESSAGE = "Your email address has been changed too many times today. Please try again later."
 
 
-def _start(tmp_path_factory: pytest.TempPathFactory, version: str) -> ClientEnv:
-    return start_client_env(tmp_path_factory.mktemp(f"email-{version}"), panel_version=version)
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.14")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def old_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.11")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def env_1_12(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.12")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
+env = client_env_fixture("email", "1.14")
+old_env = client_env_fixture("email", "1.11")
+env_1_12 = client_env_fixture("email", "1.12")
 
 
 def _new_user(env: ClientEnv, email: str, name: str) -> requests.Response:

@@ -6,12 +6,12 @@ import base64
 import hashlib
 import json
 import re
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
 
-from client_helpers import ClientEnv, add_subuser, assert_error, start_client_env
+from client_helpers import ClientEnv, client_env_fixture, add_subuser, assert_error
 from tests.emulator.client_api import decode_realtime_identifier, realtime_identifier
 from tests.emulator.state import State
 
@@ -25,35 +25,9 @@ def _prepare(state: State) -> dict[str, Any]:
     return {"_extra_keys": {"watcher": "watcher"}}
 
 
-def _start(tmp_path_factory: pytest.TempPathFactory, version: str) -> ClientEnv:
-    return start_client_env(tmp_path_factory.mktemp(f"identity-{version}"), _prepare, panel_version=version)
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.14")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def env_1_12(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.12")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def old_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.11")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
+env = client_env_fixture("identity", "1.14", _prepare)
+env_1_12 = client_env_fixture("identity", "1.12", _prepare)
+old_env = client_env_fixture("identity", "1.11", _prepare)
 
 
 def _serv(env: ClientEnv) -> str:

@@ -4,12 +4,12 @@ per-server limiters."""
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
 
-from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, start_client_env
+from client_helpers import ClientEnv, client_env_fixture, add_extra_server, add_subuser, assert_error
 from tests.emulator.state import State
 
 THROTTLED = ("ThrottleRequestsException", "Too Many Attempts.")
@@ -27,19 +27,11 @@ def _prepare(state: State) -> dict[str, Any]:
     return facts
 
 
-def _start(tmp_path_factory: pytest.TempPathFactory, version: str) -> ClientEnv:
-    return start_client_env(tmp_path_factory.mktemp(f"limits-{version}"), _prepare, panel_version=version,
-                            allocation_range=[31000, 31100], backup_seconds=0.2, restore_seconds=0.2,
-                            extra={"backups_fail": True})
+SETTINGS = {"allocation_range": [31000, 31100], "backup_seconds": 0.2, "restore_seconds": 0.2,
+            "extra": {"backups_fail": True}}
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.14")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
+env = client_env_fixture("limits", "1.14", _prepare, **SETTINGS)
 
 
 @pytest.fixture(autouse=True)
@@ -47,22 +39,8 @@ def _fresh_buckets(env: ClientEnv) -> None:
     env.emulator.clear_rate_limits()
 
 
-@pytest.fixture(scope="module")
-def old_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.11")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def env_1_12(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.12")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
+old_env = client_env_fixture("limits", "1.11", _prepare, **SETTINGS)
+env_1_12 = client_env_fixture("limits", "1.12", _prepare, **SETTINGS)
 
 
 def _server(env: ClientEnv, name: str = "a") -> str:

@@ -4,14 +4,14 @@ behaviour that is the same on every version (egg JSON columns, real-panel-1.12.2
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import websocket
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ed25519
 
-from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, start_client_env, validation_fields
+from client_helpers import ClientEnv, client_env_fixture, add_extra_server, add_subuser, assert_error, validation_fields
 from tests.emulator.state import State
 
 SCHEDULE = {"name": "tasks", "minute": "0", "hour": "*", "day_of_month": "*", "month": "*", "day_of_week": "*"}
@@ -34,26 +34,8 @@ def _prepare(state: State) -> dict[str, Any]:
             "noted_allocation": extra["id"], "legacy_schedule": legacy["id"]}
 
 
-def _start(tmp_path_factory: pytest.TempPathFactory, version: str) -> ClientEnv:
-    return start_client_env(tmp_path_factory.mktemp(f"misc-{version}"), _prepare, panel_version=version)
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.14")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def old_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = _start(tmp_path_factory, "1.11")
-    try:
-        yield environment
-    finally:
-        environment.emulator.stop()
+env = client_env_fixture("misc", "1.14", _prepare)
+old_env = client_env_fixture("misc", "1.11", _prepare)
 
 
 @pytest.fixture(autouse=True)
