@@ -225,12 +225,10 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.unsafe_proxy import wrap_var
 
 try:
-    # ansible-core 2.19+ never templates data that was not marked trusted, so panel data needs no marking.
-    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
+    # ansible-core 2.19+ never templates data that was not marked trusted.
+    from ansible.template import trust_as_template
 except ImportError:
-    MARK_UNSAFE = True
-else:
-    MARK_UNSAFE = False
+    trust_as_template = None
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import (
     HAS_REQUESTS,
@@ -681,8 +679,34 @@ def _cyclic_gc_paused() -> t.Iterator[None]:
             gc.enable()
 
 
-def _unsafe(variables: dict[str, t.Any]) -> dict[str, t.Any]:
-    return {key: wrap_var(value) for key, value in variables.items()} if MARK_UNSAFE else variables
+# What makes ansible-core read a string as a template.
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def could_be_template(text: str) -> bool:
+    return text.startswith("#jinja2:") or any(marker in text for marker in _TEMPLATE_MARKERS)
+
+
+def for_hostvars(value: t.Any) -> t.Any:
+    """Panel data as host variables: a string that could be read as a template (a startup command holds
+    {{VARIABLE}}) must never be templated, so it stays untrusted (2.19) or is marked unsafe (2.16); every other
+    string is made plain-trusted. Templating such a string changes nothing, and this way `ansible-inventory --export`
+    (what AWX imports and shows) writes values instead of {"__ansible_unsafe": ...} wrappers."""
+    if isinstance(value, str):
+        if could_be_template(value):
+            return value if trust_as_template else wrap_var(value)
+        return trust_as_template(value) if trust_as_template else value
+    if isinstance(value, dict):
+        return {key: for_hostvars(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [for_hostvars(item) for item in value]
+    return value
+
+
+def for_constructed(variables: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The variables compose/groups/keyed_groups read: before 2.19 template-looking strings must be unsafe there
+    too; from 2.19 untrusted data is never templated, and nothing is exported, so it goes as it is."""
+    return variables if trust_as_template else for_hostvars(variables)
 
 
 def client_key_from_environment(api_type: str, environ: t.Mapping[str, str]) -> str | None:
@@ -855,13 +879,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 kept = {key: full[key] for key in wanted if key in full}
                 found.update(kept)
             # Ansible's time per host grows with every stored value: that is why only `kept` is stored.
-            # Panel data is never a template (a startup command contains {{VARIABLE}}): before ansible-core 2.19
-            # it must be marked unsafe. The cached data itself stays plain.
-            kept = _unsafe(kept)
+            # Panel data is never a template (a startup command contains {{VARIABLE}}): see for_hostvars().
+            # The cached data itself stays plain.
+            kept = for_hostvars(kept)
             for key, value in kept.items():
                 self.inventory.set_variable(name, key, value)
             if constructed:
-                everything = kept if stored is None else _unsafe(full)
+                everything = kept if stored is None else for_constructed(full)
                 self._set_composite_vars(compose, everything, name, strict=strict)
                 self._add_host_to_composed_groups(groups, everything, name, strict=strict)
                 self._add_host_to_keyed_groups(keyed_groups, everything, name, strict=strict)

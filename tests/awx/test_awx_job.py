@@ -181,7 +181,9 @@ def test_inventory_update_as_awx_runs_it(private_data_dir, credential, execution
     # host variables as they come: a value that looks like a template must arrive wrapped (docs/awx.md).
     survival = hostvars["Survival"]
     assert survival["pterodactyl_external_id"] == {"__ansible_unsafe": TEMPLATE_LOOKING}
-    assert unwrapped(survival["pterodactyl_name"]) == "Survival"
+    # Every other value arrives plain, so AWX shows and matches it as it is.
+    assert survival["pterodactyl_name"] == "Survival"
+    assert survival["pterodactyl_uuid"] == unwrapped(survival["pterodactyl_uuid"])
     assert isinstance(survival["pterodactyl_limits"]["memory"], int)
 
     # A job over the imported hosts: AWX hands the stored variables to the job as an inventory script printing the
