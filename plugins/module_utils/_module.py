@@ -374,11 +374,6 @@ class PanelModule(AnsibleModule):
         except AmbiguousError as error:
             self.fail_json(msg=str(error))
 
-    def fail_from_error(self, error: PanelError, what: str = "", **extra: t.Any) -> t.NoReturn:
-        with self.failures_reported():
-            raise TaskFailure.from_error(error, what, **extra)
-        raise AssertionError("unreachable: failures_reported() ends the task")  # pragma: no cover
-
     # -- talking to the panel from a main() without failures_reported() (info modules, power) ----------------
 
     def step(self, what: str, action: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
