@@ -211,15 +211,20 @@ def test_a_token_without_scope_refused_by_new_wings_says_to_upgrade_the_panel(pa
     assert token_requests(panel) == 1 and len(wings.auth_tokens()) == 1  # no new token, no second auth
 
 
-def test_the_same_refusal_with_a_scope_blames_the_missing_permission(panel, make_client, wings):
-    panel.add("GET", TOKEN_URL, json=token_answer(1, permissions=["control.console"]))
-    wings.requires_scope = False  # Wings sees the scope but the token lacks websocket.connect
+def refuse_connect(wings: t.Any) -> None:
+    """Wings answers every message with "missing connect permission", whatever the token's scope."""
 
     def refuse(text: str) -> None:
         wings.sent.append(json.loads(text))
         wings.inbox.append(text_frame("jwt error", "Error Event [1]: jwt: missing connect permission"))
 
     wings.send = refuse  # type: ignore[method-assign]
+
+
+def test_the_same_refusal_with_a_scope_blames_the_missing_permission(panel, make_client, wings):
+    panel.add("GET", TOKEN_URL, json=token_answer(1, permissions=["control.console"]))
+    wings.requires_scope = False  # Wings sees the scope but the token lacks websocket.connect
+    refuse_connect(wings)
     with pytest.raises(ConsoleError) as caught:
         session_for(ConsoleClient(make_client())).connect()
     assert caught.value.kind == console.KIND_PERMISSION
@@ -231,12 +236,7 @@ def test_an_old_panel_token_without_the_permission_blames_the_permission_not_the
     # and upgrading the panel would not help.
     panel.add("GET", TOKEN_URL, json=token_answer(1, scope=None, permissions=["control.console"]))
     wings.requires_scope = False
-
-    def refuse(text: str) -> None:
-        wings.sent.append(json.loads(text))
-        wings.inbox.append(text_frame("jwt error", "Error Event [1]: jwt: missing connect permission"))
-
-    wings.send = refuse  # type: ignore[method-assign]
+    refuse_connect(wings)
     with pytest.raises(ConsoleError) as caught:
         session_for(ConsoleClient(make_client())).connect()
     assert caught.value.kind == console.KIND_PERMISSION
