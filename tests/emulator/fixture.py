@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import requests
@@ -224,6 +224,21 @@ def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) ->
 # lower them on their own emulator).
 TEST_DEFAULTS: dict[str, Any] = {"install_seconds": 0.3, "power_seconds": 0.2, "backup_seconds": 0.3,
                                  "restore_seconds": 0.3, "app_rate_limit": 1000000, "client_rate_limit": 1000000}
+
+
+def module_emulator_fixture(name: str, start: Callable[[Path], Any]) -> Any:
+    """A module-scoped fixture: what ``start(<new temp dir>)`` returns (a RunningEmulator, or anything with a
+    ``stop()``), stopped after the module. ``old = module_emulator_fixture("x-1.11", lambda d: start_emulator(d, ...))``"""
+
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+        running = start(tmp_path_factory.mktemp(name))
+        try:
+            yield running
+        finally:
+            running.stop()
+
+    return fixture
 
 
 @pytest.fixture(scope="session")

@@ -14,13 +14,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-import pytest
 import requests
 
 from tests.emulator.config import EmulatorConfig
-from tests.emulator.fixture import REPO_ROOT, START_TIMEOUT_SECONDS, RunningEmulator
+from tests.emulator.fixture import REPO_ROOT, START_TIMEOUT_SECONDS, RunningEmulator, module_emulator_fixture
 from tests.emulator.seed import add_api_key, add_user, seed_state
 from tests.emulator.state import KEY_TYPE_ACCOUNT, State
 
@@ -57,6 +56,9 @@ class ClientEnv:
     @property
     def url(self) -> str:
         return self.emulator.url
+
+    def stop(self) -> None:
+        self.emulator.stop()
 
     def call(self, method: str, path: str, who: str = "player", json: Any = None, params: Any = None,
              data: bytes | str | None = None, headers: dict[str, str] | None = None) -> requests.Response:
@@ -211,14 +213,5 @@ def client_env_fixture(name: str, panel_version: str, prepare: Callable[[State],
                        **config: Any) -> Any:
     """A module-scoped fixture: a ClientEnv (see start_client_env) on an emulator playing ``panel_version``,
     stopped after the module. ``env = client_env_fixture("email", "1.14")`` in a test module."""
-
-    @pytest.fixture(scope="module")
-    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-        environment = start_client_env(tmp_path_factory.mktemp(f"{name}-{panel_version}"), prepare,
-                                       panel_version=panel_version, **config)
-        try:
-            yield environment
-        finally:
-            environment.emulator.stop()
-
-    return fixture
+    return module_emulator_fixture(f"{name}-{panel_version}", lambda directory: start_client_env(
+        directory, prepare, panel_version=panel_version, **config))

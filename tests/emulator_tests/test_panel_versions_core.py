@@ -3,7 +3,6 @@ API limits of each version (panel-versions.md A3, real-panel-1.14.1.md §2.1).""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -11,28 +10,15 @@ import requests
 from tests.emulator import versions
 from tests.emulator.__main__ import parse_args
 from tests.emulator.config import EmulatorConfig
-from tests.emulator.fixture import Api, RunningEmulator, start_emulator
+from tests.emulator.fixture import Api, RunningEmulator, module_emulator_fixture, start_emulator
 
 FAST = {"install_seconds": 0.3, "power_seconds": 0.2, "backup_seconds": 0.3, "restore_seconds": 0.3}
 
 
-@pytest.fixture(scope="module")
-def newest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    """Default settings: no panel_version given, no rate-limit overrides."""
-    emulator = start_emulator(tmp_path_factory.mktemp("versions-default"), seed="demo", **FAST)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def old(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    emulator = start_emulator(tmp_path_factory.mktemp("versions-1-11"), seed="demo", panel_version="1.11", **FAST)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+# Default settings: no panel_version given, no rate-limit overrides.
+newest = module_emulator_fixture("versions-default", lambda directory: start_emulator(directory, seed="demo", **FAST))
+old = module_emulator_fixture("versions-1-11", lambda directory: start_emulator(directory, seed="demo",
+                                                                                panel_version="1.11", **FAST))
 
 
 def test_default_is_1_14_with_wings_1_13(newest: RunningEmulator) -> None:

@@ -4,12 +4,12 @@ real-panel-1.14.1.md §2.4; real-panel-1.12.2.md D4-D7)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
 
-from tests.emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, start_emulator
+from tests.emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
 from tests.emulator.seed import add_api_key
 from tests.emulator.state import KEY_TYPE_APPLICATION, State
 
@@ -36,31 +36,9 @@ def _start(tmp_path: Path, version: str) -> RunningEmulator:
     return start_emulator(tmp_path, seed="demo", state_file=str(state_file), panel_version=version, **TEST_DEFAULTS)
 
 
-@pytest.fixture(scope="module")
-def newest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    emulator = _start(tmp_path_factory.mktemp("nodes-1-14"), "1.14")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def old(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    emulator = _start(tmp_path_factory.mktemp("nodes-1-11"), "1.11")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def v112(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    emulator = _start(tmp_path_factory.mktemp("nodes-1-12"), "1.12")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+newest = module_emulator_fixture("nodes-1-14", lambda directory: _start(directory, "1.14"))
+old = module_emulator_fixture("nodes-1-11", lambda directory: _start(directory, "1.11"))
+v112 = module_emulator_fixture("nodes-1-12", lambda directory: _start(directory, "1.12"))
 
 
 def _entries(response: requests.Response) -> list[tuple[str, str, str]]:
