@@ -14,7 +14,7 @@ IMPORTER_VENV ?= .venv-importer
 .PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean \
 	galaxy-importer awx-test docs-lint docsite
 
-$(STAMP): requirements-dev.txt requirements.txt
+$(STAMP): requirements-dev.txt requirements.txt emulator/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

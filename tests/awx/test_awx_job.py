@@ -17,13 +17,12 @@ import pytest
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "build"))
 sys.path.insert(0, str(HERE))
 
 from awx_credential import injected_environment  # noqa: E402
 from built_collection import build_tarball, install_tarball  # noqa: E402
-from tests.emulator.fixture import Api, start_emulator  # noqa: E402
+from ptero_emulator.fixture import Api, start_emulator  # noqa: E402
 
 INVENTORY_UPDATE_ID = "7"
 # A panel user may write template syntax into a field the inventory stores (here the server's external id).

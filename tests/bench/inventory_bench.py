@@ -44,12 +44,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402
-from tests.emulator.config import EmulatorConfig  # noqa: E402
-from tests.emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
+from ptero_emulator.config import EmulatorConfig  # noqa: E402
+from ptero_emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
 
 SEED = "scale:servers=5000,nodes=50,users=2500,locations=10"
 MEMORY_SEED = "scale:servers=10000,nodes=100,users=5000,locations=10"

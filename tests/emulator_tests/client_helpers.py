@@ -18,10 +18,10 @@ from typing import Any, Callable
 
 import requests
 
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.fixture import REPO_ROOT, START_TIMEOUT_SECONDS, RunningEmulator, module_emulator_fixture
-from tests.emulator.seed import add_api_key, add_user, seed_state
-from tests.emulator.state import KEY_TYPE_ACCOUNT, State
+from ptero_emulator.config import EmulatorConfig
+from ptero_emulator.fixture import START_TIMEOUT_SECONDS, RunningEmulator, module_emulator_fixture
+from ptero_emulator.seed import add_api_key, add_user, seed_state
+from ptero_emulator.state import KEY_TYPE_ACCOUNT, State
 
 FAST_TIMINGS: dict[str, Any] = {"install_seconds": 0.3, "power_seconds": 0.1, "backup_seconds": 0.2,
                                 "restore_seconds": 0.2}
@@ -133,13 +133,12 @@ def _start_on_state_file(tmp_path: Path, state_file: Path, keys: dict[str, str],
     """Like fixture.start_emulator, but on a prepared state file (whose connection file carries only the URL)."""
     connection_file = tmp_path / "client-connection.json"
     log_path = tmp_path / "client-emulator.log"
-    args = [sys.executable, "-m", "tests.emulator", "--host", "127.0.0.1", "--port", "0", "--seed", "demo",
+    args = [sys.executable, "-m", "ptero_emulator", "--host", "127.0.0.1", "--port", "0", "--seed", "demo",
             "--state-file", str(state_file), "--write-connection", str(connection_file),
             "--config-json", json.dumps(settings)]
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     log_handle = open(log_path, "wb")  # noqa: SIM115 - kept open for the process' lifetime
-    process = subprocess.Popen(args, cwd=str(REPO_ROOT), stdout=subprocess.PIPE, stderr=log_handle, env=env)
+    process = subprocess.Popen(args, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=log_handle, env=env)
     first_line: list[bytes] = []
     reader = threading.Thread(target=lambda: first_line.append(process.stdout.readline()), daemon=True)
     reader.start()
@@ -188,7 +187,7 @@ def add_extra_server(state: State, name: str, owner: str = "player", egg: str = 
                      node_name: str = "fra-node-1", limits: tuple[int | None, int | None, int | None] = (1, 1, 1),
                      status: str | None = None) -> dict[str, Any]:
     """A further installed server on a free allocation of ``node_name``; ``status`` is set as given."""
-    from tests.emulator.seed import add_server
+    from ptero_emulator.seed import add_server
 
     owner_row = state.find("users", username=owner)
     egg_row = state.find("eggs", name=egg)

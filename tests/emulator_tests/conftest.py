@@ -1,26 +1,13 @@
 """Fixtures for the emulator test suite: ``panel_emulator`` (one process per session) and ``fresh_emulator``
-(one per test), both from tests.emulator.fixture."""
+(one per test), both from ptero_emulator.fixture."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from typing import Iterator
 
-# py-dactyl installs a top-level "tests" package into site-packages; the checkout must win.
-_REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-_loaded = sys.modules.get("tests")
-if _loaded is not None and not str(getattr(_loaded, "__file__", "") or "").startswith(_REPO_ROOT):
-    for _name in [name for name in sys.modules if name == "tests" or name.startswith("tests.")]:
-        del sys.modules[_name]
+import pytest
 
-from tests.emulator.fixture import fresh_emulator, panel_emulator  # noqa: E402,F401  pylint: disable=unused-import
-
-from typing import Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-
-from tests.emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, start_emulator  # noqa: E402
+from ptero_emulator.fixture import fresh_emulator, panel_emulator  # noqa: F401  pylint: disable=unused-import
+from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, start_emulator
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.fixture import Api, RunningEmulator, error_of, validation_fields
+from ptero_emulator.fixture import Api, RunningEmulator, error_of, validation_fields
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.fixture import Api, RunningEmulator, error_of, validation_fields
+from ptero_emulator.fixture import Api, RunningEmulator, error_of, validation_fields
 
 
 # These tests describe panel 1.11 (no node description, upload_size 1..1024); test_panel_versions_*.py covers the

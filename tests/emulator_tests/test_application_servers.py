@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.fixture import Api, RunningEmulator, error_of, validation_fields, wait_until
+from ptero_emulator.fixture import Api, RunningEmulator, error_of, validation_fields, wait_until
 
 PAPER_ENVIRONMENT = {"MINECRAFT_VERSION": "1.20.4", "SERVER_JARFILE": "server.jar", "DL_PATH": "",
                      "BUILD_NUMBER": "latest"}

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.fixture import Api, RunningEmulator, error_of, validation_fields
+from ptero_emulator.fixture import Api, RunningEmulator, error_of, validation_fields
 
 
 @pytest.fixture(scope="module")

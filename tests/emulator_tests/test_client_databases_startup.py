@@ -6,8 +6,8 @@ from typing import Any, Iterator
 import pytest
 
 from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, start_client_env, validation_fields
-from tests.emulator.client_api import decode_database_id, encode_database_id
-from tests.emulator.state import State
+from ptero_emulator.client_api import decode_database_id, encode_database_id
+from ptero_emulator.state import State
 
 
 def _prepare(state: State) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 
 from client_helpers import ClientEnv, assert_error, start_client_env, validation_fields
-from tests.emulator.files import ServerFiles, WingsFileError, clean_path
+from ptero_emulator.files import ServerFiles, WingsFileError, clean_path
 
 
 # These tests describe panel 1.11 (no per-server limiters; test_panel_versions_*.py covers the newer panels).

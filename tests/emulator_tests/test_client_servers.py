@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, start_client_env
-from tests.emulator.state import State
+from ptero_emulator.state import State
 
 SUSPENDED = "This server is currently suspended and the functionality requested is unavailable."
 MAINTENANCE = ("The node of this server is currently under maintenance and the functionality requested is "

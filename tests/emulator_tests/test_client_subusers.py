@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from client_helpers import ClientEnv, add_subuser, assert_error, start_client_env, validation_fields
-from tests.emulator.state import State
+from ptero_emulator.state import State
 
 
 def _prepare(state: State) -> dict[str, Any]:

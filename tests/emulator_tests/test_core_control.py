@@ -3,7 +3,6 @@ and the scale seed."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -12,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.fixture import REPO_ROOT, Api, RunningEmulator, error_of, start_emulator, wait_until
-from tests.emulator.seed import seed_state
-from tests.emulator.state import State
+from ptero_emulator.config import EmulatorConfig
+from ptero_emulator.fixture import Api, RunningEmulator, error_of, start_emulator, wait_until
+from ptero_emulator.seed import seed_state
+from ptero_emulator.state import State
 
 
 @pytest.fixture(scope="module")
@@ -165,10 +164,10 @@ def test_persistence_across_restarts(tmp_path: Path) -> None:
 
 def test_cli_prints_url_and_writes_connection(tmp_path: Path) -> None:
     connection = tmp_path / "connection.json"
-    process = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--port", "0", "--seed", "none",
-                                "--write-connection", str(connection)], cwd=str(REPO_ROOT),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    # The console script the package installs, from any directory.
+    command = str(Path(sys.executable).with_name("ptero-emulator"))
+    process = subprocess.Popen([command, "--port", "0", "--seed", "none", "--write-connection", str(connection)],
+                               cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         line = process.stdout.readline().decode().strip()  # type: ignore[union-attr]
         assert line.startswith("EMULATOR_URL=http://127.0.0.1:")

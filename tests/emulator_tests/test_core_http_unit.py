@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.http import (
+from ptero_emulator.config import EmulatorConfig
+from ptero_emulator.http import (
     ApiError, Check, ValidationFailed, apply_filters, apply_sort, includes, normalize_input, paginate,
     parse_php_pairs, parse_query, sub_includes, validate,
 )
-from tests.emulator.ratelimit import RateLimiter
-from tests.emulator.state import State, database_hashid, decode_database_hashid
+from ptero_emulator.ratelimit import RateLimiter
+from ptero_emulator.state import State, database_hashid, decode_database_hashid
 
 # Mocked requests use string storage keys like the emulator does.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")

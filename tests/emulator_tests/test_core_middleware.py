@@ -11,9 +11,9 @@ from typing import Callable, Iterator
 import pytest
 import requests
 
-from tests.emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, start_emulator
-from tests.emulator.seed import seed_state
-from tests.emulator.state import State
+from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, start_emulator
+from ptero_emulator.seed import seed_state
+from ptero_emulator.state import State
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.emulator import versions
-from tests.emulator.__main__ import parse_args
-from tests.emulator.config import EmulatorConfig
-from tests.emulator.fixture import Api, RunningEmulator, module_emulator_fixture, start_emulator
+from ptero_emulator import versions
+from ptero_emulator.__main__ import parse_args
+from ptero_emulator.config import EmulatorConfig
+from ptero_emulator.fixture import Api, RunningEmulator, module_emulator_fixture, start_emulator
 
 FAST = {"install_seconds": 0.3, "power_seconds": 0.2, "backup_seconds": 0.3, "restore_seconds": 0.3}
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from client_helpers import ClientEnv, client_env_fixture, assert_error, validation_fields
-from tests.emulator.seed import HELPER_PASSWORD, PLAYER_PASSWORD
+from ptero_emulator.seed import HELPER_PASSWORD, PLAYER_PASSWORD
 
 REFUSED_BY_STRICT = ["a..b@example.com", '"quoted"@example.com', "me@localhost", "x@example.com.",
                      "user@[127.0.0.1]", "(c)a@example.com", "a b@example.com", "x@-example.com", "x@example"]

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from client_helpers import ClientEnv, client_env_fixture, add_subuser, assert_error
-from tests.emulator.client_api import decode_realtime_identifier, realtime_identifier
-from tests.emulator.state import State
+from ptero_emulator.client_api import decode_realtime_identifier, realtime_identifier
+from ptero_emulator.state import State
 
 SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                     "X-XSS-Protection": "1; mode=block", "Referrer-Policy": "no-referrer-when-downgrade"}

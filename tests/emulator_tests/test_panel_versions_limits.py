@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from client_helpers import ClientEnv, client_env_fixture, add_extra_server, add_subuser, assert_error
-from tests.emulator.state import State
+from ptero_emulator.state import State
 
 THROTTLED = ("ThrottleRequestsException", "Too Many Attempts.")
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ed25519
 
 from client_helpers import ClientEnv, client_env_fixture, add_extra_server, add_subuser, assert_error, validation_fields
-from tests.emulator.state import State
+from ptero_emulator.state import State
 
 SCHEDULE = {"name": "tasks", "minute": "0", "hour": "*", "day_of_month": "*", "month": "*", "day_of_week": "*"}
 

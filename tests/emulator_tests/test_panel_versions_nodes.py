@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
-from tests.emulator.seed import add_api_key
-from tests.emulator.state import KEY_TYPE_APPLICATION, State
+from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
+from ptero_emulator.seed import add_api_key
+from ptero_emulator.state import KEY_TYPE_APPLICATION, State
 
 NODE_BODY: dict[str, Any] = {
     "name": "Version Node", "location_id": 1, "fqdn": "n.example.test", "scheme": "https", "memory": 4096,
@@ -22,8 +22,8 @@ READ_ONLY_KEY = "ptla_readonlyNod" + "r" * 32
 
 def _start(tmp_path: Path, version: str) -> RunningEmulator:
     """An emulator whose state holds an extra application key with nodes READ only."""
-    from tests.emulator.config import EmulatorConfig
-    from tests.emulator.seed import seed_state
+    from ptero_emulator.config import EmulatorConfig
+    from ptero_emulator.seed import seed_state
 
     state = State(EmulatorConfig(seed="demo"))
     seed_state(state, "demo")

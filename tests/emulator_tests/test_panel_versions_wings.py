@@ -10,8 +10,8 @@ import pytest
 import websocket
 
 from client_helpers import ClientEnv, add_subuser, start_client_env
-from tests.emulator.seed import PLAYER_PASSWORD
-from tests.emulator.state import State
+from ptero_emulator.seed import PLAYER_PASSWORD
+from ptero_emulator.state import State
 
 TIMEOUT = 5.0
 

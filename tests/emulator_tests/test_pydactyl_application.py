@@ -8,7 +8,7 @@ import pytest
 from pydactyl import PterodactylClient
 from pydactyl.exceptions import PterodactylApiError
 
-from tests.emulator.fixture import Api, RunningEmulator, wait_until
+from ptero_emulator.fixture import Api, RunningEmulator, wait_until
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import (  # n
     ConsoleSession,
 )
 
-from tests.emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
+from ptero_emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 import requests
 import websocket
 
-from tests.emulator.fixture import RunningEmulator, start_emulator
+from ptero_emulator.fixture import RunningEmulator, start_emulator
 
 EVENT_TIMEOUT = 5.0
 DAEMON_PREFIX = "\x1b[33m\x1b[1m[Pterodactyl Daemon]:\x1b[39m "

@@ -14,11 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = Path(__file__).resolve().parent / "targets"
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402
-from tests.emulator.fixture import start_emulator  # noqa: E402
+from ptero_emulator.fixture import start_emulator  # noqa: E402
 
 COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="ptero-integration-"))
 link_collection(COLLECTIONS_DIR)

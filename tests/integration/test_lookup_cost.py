@@ -2,7 +2,7 @@
 import pytest
 from conftest import Ansible
 
-from tests.emulator.fixture import start_emulator
+from ptero_emulator.fixture import start_emulator
 
 
 @pytest.fixture(scope="module")

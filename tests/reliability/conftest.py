@@ -5,19 +5,10 @@ Tests marked `slow` are left out of a plain run; set PTERO_RELIABILITY_SLOW=1 (a
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-# py-dactyl installs a top-level "tests" package into site-packages; the checkout must win.
-_REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-_loaded = sys.modules.get("tests")
-if _loaded is not None and not str(getattr(_loaded, "__file__", "") or "").startswith(_REPO_ROOT):
-    for _name in [name for name in sys.modules if name == "tests" or name.startswith("tests.")]:
-        del sys.modules[_name]
 
 SLOW_ENVIRONMENT = "PTERO_RELIABILITY_SLOW"
 

@@ -26,7 +26,7 @@ if str(ROOT / "tests" / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402  pylint: disable=wrong-import-position
-from tests.emulator.fixture import TEST_DEFAULTS, RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
+from ptero_emulator.fixture import TEST_DEFAULTS, RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="ptero-reliability-"))
 link_collection(COLLECTIONS_DIR)

@@ -7,6 +7,9 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Development tools kept in the checkout that are not collection content (galaxy.yml build_ignore lists them too):
+# ansible-test and ansible-lint look at the collection only.
+DEVELOPMENT_ONLY = ("emulator/",)
 
 
 def project_files() -> list[str]:
@@ -23,6 +26,8 @@ def copy_collection(base: Path) -> Path:
     """Copy the collection to `base/ansible_collections/ptero/panel` and return that path."""
     target = base / "ansible_collections" / "ptero" / "panel"
     for name in project_files():
+        if name.startswith(DEVELOPMENT_ONLY):
+            continue
         dest = target / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, dest)

@@ -13,11 +13,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402
-from tests.emulator.fixture import start_emulator  # noqa: E402
+from ptero_emulator.fixture import start_emulator  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

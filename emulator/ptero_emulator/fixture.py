@@ -1,7 +1,7 @@
 """Start the emulator as a real process for tests, plus pytest fixtures ``panel_emulator`` (session) and
 ``fresh_emulator`` (per test).
 
-    from tests.emulator.fixture import start_emulator
+    from ptero_emulator.fixture import start_emulator
     emu = start_emulator(tmp_path, seed="demo", install_seconds=0.2)  # panel_version="1.11" for the old panel
     try:
         requests.get(emu.url + "/api/application/users", headers=emu.headers("application"))
@@ -25,7 +25,6 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 30.0
 
 
@@ -119,7 +118,7 @@ def _arguments(directory: Path, config: dict[str, Any]) -> tuple[list[str], Path
     """Command line for the given EmulatorConfig fields: seed, latency_ms and state_file have flags, the rest goes
     through --config-json."""
     connection_file = directory / f"emulator-connection-{os.getpid()}-{time.monotonic_ns()}.json"
-    args = [sys.executable, "-m", "tests.emulator", "--host", "127.0.0.1", "--port", str(config.pop("port", 0)),
+    args = [sys.executable, "-m", "ptero_emulator", "--host", "127.0.0.1", "--port", str(config.pop("port", 0)),
             "--write-connection", str(connection_file)]
     seed = config.pop("seed", "demo")
     args += ["--seed", seed if seed else "none"]
@@ -134,16 +133,15 @@ def _arguments(directory: Path, config: dict[str, Any]) -> tuple[list[str], Path
 
 
 def start_emulator(tmp_path: Path | str, **config: Any) -> RunningEmulator:
-    """Start ``python -m tests.emulator`` with the given EmulatorConfig fields and wait until it listens."""
+    """Start ``python -m ptero_emulator`` with the given EmulatorConfig fields and wait until it listens."""
     directory = Path(tmp_path)
     directory.mkdir(parents=True, exist_ok=True)
     args, connection_file = _arguments(directory, dict(config))
     log_path = connection_file.with_suffix(".log")
     log_handle = open(log_path, "wb")  # noqa: SIM115 - kept open for the process' lifetime
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("PYTHONUNBUFFERED", "1")
-    process = subprocess.Popen(args, cwd=str(REPO_ROOT), stdout=subprocess.PIPE, stderr=log_handle, env=env)
+    process = subprocess.Popen(args, cwd=str(directory), stdout=subprocess.PIPE, stderr=log_handle, env=env)
     first_line: list[bytes] = []
     reader = threading.Thread(target=lambda: first_line.append(process.stdout.readline()), daemon=True)
     reader.start()

@@ -1,4 +1,4 @@
-"""Command line entry point: ``python -m tests.emulator [--port 0] [--seed demo] [--write-connection FILE]``.
+"""Command line entry point: ``python -m ptero_emulator [--port 0] [--seed demo] [--write-connection FILE]``.
 
 The first stdout line is ``EMULATOR_URL=http://127.0.0.1:PORT`` once the socket is bound."""
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _pair(text: str) -> tuple[int, int]:
 
 
 def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ptero_emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="bind address (keep it on loopback)")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--seed", default="demo", help='"demo", "none" or "scale:servers=N,nodes=N,users=N,locations=N"')

@@ -3,7 +3,6 @@ faults, latency, request log) and mounting of the application, client, Wings and
 from __future__ import annotations
 
 import asyncio
-import importlib
 import ipaddress
 import json
 import re
@@ -11,7 +10,6 @@ import sys
 import time
 import traceback
 from collections import deque
-from types import ModuleType
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
 
@@ -293,20 +291,9 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 # ====================================================================== application factory
-def _optional_module(name: str) -> ModuleType | None:
-    """Import a sibling module written by another part of the team, if it exists yet."""
-    qualified = f"{__package__}.{name}"
-    try:
-        return importlib.import_module(qualified)
-    except ModuleNotFoundError as exc:
-        if exc.name == qualified:
-            return None
-        raise
-
-
 def create_app(config: EmulatorConfig, state: State | None = None) -> web.Application:
     """Build the emulator. ``state`` defaults to a new State seeded according to ``config.seed``."""
-    from . import application_api
+    from . import application_api, client_api, wings
     from .seed import seed_state
 
     if state is None:
@@ -327,14 +314,10 @@ def create_app(config: EmulatorConfig, state: State | None = None) -> web.Applic
     app["binding_probes"] = {"application": application_api.binding_probe}
     app.add_routes(control.routes)
     app.add_routes(application_api.routes)
-    client_api = _optional_module("client_api")
-    if client_api is not None:
-        app.add_routes(client_api.routes)
-        app["binding_probes"]["client"] = client_api.binding_probe
-    wings = _optional_module("wings")
-    if wings is not None:
-        app["daemon"] = wings.Daemon(state, config)
-        app.add_routes(wings.routes)
+    app.add_routes(client_api.routes)
+    app["binding_probes"]["client"] = client_api.binding_probe
+    app["daemon"] = wings.Daemon(state, config)
+    app.add_routes(wings.routes)
 
     async def on_startup(application: web.Application) -> None:
         state.attach_loop(asyncio.get_running_loop())

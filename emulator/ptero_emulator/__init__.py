@@ -1,7 +1,7 @@
 """A stateful emulator of the Pterodactyl panel (application + client API) and the Wings websocket, for tests.
 
-Run: ``python -m tests.emulator --port 0 --seed demo --write-connection /tmp/conn.json`` (first stdout line is
-``EMULATOR_URL=http://127.0.0.1:PORT``), or from pytest with ``tests.emulator.fixture`` (``start_emulator``,
+Run: ``python -m ptero_emulator --port 0 --seed demo --write-connection /tmp/conn.json`` (first stdout line is
+``EMULATOR_URL=http://127.0.0.1:PORT``), or from pytest with ``ptero_emulator.fixture`` (``start_emulator``,
 fixtures ``panel_emulator`` / ``fresh_emulator``).
 
 Interface for the API modules (client_api.py, wings.py):
