@@ -43,7 +43,11 @@ PAGINATED = {
     "client.backups.list": (20, 50, set(), set()),
 }
 ALLOWED_PARAMETERS = {"user", "node", "allocation", "location", "server", "database", "nest", "egg", "external_id",
-                      "identifier", "schedule", "task", "backup"}
+                      "identifier", "schedule", "task", "backup",
+                      # Pelican's own routes (test_pelican_operations.py checks those against Pelican's list).
+                      "mount", "role", "database_host", "plugin", "uuid", "fingerprint"}
+# The routes a Pterodactyl panel has: the 111 of the routes file.
+PTERODACTYL_OPERATIONS = {name: op for name, op in OPERATIONS.items() if op.available_on("pterodactyl")}
 
 
 def spec_routes() -> list[str]:
@@ -52,7 +56,7 @@ def spec_routes() -> list[str]:
 
 def table_routes() -> list[str]:
     routes = []
-    for op in OPERATIONS.values():
+    for op in PTERODACTYL_OPERATIONS.values():
         route = f"{op.method} {op.path}"
         routes.append(LITERAL_SEGMENTS.get(route, route))
     return routes
@@ -79,7 +83,7 @@ def test_every_spec_route_has_exactly_one_operation():
 def test_no_operation_without_a_spec_route():
     extra = sorted(set(table_routes()) - set(spec_routes()))
     assert not extra, f"operations that are not panel routes: {extra}"
-    assert len(OPERATIONS) == 111
+    assert len(PTERODACTYL_OPERATIONS) == 111
 
 
 def test_force_delete_uses_the_literal_force_segment():
@@ -114,7 +118,7 @@ def test_operations_are_frozen():
 
 
 def test_paginated_operations_follow_the_panel_paging_rules():
-    assert {name for name, op in OPERATIONS.items() if op.paginated} == set(PAGINATED)
+    assert {name for name, op in PTERODACTYL_OPERATIONS.items() if op.paginated} == set(PAGINATED)
     for name, (default, maximum, filters, sorts) in PAGINATED.items():
         op = OPERATIONS[name]
         assert op.response == "list"
@@ -155,7 +159,7 @@ def test_unknown_operation_names_close_matches():
 
 def test_reference_markdown_lists_every_operation_once():
     text = render_reference_markdown()
-    assert "## Application API (42 routes)" in text and "## Client API (69 routes)" in text
+    assert "## Application API (Pterodactyl: 42 routes" in text and "## Client API (Pterodactyl: 69 routes" in text
     for name, op in OPERATIONS.items():
         rows = [line for line in text.splitlines() if line.startswith(f"| `{name}` |")]
         assert len(rows) == 1, name
