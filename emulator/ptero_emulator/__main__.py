@@ -37,6 +37,10 @@ def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
                         help=f"panel release to model (default {versions.DEFAULT_PANEL_VERSION})")
     parser.add_argument("--wings-version", default=None,
                         help='Wings release to model, e.g. 1.11, 1.12, 1.13 (default: the one paired with the panel)')
+    parser.add_argument("--flavour", default=None, choices=versions.FLAVOURS,
+                        help=f"panel to model (default {versions.DEFAULT_FLAVOUR})")
+    parser.add_argument("--pelican-version", default=None, choices=versions.PELICAN_VERSIONS,
+                        help=f"Pelican beta to model with --flavour pelican (default {versions.DEFAULT_PELICAN_VERSION})")
     parser.add_argument("--install-seconds", type=float, default=None)
     parser.add_argument("--power-seconds", type=float, default=None)
     parser.add_argument("--backup-seconds", type=float, default=None)
@@ -54,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
     config = EmulatorConfig(host=args.host, port=args.port, seed=seed, latency_ms=args.latency_ms,
                             state_file=args.state_file)
     overrides: dict[str, Any] = {}
-    for name in ("panel_version", "wings_version", "install_seconds", "power_seconds", "backup_seconds", "restore_seconds", "app_rate_limit",
+    for name in ("panel_version", "wings_version", "flavour", "pelican_version", "install_seconds", "power_seconds", "backup_seconds", "restore_seconds", "app_rate_limit",
                  "client_rate_limit", "rate_period_seconds", "token_lifetime_seconds", "token_expiring_seconds",
                  "allocation_range", "backup_throttle"):
         value = getattr(args, name)

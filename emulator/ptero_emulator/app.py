@@ -293,7 +293,7 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
 # ====================================================================== application factory
 def create_app(config: EmulatorConfig, state: State | None = None) -> web.Application:
     """Build the emulator. ``state`` defaults to a new State seeded according to ``config.seed``."""
-    from . import application_api, client_api, wings
+    from . import application_api, client_api, pelican, pelican_api, wings
     from .seed import seed_state
 
     if state is None:
@@ -301,8 +301,8 @@ def create_app(config: EmulatorConfig, state: State | None = None) -> web.Applic
         seed_state(state, config.seed)
     state.config = config
     app = web.Application(
-        middlewares=[request_log_middleware, panel_headers_middleware, error_middleware, gate_middleware,
-                     fault_middleware],
+        middlewares=[request_log_middleware, panel_headers_middleware, error_middleware,
+                     pelican.route_gate_middleware, gate_middleware, fault_middleware],
         client_max_size=64 * 1024 * 1024,
     )
     app["config"] = config
@@ -314,6 +314,7 @@ def create_app(config: EmulatorConfig, state: State | None = None) -> web.Applic
     app["binding_probes"] = {"application": application_api.binding_probe}
     app.add_routes(control.routes)
     app.add_routes(application_api.routes)
+    app.add_routes(pelican_api.routes)  # Pelican-only routes; pelican.ROUTE_GATES hides them on Pterodactyl
     app.add_routes(client_api.routes)
     app["binding_probes"]["client"] = client_api.binding_probe
     app["daemon"] = wings.Daemon(state, config)

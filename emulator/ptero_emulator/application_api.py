@@ -57,7 +57,8 @@ def _bind(request: web.Request, state: State) -> dict[str, Row]:
     """Route-model binding the panel's way (404 "The requested resource could not be found on the server.")."""
     params = request.match_info
     bound: dict[str, Row] = {}
-    simple = {"user": "users", "node": "nodes", "location": "locations", "server": "servers", "nest": "nests"}
+    simple = {"user": "users", "node": "nodes", "location": "locations", "server": "servers", "nest": "nests",
+              "mount": "mounts", "database_host": "database_hosts", "role": "roles"}
     for name, table in simple.items():
         if name in params:
             row = state.get(table, int_param(params[name]))
@@ -71,7 +72,7 @@ def _bind(request: web.Request, state: State) -> dict[str, Row]:
         bound["allocation"] = allocation
     if "egg" in params:
         egg = state.get("eggs", int_param(params["egg"]))
-        if egg is None or egg["nest_id"] != bound["nest"]["id"]:
+        if egg is None or ("nest" in bound and egg["nest_id"] != bound["nest"]["id"]):  # Pelican: flat /eggs
             raise not_found()
         bound["egg"] = egg
     if "database" in params:
@@ -90,11 +91,20 @@ def binding_probe(request: web.Request) -> None:
     _bind(request, request["state"])
 
 
-def app_route(method: str, path: str, resource: str, permission: int
-              ) -> Callable[[Callable[..., Awaitable[web.StreamResponse]]], Callable[..., Any]]:
-    """Register an application route: bind models, then check the key's ACL bit (403 before validation)."""
+RouteHandler = Callable[..., Awaitable[web.StreamResponse]]
+# Flavour hooks, filled by pelican_api: this module is the Pterodactyl baseline. (method, path) -> (feature,
+# handler) replaces a route's handler while config.has(feature); object name -> (feature, adjust(ctx, row,
+# requested, obj) -> obj) reshapes a transformer's output (includes too).
+ROUTE_OVERRIDES: dict[tuple[str, str], tuple[str, RouteHandler]] = {}
+OBJECT_ADJUSTERS: dict[str, tuple[str, Callable[..., Row]]] = {}
 
-    def decorator(handler: Callable[..., Awaitable[web.StreamResponse]]) -> Callable[..., Any]:
+
+def app_route(method: str, path: str, resource: str, permission: int, table: web.RouteTableDef | None = None
+              ) -> Callable[[RouteHandler], Callable[..., Any]]:
+    """Register an application route (in ``table``, default this module's): bind models, then check the key's
+    ACL bit (403 before validation)."""
+
+    def decorator(handler: RouteHandler) -> Callable[..., Any]:
         @functools.wraps(handler)
         async def wrapper(request: web.Request) -> web.StreamResponse:
             ctx = Ctx(request)
@@ -105,12 +115,42 @@ def app_route(method: str, path: str, resource: str, permission: int
             key = ctx.key
             if key["key_type"] == KEY_TYPE_APPLICATION and not int(key.get(resource) or 0) & permission:
                 raise forbidden()
+            override = ROUTE_OVERRIDES.get((method, path))
+            if override is not None and ctx.state.config.has(override[0]):
+                return await override[1](ctx, **bound)
             return await handler(ctx, **bound)
 
-        route(routes, method, PREFIX + path)(wrapper)
+        route(routes if table is None else table, method, PREFIX + path)(wrapper)
         return wrapper
 
     return decorator
+
+
+def override_route(method: str, path: str, feature: str) -> Callable[[RouteHandler], RouteHandler]:
+    """Serve (method, path) with the decorated handler instead while config.has(feature)."""
+
+    def decorator(handler: RouteHandler) -> RouteHandler:
+        ROUTE_OVERRIDES[(method, path)] = (feature, handler)
+        return handler
+
+    return decorator
+
+
+def adjust_object(name: str, feature: str) -> Callable[[Callable[..., Row]], Callable[..., Row]]:
+    """Reshape the ``name`` transformer's output while config.has(feature)."""
+
+    def decorator(adjust: Callable[..., Row]) -> Callable[..., Row]:
+        OBJECT_ADJUSTERS[name] = (feature, adjust)
+        return adjust
+
+    return decorator
+
+
+def _flavoured(name: str, ctx: Ctx, row: Row, requested: set[str], obj: Row) -> Row:
+    adjuster = OBJECT_ADJUSTERS.get(name)
+    if adjuster is None or not ctx.state.config.has(adjuster[0]):
+        return obj
+    return adjuster[1](ctx, row, requested, obj)
 
 
 READ, WRITE = ACL_READ, ACL_WRITE
@@ -141,10 +181,10 @@ def user_object(ctx: Ctx, user: Row, requested: set[str] = frozenset()) -> Row: 
         "language": user["language"], "root_admin": bool(user["root_admin"]), "2fa": bool(user["use_totp"]),
         "created_at": user["created_at"], "updated_at": user["updated_at"],
     }
-    return item("user", _relationships(ctx, attributes, requested, {
+    return _flavoured("user", ctx, user, requested, item("user", _relationships(ctx, attributes, requested, {
         "servers": ("r_servers", lambda sub: _list([server_object(ctx, s, sub) for s in ctx.state.rows("servers")
                                                     if s["owner_id"] == user["id"]])),
-    }))
+    })))
 
 
 def server_environment(state: State, server: Row) -> Row:
@@ -185,7 +225,7 @@ def server_object(ctx: Ctx, server: Row, requested: set[str] = frozenset()) -> R
         return build
 
     node = state.get("nodes", server["node_id"])
-    return item("server", _relationships(ctx, attributes, requested, {
+    return _flavoured("server", ctx, server, requested, item("server", _relationships(ctx, attributes, requested, {
         "allocations": ("r_allocations", lambda sub: _list([allocation_object(ctx, a, sub) for a in
                                                             state.server_allocations(server["id"])])),
         "user": ("r_users", one("users", server["owner_id"], lambda r, sub: user_object(ctx, r, sub))),
@@ -201,7 +241,7 @@ def server_object(ctx: Ctx, server: Row, requested: set[str] = frozenset()) -> R
         "databases": ("r_server_databases", lambda sub: _list([
             database_object(ctx, d, sub, object_name="databases")
             for d in state.select("databases", server_id=server["id"])])),
-    }))
+    })))
 
 
 def node_object(ctx: Ctx, node: Row, requested: set[str] = frozenset(),  # type: ignore[assignment]
@@ -220,14 +260,14 @@ def node_object(ctx: Ctx, node: Row, requested: set[str] = frozenset(),  # type:
     }
     attributes.update(extra or {})
     attributes["allocated_resources"] = {"memory": memory, "disk": disk}
-    return item("node", _relationships(ctx, attributes, requested, {
+    return _flavoured("node", ctx, node, requested, item("node", _relationships(ctx, attributes, requested, {
         "allocations": ("r_allocations", lambda sub: _list([allocation_object(ctx, a, sub) for a in
                                                             state.select("allocations", node_id=node["id"])])),
         "location": ("r_locations", lambda sub: _maybe(state.get("locations", node["location_id"]),
                                                        lambda r: location_object(ctx, r, sub))),
         "servers": ("r_servers", lambda sub: _list([server_object(ctx, s, sub) for s in
                                                     state.select("servers", node_id=node["id"])])),
-    }))
+    })))
 
 
 def _maybe(row: Row | None, render: Callable[[Row], Row]) -> Row:
@@ -278,7 +318,7 @@ def nest_object(ctx: Ctx, nest: Row, requested: set[str] = frozenset()) -> Row: 
     }))
 
 
-def _json_or(text: str | None, default: Any) -> Any:
+def json_or(text: str | None, default: Any) -> Any:
     """An egg's JSON column as the panel renders it: PHP decodes into arrays, so an empty object comes back as []
     (real-panel-1.12.2.md D13; the same PHP behaviour in 1.11)."""
     if not text:
@@ -299,8 +339,8 @@ def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  #
         "id": egg["id"], "uuid": egg["uuid"], "name": egg["name"], "nest": egg["nest_id"], "author": egg["author"],
         "description": egg["description"], "docker_image": next(iter(images.values()), ""),
         "docker_images": images,
-        "config": {"files": _json_or(egg["config_files"], {}), "startup": _json_or(egg["config_startup"], {}),
-                   "stop": egg["config_stop"], "logs": _json_or(egg["config_logs"], {}),
+        "config": {"files": json_or(egg["config_files"], {}), "startup": json_or(egg["config_startup"], {}),
+                   "stop": egg["config_stop"], "logs": json_or(egg["config_logs"], {}),
                    "file_denylist": egg["file_denylist"], "extends": egg["config_from"]},
         "startup": egg["startup"],
         "script": {"privileged": bool(egg["script_is_privileged"]), "install": egg["script_install"],
@@ -313,9 +353,9 @@ def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  #
         parent = state.get("eggs", egg["config_from"]) if egg["config_from"] else None
         if parent is None:
             return null_resource()
-        return item(None, {"files": _json_or(parent["config_files"], {}),
-                           "startup": _json_or(parent["config_startup"], {}), "stop": parent["config_stop"],
-                           "logs": _json_or(parent["config_logs"], {})})
+        return item(None, {"files": json_or(parent["config_files"], {}),
+                           "startup": json_or(parent["config_startup"], {}), "stop": parent["config_stop"],
+                           "logs": json_or(parent["config_logs"], {})})
 
     def script(sub: set[str]) -> Row:
         parent = state.get("eggs", egg["copy_script_from"]) if egg["copy_script_from"] else None
@@ -324,7 +364,9 @@ def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  #
         return item(None, {"privileged": bool(parent["script_is_privileged"]), "install": parent["script_install"],
                            "entry": parent["script_entry"], "container": parent["script_container"]})
 
-    return item("egg", _relationships(ctx, attributes, requested, {
+    if "config" in requested or "script" in requested:
+        _flavoured("egg_includes", ctx, egg, requested, {})
+    return _flavoured("egg", ctx, egg, requested, item("egg", _relationships(ctx, attributes, requested, {
         "nest": ("r_nests", lambda sub: _maybe(state.get("nests", egg["nest_id"]),
                                                lambda r: nest_object(ctx, r, sub))),
         "servers": ("r_servers", lambda sub: _list([server_object(ctx, s, sub) for s in state.rows("servers")
@@ -332,7 +374,7 @@ def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  #
         "variables": ("r_eggs", lambda sub: _list([egg_variable_object(v) for v in state.egg_variables(egg["id"])])),
         "config": ("r_eggs", config),
         "script": ("r_eggs", script),
-    }))
+    })))
 
 
 def egg_variable_object(variable: Row) -> Row:
@@ -772,7 +814,8 @@ def expand_ip(value: str) -> list[str]:
         raise server_error("IpException")
 
 
-def expand_ports(entries: list[Any]) -> list[int]:
+def expand_ports(entries: list[Any], lowest: int = PORT_FLOOR + 1) -> list[int]:
+    """Port entries ("25565", "25565-25600") -> ports; ``lowest`` is the smallest port allowed (Pelican: 1024)."""
     ports: list[int] = []
     for entry in entries:
         text = str(entry)
@@ -789,7 +832,7 @@ def expand_ports(entries: list[Any]) -> list[int]:
             raise display_error(f"The mapping provided for {text} was invalid and could not be processed.",
                                 code="InvalidPortMappingException")
         for port in candidates:
-            if port <= PORT_FLOOR or port > PORT_CEIL:
+            if port < lowest or port > PORT_CEIL:
                 raise display_error("Ports in an allocation must be greater than 1024 and less than or equal to "
                                     "65535.", code="PortOutOfRangeException")
         ports.extend(candidates)
@@ -871,7 +914,7 @@ async def locations_delete(ctx: Ctx, location: Row) -> web.Response:
 
 
 # ====================================================================== servers
-def _server_filters() -> dict[str, Any]:
+def server_filters() -> dict[str, Any]:
     return {"uuid": ("uuid", "partial"), "uuidShort": ("uuid_short", "partial"), "name": ("name", "partial"),
             "description": ("description", "partial"), "image": ("image", "partial"),
             "external_id": ("external_id", "partial")}
@@ -880,7 +923,7 @@ def _server_filters() -> dict[str, Any]:
 @app_route("GET", "/servers", "r_servers", READ)
 async def servers_index(ctx: Ctx) -> web.Response:
     q = query(ctx.request)
-    rows = apply_filters(ctx.state.rows("servers"), q, _server_filters())
+    rows = apply_filters(ctx.state.rows("servers"), q, server_filters())
     rows = apply_sort(rows, q, ["id", "uuid"])
     requested = includes(ctx.request)
     return json_response(paginate(ctx.request, rows, lambda r: server_object(ctx, r, requested)))
@@ -977,7 +1020,7 @@ def server_store_rules(state: State, data: Row) -> dict[str, Any]:
     return rules
 
 
-def _port_matcher(entries: list[Any]) -> Callable[[int], bool]:
+def port_matcher(entries: list[Any]) -> Callable[[int], bool]:
     """deploy.port_range entries ("25565" or "25565-25600") -> predicate; an empty list accepts any port."""
     singles: set[int] = set()
     ranges: list[tuple[int, int]] = []
@@ -1007,7 +1050,7 @@ def deploy_allocation(state: State, deploy: Row, memory: int, disk: int) -> Row:
         raise display_error("No nodes satisfying the requirements specified for automatic deployment could be "
                             "found.", code="NoViableNodeException")
     node_ids = {node["id"] for node, _unused, _unused in nodes}
-    matches = _port_matcher(list(deploy.get("port_range") or []))
+    matches = port_matcher(list(deploy.get("port_range") or []))
     dedicated = to_bool(deploy.get("dedicated_ip"))
     used_ips = {(a["node_id"], a["ip"]) for a in state.rows("allocations") if a["server_id"] is not None}
     candidates = [a for a in state.rows("allocations")
@@ -1024,7 +1067,7 @@ async def servers_store(ctx: Ctx) -> web.Response:
     state = ctx.state
     raw = body(ctx.request)
     data = validate(raw, server_store_rules(state, raw))
-    limits, features = data["limits"], data["feature_limits"]
+    limits = data["limits"]
     egg = state.get("eggs", int(str(data["egg"])))
     assert egg is not None
     if "deploy" in data:
@@ -1035,6 +1078,15 @@ async def servers_store(ctx: Ctx) -> web.Response:
         primary = state.get("allocations", int(str(allocation_data["default"])))
         assert primary is not None
         additional = [state.get("allocations", int(str(i))) for i in (allocation_data.get("additional") or [])]
+    return await create_server(ctx, data, egg, primary["node_id"], primary, additional)
+
+
+async def create_server(ctx: Ctx, data: Row, egg: Row, node_id: int, primary: Row | None,
+                        additional: list[Row | None]) -> web.Response:
+    """Insert a validated server (``primary`` None: a Pelican server without allocations), start its install and
+    answer 201."""
+    state = ctx.state
+    limits, features = data["limits"], data["feature_limits"]
     values = validate_egg_variables(state, egg["id"], data["environment"])
 
     server_uuid = state.new_uuid()
@@ -1042,12 +1094,12 @@ async def servers_store(ctx: Ctx) -> web.Response:
         server_uuid = state.new_uuid()
     server = state.insert("servers", {
         "external_id": data.get("external_id"), "uuid": server_uuid, "uuid_short": server_uuid[:8],
-        "node_id": primary["node_id"], "name": data["name"], "description": data.get("description") or "",
+        "node_id": node_id, "name": data["name"], "description": data.get("description") or "",
         "status": "installing", "skip_scripts": to_bool(data.get("skip_scripts", False)),
         "owner_id": int(str(data["user"])), "memory": as_int(limits["memory"]), "swap": as_int(limits["swap"]),
         "disk": as_int(limits["disk"]), "io": as_int(limits["io"]), "cpu": as_int(limits["cpu"]),
         "threads": limits.get("threads"), "oom_disabled": to_bool(data.get("oom_disabled", True)),
-        "allocation_id": primary["id"], "nest_id": egg["nest_id"], "egg_id": egg["id"], "startup": data["startup"],
+        "allocation_id": primary["id"] if primary else None, "nest_id": egg["nest_id"], "egg_id": egg["id"], "startup": data["startup"],
         "image": data["docker_image"], "database_limit": as_int(features.get("databases")) or 0,
         "allocation_limit": as_int(features.get("allocations")) or 0,
         "backup_limit": as_int(features.get("backups")) or 0, "installed_at": None,

@@ -31,6 +31,12 @@ class EmulatorConfig:
     # panel: 1.11 -> 1.11, 1.12 -> 1.12, 1.14 -> 1.13). Behaviour differences are listed in versions.py.
     panel_version: str = versions.DEFAULT_PANEL_VERSION
     wings_version: str = ""
+    # "pterodactyl" or "pelican" (then pelican_version, e.g. "beta38", picks the behaviour; panel_version is
+    # ignored). Seeded keys use papp_/pacc_ on Pelican; POST /_emulator/reset re-seeds after a change.
+    flavour: str = versions.DEFAULT_FLAVOUR
+    pelican_version: str = versions.DEFAULT_PELICAN_VERSION
+    # Server transfers (Pelican): seconds until a transfer completes.
+    transfer_seconds: float = 2.0
 
     # Asynchronous life cycles (seconds).
     install_seconds: float = 2.0
@@ -76,12 +82,21 @@ class EmulatorConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- version helpers
+    @property
+    def is_pelican(self) -> bool:
+        return self.flavour == "pelican"
+
     def has(self, feature: str) -> bool:
-        """Whether the modelled panel version has a behaviour of versions.PANEL_FEATURES."""
+        """Whether the modelled panel (flavour and version) has a behaviour of versions.PANEL_FEATURES /
+        versions.PELICAN_FEATURES."""
+        if self.is_pelican:
+            return versions.pelican_has(self.pelican_version, feature)
         return versions.panel_has(self.panel_version, feature)
 
     def effective_wings_version(self) -> str:
-        return self.wings_version or versions.MATCHING_WINGS[self.panel_version]
+        if self.wings_version:
+            return self.wings_version
+        return versions.PELICAN_MATCHING_WINGS if self.is_pelican else versions.MATCHING_WINGS[self.panel_version]
 
     def wings_has(self, feature: str) -> bool:
         return versions.wings_has(self.effective_wings_version(), feature)
@@ -136,6 +151,10 @@ def _coerce_field(name: str, current: Any, value: Any) -> Any:
     """Field-specific checks first (versions, optional ints, the limiter dict), then the generic coercion."""
     if name == "panel_version":
         return versions.check_panel_version(str(value))
+    if name == "flavour":
+        return versions.check_flavour(str(value))
+    if name == "pelican_version":
+        return versions.check_pelican_version(str(value))
     if name == "wings_version":
         return versions.check_wings_version("" if value is None else str(value))
     if name in ("app_rate_limit", "client_rate_limit"):

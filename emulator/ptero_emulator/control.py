@@ -30,8 +30,11 @@ async def health(request: web.Request) -> web.Response:
     daemon = request.app.get("daemon")
     # A Wings override (POST /_emulator/wings/config) wins over the configured / panel-paired release.
     wings_version = daemon.setting("wings_version") if daemon is not None else config.effective_wings_version()
-    return json_response({"ok": True, "pending_timers": len(request.app["state"].pending()),
-                          "panel_version": config.panel_version, "wings_version": wings_version})
+    health = {"ok": True, "pending_timers": len(request.app["state"].pending()),
+              "panel_version": config.panel_version, "wings_version": wings_version}
+    if config.is_pelican:  # a Pterodactyl emulator's health stays as it was (no flavour keys = pterodactyl)
+        health.update({"flavour": config.flavour, "pelican_version": config.pelican_version})
+    return json_response(health)
 
 
 @route(routes, "POST", "/_emulator/reset")

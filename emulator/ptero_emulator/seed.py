@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .config import EmulatorConfig
+from .pelican import PELICAN_ACL_RESOURCES, key_prefixes, migrate_seed
 from .state import ACL_RESOURCES, ALPHANUMERIC, KEY_TYPE_ACCOUNT, KEY_TYPE_APPLICATION, State, format_atom
 
 ADMIN_PASSWORD = "emulator-admin-password"
@@ -32,7 +33,8 @@ def add_api_key(state: State, user: dict[str, Any], key_type: int, identifier: s
         "user_id": user["id"], "key_type": key_type, "identifier": identifier, "token": secret, "memo": memo,
         "allowed_ips": [], "last_used_at": None, "expires_at": None,
     }
-    for resource in ACL_RESOURCES:
+    resources = ACL_RESOURCES + (PELICAN_ACL_RESOURCES if state.config.is_pelican else ())
+    for resource in resources:
         row[resource] = permissions if key_type == KEY_TYPE_APPLICATION else 0
     return state.insert("api_keys", row)
 
@@ -57,10 +59,11 @@ def seed_accounts(state: State, seed: str | None) -> None:
     admin = add_user(state, "admin", "admin@example.com", "Ada", "Admin", ADMIN_PASSWORD, root_admin=True)
     player = add_user(state, "player", "player@example.com", "Pat", "Player", PLAYER_PASSWORD)
     helper = add_user(state, "helper", "helper@example.com", "Hal", "Helper", HELPER_PASSWORD)
-    app_id, app_secret = _token(rng, "ptla_")
-    admin_client_id, admin_client_secret = _token(rng, "ptlc_")
-    player_client_id, player_client_secret = _token(rng, "ptlc_")
-    helper_client_id, helper_client_secret = _token(rng, "ptlc_")
+    app_prefix, client_prefix = key_prefixes(state.config)
+    app_id, app_secret = _token(rng, app_prefix)
+    admin_client_id, admin_client_secret = _token(rng, client_prefix)
+    player_client_id, player_client_secret = _token(rng, client_prefix)
+    helper_client_id, helper_client_secret = _token(rng, client_prefix)
     add_api_key(state, admin, KEY_TYPE_APPLICATION, app_id, app_secret, "emulator application key")
     add_api_key(state, admin, KEY_TYPE_ACCOUNT, admin_client_id, admin_client_secret, "emulator admin client key")
     add_api_key(state, player, KEY_TYPE_ACCOUNT, player_client_id, player_client_secret, "emulator player client key")
@@ -87,6 +90,7 @@ def seed_state(state: State, seed: str | None) -> None:
         seed_demo(state)
     elif kind == "scale":
         seed_scale(state, params)
+    migrate_seed(state)  # Pelican: what its migrations make of the same data
 
 
 # ====================================================================== nests and eggs

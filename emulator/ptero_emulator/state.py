@@ -40,6 +40,12 @@ Columns (panel names, snake_case where the panel uses camelCase):
                    is_active, is_processing, only_when_online, last_run_at, next_run_at, created_at, updated_at
   tasks:           id, schedule_id, sequence_id, action, payload, time_offset, is_queued, continue_on_failure,
                    created_at, updated_at
+  roles (Pelican): id, name, guard_name, created_at, updated_at
+  model_roles (Pelican): id, user_id, role_id
+  mounts (Pelican): id, uuid, name, description, source, target, read_only, user_mountable, created_at, updated_at
+  mountables (Pelican): id, mount_id, kind ("eggs"|"nodes"|"servers"), target_id
+  Pelican adds columns: nodes tags, cpu, cpu_overallocate, daemon_connect, daemon_sftp_alias; eggs tags, icon,
+                   startup_commands; users is_managed_externally, timezone; servers transfer (dict while moving)
   activity:        id, batch, event, ip, description, actor_id (user id or None), api_key_id, is_api, properties
                    (dict), server_id (subject server or None), subject_user_id, timestamp
 """
@@ -61,7 +67,7 @@ from .config import EmulatorConfig
 TABLES: tuple[str, ...] = (
     "users", "api_keys", "ssh_keys", "locations", "nodes", "allocations", "nests", "eggs", "egg_variables",
     "servers", "server_variables", "database_hosts", "databases", "subusers", "backups", "schedules", "tasks",
-    "activity",
+    "activity", "roles", "model_roles", "mounts", "mountables",
 )
 UUID_KEYED_TABLES: frozenset[str] = frozenset({"backups"})
 # Columns that hold secrets; they are masked in the /_emulator/state dump (never in persistence).
@@ -352,6 +358,7 @@ class State:
                     allocation["notes"] = None
         for table in ("subusers", "server_variables", "databases", "backups"):
             self.delete_where(table, lambda row: row["server_id"] == server_id)
+        self._detach_mounts("servers", server_id)
         schedule_ids = {row["id"] for row in self.select("schedules", server_id=server_id)}
         self.delete_where("schedules", lambda row: row["id"] in schedule_ids)
         self.delete_where("tasks", lambda row: row["schedule_id"] in schedule_ids)
@@ -362,7 +369,7 @@ class State:
         user = self.delete("users", user_id)
         if user is None:
             return None
-        for table in ("subusers", "api_keys", "ssh_keys"):
+        for table in ("subusers", "api_keys", "ssh_keys", "model_roles"):
             self.delete_where(table, lambda row: row["user_id"] == user_id)
         return user
 
@@ -371,10 +378,16 @@ class State:
         if node is None:
             return None
         self.delete_where("allocations", lambda row: row["node_id"] == node_id)
+        self._detach_mounts("nodes", node_id)
         for host in self.tables["database_hosts"].values():
             if host.get("node_id") == node_id:
                 host["node_id"] = None
         return node
+
+    def _detach_mounts(self, kind: str, target_id: int) -> None:
+        """Pelican's mountables pivot rows of a deleted egg, node or server go with it."""
+        if self.tables["mountables"]:
+            self.delete_where("mountables", lambda row: row["kind"] == kind and row["target_id"] == target_id)
 
     # ------------------------------------------------------------------ life cycles
     def begin_install(self, server: dict[str, Any], reinstall: bool = False,
