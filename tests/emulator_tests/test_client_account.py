@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from client_helpers import ClientEnv, assert_error, start_client_env, validation_fields
-from ptero_emulator.client_api import totp_code
+from ptero_emulator.totp import totp_code
 
 
 @pytest.fixture(scope="module")

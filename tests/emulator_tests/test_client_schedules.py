@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from client_helpers import ClientEnv, add_extra_server, assert_error, start_client_env, validation_fields
-from ptero_emulator.client_api import CronError, cron_next_run
+from ptero_emulator.cron import CronError, cron_next_run
 from ptero_emulator.state import State
 
 CRON = {"minute": "*/15", "hour": "*", "day_of_month": "*", "month": "*", "day_of_week": "*"}

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from client_helpers import ClientEnv, client_env_fixture, add_subuser, assert_error
-from ptero_emulator.client_api import decode_realtime_identifier, realtime_identifier
+from ptero_emulator.client_api.identifiers import decode_realtime_identifier, realtime_identifier
 from ptero_emulator.state import State
 
 SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",

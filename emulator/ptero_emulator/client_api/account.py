@@ -1,0 +1,249 @@
+"""The account routes: details, two-factor authentication, e-mail, password, API keys and SSH keys."""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from .. import http
+from ..http import (
+    ApiError, Check, ValidationFailed, bad_request, display_error, empty_response, item, json_response,
+    list_envelope, not_found,
+)
+from ..sshkeys import SSH_KEY_PREFIXES, SshKeyError, parse_public_key
+from ..state import KEY_TYPE_ACCOUNT, State
+from ..totp import totp_valid
+from .common import (
+    BINDING_NOT_FOUND, INVALID_PASSWORD, NOT_VALID_PASSWORD, PREFIX, client_route, deauthorize, log_activity,
+    random_string, request_input, request_state, request_user,
+)
+from .transformers import account_attributes, api_key_attributes, ssh_key_attributes
+
+BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def _ensure_user_password(request: web.Request, password: Any, message: str = INVALID_PASSWORD,
+                          code: str = "InvalidPasswordProvidedException") -> None:
+    if not isinstance(password, str) or not State.check_password(request_user(request), password):
+        raise display_error(message, code)
+
+
+@client_route("GET", PREFIX + "/account")
+async def account(request: web.Request) -> web.Response:
+    return json_response(item("user", account_attributes(request_user(request))))
+
+
+@client_route("GET", PREFIX + "/account/two-factor")
+async def two_factor_setup(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    if user.get("use_totp"):
+        raise bad_request("Two-factor authentication is already enabled on this account.")
+    secret = "".join(secrets.choice(BASE32_ALPHABET) for _unused in range(32))
+    state.update("users", user, {"totp_secret": secret})
+    company = "Pterodactyl"
+    uri = f"otpauth://totp/{quote(company, safe='')}:{quote(user['email'], safe='')}?secret={quote(secret, safe='')}" \
+          f"&issuer={quote(company, safe='')}"
+    return json_response({"data": {"image_url_data": uri, "secret": secret}})
+
+
+@client_route("POST", PREFIX + "/account/two-factor")
+async def two_factor_enable(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    data = http.validate(request_input(request), {"code": "required|string|size:6", "password": "required|string"})
+    if not State.check_password(user, data["password"]):
+        raise bad_request(NOT_VALID_PASSWORD)
+    if not totp_valid(user.get("totp_secret"), data["code"], state.time()):
+        raise display_error("The provided two-factor authentication token was not valid.",
+                            "TwoFactorAuthenticationTokenInvalid")
+    tokens = [random_string(10) for _unused in range(10)]
+    state.update("users", user, {
+        "use_totp": True, "totp_authenticated_at": state.now(),
+        "recovery_tokens": [hashlib.sha256(token.encode()).hexdigest() for token in tokens]})
+    log_activity(request, "user:two-factor.create")
+    return json_response({"object": "recovery_tokens", "attributes": {"tokens": tokens}})
+
+
+@client_route("POST", PREFIX + "/account/two-factor/disable")
+async def two_factor_disable(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    password = request_input(request).get("password")
+    if not isinstance(password, str) or not State.check_password(user, password):
+        raise bad_request(NOT_VALID_PASSWORD)
+    state.update("users", user, {"use_totp": False, "totp_authenticated_at": state.now()})
+    log_activity(request, "user:two-factor.delete")
+    return empty_response(204)
+
+
+@client_route("PUT", PREFIX + "/account/email")
+async def update_email(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    limited = state.config.has("email_change_limit")
+    if limited:
+        _email_route_throttle(request, user)
+    data = request_input(request)
+    _ensure_user_password(request, data.get("password"))
+    unique = Check("unique", lambda value, path, d: not any(
+        http.collation_key(other["email"]) == http.collation_key(value) and other["id"] != user["id"]
+        for other in state.tables["users"].values()))
+    http.validate(data, {"email": http.user_email_rules(state.config, unique)})
+    original = user["email"]
+    if not limited:
+        if data["email"] != original:
+            state.update("users", user, {"email": data["email"]})
+            log_activity(request, "user:account.email-changed", {"old": original, "new": data["email"]})
+        return empty_response(204)
+    # Panel 1.12.3+: 3 real changes a day, checked before the comparison (so even the same address is refused);
+    # the same address (any case) changes nothing and is not counted.
+    limiter, key = request.app["rate_limiter"], user["uuid"]
+    if limiter.attempts(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGE_PERIOD) >= EMAIL_CHANGES_PER_DAY:
+        raise ApiError(429, "TooManyRequestsHttpException",
+                       "Your email address has been changed too many times today. Please try again later.")
+    if str(data["email"]).lower() != original.lower():
+        state.update("users", user, {"email": data["email"]})
+        limiter.hit(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGES_PER_DAY, EMAIL_CHANGE_PERIOD)
+        log_activity(request, "user:account.email-changed", {"old": original, "new": data["email"]})
+    return empty_response(204)
+
+
+EMAIL_CHANGE_LIMITER = "user:update-email"
+EMAIL_CHANGES_PER_DAY, EMAIL_CHANGE_PERIOD = 3, 86400.0
+EMAIL_ROUTE_THROTTLE = (60, 60.0)  # Laravel's bare `throttle` middleware: 60 a minute per user
+
+
+def _email_route_throttle(request: web.Request, user: dict[str, Any]) -> None:
+    """The `throttle` route middleware of PUT /account/email (1.12.3+); its headers replace the api.client ones."""
+    count, period = EMAIL_ROUTE_THROTTLE
+    decision = request.app["rate_limiter"].hit("throttle:account.email", str(user["id"]), count, period)
+    request["route_rate_decision"] = decision
+    if not decision.allowed:
+        raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
+
+
+@client_route("PUT", PREFIX + "/account/password")
+async def update_password(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    data = request_input(request)
+    _ensure_user_password(request, data.get("current_password"))
+    http.validate(data, {"password": "required|string|confirmed|min:8"})
+    state.set_password(user, data["password"])
+    state.update("users", user, {})
+    user["updated_at"] = state.now()
+    log_activity(request, "user:account.password-changed")
+    deauthorize(request.app, user, None)  # panel 1.12.1+
+    return empty_response(204)
+
+
+@client_route("GET", PREFIX + "/account/api-keys")
+async def list_api_keys(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    keys = [key for key in state.rows("api_keys") if key["user_id"] == user["id"] and key["key_type"] == KEY_TYPE_ACCOUNT]
+    return json_response(list_envelope([item("api_key", api_key_attributes(key)) for key in keys]))
+
+
+def _valid_ip_or_cidr(text: Any) -> bool:
+    if not isinstance(text, str):
+        return False
+    try:
+        if "/" in text:
+            ipaddress.ip_network(text, strict=False)
+        else:
+            ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+@client_route("POST", PREFIX + "/account/api-keys")
+async def create_api_key(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    data = request_input(request)
+    failures = http.collect_failures(data, {
+        "description": "required|string|max:500", "allowed_ips": "nullable|array|max:50", "allowed_ips.*": "string"})
+    ips = data.get("allowed_ips")
+    if isinstance(ips, list):
+        for index, ip in enumerate(ips):
+            if not _valid_ip_or_cidr(ip):
+                failures.append((f"allowed_ips.{index}", "", f'"{http.to_php_string(ip)}" is not a valid IP address or '
+                                 "CIDR range."))
+    if failures:
+        raise ValidationFailed(failures)
+    existing = [k for k in state.rows("api_keys") if k["user_id"] == user["id"] and k["key_type"] == KEY_TYPE_ACCOUNT]
+    if len(existing) >= int(getattr(state.config, "api_key_limit", 25)):
+        raise display_error("You have reached the account limit for number of API keys.")
+    secret = random_string(32)
+    row: dict[str, Any] = {
+        "user_id": user["id"], "key_type": KEY_TYPE_ACCOUNT, "identifier": "ptlc_" + random_string(11),
+        "token": secret, "memo": data.get("description") or "", "allowed_ips": list(ips or []),
+        "last_used_at": None, "expires_at": None,
+    }
+    for resource in ("r_servers", "r_nodes", "r_allocations", "r_users", "r_locations", "r_nests", "r_eggs",
+                     "r_database_hosts", "r_server_databases"):
+        row[resource] = 0
+    key = state.insert("api_keys", row)
+    log_activity(request, "user:api-key.create", {"identifier": key["identifier"]})
+    return json_response(item("api_key", api_key_attributes(key), meta={"secret_token": secret}))
+
+
+@client_route("DELETE", PREFIX + "/account/api-keys/{identifier}")
+async def delete_api_key(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    key = state.find("api_keys", user_id=user["id"], key_type=KEY_TYPE_ACCOUNT,
+                     identifier=request.match_info["identifier"])
+    if key is None:
+        raise not_found(BINDING_NOT_FOUND)
+    log_activity(request, "user:api-key.delete", {"identifier": key["identifier"]})
+    state.delete("api_keys", key["id"])
+    return empty_response(204)
+
+
+@client_route("GET", PREFIX + "/account/ssh-keys")
+async def list_ssh_keys(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    keys = state.select("ssh_keys", user_id=user["id"])
+    return json_response(list_envelope([item("ssh_key", ssh_key_attributes(key)) for key in keys]))
+
+
+@client_route("POST", PREFIX + "/account/ssh-keys")
+async def create_ssh_key(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    data = request_input(request)
+    checked = state.config.has("ssh_key_prefixes")
+    failures = http.collect_failures(data, {"name": "required|string", "public_key": "required|string"
+                                            + ("|max:16384" if checked else "")})
+    parsed: tuple[str, str] | None = None
+    public_key = data.get("public_key") if isinstance(data.get("public_key"), str) else ""
+    # The after-hook runs even when the rules failed (Laravel runs after callbacks regardless); 1.14.1 skips it
+    # when there is no key at all.
+    try:
+        if checked and not public_key:
+            pass
+        elif checked and not public_key.strip().startswith(SSH_KEY_PREFIXES):
+            raise SshKeyError("The public key provided is not valid.")
+        else:
+            parsed = parse_public_key(public_key)
+    except SshKeyError as error:
+        failures.append(("public_key", "", str(error)))
+    if parsed is not None and state.find("ssh_keys", user_id=user["id"], fingerprint=parsed[1]) is not None:
+        failures.append(("public_key", "", "The public key provided already exists on your account."))
+    if failures:
+        raise ValidationFailed(failures)
+    assert parsed is not None
+    key = state.insert("ssh_keys", {"user_id": user["id"], "name": data["name"], "public_key": parsed[0],
+                                    "fingerprint": parsed[1]})
+    log_activity(request, "user:ssh-key.create", {"fingerprint": parsed[1]})
+    return json_response(item("ssh_key", ssh_key_attributes(key)))
+
+
+@client_route("POST", PREFIX + "/account/ssh-keys/remove")
+async def remove_ssh_key(request: web.Request) -> web.Response:
+    state, user = request_state(request), request_user(request)
+    data = http.validate(request_input(request), {"fingerprint": "required|string"})
+    key = state.find("ssh_keys", user_id=user["id"], fingerprint=data["fingerprint"])
+    if key is not None:
+        state.delete("ssh_keys", key["id"])
+        log_activity(request, "user:ssh-key.delete", {"fingerprint": key["fingerprint"]})
+    return empty_response(204)

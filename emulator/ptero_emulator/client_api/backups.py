@@ -1,0 +1,191 @@
+"""A server's backups: list, create (InitiateBackupService), view, download, lock, restore, delete."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+
+from .. import http
+from ..http import ApiError, bad_request, display_error, empty_response, item, json_response
+from ..state import State, parse_timestamp
+from .common import (
+    SERVER, bind_backup, client_route, extra_setting, log_activity, php_bool, request_input,
+    require_daemon_reachable, runtime, server_context, sign_jwt, signed_url_base,
+)
+from .transformers import backup_attributes
+
+
+def _epoch(text: str | None) -> float:
+    return parse_timestamp(text) or 0.0
+
+
+def _non_failed_backups(state: State, server_id: int) -> list[dict[str, Any]]:
+    return sorted((b for b in state.tables["backups"].values()
+                   if b["server_id"] == server_id and not b.get("deleted_at")
+                   and (b.get("completed_at") is None or b.get("is_successful"))), key=lambda b: b["id"])
+
+
+def delete_backup_row(request: web.Request, state: State, backup: dict[str, Any]) -> None:
+    """DeleteBackupService: locked + successful + completed backups are protected; the row is soft-deleted."""
+    if backup.get("is_locked") and backup.get("is_successful") and backup.get("completed_at") is not None:
+        raise display_error("Cannot delete a backup that is marked as locked.", "BackupLockedException")
+    require_daemon_reachable(state)
+    state.update("backups", backup, {"deleted_at": state.now()})
+    runtime(state).files.drop_backup(backup["uuid"])
+
+
+def start_backup(request: web.Request, state: State, server: dict[str, Any], name: str | None, ignored: list[str],
+                 locked: bool, override: bool = False) -> dict[str, Any]:
+    """InitiateBackupService: throttle (429), limit (400, or rotate the oldest unlocked one in override mode),
+    then the row, and completion after config.backup_seconds."""
+    limit_count, period = getattr(state.config, "backup_throttle", (2, 600))
+    now = state.time()
+    if period and period > 0:
+        recent = [b for b in sorted(state.tables["backups"].values(), key=lambda b: b["id"])
+                  if b["server_id"] == server["id"] and (b.get("completed_at") is None or b.get("is_successful"))
+                  and _epoch(b.get("created_at")) >= now - period]
+        if len(recent) >= limit_count:
+            retry = max(0, int(_epoch(recent[-1]["created_at"]) + period - now))
+            raise ApiError(429, "TooManyRequestsHttpException",
+                           f"Only {int(limit_count)} backups may be generated within a {int(period)} second span "
+                           "of time.", headers={"Retry-After": str(retry)})
+    backup_limit = server.get("backup_limit")
+    existing = _non_failed_backups(state, server["id"])
+    if not backup_limit or len(existing) >= int(backup_limit):
+        too_many = display_error(f"Cannot create a new backup, this server has reached its limit of "
+                                 f"{int(backup_limit or 0)} backups.", "TooManyBackupsException")
+        if not override or int(backup_limit or 0) <= 0:
+            raise too_many
+        unlocked = sorted((b for b in existing if not b.get("is_locked")), key=lambda b: (b.get("created_at"), b["id"]))
+        if not unlocked:
+            raise too_many
+        delete_backup_row(request, state, unlocked[0])
+    require_daemon_reachable(state)
+    cleaned_name = (name or "").strip() or f"Backup at {datetime.fromtimestamp(int(now), tz=timezone.utc):%Y-%m-%d %H:%M:%S}"
+    backup = state.insert("backups", {
+        "uuid": state.new_uuid(), "server_id": server["id"], "upload_id": None, "is_successful": False,
+        "is_locked": bool(locked), "name": cleaned_name, "ignored_files": [line for line in ignored if line],
+        "disk": "wings", "checksum": None, "bytes": 0, "completed_at": None, "deleted_at": None,
+    })
+    backup_uuid = backup["uuid"]
+
+    def complete() -> None:
+        row = state.get("backups", backup_uuid)
+        current_server = state.get("servers", server["id"])
+        if row is None or row.get("deleted_at") or current_server is None:
+            return
+        if extra_setting(state, "backups_fail", False):
+            state.update("backups", row, {"is_successful": False, "is_locked": False, "completed_at": state.now()})
+            state.log_activity("server:backup.fail", None, server_id=server["id"], properties={"name": row["name"]},
+                               is_api=False)
+            return
+        archive, size = runtime(state).files.snapshot(current_server["uuid"], backup_uuid, row["ignored_files"])
+        state.update("backups", row, {"is_successful": True, "checksum": "sha1:" + hashlib.sha1(archive).hexdigest(),
+                                      "bytes": size, "completed_at": state.now()})
+        state.log_activity("server:backup.complete", None, server_id=server["id"], properties={"name": row["name"]},
+                           is_api=False)
+
+    state.later(float(getattr(state.config, "backup_seconds", 1.0)), complete, kind="backup")
+    return backup
+
+
+@client_route("GET", SERVER + "/backups")
+async def list_backups(request: web.Request) -> web.Response:
+    ctx = server_context(request, "backup.read")
+    rows = sorted((b for b in ctx.state.tables["backups"].values()
+                   if b["server_id"] == ctx.server["id"] and not b.get("deleted_at")), key=lambda b: b["id"])
+    envelope = http.paginate(request, rows, lambda b: item("backup", backup_attributes(b)), default_per_page=20,
+                             max_per_page=50, app_links=True,
+                             extra_meta={"backup_count": len(_non_failed_backups(ctx.state, ctx.server["id"]))})
+    return json_response(envelope)
+
+
+@client_route("POST", SERVER + "/backups")
+async def create_backup(request: web.Request) -> web.Response:
+    ctx = server_context(request, "backup.create")
+    data = http.validate(request_input(request), {"name": "nullable|string|max:191", "is_locked": "nullable|boolean",
+                                           "ignored": "nullable|string"})
+    locked = php_bool(data.get("is_locked")) if ctx.can("backup.delete") else False
+    ignored = str(data.get("ignored") or "").split("\n")
+    backup = start_backup(request, ctx.state, ctx.server, data.get("name"), ignored, locked)
+    log_activity(request, "server:backup.start", {"name": backup["name"], "locked": php_bool(data.get("is_locked"))},
+         server=ctx.server)
+    return json_response(item("backup", backup_attributes(backup)))
+
+
+@client_route("GET", SERVER + "/backups/{backup}")
+async def view_backup(request: web.Request) -> web.Response:
+    ctx = server_context(request, "backup.read", bind=bind_backup)
+    return json_response(item("backup", backup_attributes(ctx.children["backup"])))
+
+
+@client_route("GET", SERVER + "/backups/{backup}/download")
+async def download_backup(request: web.Request) -> web.Response:
+    ctx = server_context(request, "backup.download", bind=bind_backup)
+    backup = ctx.children["backup"]
+    if backup.get("disk") not in ("wings", "s3"):
+        raise bad_request("The backup requested references an unknown disk driver type and cannot be downloaded.")
+    token = sign_jwt(request, ctx.node, ctx.user, ctx.server,
+                     {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]}, 15 * 60, "backup-download")
+    log_activity(request, "server:backup.download", {"name": backup["name"]}, server=ctx.server)
+    return json_response({"object": "signed_url",
+                          "attributes": {"url": f"{signed_url_base(request)}/download/backup?token={token}"}})
+
+
+@client_route("POST", SERVER + "/backups/{backup}/lock")
+async def toggle_backup_lock(request: web.Request) -> web.Response:
+    ctx = server_context(request, "backup.delete", bind=bind_backup)
+    backup = ctx.children["backup"]
+    event = "server:backup.unlock" if backup.get("is_locked") else "server:backup.lock"
+    ctx.state.update("backups", backup, {"is_locked": not backup.get("is_locked")})
+    log_activity(request, event, {"name": backup["name"]}, server=ctx.server)
+    return json_response(item("backup", backup_attributes(backup)))
+
+
+@client_route("POST", SERVER + "/backups/{backup}/restore")
+async def restore_backup(request: web.Request) -> web.Response:
+    ctx = server_context(request, "backup.restore", bind=bind_backup, limiter="backup_restore")
+    state, server, backup = ctx.state, ctx.server, ctx.children["backup"]
+    data = http.validate(request_input(request), {"truncate": "required|boolean"})
+    if server.get("status") is not None:
+        raise bad_request("This server is not currently in a state that allows for a backup to be restored.")
+    if _backup_not_restorable(state, backup):
+        raise bad_request("This backup cannot be restored at this time: not completed or failed.")
+    require_daemon_reachable(state)
+    truncate = php_bool(data["truncate"])
+    log_activity(request, "server:backup.restore", {"name": backup["name"], "truncate": data["truncate"]}, server=server)
+    state.update("servers", server, {"status": "restoring_backup"})
+    server_id, backup_uuid = server["id"], backup["uuid"]
+
+    def finished() -> None:
+        current = state.get("servers", server_id)
+        if current is None:
+            return
+        runtime(state).files.restore(current["uuid"], backup_uuid, truncate)
+        if current.get("status") == "restoring_backup":
+            state.update("servers", current, {"status": None})
+        state.log_activity("server:backup.restore-complete", None, server_id=server_id,
+                           properties={"name": backup["name"]}, is_api=False)
+
+    state.later(float(getattr(state.config, "restore_seconds", 1.0)), finished, kind="restore")
+    return empty_response(204)
+
+
+def _backup_not_restorable(state: State, backup: dict[str, Any]) -> bool:
+    """Panel 1.14.1 refuses a backup that failed or has not completed; before, only one still running (a failed
+    backup could be restored)."""
+    if state.config.has("failed_backup_not_restorable"):
+        return not backup.get("is_successful") or backup.get("completed_at") is None
+    return not backup.get("is_successful") and backup.get("completed_at") is None
+
+
+@client_route("DELETE", SERVER + "/backups/{backup}")
+async def delete_backup(request: web.Request) -> web.Response:
+    ctx = server_context(request, "backup.delete", bind=bind_backup)
+    backup = ctx.children["backup"]
+    delete_backup_row(request, ctx.state, backup)
+    log_activity(request, "server:backup.delete", {"name": backup["name"], "failed": not backup.get("is_successful")},
+         server=ctx.server)
+    return empty_response(204)
