@@ -1,0 +1,147 @@
+"""The Pelican-only server_transfer module: no change when the server is on the node already, the allocation picked
+or named (free, on the target node), 406 reported as "not viable" without a retry, waiting until the panel shows the
+new node (and a timeout that says what it saw), check mode, Pterodactyl refused before any request."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+
+from ansible_collections.ptero.panel.plugins.modules import server_transfer as transfer_module
+
+PANEL = "https://panel.example.test"
+APP = f"{PANEL}/api/application"
+PELICAN_KEY = "papp_unittestkey" + "x" * 32
+SERVER = {"id": 7, "external_id": None, "uuid": "1a7ce997-259b-452e-8b4e-cecc464142ca", "identifier": "1a7ce997",
+          "name": "survival", "node": 1, "allocation": 11}
+NODE_1 = {"id": 1, "name": "fra1"}
+NODE_2 = {"id": 2, "name": "fra2"}
+ALLOCATIONS_2 = [{"id": 20, "ip": "10.0.0.12", "port": 25565, "assigned": True},
+                 {"id": 22, "ip": "10.0.0.12", "port": 25567, "assigned": False},
+                 {"id": 21, "ip": "10.0.0.12", "port": 25566, "assigned": False}]
+
+
+def item(kind, attributes):
+    return {"object": kind, "attributes": attributes}
+
+
+def listing(kind, items):
+    return {"object": "list", "data": [item(kind, a) for a in items],
+            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
+                                    "total_pages": 1, "links": {}}}}
+
+
+@pytest.fixture
+def panel():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(f"{APP}/servers/7", json=item("server", SERVER))
+        mock.get(f"{APP}/nodes", json=listing("node", [NODE_1, NODE_2]))
+        mock.get(f"{APP}/nodes/2", json=item("node", NODE_2))
+        mock.get(f"{APP}/nodes/2/allocations", json=listing("allocation", ALLOCATIONS_2))
+        yield mock
+
+
+def arrives_after(panel, reads):
+    """The server shows on node 2 after `reads` reads of it that follow the transfer."""
+    state = {"transferred": False, "reads": 0}
+
+    def transfer(request):
+        state["transferred"] = True
+        return 204, {}, ""
+
+    def read(request):
+        if state["transferred"]:
+            state["reads"] += 1
+        moved = state["transferred"] and state["reads"] > reads
+        return 200, {}, json.dumps(item("server", {**SERVER, "node": 2, "allocation": 21} if moved else SERVER))
+
+    panel.remove(responses.GET, f"{APP}/servers/7")
+    panel.add_callback(responses.GET, f"{APP}/servers/7", callback=read, content_type="application/json")
+    panel.add_callback(responses.POST, f"{APP}/servers/7/transfer", callback=transfer)
+
+
+def writes(panel):
+    return [(call.request.method, call.request.url.split("/api/application/")[1].split("?")[0],
+             json.loads(call.request.body) if call.request.body else None)
+            for call in panel.calls if call.request.method != "GET"]
+
+
+def run(run_module, args, **kwargs):
+    return run_module(transfer_module.main, {"api_key": PELICAN_KEY, "server": "7", **args}, **kwargs)
+
+
+def test_already_on_the_node_is_no_change(panel, run_module):
+    outcome = run(run_module, {"node": "fra1"})
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is False and outcome.result["transferred"] is False and writes(panel) == []
+
+
+def test_moves_to_the_lowest_free_allocation_and_waits(panel, run_module):
+    arrives_after(panel, reads=1)
+    outcome = run(run_module, {"node": "fra2"}, diff=True)
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is True and outcome.result["transferred"] is True
+    assert writes(panel) == [("POST", "servers/7/transfer",
+                              {"node_id": 2, "allocation_id": 21, "allocation_additional": []})]
+    assert outcome.result["server"]["node"] == 2
+    assert outcome.result["diff"] == {"before": {"node": 1, "allocation": 11}, "after": {"node": 2, "allocation": 21}}
+
+
+def test_allocations_named_by_ip_port_and_id(panel, run_module):
+    arrives_after(panel, reads=0)
+    run(run_module, {"node": "2", "allocation": "10.0.0.12:25567", "additional_allocations": ["21"]})
+    assert writes(panel)[0][2] == {"node_id": 2, "allocation_id": 22, "allocation_additional": [21]}
+
+
+def test_an_assigned_or_unknown_allocation_fails_before_writing(panel, run_module):
+    outcome = run(run_module, {"node": "fra2", "allocation": "20"})
+    assert outcome.failed and outcome.result["msg"] == ("allocation: allocation '20' of node 'fra2' is already "
+                                                        "assigned to a server")
+    outcome = run(run_module, {"node": "fra2", "allocation": "10.0.0.99:1"})
+    assert outcome.failed and outcome.result["msg"] == "allocation: node 'fra2' has no allocation '10.0.0.99:1'"
+    outcome = run(run_module, {"node": "fra2", "allocation": "nonsense"})
+    assert outcome.failed and outcome.result["msg"] == "allocation: 'nonsense' is neither an allocation id nor ip:port"
+    assert writes(panel) == []
+
+
+def test_406_says_the_node_cannot_take_the_server(panel, run_module):
+    panel.post(f"{APP}/servers/7/transfer", status=406, body="")
+    outcome = run(run_module, {"node": "fra2"})
+    assert outcome.failed
+    assert outcome.result["msg"].startswith("Node 'fra2' cannot take server 'survival' (the panel found it not viable")
+    assert outcome.result.get("changed") is not True
+    assert len([call for call in panel.calls if call.request.method == "POST"]) == 1
+
+
+def test_wait_timeout_says_what_was_seen(panel, run_module):
+    arrives_after(panel, reads=10_000)
+    outcome = run(run_module, {"node": "fra2", "wait_timeout": 0})
+    assert outcome.failed
+    assert "waiting for server 'survival' to arrive on node 'fra2'" in outcome.result["msg"]
+    assert "still on node 1" in outcome.result["msg"]
+    # The transfer was started: the failure is a change.
+    assert outcome.result["changed"] is True
+
+
+def test_no_wait_returns_after_starting(panel, run_module):
+    arrives_after(panel, reads=10_000)
+    outcome = run(run_module, {"node": "fra2", "wait": False})
+    assert outcome.result["changed"] is True and outcome.result["server"]["node"] == 1
+
+
+def test_check_mode_predicts_the_move(panel, run_module):
+    outcome = run(run_module, {"node": "fra2"}, check_mode=True)
+    assert outcome.result["changed"] is True and outcome.result["server"]["node"] == 2 and writes(panel) == []
+
+
+def test_no_free_allocation_is_said(panel, run_module):
+    panel.replace(responses.GET, f"{APP}/nodes/2/allocations", json=listing("allocation", ALLOCATIONS_2[:1]))
+    outcome = run(run_module, {"node": "fra2"})
+    assert outcome.failed and outcome.result["msg"].startswith("node 'fra2' has no free allocation for server 'survival'")
+
+
+def test_pterodactyl_is_refused_before_any_request(panel, run_module):
+    outcome = run_module(transfer_module.main, {"server": "7", "node": "fra2", "panel": "pterodactyl"})
+    assert outcome.failed and "ptero.panel.server_transfer needs a Pelican panel" in outcome.result["msg"]
+    assert len(panel.calls) == 0
