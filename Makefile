@@ -53,7 +53,9 @@ integration-old: $(STAMP)
 sanity: $(STAMP)
 	$(PY) tests/tools/run_sanity.py
 
+# ruff (lint, import order, format) and mypy as pyproject.toml configures them, then ansible-lint.
 lint: $(STAMP)
+	$(PY) tests/tools/run_static_checks.py
 	$(PY) tests/tools/run_lint.py
 
 changelog-lint: $(STAMP)
@@ -106,4 +108,4 @@ awx-test: $(STAMP)
 	$(PY) -m pytest tests/awx -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(OLD_VENV) $(IMPORTER_VENV) build .pytest_cache
+	rm -rf $(VENV) $(OLD_VENV) $(IMPORTER_VENV) build .pytest_cache .mypy_cache .ruff_cache

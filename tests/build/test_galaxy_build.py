@@ -31,7 +31,7 @@ def test_build_excludes_dev_files_and_installs(tmp_path):
         names = archive.getnames()
     assert "galaxy.yml" not in names and "MANIFEST.json" in names
     assert "plugins/module_utils/_client.py" in names
-    for banned in ("tests", ".venv", ".ci", "Makefile", "changelogs/fragments", "__pycache__"):
+    for banned in ("tests", ".venv", ".ci", "Makefile", "pyproject.toml", "changelogs/fragments", "__pycache__"):
         assert not [n for n in names if n == banned or n.startswith(banned + "/") or f"/{banned}/" in f"/{n}"], banned
 
     install_dir = tmp_path / "installed"
