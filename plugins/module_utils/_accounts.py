@@ -1,8 +1,11 @@
 # Private to ptero.panel: not a public API.
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Accounts: the e-mail addresses the panel accepts (user and subuser modules)."""
+"""Accounts: the e-mail addresses the panel accepts (user and subuser modules), and what Pelican's API can change
+about a user's Root Admin role."""
 
 from __future__ import annotations
+
+import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure
 
@@ -76,3 +79,19 @@ def require_valid_email(address: str, option: str = "email") -> None:
     problem = email_problem(address)
     if problem is not None:
         raise TaskFailure(f"{option}: the panel (1.13 and later) refuses '{address}' as an e-mail address: {problem}")
+
+
+def pelican_root_admin_problem(current: t.Mapping[str, t.Any] | None, wanted: bool | None) -> str | None:
+    """Why Pelican cannot give a user `root_admin=wanted`, or None when nothing needs to change.
+
+    Pelican derives root_admin from its Root Admin role and ignores the field in a request; its role assignment
+    skips that role, so only the admin area can grant or remove it."""
+    have = bool((current or {}).get("root_admin"))
+    if wanted is None or wanted == have:
+        return None
+    if current is None:
+        return ("Pelican cannot create a root admin through the API (it ignores root_admin and only grants the "
+                "Root Admin role in its admin area); create the user without root_admin, then give it the role there")
+    return (f"Pelican cannot {'grant' if wanted else 'remove'} root admin through the API (the Root Admin role is "
+            f"only {'given' if wanted else 'taken away'} in its admin area); the user has root_admin={have}. Change "
+            "the role in the admin area, or leave root_admin out")

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: node
-short_description: Manage Pterodactyl nodes
+short_description: Manage Pterodactyl and Pelican nodes
 version_added: 0.1.0
 description:
   - Create, update and delete nodes, the machines running Wings.
   - The node is identified by O(name).
+  - Works on Pterodactyl and on Pelican. Pelican has no locations (its migration made each location's short code a
+    tag of the location's nodes), so there O(location) names a node tag, and O(cpu), O(cpu_overallocate),
+    O(daemon_connect), O(daemon_sftp_alias) and O(tags) are managed too. On Pterodactyl these five options fail the
+    task, naming them, since the panel would drop them and then differ on every run.
   - Every update sends the node's complete settings, because the panel replaces what a request leaves out
     (an omitted C(daemon_base) would silently be reset to its default).
   - When the panel saves a change but cannot reach Wings to send it the new configuration
@@ -31,7 +35,10 @@ options:
     type: str
   location:
     description:
-      - Location the node belongs to, as a short code or an id. Required to create the node.
+      - Location the node belongs to, as a short code or an id. Required to create the node on Pterodactyl.
+      - On Pelican, which has no locations, it is the short code kept as a node tag (as Pelican's migration
+        did it): the node must carry that tag, which is added to O(tags) when they are given, otherwise to the
+        node's current tags (other tags are left alone). An id fails the task there.
     type: str
   fqdn:
     description:
@@ -85,8 +92,34 @@ options:
     type: int
   daemon_base:
     description:
-      - Directory where Wings keeps server data. Default on create V(/var/lib/pterodactyl/volumes).
+      - Directory where Wings keeps server data. Default on create V(/var/lib/pterodactyl/volumes), on Pelican
+        V(/var/lib/pelican/volumes).
     type: str
+  cpu:
+    description:
+      - Pelican only. Total CPU for servers, in percent of one core (V(400) is four cores); V(0) is unlimited on
+        current Pelican releases. Default on create V(0).
+    type: int
+  cpu_overallocate:
+    description:
+      - Pelican only. Percentage of O(cpu) that may be over-allocated; V(-1) disables the check.
+      - Default on create V(-1), so servers are placed without a CPU check, as on Pterodactyl.
+    type: int
+  daemon_connect:
+    description:
+      - Pelican only. Port the panel and browsers use to reach Wings (it differs from O(daemon_listen) behind a
+        proxy). Default on create O(daemon_listen).
+    type: int
+  daemon_sftp_alias:
+    description:
+      - Pelican only. Address shown to users for SFTP instead of O(fqdn). V("") clears it.
+    type: str
+  tags:
+    description:
+      - Pelican only. The complete set of the node's tags (automatic deployment picks nodes by tag; the order
+        does not matter). Leave it out to keep the node's tags. See O(location).
+    type: list
+    elements: str
   wings_configuration:
     description:
       - Also return the node's Wings configuration (C(config.yml) content) as RV(configuration).
@@ -124,6 +157,16 @@ EXAMPLES = r"""
     name: fra1-node1
     maintenance_mode: true
 
+- name: The same node on Pelican (location fra1 becomes the node tag fra1)
+  ptero.panel.node:
+    name: fra1-node1
+    location: fra1
+    tags: [ssd]
+    fqdn: node1.fra1.example.com
+    memory: 65536
+    disk: 512000
+    cpu: 1600
+
 - name: Fetch the Wings configuration
   ptero.panel.node:
     name: fra1-node1
@@ -155,9 +198,22 @@ node:
       type: str
       sample: Frankfurt rack 3
     location_id:
-      description: Id of the node's location.
+      description: Id of the node's location (Pterodactyl only).
       type: int
       sample: 1
+    tags:
+      description: The node's tags (Pelican only).
+      type: list
+      elements: str
+      sample: [fra1, ssd]
+    cpu:
+      description: CPU for servers in percent (Pelican only).
+      type: int
+      sample: 1600
+    daemon_connect:
+      description: Port browsers use to reach Wings (Pelican only).
+      type: int
+      sample: 8080
     fqdn:
       description: Address of Wings.
       type: str
@@ -206,6 +262,7 @@ changed_fields:
 import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     PanelModule,
     PanelResource,
@@ -215,7 +272,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
     failure_context,
     without_none,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location, find_node
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location, find_node, is_id
 
 # The panel saved the node, then could not send Wings its new configuration.
 NOT_PERSISTED = "ConfigurationNotPersistedException"
@@ -226,33 +283,82 @@ SETTINGS = (
     "location_id", "fqdn", "scheme", "behind_proxy", "public", "maintenance_mode", "memory", "memory_overallocate",
     "disk", "disk_overallocate", "upload_size", "daemon_listen", "daemon_sftp", "daemon_base",
 )
+# Pelican nodes have no location (the migration made each location's short code a node tag) and more fields;
+# description is always part of a Pelican node, so it belongs to the complete update body there.
+PELICAN_ONLY = ("cpu", "cpu_overallocate", "daemon_connect", "daemon_sftp_alias", "tags")
+PELICAN_SETTINGS = tuple(field for field in SETTINGS if field != "location_id") + PELICAN_ONLY + ("description",)
+COMMON_DEFAULTS = {
+    "scheme": "https", "behind_proxy": False, "public": True, "maintenance_mode": False,
+    "memory_overallocate": 0, "disk_overallocate": 0, "upload_size": 100, "daemon_listen": 8080, "daemon_sftp": 2022,
+}
+# cpu 0 with cpu_overallocate -1: no CPU check when placing servers, as on Pterodactyl (which has none).
+PELICAN_DEFAULTS = {**COMMON_DEFAULTS, "daemon_base": "/var/lib/pelican/volumes", "cpu": 0, "cpu_overallocate": -1,
+                    "tags": []}
+
+
+def sorted_tags(tags: t.Iterable[str] | None) -> list[str]:
+    """Tags as a set in a stable order: the panel keeps the order it was given, which means nothing."""
+    return sorted(set(tags or []))
 
 
 class Node(PanelResource):
     result_key = "node"
-    managed_fields = ("name", "description") + SETTINGS
-    create_requires = ("location", "fqdn", "memory", "disk")
-    create_defaults = {
-        "scheme": "https", "behind_proxy": False, "public": True, "maintenance_mode": False,
-        "memory_overallocate": 0, "disk_overallocate": 0, "upload_size": 100, "daemon_listen": 8080,
-        "daemon_sftp": 2022, "daemon_base": "/var/lib/pterodactyl/volumes",
-    }
+    # Asked lazily (after the lookup), so a Pterodactyl task sends its requests in the order it always did.
+    @property
+    def pelican(self) -> bool:
+        return bool(self.client.flavour == PELICAN)
+
+    @property  # type: ignore[override]
+    def managed_fields(self) -> tuple[str, ...]:
+        return ("name",) + PELICAN_SETTINGS if self.pelican else ("name", "description") + SETTINGS
+
+    @property  # type: ignore[override]
+    def create_requires(self) -> tuple[str, ...]:
+        return ("fqdn", "memory", "disk") if self.pelican else ("location", "fqdn", "memory", "disk")
+
+    @property  # type: ignore[override]
+    def create_defaults(self) -> t.Mapping[str, t.Any]:
+        return PELICAN_DEFAULTS if self.pelican else {**COMMON_DEFAULTS, "daemon_base": "/var/lib/pterodactyl/volumes"}
 
     def describe(self, obj=None):
         return f"node '{(obj or self.params)['name']}'"
+
+    def settings(self) -> tuple[str, ...]:
+        """The fields of a complete node body on this panel."""
+        return PELICAN_SETTINGS if self.pelican else SETTINGS
 
     def find(self):
         return find_node(self.client, self.params["name"])
 
     def desired(self):
-        desired = without_none({field: self.params.get(field) for field in ("name", "description") + SETTINGS})
-        if self.params["location"] is not None:
+        if not self.pelican:
+            refuse_pelican_only_options(self.params)
+        desired = without_none({field: self.params.get(field) for field in self.managed_fields if field != "tags"})
+        if self.pelican:
+            desired.update(self.desired_pelican_extras())
+        elif self.params["location"] is not None:
             with failure_context("Could not look up the location"):
                 location = find_location(self.client, self.params["location"])
             if location is None:
                 raise TaskFailure(f"location: no location '{self.params['location']}' exists on the panel")
             desired["location_id"] = location["id"]
         return desired
+
+    def desired_pelican_extras(self) -> dict[str, t.Any]:
+        """Tags (with `location` as one of them) and, on create, daemon_connect = daemon_listen."""
+        extras: dict[str, t.Any] = {}
+        tags = pelican_tags(self.params, self.current)
+        if tags is not None:
+            extras["tags"] = tags
+        if self.current is None and self.params["daemon_connect"] is None:
+            # Without a proxy in front of Wings, clients connect to the port it listens on.
+            extras["daemon_connect"] = self.params["daemon_listen"] or PELICAN_DEFAULTS["daemon_listen"]
+        return extras
+
+    def compare(self, current, desired):
+        if self.pelican and "tags" in current:
+            current = {**current, "tags": sorted_tags(current.get("tags"))}
+        return changed_fields(current, desired)
 
     def create(self, desired):
         try:
@@ -268,9 +374,9 @@ class Node(PanelResource):
         return created
 
     def update(self, current, desired):
-        # The full set every time: an omitted daemon_base would be reset. description only when it is managed,
-        # so panels before 1.12 (which do not accept it) see the body they know.
-        body = {field: current.get(field) for field in ("name",) + SETTINGS}
+        # The full set every time: an omitted daemon_base would be reset. On Pterodactyl description only when it
+        # is managed, so panels before 1.12 (which do not accept it) see the body they know.
+        body = {field: current.get(field) for field in ("name",) + self.settings()}
         body.update(desired)
         changes = self.compare(current, desired)
         try:
@@ -313,6 +419,34 @@ class Node(PanelResource):
         self.client.call("application.nodes.delete", {"node": current["id"]})
 
 
+def refuse_pelican_only_options(params: t.Mapping[str, t.Any]) -> None:
+    """Pterodactyl nodes have no such fields: a value would be dropped and then differ on every run."""
+    given = [option for option in PELICAN_ONLY if params.get(option) is not None]
+    if given:
+        raise TaskFailure(f"{', '.join(given)}: only Pelican nodes have {'these fields' if len(given) > 1 else 'this field'}; "
+                          "this panel is Pterodactyl, leave them out (Pterodactyl groups nodes by location)")
+
+
+def pelican_tags(params: t.Mapping[str, t.Any], current: t.Mapping[str, t.Any] | None) -> list[str] | None:
+    """The node tags the options ask for on Pelican, or None to leave them alone.
+
+    `location` names a node tag there (Pelican's migration made each location's short code a tag of its nodes): it
+    is added to `tags` when those are given, else to the node's current tags."""
+    location = params["location"]
+    if location is not None and is_id(location):
+        raise TaskFailure(f"location: '{location}' looks like a location id, but Pelican has no locations (they became "
+                          "node tags); give the location's short code, which Pelican keeps as a tag, or use tags")
+    if params["tags"] is not None:
+        wanted = list(params["tags"])
+    elif location is not None:
+        wanted = list((current or {}).get("tags") or [])
+    else:
+        return None
+    if location is not None:
+        wanted.append(location)
+    return sorted_tags(wanted)
+
+
 def main():
     module = PanelModule(
         {
@@ -332,6 +466,11 @@ def main():
             "daemon_listen": {"type": "int"},
             "daemon_sftp": {"type": "int"},
             "daemon_base": {"type": "str"},
+            "cpu": {"type": "int"},
+            "cpu_overallocate": {"type": "int"},
+            "daemon_connect": {"type": "int"},
+            "daemon_sftp_alias": {"type": "str"},
+            "tags": {"type": "list", "elements": "str"},
             "wings_configuration": {"type": "bool", "default": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: user
-short_description: Manage Pterodactyl panel users
+short_description: Manage Pterodactyl and Pelican panel users
 version_added: 0.1.0
 description:
   - Create, update and delete panel user accounts.
+  - Works on Pterodactyl and on Pelican. Pelican users have no first and last name, so there O(first_name) and
+    O(last_name) are ignored (neither sent nor compared, so they never cause a change), and Pelican stores
+    usernames and e-mail addresses lowercased, so both are compared without case there.
   - The user is identified by O(external_id) when it is given, otherwise by O(username).
     With O(external_id) the username can be changed.
   - Uses the application API.
@@ -34,11 +37,11 @@ options:
     type: str
   first_name:
     description:
-      - First name. Required to create the user.
+      - First name. Required to create the user on Pterodactyl; ignored on Pelican.
     type: str
   last_name:
     description:
-      - Last name. Required to create the user.
+      - Last name. Required to create the user on Pterodactyl; ignored on Pelican.
     type: str
   password:
     description:
@@ -57,6 +60,9 @@ options:
   root_admin:
     description:
       - Whether the user is a panel administrator.
+      - On Pelican this is the user's Root Admin role, which the API can neither grant nor remove: a value that
+        matches the user is fine, a different one fails the task, naming this option, before anything is sent.
+        Pelican also refuses to delete a root admin through the API; O(state=absent) says so instead of asking.
     type: bool
   language:
     description:
@@ -127,11 +133,11 @@ user:
       type: str
       sample: alice@example.com
     first_name:
-      description: First name.
+      description: First name (Pterodactyl only).
       type: str
       sample: Alice
     last_name:
-      description: Last name.
+      description: Last name (Pterodactyl only).
       type: str
       sample: Liddell
     language:
@@ -154,17 +160,44 @@ changed_fields:
   sample: [email]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._accounts import require_valid_email
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, differs, without_none
+import typing as t
+
+from ansible_collections.ptero.panel.plugins.module_utils._accounts import (
+    pelican_root_admin_problem,
+    require_valid_email,
+)
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    PanelModule,
+    PanelResource,
+    TaskFailure,
+    differs,
+    without_none,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_user, find_user_by_external_id
 
 PROFILE_FIELDS = ("username", "email", "first_name", "last_name", "language", "root_admin", "external_id")
+# Pelican users have no names, and root_admin comes from the Root Admin role, which the API cannot grant: the
+# panel ignores these fields in a request, so they are neither sent nor compared there.
+PELICAN_IGNORED = ("first_name", "last_name")
+PELICAN_PROFILE_FIELDS = tuple(field for field in PROFILE_FIELDS if field not in PELICAN_IGNORED)
 
 
 class User(PanelResource):
     result_key = "user"
-    managed_fields = PROFILE_FIELDS
-    create_requires = ("email", "first_name", "last_name")
+
+    # Asked lazily (after the lookup), so a Pterodactyl task sends its requests in the order it always did.
+    @property
+    def pelican(self) -> bool:
+        return bool(self.client.flavour == PELICAN)
+
+    @property  # type: ignore[override]
+    def managed_fields(self) -> tuple[str, ...]:
+        return PELICAN_PROFILE_FIELDS if self.pelican else PROFILE_FIELDS
+
+    @property  # type: ignore[override]
+    def create_requires(self) -> tuple[str, ...]:
+        return ("email",) if self.pelican else ("email", "first_name", "last_name")
 
     def describe(self, obj=None):
         return f"user '{(obj or self.params)['username']}'"
@@ -175,13 +208,23 @@ class User(PanelResource):
         return find_user(self.client, self.params["username"])
 
     def desired(self):
-        desired = without_none({field: self.params[field] for field in PROFILE_FIELDS})
+        desired = without_none({field: self.params[field] for field in self.managed_fields})
         desired["username"] = desired["username"].lower()
         email = desired.get("email")
+        if email is not None and self.pelican:
+            # Pelican stores addresses lowercased: compare (and send) them that way.
+            desired["email"] = email = email.lower()
         if email is not None and (self.current is None or differs(self.current.get("email"), email)):
             # Checked only when it would be sent: an address already stored (e.g. by a 1.11 panel) is left alone.
             require_valid_email(email)
+        if self.pelican:
+            self.refuse_root_admin_change(desired)
         return desired
+
+    def refuse_root_admin_change(self, desired: t.Mapping[str, t.Any]) -> None:
+        problem = pelican_root_admin_problem(self.current, desired.get("root_admin"))
+        if problem:
+            raise TaskFailure(f"root_admin: {problem} ({self.describe(self.current)})", changed=False)
 
     def compare(self, current, desired):
         changes = super().compare(current, desired)
@@ -189,18 +232,27 @@ class User(PanelResource):
             changes.append("password")
         return changes
 
+    def body(self, profile: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """What the panel takes: on Pelican without root_admin, which it would ignore."""
+        return without_none({key: value for key, value in profile.items()
+                             if not (self.pelican and key == "root_admin")})
+
     def create(self, desired):
-        return self.client.call("application.users.create", body=without_none({**desired, "password": self.params["password"]}))
+        return self.client.call("application.users.create", body=self.body({**desired, "password": self.params["password"]}))
 
     def update(self, current, desired):
         # PATCH needs the whole profile; a password is only sent when it should change.
-        body = {field: current.get(field) for field in PROFILE_FIELDS}
+        body = {field: current.get(field) for field in self.managed_fields}
         body.update(desired)
         if self.params["password"] and self.params["update_password"] == "always":
             body["password"] = self.params["password"]
-        return self.client.call("application.users.update", {"user": current["id"]}, body=without_none(body))
+        return self.client.call("application.users.update", {"user": current["id"]}, body=self.body(body))
 
     def delete(self, current):
+        if self.pelican and current.get("root_admin"):
+            # Pelican answers 403 with an empty body: say why before asking.
+            raise TaskFailure(f"{self.describe(current)} is a root admin, and Pelican refuses to delete a root admin "
+                              "through the API; remove the Root Admin role in the admin area first", changed=False)
         self.client.call("application.users.delete", {"user": current["id"]})
 
 
