@@ -59,7 +59,12 @@ MAX_REFRESH_FAILURES = 3
 REFRESH_BACKOFF_SECONDS = 2.0
 
 PERMISSION_CONSOLE = "control.console"
-POWER_PERMISSIONS = {"start": "control.start", "stop": "control.stop", "restart": "control.restart", "kill": "control.stop"}
+POWER_PERMISSIONS = {
+    "start": "control.start",
+    "stop": "control.stop",
+    "restart": "control.restart",
+    "kill": "control.stop",
+}
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
@@ -108,8 +113,15 @@ THROTTLE_MARKER = "outputting console data too quickly"
 class ConsoleError(Exception):
     """A console session failure. `lines` holds the console lines seen so far (ANSI stripped)."""
 
-    def __init__(self, kind: str, message: str, *, lines: list[str] | None = None,
-                 status: int | None = None, details: dict[str, t.Any] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        lines: list[str] | None = None,
+        status: int | None = None,
+        details: dict[str, t.Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -121,8 +133,13 @@ class ConsoleError(Exception):
         return self.message
 
     def to_dict(self) -> dict[str, t.Any]:
-        return {"kind": self.kind, "message": self.message, "lines": list(self.lines), "status": self.status,
-                **self.details}
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "lines": list(self.lines),
+            "status": self.status,
+            **self.details,
+        }
 
 
 # --- pure helpers ---------------------------------------------------------------------------------------------
@@ -304,8 +321,9 @@ class ConsoleProtocol:
             return self._jwt_error(message.arg)
         if event == "daemon error":
             if self.phase != PHASE_READY:
-                self._fail(KIND_DAEMON, f"Wings refused the websocket authentication for server {self.server}: "
-                           f"{message.arg}")
+                self._fail(
+                    KIND_DAEMON, f"Wings refused the websocket authentication for server {self.server}: {message.arg}"
+                )
             self.daemon_errors.append(message.arg)
             return []
         if event == "throttled":
@@ -336,16 +354,20 @@ class ConsoleProtocol:
                 self.auth_refreshes += 1
                 self.refresh_pending = False
                 return self._want_refresh()
-            self._fail(KIND_JWT, f"Wings rejected the websocket token for server {self.server}: {reason}",
-                       reason=reason)
+            self._fail(
+                KIND_JWT, f"Wings rejected the websocket token for server {self.server}: {reason}", reason=reason
+            )
         if is_refresh_reason(reason):
             if not from_auth:
                 self.lost_events += 1  # an event was replaced by this error
             if from_auth:
                 self.reauth_failures += 1
                 if self.reauth_failures > MAX_REFRESH_FAILURES:
-                    self._fail(KIND_REFRESH, f"Wings keeps refusing renewed tokens for server {self.server}: {reason}",
-                               reason=reason)
+                    self._fail(
+                        KIND_REFRESH,
+                        f"Wings keeps refusing renewed tokens for server {self.server}: {reason}",
+                        reason=reason,
+                    )
                 self.refresh_pending = False  # our re-auth failed: allow another attempt
             return self._want_refresh()
         self._fail(KIND_JWT, f"Wings rejected the websocket token for server {self.server}: {reason}", reason=reason)
@@ -356,40 +378,58 @@ class ConsoleProtocol:
         # The permission first: Wings of every version says the same when websocket.connect is missing, and a token
         # from a panel before 1.12.3 never has a scope.
         if self.token_can_connect is False:
-            self._fail(KIND_PERMISSION,
-                       f"Wings refused the websocket token of server {self.server} ({reason}): the key's user lacks the "
-                       "websocket.connect permission on it. Check the subuser's permissions (ptero.panel.subuser); "
-                       "not retried.", reason=reason)
+            self._fail(
+                KIND_PERMISSION,
+                f"Wings refused the websocket token of server {self.server} ({reason}): the key's user lacks the "
+                "websocket.connect permission on it. Check the subuser's permissions (ptero.panel.subuser); "
+                "not retried.",
+                reason=reason,
+            )
         if self.token_has_scope is False:
-            self._fail(KIND_MISSING_SCOPE,
-                       f"Wings refused the websocket token of server {self.server} ({reason}): the token has no `scope` "
-                       "claim for websockets. Wings 1.12.2 and later require one, and the panel issues it only from 1.12.3 on. Upgrade "
-                       "the panel to 1.12.3 or later (or keep this node's Wings below 1.12.2 until then); not retried.",
-                       reason=reason)
-        self._fail(KIND_JWT, f"Wings rejected the websocket token for server {self.server}: {reason} (the token "
-                   "lacks a `scope` claim Wings >= 1.12.2 needs, from a panel >= 1.12.3, or the user lacks "
-                   "websocket.connect)", reason=reason)
+            self._fail(
+                KIND_MISSING_SCOPE,
+                f"Wings refused the websocket token of server {self.server} ({reason}): the token has no `scope` "
+                "claim for websockets. Wings 1.12.2 and later require one, and the panel issues it only from 1.12.3 on. Upgrade "
+                "the panel to 1.12.3 or later (or keep this node's Wings below 1.12.2 until then); not retried.",
+                reason=reason,
+            )
+        self._fail(
+            KIND_JWT,
+            f"Wings rejected the websocket token for server {self.server}: {reason} (the token "
+            "lacks a `scope` claim Wings >= 1.12.2 needs, from a panel >= 1.12.3, or the user lacks "
+            "websocket.connect)",
+            reason=reason,
+        )
 
     def handle_close(self, code: int, reason: str) -> t.NoReturn:
         """The socket closed (code 1006 for a drop): always fatal for a session."""
         if code == CLOSE_SUSPENDED:
-            self._fail(KIND_SUSPENDED, f"server {self.server} is suspended (websocket closed with 4409)", close_code=code)
+            self._fail(
+                KIND_SUSPENDED, f"server {self.server} is suspended (websocket closed with 4409)", close_code=code
+            )
         if code == CLOSE_GOING_AWAY and "deleted" in reason:
             self._fail(KIND_DELETED, f"server {self.server} was deleted (websocket closed with 1001)", close_code=code)
         if code == CLOSE_TOO_BIG:
-            self._fail(KIND_TOO_LARGE, "Wings closed the websocket because a message was too large (1009)",
-                       close_code=code)
+            self._fail(
+                KIND_TOO_LARGE, "Wings closed the websocket because a message was too large (1009)", close_code=code
+            )
         text = f" ({reason})" if reason else ""
         if self.phase == PHASE_READY and code not in (CLOSE_ABNORMAL, CLOSE_GOING_AWAY):
             # Panel 1.12+ asks Wings to deauthorize a user (POST /api/deauthorize-user), and Wings just closes that
             # user's sockets, with no jwt error first. A new token would carry the new access, or none at all.
-            self._fail(KIND_DEAUTHORIZED,
-                       f"Wings closed the console of server {self.server} (close code {code}{text}): the key's user "
-                       "lost or changed access to the server (subuser permissions changed or removed, owner changed, "
-                       "or password changed). Check that user's access (ptero.panel.subuser_info) and run the task "
-                       "again; not retried.", close_code=code)
-        self._fail(KIND_CLOSED, f"the websocket of server {self.server} closed unexpectedly with code {code}{text}",
-                   close_code=code)
+            self._fail(
+                KIND_DEAUTHORIZED,
+                f"Wings closed the console of server {self.server} (close code {code}{text}): the key's user "
+                "lost or changed access to the server (subuser permissions changed or removed, owner changed, "
+                "or password changed). Check that user's access (ptero.panel.subuser_info) and run the task "
+                "again; not retried.",
+                close_code=code,
+            )
+        self._fail(
+            KIND_CLOSED,
+            f"the websocket of server {self.server} closed unexpectedly with code {code}{text}",
+            close_code=code,
+        )
 
 
 # --- results ----------------------------------------------------------------------------------------------------
@@ -525,9 +565,18 @@ class ConsoleSession:
     `timeout` bounds connecting and authenticating (and each socket operation).
     """
 
-    def __init__(self, client: t.Any, server: str, *, origin: str | None = None, validate_certs: bool = True,
-                 ca_path: str | None = None, timeout: float = 30.0, max_lines: int = DEFAULT_MAX_LINES,
-                 ping_interval: float = DEFAULT_PING_INTERVAL) -> None:
+    def __init__(
+        self,
+        client: t.Any,
+        server: str,
+        *,
+        origin: str | None = None,
+        validate_certs: bool = True,
+        ca_path: str | None = None,
+        timeout: float = 30.0,
+        max_lines: int = DEFAULT_MAX_LINES,
+        ping_interval: float = DEFAULT_PING_INTERVAL,
+    ) -> None:
         # Any panel client works; a shared ConsoleClient makes sessions of one task reuse one token per server.
         self.client = client if isinstance(client, ConsoleClient) else ConsoleClient(client)
         self.server = server
@@ -579,10 +628,15 @@ class ConsoleSession:
             data = self.client.credentials(self.server, renew=renew)
         except PanelError as error:
             kind = {401: KIND_AUTH, 403: KIND_AUTH, 404: KIND_NOT_FOUND, 409: KIND_CONFLICT}.get(
-                error.status or 0, KIND_PANEL)
-            raise ConsoleError(kind, f"could not get websocket credentials for server {self.server}: {error}",
-                               lines=self.protocol.partial(), status=error.status,
-                               details={"retry_after": error.retry_after}) from None
+                error.status or 0, KIND_PANEL
+            )
+            raise ConsoleError(
+                kind,
+                f"could not get websocket credentials for server {self.server}: {error}",
+                lines=self.protocol.partial(),
+                status=error.status,
+                details={"retry_after": error.retry_after},
+            ) from None
         if not isinstance(data, dict) or not data.get("token") or not data.get("socket"):
             raise ConsoleError(KIND_PANEL, f"the panel returned no websocket credentials for server {self.server}")
         token = str(data["token"])
@@ -592,8 +646,9 @@ class ConsoleSession:
         if claims:
             scope = claims.get("scope")
             self.protocol.token_has_scope = isinstance(scope, str) and "websocket" in scope.split()
-            self.protocol.token_can_connect = self.permissions is None or has_permission(self.permissions,
-                                                                                         "websocket.connect")
+            self.protocol.token_can_connect = self.permissions is None or has_permission(
+                self.permissions, "websocket.connect"
+            )
         return {"token": token, "socket": str(data["socket"])}
 
     # connection --------------------------------------------------------------------------------------------------
@@ -621,8 +676,9 @@ class ConsoleSession:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 waiting_for = "auth success" if self.protocol.phase != PHASE_READY else "the server status"
-                raise ConsoleError(KIND_TIMEOUT, f"no {waiting_for} from Wings for server {self.server} within "
-                                   f"{self.timeout:g}s")
+                raise ConsoleError(
+                    KIND_TIMEOUT, f"no {waiting_for} from Wings for server {self.server} within {self.timeout:g}s"
+                )
             self._pump(remaining)
 
     def _sslopt(self) -> dict[str, t.Any]:
@@ -639,14 +695,19 @@ class ConsoleSession:
         except websocket.WebSocketBadStatusException as error:
             raise self._handshake_error(error) from None
         except ssl.SSLError as error:
-            raise ConsoleError(KIND_TLS, f"TLS failure connecting to the websocket of server {self.server} "
-                               f"({url}): {error}. Check validate_certs/ca_path.") from None
+            raise ConsoleError(
+                KIND_TLS,
+                f"TLS failure connecting to the websocket of server {self.server} "
+                f"({url}): {error}. Check validate_certs/ca_path.",
+            ) from None
         except websocket.WebSocketTimeoutException:
-            raise ConsoleError(KIND_TIMEOUT, f"timed out connecting to the websocket of server {self.server} "
-                               f"({url})") from None
+            raise ConsoleError(
+                KIND_TIMEOUT, f"timed out connecting to the websocket of server {self.server} ({url})"
+            ) from None
         except (OSError, websocket.WebSocketException) as error:
-            raise ConsoleError(KIND_CONNECT, f"cannot connect to the websocket of server {self.server} ({url}): "
-                               f"{error}") from None
+            raise ConsoleError(
+                KIND_CONNECT, f"cannot connect to the websocket of server {self.server} ({url}): {error}"
+            ) from None
         self._ws = ws
         self._last_sent = time.monotonic()
 
@@ -657,14 +718,22 @@ class ConsoleSession:
             body = body.decode("utf-8", errors="replace")
         body = str(body).strip()[:300]
         if status == 403:
-            return ConsoleError(KIND_ORIGIN, f"Wings refused the websocket handshake for server {self.server} with 403 "
-                                f"Forbidden: Origin {self.origin!r} is not allowed. Set origin to the panel URL as "
-                                "configured in Wings (remote), or add it to Wings' allowed_origins.", status=status)
+            return ConsoleError(
+                KIND_ORIGIN,
+                f"Wings refused the websocket handshake for server {self.server} with 403 "
+                f"Forbidden: Origin {self.origin!r} is not allowed. Set origin to the panel URL as "
+                "configured in Wings (remote), or add it to Wings' allowed_origins.",
+                status=status,
+            )
         if status == 404:
-            return ConsoleError(KIND_NOT_FOUND, f"Wings does not know server {self.server} (404 on the websocket)",
-                                status=status)
-        return ConsoleError(KIND_REJECTED, f"Wings refused the websocket handshake for server {self.server} with "
-                            f"HTTP {status}: {body}", status=status)
+            return ConsoleError(
+                KIND_NOT_FOUND, f"Wings does not know server {self.server} (404 on the websocket)", status=status
+            )
+        return ConsoleError(
+            KIND_REJECTED,
+            f"Wings refused the websocket handshake for server {self.server} with HTTP {status}: {body}",
+            status=status,
+        )
 
     def close(self) -> None:
         ws, self._ws = self._ws, None
@@ -678,8 +747,11 @@ class ConsoleSession:
     # frames ------------------------------------------------------------------------------------------------------
     def _send_frame(self, text: str) -> None:
         if self._ws is None:
-            raise ConsoleError(KIND_CLOSED, f"the console session of server {self.server} is not connected",
-                               lines=self.protocol.partial())
+            raise ConsoleError(
+                KIND_CLOSED,
+                f"the console session of server {self.server} is not connected",
+                lines=self.protocol.partial(),
+            )
         try:
             self._ws.send(text)
         except (OSError, websocket.WebSocketException):
@@ -692,8 +764,11 @@ class ConsoleSession:
     def _pump(self, wait: float) -> bool:
         """Read and handle at most one frame within `wait` seconds; False when nothing arrived."""
         if self._ws is None:
-            raise ConsoleError(KIND_CLOSED, f"the console session of server {self.server} is not connected",
-                               lines=self.protocol.partial())
+            raise ConsoleError(
+                KIND_CLOSED,
+                f"the console session of server {self.server} is not connected",
+                lines=self.protocol.partial(),
+            )
         now = time.monotonic()
         if self._refresh_owed and now >= self._next_refresh_at:
             self._refresh()
@@ -738,8 +813,12 @@ class ConsoleSession:
             self._refresh_failures += 1
             self._refresh_owed = True
             if self._refresh_failures >= MAX_REFRESH_FAILURES:
-                raise ConsoleError(KIND_REFRESH, f"could not renew the websocket token of server {self.server}: "
-                                   f"{error.message}", lines=self.protocol.partial(), status=error.status) from None
+                raise ConsoleError(
+                    KIND_REFRESH,
+                    f"could not renew the websocket token of server {self.server}: {error.message}",
+                    lines=self.protocol.partial(),
+                    status=error.status,
+                ) from None
             backoff = error.details.get("retry_after") or REFRESH_BACKOFF_SECONDS * self._refresh_failures
             self._next_refresh_at = time.monotonic() + float(backoff)
             return
@@ -756,11 +835,17 @@ class ConsoleSession:
         if problem is not None:
             raise ConsoleError(problem[0], f"the console command {problem[1]}")
         if not self.can(PERMISSION_CONSOLE):
-            raise ConsoleError(KIND_PERMISSION, f"the API key's user lacks control.console on server {self.server}: "
-                               "Wings would silently ignore the command")
+            raise ConsoleError(
+                KIND_PERMISSION,
+                f"the API key's user lacks control.console on server {self.server}: "
+                "Wings would silently ignore the command",
+            )
         if require_running and self.status != "running":
-            raise ConsoleError(KIND_OFFLINE, f"server {self.server} is {self.status or 'in an unknown state'}, not "
-                               "running: Wings would silently drop the command")
+            raise ConsoleError(
+                KIND_OFFLINE,
+                f"server {self.server} is {self.status or 'in an unknown state'}, not "
+                "running: Wings would silently drop the command",
+            )
         self._pace()
         self._drain()
         self.protocol.pending.clear()
@@ -812,8 +897,15 @@ class ConsoleSession:
             self._command_bucket.take()
 
     # collecting --------------------------------------------------------------------------------------------------
-    def collect(self, wait_for: str | t.Pattern[str] | None = None, timeout: float = 10.0, settle: float | None = 1.0,
-                *, raw: bool = False, stop_on_offline: bool = True) -> ConsoleResult:
+    def collect(
+        self,
+        wait_for: str | t.Pattern[str] | None = None,
+        timeout: float = 10.0,
+        settle: float | None = 1.0,
+        *,
+        raw: bool = False,
+        stop_on_offline: bool = True,
+    ) -> ConsoleResult:
         """Collect console lines until one matches `wait_for`, or (without `wait_for`) until `settle` seconds pass
         with no new line, or until `timeout`. Without a match before `timeout`, raises ConsoleError(KIND_TIMEOUT)
         carrying the lines seen. When the server goes offline during collection, collection stops (an error if
@@ -831,18 +923,24 @@ class ConsoleSession:
                 if pattern is not None and pattern.search(line):
                     return self._finish(collected, "match", line)
             now = time.monotonic()
-            if stop_on_offline and "offline" in self.protocol.status_history[collected.status_mark:]:
+            if stop_on_offline and "offline" in self.protocol.status_history[collected.status_mark :]:
                 if pattern is None:
                     return self._finish(collected, "offline")
                 self._status_mark = len(self.protocol.status_history)
-                raise ConsoleError(KIND_OFFLINE, f"server {self.server} went offline before a console line matched "
-                                   f"{pattern.pattern!r}", lines=collected.lines())
+                raise ConsoleError(
+                    KIND_OFFLINE,
+                    f"server {self.server} went offline before a console line matched {pattern.pattern!r}",
+                    lines=collected.lines(),
+                )
             if now >= deadline:
                 if pattern is None:
                     return self._finish(collected, "timeout")
-                raise ConsoleError(KIND_TIMEOUT, f"no console line of server {self.server} matched "
-                                   f"{pattern.pattern!r} within {timeout:g}s", lines=collected.lines(),
-                                   details={"lost_events": self.protocol.lost_events})
+                raise ConsoleError(
+                    KIND_TIMEOUT,
+                    f"no console line of server {self.server} matched {pattern.pattern!r} within {timeout:g}s",
+                    lines=collected.lines(),
+                    details={"lost_events": self.protocol.lost_events},
+                )
             wait = deadline - now
             if pattern is None and settle is not None:
                 if now - collected.last_line_at >= settle:
@@ -866,9 +964,10 @@ class ConsoleSession:
         result.lost_events = self.protocol.lost_events
         result.refreshed = self.protocol.refreshes
         result.throttled = self.protocol.console_throttled or any(
-            name in ("send command", "global") for name in self.protocol.throttled)
+            name in ("send command", "global") for name in self.protocol.throttled
+        )
         result.status = self.status
-        result.statuses = self.protocol.status_history[collected.status_mark:]
+        result.statuses = self.protocol.status_history[collected.status_mark :]
         result.elapsed = round(time.monotonic() - collected.started, 3)
         self._status_mark = len(self.protocol.status_history)
         return result
@@ -880,7 +979,11 @@ class ConsoleSession:
         while self.status not in wanted:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ConsoleError(KIND_TIMEOUT, f"server {self.server} did not reach {' or '.join(sorted(wanted))} "
-                                   f"within {timeout:g}s (status: {self.status})", lines=self.protocol.partial())
+                raise ConsoleError(
+                    KIND_TIMEOUT,
+                    f"server {self.server} did not reach {' or '.join(sorted(wanted))} "
+                    f"within {timeout:g}s (status: {self.status})",
+                    lines=self.protocol.partial(),
+                )
             self._pump(remaining)
         return t.cast(str, self.status)

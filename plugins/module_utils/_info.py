@@ -80,8 +80,10 @@ Finder = t.Callable[[PanelClient, t.Any, t.Dict[str, t.Any], t.Dict[str, t.Any]]
 
 def get_by(operation: str, parameter: str) -> Finder:
     """A lookup option read with one GET, the option's value being the path parameter `parameter`."""
+
     def find(client: PanelClient, value: t.Any, path: dict[str, t.Any], query: dict[str, t.Any]) -> Item | None:
         return get_or_none(client, operation, {**path, parameter: value}, query=query or None)
+
     return find
 
 
@@ -95,19 +97,25 @@ class Scope:
     path: t.Callable[[Item], t.Dict[str, t.Any]]
 
 
-def on_the_panel(option: str, find: t.Callable[[PanelClient, t.Any], Item | None]) -> t.Callable[[PanelClient, t.Any], Item]:
+def on_the_panel(
+    option: str, find: t.Callable[[PanelClient, t.Any], Item | None]
+) -> t.Callable[[PanelClient, t.Any], Item]:
     """A scope's resolve for an application API object: `find`, or a TaskFailure naming the option."""
+
     def resolve(client: PanelClient, ref: t.Any) -> Item:
         with failure_context(f"Could not look up the {option}"):
             found = find(client, ref)
         if found is None:
             raise TaskFailure(f"{option}: no {option} '{ref}' exists on the panel")
         return found
+
     return resolve
 
 
 CLIENT_SERVER = Scope("server", client_server, server_path)
-APPLICATION_SERVER = Scope("server", on_the_panel("server", find_application_server), lambda server: {"server": server["id"]})
+APPLICATION_SERVER = Scope(
+    "server", on_the_panel("server", find_application_server), lambda server: {"server": server["id"]}
+)
 NODE = Scope("node", on_the_panel("node", find_node), lambda node: {"node": node["id"]})
 NEST = Scope("nest", on_the_panel("nest", find_nest), lambda nest: {"nest": nest["id"]})
 
@@ -145,8 +153,12 @@ class InfoQuery:
 
     def criteria(self, reading: Reading) -> list[Criterion]:
         given = [(option, match) for option, match in self.filters.items() if reading.params.get(option) is not None]
-        return [match.criterion(reading.params[option], reading) if isinstance(match, Match)
-                else match(reading.params[option], reading) for option, match in given]
+        return [
+            match.criterion(reading.params[option], reading)
+            if isinstance(match, Match)
+            else match(reading.params[option], reading)
+            for option, match in given
+        ]
 
 
 def matches(item: t.Mapping[str, t.Any], criteria: t.Iterable[Criterion]) -> bool:
@@ -160,8 +172,9 @@ def _subject(spec: InfoQuery, reading: Reading) -> str:
     return f"the {spec.noun} of {spec.scope.option} '{reading.scope.get('name')}'"
 
 
-def _listing(spec: InfoQuery, reading: Reading, query: dict[str, t.Any],
-             criteria: list[Criterion]) -> tuple[list[Item], list[Item]]:
+def _listing(
+    spec: InfoQuery, reading: Reading, query: dict[str, t.Any], criteria: list[Criterion]
+) -> tuple[list[Item], list[Item]]:
     """(every listed object, the matching ones) of the listing, narrowed by the panel's filters."""
     operation = spec.list_operation if reading.scope is not None or spec.scope is None else spec.unscoped_operation
     if operation is None:
@@ -174,8 +187,9 @@ def _listing(spec: InfoQuery, reading: Reading, query: dict[str, t.Any],
             listed = reading.client.collect(operation, path, query=query or None)
             return listed, [item for item in listed if matches(item, criteria)]
         limit = reading.params[spec.limit_option]
-        pages = reading.client.iterate(operation, path, query=query or None,
-                                       per_page=min(limit, MAX_PER_PAGE) if limit else MAX_PER_PAGE)
+        pages = reading.client.iterate(
+            operation, path, query=query or None, per_page=min(limit, MAX_PER_PAGE) if limit else MAX_PER_PAGE
+        )
         # Lazily: the pages after the one holding the last wanted object are never asked for.
         found = list(itertools.islice((item for item in pages if matches(item, criteria)), limit or None))
         return found, found

@@ -66,7 +66,7 @@ def uuid_from_server_identifier(ref: t.Any) -> str | None:
     """The uuid a `serv_…` identifier stands for; None when `ref` is not one (it may then be a name)."""
     if not isinstance(ref, str) or not ref.startswith(SERVER_IDENTIFIER_PREFIX):
         return None
-    body = ref[len(SERVER_IDENTIFIER_PREFIX):]
+    body = ref[len(SERVER_IDENTIFIER_PREFIX) :]
     if not _SERVER_IDENTIFIER_BODY.fullmatch(body):
         return None
     raw = base64.b32decode(body.rstrip("=").upper() + "======")
@@ -77,9 +77,16 @@ def is_id(ref: t.Any) -> bool:
     return isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit())
 
 
-def find_exact(client: PanelClient, operation: str, field: str, value: str, *,
-               path_params: dict[str, t.Any] | None = None, query: dict[str, t.Any] | None = None,
-               filter_name: str | None = None) -> list[dict[str, t.Any]]:
+def find_exact(
+    client: PanelClient,
+    operation: str,
+    field: str,
+    value: str,
+    *,
+    path_params: dict[str, t.Any] | None = None,
+    query: dict[str, t.Any] | None = None,
+    filter_name: str | None = None,
+) -> list[dict[str, t.Any]]:
     """Every object of a filtered list whose `field` matches `value` (`same_value`)."""
     query = dict(query or {})
     if "," not in value:
@@ -104,13 +111,15 @@ def by_id(client: PanelClient, ref: str | int, operation: str, parameter: str) -
 def find_location(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     """A location by id or short code."""
     return by_id(client, ref, "application.locations.get", "location") or one(
-        find_exact(client, "application.locations.list", "short", str(ref)), f"location '{ref}'")
+        find_exact(client, "application.locations.list", "short", str(ref)), f"location '{ref}'"
+    )
 
 
 def find_node(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
     """A node by id or name."""
     return by_id(client, ref, "application.nodes.get", "node") or one(
-        find_exact(client, "application.nodes.list", "name", str(ref)), f"node '{ref}'")
+        find_exact(client, "application.nodes.list", "name", str(ref)), f"node '{ref}'"
+    )
 
 
 def find_user(client: PanelClient, ref: str | int) -> dict[str, t.Any] | None:
@@ -154,7 +163,9 @@ def find_egg(client: PanelClient, nest: dict[str, t.Any], ref: str | int) -> dic
         if found is not None:
             return found
     eggs = client.call("application.eggs.list", {"nest": nest["id"]}, query=query)
-    return one([e for e in eggs if same_value("name", e.get("name"), str(ref))], f"egg '{ref}' of nest '{nest['name']}'")
+    return one(
+        [e for e in eggs if same_value("name", e.get("name"), str(ref))], f"egg '{ref}' of nest '{nest['name']}'"
+    )
 
 
 def find_client_server(client: PanelClient, ref: str) -> dict[str, t.Any] | None:
@@ -192,7 +203,9 @@ def find_application_server(client: PanelClient, ref: str | int) -> dict[str, t.
         return found
     if len(ref) in (8, 36):
         field, filter_name = ("identifier", "uuidShort") if len(ref) == 8 else ("uuid", "uuid")
-        match = one(find_exact(client, "application.servers.list", field, ref, filter_name=filter_name), f"server '{ref}'")
+        match = one(
+            find_exact(client, "application.servers.list", field, ref, filter_name=filter_name), f"server '{ref}'"
+        )
         if match is not None:
             return match
     return one(find_servers_by_name(client, ref), f"server name '{ref}'", key="identifier")

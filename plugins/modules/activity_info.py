@@ -103,7 +103,13 @@ activity:
       sample: {uuid: 3f0d5e2a-4b1c-4d7e-9a8b-6c5d4e3f2a1b, username: player, email: player@example.com}
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, Reading, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    CLIENT_SERVER,
+    InfoQuery,
+    Match,
+    Reading,
+    run_info,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 
@@ -121,9 +127,15 @@ def shaped(entry: dict, reading: Reading) -> dict:
 
 
 QUERY = InfoQuery(
-    "activity", "client.server_activity.list", scope=CLIENT_SERVER, unscoped_operation="client.account_activity.list",
+    "activity",
+    "client.server_activity.list",
+    scope=CLIENT_SERVER,
+    unscoped_operation="client.account_activity.list",
     # The panel's event filter matches parts of names: it narrows the pages, the match is made here.
-    filters={"event": Match("event", "event")}, query=activity_query, limit_option="limit", shape=shaped,
+    filters={"event": Match("event", "event")},
+    query=activity_query,
+    limit_option="limit",
+    shape=shaped,
 )
 
 

@@ -61,13 +61,22 @@ def by_assignment(assigned: bool, reading: object) -> Criterion:
     return Criterion("assigned", assigned, {} if assigned else {"filter[server_id]": "none"})
 
 
-QUERY = InfoQuery("allocations", "application.allocations.list", scope=NODE,
-                  filters={"ip": Match("ip", "ip"), "port": Match("port", "port"), "assigned": by_assignment})
+QUERY = InfoQuery(
+    "allocations",
+    "application.allocations.list",
+    scope=NODE,
+    filters={"ip": Match("ip", "ip"), "port": Match("port", "port"), "assigned": by_assignment},
+)
 
 
 def main():
     module = PanelModule(
-        {"node": {"type": "str", "required": True}, "ip": {"type": "str"}, "port": {"type": "int"}, "assigned": {"type": "bool"}},
+        {
+            "node": {"type": "str", "required": True},
+            "ip": {"type": "str"},
+            "port": {"type": "int"},
+            "assigned": {"type": "bool"},
+        },
         api="application",
     )
     run_info(module, QUERY)

@@ -134,7 +134,9 @@ class ApiKey(PanelResource):
 
     def find(self):
         keys = self.client.call("client.api_keys.list")
-        return one([key for key in keys if key["description"] == self.params["description"]], self.describe(), key="identifier")
+        return one(
+            [key for key in keys if key["description"] == self.params["description"]], self.describe(), key="identifier"
+        )
 
     def desired(self):
         desired = {"description": self.params["description"]}
@@ -146,11 +148,15 @@ class ApiKey(PanelResource):
         if "allowed_ips" not in desired or same_addresses(current.get("allowed_ips"), desired["allowed_ips"]):
             return []
         if not self.params["force"]:
-            raise TaskFailure(f"{self.describe()} allows {current.get('allowed_ips') or 'every address'}; "
-                              "the panel cannot change a key, set force=true to replace it (with a new token)")
+            raise TaskFailure(
+                f"{self.describe()} allows {current.get('allowed_ips') or 'every address'}; "
+                "the panel cannot change a key, set force=true to replace it (with a new token)"
+            )
         if current["identifier"] == self.params["api_key"][:IDENTIFIER_LENGTH]:
-            raise TaskFailure(f"{self.describe()} is the key this task authenticates with; it cannot be "
-                              "replaced with itself, use another key")
+            raise TaskFailure(
+                f"{self.describe()} is the key this task authenticates with; it cannot be "
+                "replaced with itself, use another key"
+            )
         return ["allowed_ips"]
 
     def create(self, desired):

@@ -201,22 +201,30 @@ class Backups:
     def one_of(self, candidates: list):
         if len(candidates) > 1:
             uuids = ", ".join(b["uuid"] for b in candidates)
-            raise TaskFailure(f"{self.label}: {len(candidates)} backups have this name ({uuids}); "
-                              "delete the extra ones or use another name")
+            raise TaskFailure(
+                f"{self.label}: {len(candidates)} backups have this name ({uuids}); "
+                "delete the extra ones or use another name"
+            )
         return candidates[0] if candidates else None
 
     def find_usable(self, backups: list | None = None):
         """The one backup with this name that did not fail, or None."""
-        return self.one_of([b for b in self.named(self.list_all() if backups is None else backups) if not backup_failed(b)])
+        return self.one_of(
+            [b for b in self.named(self.list_all() if backups is None else backups) if not backup_failed(b)]
+        )
 
     def get(self, backup: dict) -> dict:
         with failure_context(f"Could not read {self.label}"):
             return self.client.call("client.backups.get", self.path(backup))
 
     def wait_finished(self, backup: dict, what: str = "") -> dict:
-        return self.module.wait_for(lambda: self.get(backup), lambda b: b.get("completed_at") is not None,
-                                    self.params["wait_timeout"], what or f"{self.label} to finish",
-                                    describe=lambda b: "still running")
+        return self.module.wait_for(
+            lambda: self.get(backup),
+            lambda b: b.get("completed_at") is not None,
+            self.params["wait_timeout"],
+            what or f"{self.label} to finish",
+            describe=lambda b: "still running",
+        )
 
     def wait_successful(self, backup: dict) -> dict:
         final = self.wait_finished(backup)
@@ -232,8 +240,11 @@ class Backups:
         return toggled
 
     def not_restorable(self, backup: dict) -> TaskFailure:
-        return TaskFailure(f"Cannot restore {self.label}: it failed on the node (uuid {backup.get('uuid')}), "
-                           "and a failed backup cannot be restored; create a new backup", backup=backup)
+        return TaskFailure(
+            f"Cannot restore {self.label}: it failed on the node (uuid {backup.get('uuid')}), "
+            "and a failed backup cannot be restored; create a new backup",
+            backup=backup,
+        )
 
     # -- states -----------------------------------------------------------------------------------
 
@@ -244,8 +255,11 @@ class Backups:
             return self.create(backups)
         ignored = self.params["ignored"]
         if ignored is not None and sorted(ignored) != sorted(current.get("ignored_files") or []):
-            raise TaskFailure(f"{self.label}: ignored can only be set when the backup is created (it has "
-                              f"{current.get('ignored_files')!r}); delete it or leave ignored out", changed=False)
+            raise TaskFailure(
+                f"{self.label}: ignored can only be set when the backup is created (it has "
+                f"{current.get('ignored_files')!r}); delete it or leave ignored out",
+                changed=False,
+            )
         after, changed = current, False
         locked = self.params["locked"]
         if locked is not None and locked != bool(current.get("is_locked")):
@@ -263,8 +277,10 @@ class Backups:
             raise TaskFailure(f"Cannot create {self.label}: the server's backup limit is 0, so it may have no backups")
         if len(live) >= limit:
             names = ", ".join(repr(b.get("name")) for b in live)
-            raise TaskFailure(f"Cannot create {self.label}: the server has reached its limit of {limit} "
-                              f"backups ({names}); delete one first or ask for a higher limit")
+            raise TaskFailure(
+                f"Cannot create {self.label}: the server has reached its limit of {limit} "
+                f"backups ({names}); delete one first or ask for a higher limit"
+            )
 
     def create(self, backups: list) -> Outcome:
         self.check_room(backups)
@@ -276,7 +292,8 @@ class Backups:
             return outcome(True, None, {"name": self.params["name"], "ignored_files": ignored, "is_locked": locked})
         body = {"name": self.params["name"], "ignored": "\n".join(ignored), "is_locked": locked}
         created = self.module.create_adopting_lost_answer(
-            self.label, lambda: self.client.call("client.backups.create", self.path(), body=body), self.find_usable)
+            self.label, lambda: self.client.call("client.backups.create", self.path(), body=body), self.find_usable
+        )
         self.module.record_write("created the backup")
         if created.get("is_locked") != locked:
             # The panel honours is_locked only for users who may delete backups; the toggle says so clearly.
@@ -289,8 +306,10 @@ class Backups:
         matches = self.named(self.list_all())
         protected = [b for b in matches if b.get("is_locked") and b.get("is_successful")]
         if protected and self.params["locked"] is not False:
-            raise TaskFailure(f"{self.label} is locked ({', '.join(b['uuid'] for b in protected)}); "
-                              "set locked: false to unlock and delete it")
+            raise TaskFailure(
+                f"{self.label} is locked ({', '.join(b['uuid'] for b in protected)}); "
+                "set locked: false to unlock and delete it"
+            )
         if matches and not self.module.check_mode:
             for backup in matches:
                 if backup in protected:
@@ -331,9 +350,14 @@ class Backups:
         def server():
             with failure_context("Could not read the server"):
                 return self.client.call("client.servers.get", self.path())
-        self.module.wait_for(server, lambda s: s.get("status") != "restoring_backup", self.params["wait_timeout"],
-                             f"the server to finish restoring {self.label}",
-                             describe=lambda s: f"status {s.get('status')!r}")
+
+        self.module.wait_for(
+            server,
+            lambda s: s.get("status") != "restoring_backup",
+            self.params["wait_timeout"],
+            f"the server to finish restoring {self.label}",
+            describe=lambda s: f"status {s.get('status')!r}",
+        )
 
     def start_restore(self, backup: dict) -> None:
         try:

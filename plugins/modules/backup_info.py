@@ -64,14 +64,22 @@ backup_limit:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._backups import backup_failed
-from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, Reading, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    CLIENT_SERVER,
+    InfoQuery,
+    Match,
+    Reading,
+    run_info,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 
 def usage(backups: list, reading: Reading) -> dict:
     """The server's backup count (failed ones do not count, as for the panel's limit) and limit."""
-    return {"backup_count": sum(1 for backup in backups if not backup_failed(backup)),
-            "backup_limit": (reading.scope.get("feature_limits") or {}).get("backups")}
+    return {
+        "backup_count": sum(1 for backup in backups if not backup_failed(backup)),
+        "backup_limit": (reading.scope.get("feature_limits") or {}).get("backups"),
+    }
 
 
 QUERY = InfoQuery("backups", "client.backups.list", scope=CLIENT_SERVER, filters={"name": Match("name")}, extra=usage)

@@ -135,9 +135,11 @@ def with_resources(server: dict, reading: Reading) -> dict:
 
 
 QUERY = InfoQuery(
-    "servers", "client.servers.list",
+    "servers",
+    "client.servers.list",
     lookups={"server": lambda client, ref, path, query: find_client_server(client, ref)},
-    query=lambda params: {"type": params["type"]} if params["type"] else {}, shape=with_resources,
+    query=lambda params: {"type": params["type"]} if params["type"] else {},
+    shape=with_resources,
 )
 
 

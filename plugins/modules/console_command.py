@@ -347,8 +347,9 @@ class Transcript:
 class Console:
     """One run of the module: open the console, optionally read the history, send the commands, collect."""
 
-    def __init__(self, module: PanelModule, server: dict[str, t.Any], commands: list[str],
-                 pattern: t.Pattern[str] | None) -> None:
+    def __init__(
+        self, module: PanelModule, server: dict[str, t.Any], commands: list[str], pattern: t.Pattern[str] | None
+    ) -> None:
         self.module = module
         self.params = module.params
         self.server = server
@@ -359,9 +360,14 @@ class Console:
         self.history: Transcript | None = None
         if self.params["include_history"]:
             self.history = Transcript(self.params["max_lines"], None)  # never matched against wait_for
-        self.session = ConsoleSession(ConsoleClient.for_module(module), server["identifier"], origin=self.params["origin"],
-                                      validate_certs=self.params["validate_certs"], timeout=self.params["timeout"],
-                                      max_lines=self.params["max_lines"])
+        self.session = ConsoleSession(
+            ConsoleClient.for_module(module),
+            server["identifier"],
+            origin=self.params["origin"],
+            validate_certs=self.params["validate_certs"],
+            timeout=self.params["timeout"],
+            max_lines=self.params["max_lines"],
+        )
         self.sent = 0
         self.initial_status: str | None = None
         self.started = time.monotonic()
@@ -387,20 +393,30 @@ class Console:
         if not self.commands:
             return
         if not self.session.can(PERMISSION_CONSOLE):
-            raise ConsoleError(KIND_PERMISSION, "the API key's user lacks the control.console permission on the "
-                               "server: Wings would silently ignore the commands")
+            raise ConsoleError(
+                KIND_PERMISSION,
+                "the API key's user lacks the control.console permission on the "
+                "server: Wings would silently ignore the commands",
+            )
         if self.params["require_running"] and self.session.status != "running":
-            raise ConsoleError(KIND_OFFLINE, f"the server is {self.session.status or 'in an unknown state'}, not running: "
-                               "Wings would silently drop the commands, so none was sent (set require_running=false "
-                               "to send them anyway, or start the server with ptero.panel.power)")
+            raise ConsoleError(
+                KIND_OFFLINE,
+                f"the server is {self.session.status or 'in an unknown state'}, not running: "
+                "Wings would silently drop the commands, so none was sent (set require_running=false "
+                "to send them anyway, or start the server with ptero.panel.power)",
+            )
 
     def read_history(self) -> None:
         if self.history is None or self.session.status not in ("running", "starting", "stopping"):
             return  # Wings replays nothing for a server that is not running
         request_history(self.session)
         try:
-            result = self.session.collect(timeout=self.params["timeout"], settle=self.params["settle"],
-                                          raw=self.params["raw"], stop_on_offline=False)
+            result = self.session.collect(
+                timeout=self.params["timeout"],
+                settle=self.params["settle"],
+                raw=self.params["raw"],
+                stop_on_offline=False,
+            )
         except ConsoleError as error:
             for line in error.lines:
                 self.history.append(line, line)
@@ -433,8 +449,10 @@ class Console:
             error.lines = []
             if error.kind == KIND_TIMEOUT and pattern is not None:
                 # The session names the time left of this collection; the user gave the whole timeout.
-                error.message = (f"no console line matched {pattern.pattern!r} within {self.params['timeout']:g}s "
-                                 "(output holds the lines seen)")
+                error.message = (
+                    f"no console line matched {pattern.pattern!r} within {self.params['timeout']:g}s "
+                    "(output holds the lines seen)"
+                )
             raise
         self.transcript.add(result, segment)
 
@@ -442,7 +460,7 @@ class Console:
     def result(self) -> dict[str, t.Any]:
         transcript = self.transcript
         result: dict[str, t.Any] = {
-            "commands": self.commands[:self.sent] if not self.module.check_mode else list(self.commands),
+            "commands": self.commands[: self.sent] if not self.module.check_mode else list(self.commands),
             "output": transcript.lines,
             "matched": transcript.match is not None,
             "match": transcript.match,
@@ -464,30 +482,44 @@ class Console:
 
     def warn_about_gaps(self, result: dict[str, t.Any]) -> None:
         if result["throttled"]:
-            self.module.warn(f"Wings throttled the console of {self.name} (too much output, or too many messages): "
-                             "the output may be incomplete.")
+            self.module.warn(
+                f"Wings throttled the console of {self.name} (too much output, or too many messages): "
+                "the output may be incomplete."
+            )
         if result["dropped_lines"]:
-            self.module.warn(f"{result['dropped_lines']} console line(s) of {self.name} were not kept (max_lines="
-                             f"{self.params['max_lines']}); output holds the latest ones.")
+            self.module.warn(
+                f"{result['dropped_lines']} console line(s) of {self.name} were not kept (max_lines="
+                f"{self.params['max_lines']}); output holds the latest ones."
+            )
         if result["lost_events"]:
-            self.module.warn(f"{result['lost_events']} console event(s) of {self.name} arrived while the websocket "
-                             "token was being renewed and were lost.")
+            self.module.warn(
+                f"{result['lost_events']} console event(s) of {self.name} arrived while the websocket "
+                "token was being renewed and were lost."
+            )
         for message in self.session.protocol.daemon_errors:
             self.module.warn(f"Wings reported an error on the console of {self.name}: {message}")
 
     def success(self, stop_reason: str) -> dict[str, t.Any]:
         result = self.result()
         self.warn_about_gaps(result)
-        return {"changed": bool(self.commands) if self.module.check_mode else self.sent > 0,
-                "stop_reason": stop_reason, **result}
+        return {
+            "changed": bool(self.commands) if self.module.check_mode else self.sent > 0,
+            "stop_reason": stop_reason,
+            **result,
+        }
 
     def failure(self, error: ConsoleError) -> TaskFailure:
         for line in error.lines:
             self.transcript.append(line, line)
         result = self.result()
         self.warn_about_gaps(result)
-        return TaskFailure(f"Console of {self.name}: {error.message}", kind=error.kind,
-                           changed=self.sent > 0 and not self.module.check_mode, stop_reason=error.kind, **result)
+        return TaskFailure(
+            f"Console of {self.name}: {error.message}",
+            kind=error.kind,
+            changed=self.sent > 0 and not self.module.check_mode,
+            stop_reason=error.kind,
+            **result,
+        )
 
 
 def checked_options(module: PanelModule) -> tuple[list[str], t.Pattern[str] | None]:

@@ -136,9 +136,12 @@ class Database(PanelResource):
         return desired
 
     def create(self, desired):
-        short_name = self.full_name[len(f"s{self.server['internal_id']}_"):]
-        return self.client.call("client.databases.create", server_path(self.server),
-                                body={"database": short_name, "remote": desired["connections_from"]})
+        short_name = self.full_name[len(f"s{self.server['internal_id']}_") :]
+        return self.client.call(
+            "client.databases.create",
+            server_path(self.server),
+            body={"database": short_name, "remote": desired["connections_from"]},
+        )
 
     def delete(self, current):
         self.client.call("client.databases.delete", server_path(self.server, database=current["id"]))
@@ -150,8 +153,9 @@ class Database(PanelResource):
         if self.module.check_mode:
             return outcome.but(changed=True)
         with failure_context(f"Could not rotate the password of {self.describe()}"):
-            rotated = self.client.call("client.databases.rotate_password",
-                                       server_path(self.server, database=outcome.obj["id"]))
+            rotated = self.client.call(
+                "client.databases.rotate_password", server_path(self.server, database=outcome.obj["id"])
+            )
         return outcome.but(changed=True, obj=rotated)
 
 

@@ -67,8 +67,12 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SE
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 QUERY = InfoQuery(
-    "databases", "client.databases.list", scope=CLIENT_SERVER,
-    filters={"database": Match("name", value=lambda name, reading: database_full_name(reading.scope["internal_id"], name))},
+    "databases",
+    "client.databases.list",
+    scope=CLIENT_SERVER,
+    filters={
+        "database": Match("name", value=lambda name, reading: database_full_name(reading.scope["internal_id"], name))
+    },
     query=lambda params: {"include": "password"} if params["show_password"] else {},
 )
 

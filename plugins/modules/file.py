@@ -316,7 +316,9 @@ class FileTask:
             except PathError as error:
                 raise self.fail(str(error))
         if entry is not None and kind_of(entry) != state:
-            raise self.fail(f"path: '{path}' is a {kind_of(entry)} on the server, not a {state}; remove it first (state: absent)")
+            raise self.fail(
+                f"path: '{path}' is a {kind_of(entry)} on the server, not a {state}; remove it first (state: absent)"
+            )
         if state == "directory":
             before_content = after_content = None
             if entry is None:
@@ -324,14 +326,19 @@ class FileTask:
         else:
             before_content, after_content = self.ensure_file(path, entry)
         final = self.ensure_mode(path, state, entry, wanted_mode)
-        return self.result(file_path=path, state=state, file=final,
-                           diff={"before": view(path, entry, before_content), "after": view(path, final, after_content)})
+        return self.result(
+            file_path=path,
+            state=state,
+            file=final,
+            diff={"before": view(path, entry, before_content), "after": view(path, final, after_content)},
+        )
 
     def absent(self, path: str, entry: dict[str, t.Any] | None) -> dict[str, t.Any]:
         if entry is not None:
             self.act("delete", f"Could not delete '{path}'", self.files.delete, path)
-        return self.result(file_path=path, state="absent", file=None,
-                           diff={"before": view(path, entry), "after": view(path, None)})
+        return self.result(
+            file_path=path, state="absent", file=None, diff={"before": view(path, entry), "after": view(path, None)}
+        )
 
     def desired_content(self) -> bytes | None:
         if self.params["content"] is not None:
@@ -357,8 +364,13 @@ class FileTask:
         """Create or rewrite the file; returns the (before, after) content for the diff when it is text."""
         if self.params["pull_url"] is not None:
             if entry is None:
-                self.act("pull", f"Could not pull {self.params['pull_url']} into '{path}'", self.files.pull,
-                         self.params["pull_url"], path)
+                self.act(
+                    "pull",
+                    f"Could not pull {self.params['pull_url']} into '{path}'",
+                    self.files.pull,
+                    self.params["pull_url"],
+                    path,
+                )
             return None, None
         wanted = self.desired_content()
         if wanted is None:
@@ -376,11 +388,17 @@ class FileTask:
             return None, None
         return as_text(current), shown_after
 
-    def ensure_mode(self, path: str, state: str, entry: dict[str, t.Any] | None, wanted: str | None) -> dict[str, t.Any] | None:
+    def ensure_mode(
+        self, path: str, state: str, entry: dict[str, t.Any] | None, wanted: str | None
+    ) -> dict[str, t.Any] | None:
         """Apply `mode`; returns the path's file object after the task (predicted in check mode)."""
         if self.module.check_mode:
-            predicted = {"name": posixpath.basename(path), "path": path, "is_file": state == "file",
-                         "mode_bits": DEFAULT_MODES[state]}
+            predicted = {
+                "name": posixpath.basename(path),
+                "path": path,
+                "is_file": state == "file",
+                "mode_bits": DEFAULT_MODES[state],
+            }
             final = dict(entry) if entry is not None else predicted
             if wanted is not None and not same_mode(final.get("mode_bits"), wanted):
                 self.actions.append("chmod")
@@ -400,15 +418,28 @@ class FileTask:
             raise self.fail(f"path: '{path}' does not exist, so it cannot be compressed")
         existing = self.stat(dest) if dest else None
         if existing is not None:
-            return self.result(file_path=path, archive=existing, diff={"before": view(dest, existing), "after": view(dest, existing)})
+            return self.result(
+                file_path=path, archive=existing, diff={"before": view(dest, existing), "after": view(dest, existing)}
+            )
         archive = self.act("compress", f"Could not compress '{path}'", self.files.compress, path)
         if dest is not None:
             if archive is not None and archive["path"] != dest:
-                self.act("rename", f"Could not move the archive {archive['path']} to '{dest}'", self.files.rename,
-                         archive["path"], dest)
-            archive = self.stat(dest) if not self.module.check_mode else {"name": posixpath.basename(dest), "path": dest}
+                self.act(
+                    "rename",
+                    f"Could not move the archive {archive['path']} to '{dest}'",
+                    self.files.rename,
+                    archive["path"],
+                    dest,
+                )
+            archive = (
+                self.stat(dest) if not self.module.check_mode else {"name": posixpath.basename(dest), "path": dest}
+            )
         shown = dest or (archive or {}).get("path") or f"{path}.tar.gz"
-        return self.result(file_path=path, archive=archive, diff={"before": view(shown, None), "after": {"path": shown, "state": "file"}})
+        return self.result(
+            file_path=path,
+            archive=archive,
+            diff={"before": view(shown, None), "after": {"path": shown, "state": "file"}},
+        )
 
     def decompress(self, path: str, creates: str | None) -> dict[str, t.Any]:
         if creates is not None and self.stat(creates) is not None:

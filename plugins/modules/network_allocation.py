@@ -170,30 +170,37 @@ class Allocation(PanelResource):
         found = next((a for a in allocations if port == a["port"] and ip in (a["ip"], a.get("ip_alias"))), None)
         # Checked here, before the engine's check-mode shortcut, so check mode reports the same failure.
         if found is not None and found["is_default"] and self.params["state"] == "absent":
-            raise TaskFailure(f"{self.describe()} is the server's primary allocation and cannot be removed; "
-                              "make another allocation primary first")
+            raise TaskFailure(
+                f"{self.describe()} is the server's primary allocation and cannot be removed; "
+                "make another allocation primary first"
+            )
         return found
 
     def desired(self):
         if self.current is None:
-            raise TaskFailure(f"{self.describe()}: the server has no such allocation; with the client API, add "
-                              "allocations with count (the panel picks them), or assign this one with "
-                              "ptero.panel.server")
+            raise TaskFailure(
+                f"{self.describe()}: the server has no such allocation; with the client API, add "
+                "allocations with count (the panel picks them), or assign this one with "
+                "ptero.panel.server"
+            )
         desired = {}
         if self.params["notes"] is not None:
             desired["notes"] = self.params["notes"]
         primary = self.params["primary"]
         if primary is not None:
             if not primary and self.current["is_default"]:
-                raise TaskFailure(f"primary: {self.describe()} is the primary allocation; make another "
-                                  "allocation primary instead")
+                raise TaskFailure(
+                    f"primary: {self.describe()} is the primary allocation; make another allocation primary instead"
+                )
             desired["is_default"] = True if primary else self.current["is_default"]
         return desired
 
     def update(self, current, desired):
         after = current
         if "notes" in desired and differs(current.get("notes"), desired["notes"]):
-            after = self.client.call("client.allocations.update_notes", self.path(current), body={"notes": desired["notes"] or None})
+            after = self.client.call(
+                "client.allocations.update_notes", self.path(current), body={"notes": desired["notes"] or None}
+            )
         if desired.get("is_default") and not current["is_default"]:
             after = self.client.call("client.allocations.set_primary", self.path(current))
         return after
@@ -210,24 +217,41 @@ def ensure_count(module, server):
         allocations = module.client.call("client.allocations.list", path)
     missing = count - len(allocations)
     if missing <= 0:
-        return Outcome("allocations", False, allocations, {"count": len(allocations)}, {"count": len(allocations)},
-                       existed=True, extra={"added": []})
+        return Outcome(
+            "allocations",
+            False,
+            allocations,
+            {"count": len(allocations)},
+            {"count": len(allocations)},
+            existed=True,
+            extra={"added": []},
+        )
     limit = (server.get("feature_limits") or {}).get("allocations")
     if not limit or count > limit:
         shown = "no allocation limit set (so the panel adds none)" if not limit else f"an allocation limit of {limit}"
-        raise TaskFailure(f"count: server '{server['name']}' has {shown}; {count} allocations cannot be reached "
-                          "with the client API (an administrator can raise the limit)")
+        raise TaskFailure(
+            f"count: server '{server['name']}' has {shown}; {count} allocations cannot be reached "
+            "with the client API (an administrator can raise the limit)"
+        )
     added = []
     if not module.check_mode:
         for _number in range(missing):
             try:
                 added.append(module.client.call("client.allocations.create", path))
             except PanelError as error:
-                raise TaskFailure.from_error(error, f"Could not add an allocation to server '{server['name']}'",
-                                             changed=bool(added), added=added) from None
+                raise TaskFailure.from_error(
+                    error, f"Could not add an allocation to server '{server['name']}'", changed=bool(added), added=added
+                ) from None
             module.record_write(f"added {added[-1].get('ip')}:{added[-1].get('port')}")
-    return Outcome("allocations", True, allocations + added, {"count": count - missing}, {"count": count},
-                   existed=True, extra={"added": added})
+    return Outcome(
+        "allocations",
+        True,
+        allocations + added,
+        {"count": count - missing},
+        {"count": count},
+        existed=True,
+        extra={"added": added},
+    )
 
 
 def main():

@@ -159,11 +159,13 @@ PANEL_REPORTED = (KIND_AUTH, KIND_NOT_FOUND, KIND_CONFLICT, KIND_PANEL)
 def restarted_since(sent_at: float) -> t.Callable[[dict], bool]:
     """Whether stats show a process started after the restart signal: running, with an uptime (ms) shorter than
     the time since the signal. The state alone cannot tell, since the server was running before too."""
+
     def done(stats: dict) -> bool:
         uptime = (stats.get("resources") or {}).get("uptime")
         if stats.get("current_state") != "running" or not isinstance(uptime, (int, float)):
             return False
         return uptime <= (time.monotonic() - sent_at) * 1000
+
     return done
 
 
@@ -197,16 +199,22 @@ class PanelStates:
         self.sent_at = 0.0
 
     def read(self) -> dict:
-        return self.module.call("client.servers.resources", self.path, what=f"Could not read the power state of {self.name}")
+        return self.module.call(
+            "client.servers.resources", self.path, what=f"Could not read the power state of {self.name}"
+        )
 
     def signal_sent(self) -> None:
         self.sent_at = time.monotonic()
 
     def await_state(self, reached: tuple, restart: bool = False, timeout: float | None = None) -> dict:
         done = restarted_since(self.sent_at) if restart else (lambda stats: stats.get("current_state") in reached)
-        return self.module.wait_for(self.read, done, self.module.params["wait_timeout"] if timeout is None else timeout,
-                                    f"{self.name} to be {reached[0]}",
-                                    describe=lambda stats: f"state {stats.get('current_state')!r}")
+        return self.module.wait_for(
+            self.read,
+            done,
+            self.module.params["wait_timeout"] if timeout is None else timeout,
+            f"{self.name} to be {reached[0]}",
+            describe=lambda stats: f"state {stats.get('current_state')!r}",
+        )
 
     def close(self) -> None:
         pass
@@ -249,18 +257,24 @@ class SocketStates:
         timeout = self.module.params["wait_timeout"] if timeout is None else timeout
         deadline = time.monotonic() + timeout
         try:
-            if restart and self.session.status == "running" and all(
-                    state == "running" for state in self.session.protocol.status_history[self.mark:]):
+            if (
+                restart
+                and self.session.status == "running"
+                and all(state == "running" for state in self.session.protocol.status_history[self.mark :])
+            ):
                 self.session.wait_for_status(LEFT_RUNNING, timeout)
             self.session.wait_for_status(reached, max(0.0, deadline - time.monotonic()))
             return self.read()
         except ConsoleError as error:
             fail_if_fatal(self.module, self.name, error)
             if error.kind == KIND_TIMEOUT:
-                raise TaskFailure(f"Timed out after {timeout:g}s waiting for {self.name} to be {reached[0]}; "
-                                  f"last seen: state {self.session.status!r}") from None
-            self.module.warn(f"The console websocket of {self.name} failed ({error.message}); waiting by polling the "
-                             "panel instead.")
+                raise TaskFailure(
+                    f"Timed out after {timeout:g}s waiting for {self.name} to be {reached[0]}; "
+                    f"last seen: state {self.session.status!r}"
+                ) from None
+            self.module.warn(
+                f"The console websocket of {self.name} failed ({error.message}); waiting by polling the panel instead."
+            )
         self.source = PanelStates.source
         panel = PanelStates(self.module, self.server)
         panel.sent_at = self.sent_at
@@ -281,23 +295,33 @@ def open_states(module: PanelModule, server: dict) -> PanelStates | SocketStates
     """The console websocket when it can be used, else the panel's resource usage."""
     if not HAS_WEBSOCKET:
         return PanelStates(module, server)
-    session = ConsoleSession(ConsoleClient.for_module(module), server["identifier"], validate_certs=module.params["validate_certs"],
-                             timeout=min(module.params["timeout"], SOCKET_CONNECT_SECONDS))
+    session = ConsoleSession(
+        ConsoleClient.for_module(module),
+        server["identifier"],
+        validate_certs=module.params["validate_certs"],
+        timeout=min(module.params["timeout"], SOCKET_CONNECT_SECONDS),
+    )
     try:
         session.connect()
     except ConsoleError as error:
         fail_if_fatal(module, f"server '{server['name']}'", error)
         # A 429 (the panel's token limit, beyond the retry budget) is no failure of the panel path: say why.
         if module.params["wait"] and (error.kind not in PANEL_REPORTED or error.status == 429):
-            module.warn(f"Cannot use the console websocket of server '{server['name']}' ({error.message}); the state "
-                        "is read from the panel's resource usage, which the panel caches for up to 20 seconds.")
+            module.warn(
+                f"Cannot use the console websocket of server '{server['name']}' ({error.message}); the state "
+                "is read from the panel's resource usage, which the panel caches for up to 20 seconds."
+            )
         return PanelStates(module, server)
     return SocketStates(module, server, session)
 
 
 def send_signal(module: PanelModule, server: dict, signal: str) -> None:
-    module.call("client.servers.power", server_path(server), body={"signal": signal},
-                what=f"Could not send the {signal} signal to server '{server['name']}'")
+    module.call(
+        "client.servers.power",
+        server_path(server),
+        body={"signal": signal},
+        what=f"Could not send the {signal} signal to server '{server['name']}'",
+    )
 
 
 def main():
@@ -342,13 +366,25 @@ def reach_state(module: PanelModule, server: dict, states: PanelStates | SocketS
     return outcome(previous, reached[0], current, signal, stats, states)
 
 
-def outcome(previous: str | None, target: str | None, current: str | None, signal: str | None, stats: dict,
-            states: PanelStates | SocketStates) -> dict:
+def outcome(
+    previous: str | None,
+    target: str | None,
+    current: str | None,
+    signal: str | None,
+    stats: dict,
+    states: PanelStates | SocketStates,
+) -> dict:
     """The module result; a change is a signal sent (or, in check mode, one that would be)."""
     # The source is read last: a websocket that failed while waiting left the rest to the panel.
-    return {"changed": signal is not None, "previous_state": previous, "current_state": current, "signal": signal,
-            "resources": stats, "state_source": states.source,
-            "diff": {"before": {"state": previous}, "after": {"state": target}}}
+    return {
+        "changed": signal is not None,
+        "previous_state": previous,
+        "current_state": current,
+        "signal": signal,
+        "resources": stats,
+        "state_source": states.source,
+        "diff": {"before": {"state": previous}, "after": {"state": target}},
+    }
 
 
 if __name__ == "__main__":

@@ -171,8 +171,12 @@ CRON = ("minute", "hour", "day_of_month", "month", "day_of_week")
 # Panel 1.14.1+: writing a task needs schedule.update and the permission of what the task does; running a schedule
 # needs the permissions of all its tasks.
 TASK_PERMISSIONS = {"command": "control.console", "backup": "backup.create"}
-POWER_PERMISSIONS = {"start": "control.start", "stop": "control.stop", "kill": "control.stop",
-                     "restart": "control.restart"}
+POWER_PERMISSIONS = {
+    "start": "control.start",
+    "stop": "control.stop",
+    "kill": "control.stop",
+    "restart": "control.restart",
+}
 SETTINGS = ("name", "cron", "is_active", "only_when_online")
 POWER_SIGNALS = ("start", "stop", "restart", "kill")
 # The panel's limit on a task's delay after the previous one, in seconds.
@@ -194,8 +198,11 @@ def describe_task(task) -> str:
 
 def refused_for_permission(error: PanelError) -> bool:
     """The panel's FormRequest/controller denial (403), not another 403 such as a backup limit of 0."""
-    return error.status == 403 and error.code in ("AccessDeniedHttpException", "HttpForbiddenException") and \
-        "backup limit" not in (error.detail or "")
+    return (
+        error.status == 403
+        and error.code in ("AccessDeniedHttpException", "HttpForbiddenException")
+        and "backup limit" not in (error.detail or "")
+    )
 
 
 class TaskWriteError(Exception):
@@ -227,8 +234,12 @@ class Schedule(PanelResource):
         return with_tasks(found) if found else None
 
     def desired(self):
-        desired = {"name": self.params["name"], "cron": {field: self.params[field] for field in CRON},
-                   "is_active": self.params["is_active"], "only_when_online": self.params["only_when_online"]}
+        desired = {
+            "name": self.params["name"],
+            "cron": {field: self.params[field] for field in CRON},
+            "is_active": self.params["is_active"],
+            "only_when_online": self.params["only_when_online"],
+        }
         if self.params["tasks"] is not None:
             desired["tasks"] = [task_view(task) for task in self.params["tasks"]]
         return desired
@@ -243,8 +254,10 @@ class Schedule(PanelResource):
     def tasks_differ(current, wanted):
         if len(current) != len(wanted):
             return True
-        return any(task_view(have) != want or have.get("sequence_id") != position
-                   for position, (have, want) in enumerate(zip(current, wanted), start=1))
+        return any(
+            task_view(have) != want or have.get("sequence_id") != position
+            for position, (have, want) in enumerate(zip(current, wanted), start=1)
+        )
 
     def view(self, obj):
         if not obj:
@@ -255,8 +268,12 @@ class Schedule(PanelResource):
         return shown
 
     def settings_body(self, desired):
-        return {"name": desired["name"], **desired["cron"], "is_active": desired["is_active"],
-                "only_when_online": desired["only_when_online"]}
+        return {
+            "name": desired["name"],
+            **desired["cron"],
+            "is_active": desired["is_active"],
+            "only_when_online": desired["only_when_online"],
+        }
 
     def save_settings(self, operation, path, desired):
         try:
@@ -265,8 +282,10 @@ class Schedule(PanelResource):
             # The panel's answer names no field: name the cron options and show the expression they make.
             if error.status == 400 and "cron" in (error.detail or "").lower():
                 expression = " ".join(str(desired["cron"][field]) for field in CRON)
-                raise TaskFailure(f"{', '.join(CRON)}: the panel rejects the cron expression '{expression}' "
-                                  f"({error.detail})", error=error.to_dict()) from None
+                raise TaskFailure(
+                    f"{', '.join(CRON)}: the panel rejects the cron expression '{expression}' ({error.detail})",
+                    error=error.to_dict(),
+                ) from None
             raise
 
     def create(self, desired):
@@ -282,12 +301,18 @@ class Schedule(PanelResource):
         try:
             self.client.call("client.schedules.delete", self.path(schedule=created["id"]))
         except PanelError as error:
-            raise TaskFailure(f"{failure.message}. The schedule was created without all its tasks, and deleting "
-                              f"it failed too ({error}): delete it, or run the task again to finish it",
-                              error=failure.error.to_dict(), changed=True) from None
+            raise TaskFailure(
+                f"{failure.message}. The schedule was created without all its tasks, and deleting "
+                f"it failed too ({error}): delete it, or run the task again to finish it",
+                error=failure.error.to_dict(),
+                changed=True,
+            ) from None
         self.module.forget_writes()  # created, then deleted: the panel is as it was
-        raise TaskFailure(f"{failure.message}. The new schedule was deleted again, so nothing was left half-made",
-                          error=failure.error.to_dict(), changed=False)
+        raise TaskFailure(
+            f"{failure.message}. The new schedule was deleted again, so nothing was left half-made",
+            error=failure.error.to_dict(),
+            changed=False,
+        )
 
     def update(self, current, desired):
         if changed_fields(current, {key: desired[key] for key in SETTINGS}):
@@ -297,8 +322,9 @@ class Schedule(PanelResource):
             try:
                 self.reconcile_tasks(current["id"], current["tasks"], desired["tasks"])
             except TaskWriteError as failure:
-                raise TaskFailure(f"{failure.message} (run the task again to finish)",
-                                  error=failure.error.to_dict(), changed=True) from None
+                raise TaskFailure(
+                    f"{failure.message} (run the task again to finish)", error=failure.error.to_dict(), changed=True
+                ) from None
         return self.read(current["id"])
 
     def delete(self, current):
@@ -310,16 +336,30 @@ class Schedule(PanelResource):
     def reconcile_tasks(self, schedule_id, current, wanted):
         """Make the tasks match `wanted` position by position. Extra tasks are deleted last-first so the sequence
         ids of the others do not move; updates then pin each task to its position; new tasks are appended."""
-        for task in reversed(current[len(wanted):]):
-            self.task_step("delete", task["sequence_id"], "client.schedule_tasks.delete",
-                           self.path(schedule=schedule_id, task=task["id"]))
+        for task in reversed(current[len(wanted) :]):
+            self.task_step(
+                "delete",
+                task["sequence_id"],
+                "client.schedule_tasks.delete",
+                self.path(schedule=schedule_id, task=task["id"]),
+            )
         for position, (have, want) in enumerate(zip(current, wanted), start=1):
             if task_view(have) != want or have.get("sequence_id") != position:
-                self.task_step("update", position, "client.schedule_tasks.update",
-                               self.path(schedule=schedule_id, task=have["id"]), {**want, "sequence_id": position})
+                self.task_step(
+                    "update",
+                    position,
+                    "client.schedule_tasks.update",
+                    self.path(schedule=schedule_id, task=have["id"]),
+                    {**want, "sequence_id": position},
+                )
         for position in range(len(current) + 1, len(wanted) + 1):
-            self.task_step("add", position, "client.schedule_tasks.create", self.path(schedule=schedule_id),
-                           {**wanted[position - 1], "sequence_id": position})
+            self.task_step(
+                "add",
+                position,
+                "client.schedule_tasks.create",
+                self.path(schedule=schedule_id),
+                {**wanted[position - 1], "sequence_id": position},
+            )
 
     def task_step(self, verb, position, operation, path, body=None):
         try:
@@ -328,9 +368,11 @@ class Schedule(PanelResource):
             # Raised past the engine: the schedule itself exists, so this is no failed create of it.
             message = f"Could not {verb} task {position} of {self.describe()}: {str(error).rstrip('.')}"
             if refused_for_permission(error) and body is not None:
-                message += (f". On panels 1.14.1 and later, writing a {describe_task(body)} needs the schedule.update "
-                            f"and {task_permission(body) or 'matching'} permissions, and the key's user lacks one: "
-                            "check the subuser's permissions")
+                message += (
+                    f". On panels 1.14.1 and later, writing a {describe_task(body)} needs the schedule.update "
+                    f"and {task_permission(body) or 'matching'} permissions, and the key's user lacks one: "
+                    "check the subuser's permissions"
+                )
             raise TaskWriteError(message, error) from None
 
     def execute(self, outcome):
@@ -348,11 +390,14 @@ class Schedule(PanelResource):
         what = f"Could not run {self.describe()}"
         if not refused_for_permission(error):
             return what
-        needed = sorted({task_permission(task) or f"none for the {describe_task(task)}"
-                         for task in schedule.get("tasks") or []})
-        return (f"{what}: on panels 1.14.1 and later, running a schedule needs the permissions of all its tasks "
-                f"({', '.join(needed) or 'no tasks'}), and the key's user lacks one of them (check the subuser's "
-                "permissions), or a stored task has a payload the panel no longer accepts")
+        needed = sorted(
+            {task_permission(task) or f"none for the {describe_task(task)}" for task in schedule.get("tasks") or []}
+        )
+        return (
+            f"{what}: on panels 1.14.1 and later, running a schedule needs the permissions of all its tasks "
+            f"({', '.join(needed) or 'no tasks'}), and the key's user lacks one of them (check the subuser's "
+            "permissions), or a stored task has a payload the panel no longer accepts"
+        )
 
 
 def check_tasks(module):
@@ -360,13 +405,16 @@ def check_tasks(module):
     for position, task in enumerate(module.params["tasks"] or [], start=1):
         payload = task["payload"] or ""
         if task["action"] == "power" and payload not in POWER_SIGNALS:
-            raise TaskFailure(f"tasks[{position}]: a power task's payload must be one of {', '.join(POWER_SIGNALS)}, "
-                              f"not {payload!r}")
+            raise TaskFailure(
+                f"tasks[{position}]: a power task's payload must be one of {', '.join(POWER_SIGNALS)}, not {payload!r}"
+            )
         if task["action"] == "command" and not payload.strip():
             raise TaskFailure(f"tasks[{position}]: a command task needs the command as payload")
         if not 0 <= task["time_offset"] <= MAX_TIME_OFFSET:
             # Checked before anything is created: the panel would refuse it only after the schedule exists.
-            raise TaskFailure(f"tasks[{position}]: time_offset must be 0 to {MAX_TIME_OFFSET} seconds, not {task['time_offset']}")
+            raise TaskFailure(
+                f"tasks[{position}]: time_offset must be 0 to {MAX_TIME_OFFSET} seconds, not {task['time_offset']}"
+            )
 
 
 def check_backup_tasks(module, server):
@@ -375,8 +423,10 @@ def check_backup_tasks(module, server):
         return
     for position, task in enumerate(module.params["tasks"] or [], start=1):
         if task["action"] == "backup":
-            raise TaskFailure(f"tasks[{position}]: server '{server['name']}' may have no backups (its backup limit "
-                              "is 0), so the panel refuses a backup task")
+            raise TaskFailure(
+                f"tasks[{position}]: server '{server['name']}' may have no backups (its backup limit "
+                "is 0), so the panel refuses a backup task"
+            )
 
 
 def main():

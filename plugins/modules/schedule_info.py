@@ -63,14 +63,23 @@ from ansible_collections.ptero.panel.plugins.module_utils._schedules import with
 from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
-QUERY = InfoQuery("schedules", "client.schedules.list", scope=CLIENT_SERVER, filters={"name": Match("name")},
-                  lookups={"id": get_by("client.schedules.get", "schedule")},
-                  shape=lambda schedule, reading: with_tasks(schedule))
+QUERY = InfoQuery(
+    "schedules",
+    "client.schedules.list",
+    scope=CLIENT_SERVER,
+    filters={"name": Match("name")},
+    lookups={"id": get_by("client.schedules.get", "schedule")},
+    shape=lambda schedule, reading: with_tasks(schedule),
+)
 
 
 def main():
-    run_info(PanelModule({"server": {"type": "str", "required": True}, "name": {"type": "str"}, "id": {"type": "int"}},
-                         api="client"), QUERY)
+    run_info(
+        PanelModule(
+            {"server": {"type": "str", "required": True}, "name": {"type": "str"}, "id": {"type": "int"}}, api="client"
+        ),
+        QUERY,
+    )
 
 
 if __name__ == "__main__":

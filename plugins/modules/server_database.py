@@ -107,16 +107,25 @@ class ServerDatabase(PanelResource):
         return desired
 
     def create(self, desired):
-        body = {"database": self.full_name[len(f"s{self.server['id']}_"):], "remote": desired["remote"], "host": desired["host"]}
+        body = {
+            "database": self.full_name[len(f"s{self.server['id']}_") :],
+            "remote": desired["remote"],
+            "host": desired["host"],
+        }
         created = self.client.call("application.server_databases.create", {"server": self.server["id"]}, body=body)
         return self.read(created["id"])
 
     def read(self, database_id):
-        return self.client.call("application.server_databases.get", {"server": self.server["id"], "database": database_id},
-                                query={"include": "password"})
+        return self.client.call(
+            "application.server_databases.get",
+            {"server": self.server["id"], "database": database_id},
+            query={"include": "password"},
+        )
 
     def delete(self, current):
-        self.client.call("application.server_databases.delete", {"server": self.server["id"], "database": current["id"]})
+        self.client.call(
+            "application.server_databases.delete", {"server": self.server["id"], "database": current["id"]}
+        )
 
     def rotate_password(self, outcome):
         """A new password for a database that existed before the task (a new one has a fresh password)."""

@@ -49,14 +49,18 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import APPLICATI
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 QUERY = InfoQuery(
-    "databases", "application.server_databases.list", scope=APPLICATION_SERVER,
+    "databases",
+    "application.server_databases.list",
+    scope=APPLICATION_SERVER,
     filters={"database": Match("database", value=lambda name, reading: database_full_name(reading.scope["id"], name))},
 )
 
 
 def main():
-    run_info(PanelModule({"server": {"type": "str", "required": True}, "database": {"type": "str"}}, api="application"),
-             QUERY)
+    run_info(
+        PanelModule({"server": {"type": "str", "required": True}, "database": {"type": "str"}}, api="application"),
+        QUERY,
+    )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,10 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import (
     includes,
     run_info,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import SERVER_IDENTIFIER_PREFIX, uuid_from_server_identifier
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
+    SERVER_IDENTIFIER_PREFIX,
+    uuid_from_server_identifier,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure
 
 
@@ -91,11 +94,18 @@ def by_identifier(value: str, reading: Reading) -> Criterion:
 
 
 QUERY = InfoQuery(
-    "servers", "application.servers.list",
-    filters={"name": Match("name", "name"), "uuid": Match("uuid", "uuid"), "identifier": by_identifier,
-             "external_id": Match("external_id")},
-    lookups={"id": get_by("application.servers.get", "server"),
-             "external_id": get_by("application.servers.get_external", "external_id")},
+    "servers",
+    "application.servers.list",
+    filters={
+        "name": Match("name", "name"),
+        "uuid": Match("uuid", "uuid"),
+        "identifier": by_identifier,
+        "external_id": Match("external_id"),
+    },
+    lookups={
+        "id": get_by("application.servers.get", "server"),
+        "external_id": get_by("application.servers.get_external", "external_id"),
+    },
     query=includes,
 )
 
@@ -103,10 +113,27 @@ QUERY = InfoQuery(
 def main():
     module = PanelModule(
         {
-            "id": {"type": "int"}, "name": {"type": "str"}, "external_id": {"type": "str"}, "uuid": {"type": "str"},
+            "id": {"type": "int"},
+            "name": {"type": "str"},
+            "external_id": {"type": "str"},
+            "uuid": {"type": "str"},
             "identifier": {"type": "str"},
-            "include": {"type": "list", "elements": "str", "default": [],
-                        "choices": ["allocations", "user", "subusers", "nest", "egg", "variables", "location", "node", "databases"]},
+            "include": {
+                "type": "list",
+                "elements": "str",
+                "default": [],
+                "choices": [
+                    "allocations",
+                    "user",
+                    "subusers",
+                    "nest",
+                    "egg",
+                    "variables",
+                    "location",
+                    "node",
+                    "databases",
+                ],
+            },
         },
         api="application",
     )

@@ -157,7 +157,9 @@ class ServerSettings(PanelResource):
         if wanted in images:
             return images[wanted]
         offered = ", ".join(f"{image} ({name})" for name, image in images.items()) or "none"
-        raise TaskFailure(f"docker_image: '{wanted}' is not one of the images of the egg of {self.describe()}: {offered}")
+        raise TaskFailure(
+            f"docker_image: '{wanted}' is not one of the images of the egg of {self.describe()}: {offered}"
+        )
 
     def update(self, current, desired):
         path = server_path(current)
@@ -180,8 +182,10 @@ class ServerSettings(PanelResource):
         delay = 0.25
         while server.get("status") == "installing":
             if time.monotonic() >= deadline:
-                raise TaskFailure(f"Timed out after {timeout}s waiting for {self.describe(server)} to finish "
-                                  "installing", server=server)
+                raise TaskFailure(
+                    f"Timed out after {timeout}s waiting for {self.describe(server)} to finish installing",
+                    server=server,
+                )
             time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
             delay = min(delay * 2, 5.0)
             with failure_context(f"Could not read {self.describe(server)}"):
@@ -213,7 +217,9 @@ def find_server(module):
         if server is None and new_name is not None and new_name != ref:
             server = find_client_server(module.client, new_name)
             if server is None:
-                raise TaskFailure(f"server: no server '{ref}' visible to this API key, nor one already named '{new_name}'")
+                raise TaskFailure(
+                    f"server: no server '{ref}' visible to this API key, nor one already named '{new_name}'"
+                )
     if server is None:
         raise TaskFailure(f"server: no server '{ref}' visible to this API key")
     return server

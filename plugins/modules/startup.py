@@ -112,7 +112,12 @@ changed_fields:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, differs, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    PanelModule,
+    TaskFailure,
+    differs,
+    failure_context,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 
@@ -121,7 +126,9 @@ def wanted_values(variables):
     values = {}
     for name, value in variables.items():
         if isinstance(value, bool):
-            raise TaskFailure(f"variables: {name} is a boolean; quote the value the egg expects, for example '1' or 'true'")
+            raise TaskFailure(
+                f"variables: {name} is a boolean; quote the value the egg expects, for example '1' or 'true'"
+            )
         if isinstance(value, (dict, list)):
             raise TaskFailure(f"variables: {name} must be text or a number")
         values[name] = None if value is None else str(value)
@@ -134,8 +141,10 @@ def check_names(server, variables, wanted):
     read_only = sorted(name for name in wanted if name in by_name and not by_name[name]["is_editable"])
     problems = []
     if unknown:
-        problems.append(f"unknown variables {', '.join(unknown)} (server '{server['name']}' has "
-                        f"{', '.join(sorted(by_name)) or 'none'})")
+        problems.append(
+            f"unknown variables {', '.join(unknown)} (server '{server['name']}' has "
+            f"{', '.join(sorted(by_name)) or 'none'})"
+        )
     if read_only:
         problems.append(f"read-only variables {', '.join(read_only)}")
     if problems:
@@ -165,10 +174,15 @@ class Startup:
                 continue
             try:
                 updated, update_meta = self.module.client.call_with_meta(
-                    "client.startup.update_variable", self.path, body={"key": name, "value": wanted[name]})
+                    "client.startup.update_variable", self.path, body={"key": name, "value": wanted[name]}
+                )
             except PanelError as error:
-                raise TaskFailure.from_error(error, f"Could not set {name} of server '{self.server['name']}'",
-                                             changed=bool(done), changed_fields=done) from None
+                raise TaskFailure.from_error(
+                    error,
+                    f"Could not set {name} of server '{self.server['name']}'",
+                    changed=bool(done),
+                    changed_fields=done,
+                ) from None
             self.module.record_write(f"set {name}")
             by_name[name] = updated
             self.startup_command = update_meta.get("startup_command", self.startup_command)
@@ -177,7 +191,9 @@ class Startup:
 
     def result(self, before, by_name, changes):
         return {
-            "changed": bool(changes), "changed_fields": changes, "startup_command": self.startup_command,
+            "changed": bool(changes),
+            "changed_fields": changes,
+            "startup_command": self.startup_command,
             "raw_startup_command": self.meta.get("raw_startup_command"),
             "docker_images": self.meta.get("docker_images") or {},
             "variables": [by_name[variable["env_variable"]] for variable in self.variables],
@@ -196,8 +212,11 @@ def main():
     with module.failures_reported():
         wanted = wanted_values(module.params["variables"])
         startup = Startup(module, client_server(module.client, module.params["server"]))
-        before = {variable["env_variable"]: variable.get("server_value") for variable in startup.variables
-                  if variable["env_variable"] in wanted}
+        before = {
+            variable["env_variable"]: variable.get("server_value")
+            for variable in startup.variables
+            if variable["env_variable"] in wanted
+        }
         by_name, changes = startup.set_values(wanted)
     module.exit_json(**startup.result(before, by_name, changes))
 

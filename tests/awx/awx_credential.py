@@ -2,6 +2,7 @@
 
 Follows AWX's injection rules (CredentialType.inject_credential): inputs left empty are not in the template
 namespace, an unset boolean is false, every env injector is rendered in a sandbox and set on every run."""
+
 from __future__ import annotations
 
 import typing as t
@@ -23,11 +24,14 @@ def injected_environment(inputs: dict[str, t.Any]) -> dict[str, str]:
     fields = {field["id"]: field for field in definition["inputs"]["fields"]}
     unknown = set(inputs) - set(fields)
     assert not unknown, f"inputs the credential type does not have: {sorted(unknown)}"
-    namespace: dict[str, t.Any] = {name: value for name, value in inputs.items()
-                                   if isinstance(value, bool) or len(value)}
+    namespace: dict[str, t.Any] = {
+        name: value for name, value in inputs.items() if isinstance(value, bool) or len(value)
+    }
     for field_id, field in fields.items():
         if field.get("type", "string") == "boolean" and field_id not in namespace:
             namespace[field_id] = False
     sandbox = ImmutableSandboxedEnvironment()
-    return {name: sandbox.from_string(template).render(**namespace)
-            for name, template in definition["injectors"]["env"].items()}
+    return {
+        name: sandbox.from_string(template).render(**namespace)
+        for name, template in definition["injectors"]["env"].items()
+    }

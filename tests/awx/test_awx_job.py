@@ -3,6 +3,7 @@ built tarball (as in an execution environment), and no connection settings but t
 credential type (docs/awx/credential_type.yml) injects. A job template runs application and client modules; an
 inventory update runs `ansible-inventory --list --export -i <project file> --output artifacts/<id>/output.json`, the
 command AWX runs. Neither key may appear in the job's stdout, its job events or the inventory output."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ def unwrapped(value):
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
-    running = start_emulator(tmp_path_factory.mktemp("emulator"), seed="demo", install_seconds=0.5,
-                             power_seconds=0.2, backup_seconds=0.3)
+    running = start_emulator(
+        tmp_path_factory.mktemp("emulator"), seed="demo", install_seconds=0.5, power_seconds=0.2, backup_seconds=0.3
+    )
     yield running
     running.stop()
 
@@ -54,14 +56,24 @@ def execution_environment(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def credential(emulator) -> dict[str, str]:
     """What AWX injects for a credential with both keys: the application key and the player's client key."""
-    return injected_environment({"url": emulator.url, "api_key": emulator.application_key,
-                                 "client_api_key": emulator.user_client_key, "skip_tls_verify": False,
-                                 "timeout": ""})
+    return injected_environment(
+        {
+            "url": emulator.url,
+            "api_key": emulator.application_key,
+            "client_api_key": emulator.user_client_key,
+            "skip_tls_verify": False,
+            "timeout": "",
+        }
+    )
 
 
 def secrets(emulator) -> list[str]:
-    keys = [emulator.application_key, emulator.client_key, emulator.user_client_key,
-            emulator.connection.get("subuser_client_key", "")]
+    keys = [
+        emulator.application_key,
+        emulator.client_key,
+        emulator.user_client_key,
+        emulator.connection.get("subuser_client_key", ""),
+    ]
     return [key for key in keys if key]
 
 
@@ -72,7 +84,8 @@ def private_data_dir(tmp_path, execution_environment, monkeypatch) -> Path:
     shutil.copytree(HERE / "project", directory / "project")
     (directory / "inventory").mkdir()
     (directory / "inventory" / "hosts").write_text(
-        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n", encoding="utf-8")
+        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n", encoding="utf-8"
+    )
     # ansible-runner starts from this process' environment: nothing of the panel may come from there.
     for name in list(os.environ):
         if name.startswith(("PTERODACTYL_", "ANSIBLE_")):
@@ -97,17 +110,30 @@ def assert_no_secret(text: str, where: str, keys: list[str]) -> None:
 
 
 def test_the_credential_injects_only_panel_variables(credential, emulator):
-    assert set(credential) == {"PTERODACTYL_URL", "PTERODACTYL_API_KEY", "PTERODACTYL_CLIENT_API_KEY",
-                               "PTERODACTYL_VALIDATE_CERTS", "PTERODACTYL_TIMEOUT"}
+    assert set(credential) == {
+        "PTERODACTYL_URL",
+        "PTERODACTYL_API_KEY",
+        "PTERODACTYL_CLIENT_API_KEY",
+        "PTERODACTYL_VALIDATE_CERTS",
+        "PTERODACTYL_TIMEOUT",
+    }
     assert credential["PTERODACTYL_API_KEY"] == emulator.application_key
     assert credential["PTERODACTYL_CLIENT_API_KEY"] == emulator.user_client_key
 
 
-def test_job_template_runs_application_and_client_modules(private_data_dir, credential, execution_environment, emulator):
-    result = ansible_runner.run(private_data_dir=str(private_data_dir), playbook="job.yml", ident="job",
-                                inventory=str(private_data_dir / "inventory" / "hosts"),
-                                envvars=job_environment(credential, execution_environment),
-                                verbosity=3, quiet=True, timeout=300)
+def test_job_template_runs_application_and_client_modules(
+    private_data_dir, credential, execution_environment, emulator
+):
+    result = ansible_runner.run(
+        private_data_dir=str(private_data_dir),
+        playbook="job.yml",
+        ident="job",
+        inventory=str(private_data_dir / "inventory" / "hosts"),
+        envvars=job_environment(credential, execution_environment),
+        verbosity=3,
+        quiet=True,
+        timeout=300,
+    )
     artifacts = private_data_dir / "artifacts" / "job"
     stdout = (artifacts / "stdout").read_text(encoding="utf-8")
     assert result.status == "successful" and result.rc == 0, stdout[-6000:]
@@ -126,8 +152,11 @@ def test_job_template_runs_application_and_client_modules(private_data_dir, cred
     assert "Client API - backups of one of them" in ok_tasks
 
     # The key reached the modules (from the environment) and was masked in what they report back.
-    invocations = [event["event_data"]["res"].get("invocation", {}).get("module_args", {}) for event in events
-                   if event.get("event") == "runner_on_ok" and "res" in event.get("event_data", {})]
+    invocations = [
+        event["event_data"]["res"].get("invocation", {}).get("module_args", {})
+        for event in events
+        if event.get("event") == "runner_on_ok" and "res" in event.get("event_data", {})
+    ]
     masked = [args["api_key"] for args in invocations if "api_key" in args]
     assert masked and set(masked) == {"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}, masked
 
@@ -137,20 +166,31 @@ def test_job_template_runs_application_and_client_modules(private_data_dir, cred
         assert_no_secret(json.dumps(event), f"job event {event.get('counter')} ({event.get('event')})", keys)
 
     # Run again: the location exists now, the job reports no change for it.
-    again = ansible_runner.run(private_data_dir=str(private_data_dir), playbook="job.yml", ident="job-again",
-                               inventory=str(private_data_dir / "inventory" / "hosts"),
-                               envvars=job_environment(credential, execution_environment), quiet=True, timeout=300)
+    again = ansible_runner.run(
+        private_data_dir=str(private_data_dir),
+        playbook="job.yml",
+        ident="job-again",
+        inventory=str(private_data_dir / "inventory" / "hosts"),
+        envvars=job_environment(credential, execution_environment),
+        quiet=True,
+        timeout=300,
+    )
     assert again.status == "successful"
-    second = [e for e in read_events(private_data_dir / "artifacts" / "job-again") if e.get("event") == "playbook_on_stats"]
+    second = [
+        e for e in read_events(private_data_dir / "artifacts" / "job-again") if e.get("event") == "playbook_on_stats"
+    ]
     assert second[0]["event_data"]["artifact_data"]["location_changed"] is False
 
 
 def set_external_id(emulator, server_name: str, external_id: str) -> None:
     api = Api(emulator, "application")
-    server = next(item["attributes"] for item in api.get("servers").json()["data"]
-                  if item["attributes"]["name"] == server_name)
-    answer = api.patch(f"servers/{server['id']}/details",
-                       json={"name": server["name"], "user": server["user"], "external_id": external_id})
+    server = next(
+        item["attributes"] for item in api.get("servers").json()["data"] if item["attributes"]["name"] == server_name
+    )
+    answer = api.patch(
+        f"servers/{server['id']}/details",
+        json={"name": server["name"], "user": server["user"], "external_id": external_id},
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -161,10 +201,23 @@ def test_inventory_update_as_awx_runs_it(private_data_dir, credential, execution
     output.parent.mkdir(parents=True)
     stdout, stderr, rc = ansible_runner.run_command(
         executable_cmd="ansible-inventory",
-        cmdline_args=["--list", "--export", "-i", str(source), "--output", str(output),
-                      "--playbook-dir", str(source.parent), "-vvv"],
-        envvars=job_environment(credential, execution_environment), host_cwd=str(private_data_dir),
-        runner_mode="subprocess", quiet=True, timeout=300)
+        cmdline_args=[
+            "--list",
+            "--export",
+            "-i",
+            str(source),
+            "--output",
+            str(output),
+            "--playbook-dir",
+            str(source.parent),
+            "-vvv",
+        ],
+        envvars=job_environment(credential, execution_environment),
+        host_cwd=str(private_data_dir),
+        runner_mode="subprocess",
+        quiet=True,
+        timeout=300,
+    )
     assert rc == 0, f"{stdout[-4000:]}\n{stderr[-4000:]}"
     text = output.read_text(encoding="utf-8")
     inventory = json.loads(text)
@@ -190,9 +243,15 @@ def test_inventory_update_as_awx_runs_it(private_data_dir, credential, execution
     job_inventory = private_data_dir / "inventory" / "awx_hosts"
     job_inventory.write_text("#! /usr/bin/env python3\nprint(%r)\n" % json.dumps(inventory), encoding="utf-8")
     job_inventory.chmod(0o700)
-    result = ansible_runner.run(private_data_dir=str(private_data_dir), playbook="hostvars.yml", ident="hostvars",
-                                inventory=str(job_inventory), quiet=True, timeout=300,
-                                envvars={"ANSIBLE_PYTHON_INTERPRETER": sys.executable})
+    result = ansible_runner.run(
+        private_data_dir=str(private_data_dir),
+        playbook="hostvars.yml",
+        ident="hostvars",
+        inventory=str(job_inventory),
+        quiet=True,
+        timeout=300,
+        envvars={"ANSIBLE_PYTHON_INTERPRETER": sys.executable},
+    )
     stdout = (private_data_dir / "artifacts" / "hostvars" / "stdout").read_text(encoding="utf-8")
     assert result.status == "successful", stdout[-6000:]
     assert set(result.stats["ok"]) == {"Creative", "Rust_Island", "Survival"}, result.stats

@@ -1,5 +1,6 @@
 """Build the collection tarball the way a release does (`ansible-galaxy collection build` of the checkout) and
 install it, for the checks that must look at what ships rather than at the repository."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,9 @@ COMMAND_TIMEOUT = 300
 
 
 def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
-                            check=False)
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed (rc {result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -36,8 +38,17 @@ def build_tarball(work_dir: Path, bin_dir: Path) -> Path:
 def install_tarball(tarball: Path, collections_dir: Path, bin_dir: Path) -> Path:
     """Install the tarball into `collections_dir` (offline) and return the installed collection's root."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_dir))
-    run(str(bin_dir / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(collections_dir),
-        str(tarball), cwd=tarball.parent, env=env)
+    run(
+        str(bin_dir / "ansible-galaxy"),
+        "collection",
+        "install",
+        "--offline",
+        "-p",
+        str(collections_dir),
+        str(tarball),
+        cwd=tarball.parent,
+        env=env,
+    )
     return collections_dir / "ansible_collections" / "ptero" / "panel"
 
 

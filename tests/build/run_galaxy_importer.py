@@ -5,6 +5,7 @@ Run with the importer's own virtualenv (`make galaxy-importer` builds it from re
 importer's pins never touch the main virtualenv's ansible-core:
     .venv-importer/bin/python tests/build/run_galaxy_importer.py
 """
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,13 @@ IMPORT_TIMEOUT = 600
 
 def importer_env(bin_dir: Path, home: Path) -> dict[str, str]:
     # The importer calls flake8, ansible-doc and ansible-lint by name: this virtualenv's, nobody else's.
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("ANSIBLE_", "GALAXY_IMPORTER_"))}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}", GALAXY_IMPORTER_CONFIG=str(CONFIG),
-               HOME=str(home), ANSIBLE_LINT_SKIP_SCHEMA_UPDATE="1")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "GALAXY_IMPORTER_"))}
+    env.update(
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}",
+        GALAXY_IMPORTER_CONFIG=str(CONFIG),
+        HOME=str(home),
+        ANSIBLE_LINT_SKIP_SCHEMA_UPDATE="1",
+    )
     return env
 
 
@@ -59,12 +63,19 @@ def main() -> int:
         work = Path(tmp)
         tarball = build_tarball(work, bin_dir)
         print(f"+ galaxy-importer {tarball.name} (settings: {CONFIG.relative_to(ROOT)})", flush=True)
-        completed = subprocess.run([sys.executable, "-m", "galaxy_importer.main", str(tarball)], cwd=work,
-                                   env=importer_env(bin_dir, work), capture_output=True, text=True,
-                                   timeout=IMPORT_TIMEOUT, check=False)
+        completed = subprocess.run(
+            [sys.executable, "-m", "galaxy_importer.main", str(tarball)],
+            cwd=work,
+            env=importer_env(bin_dir, work),
+            capture_output=True,
+            text=True,
+            timeout=IMPORT_TIMEOUT,
+            check=False,
+        )
         # The per-file progress lines ("Loading ...", "Linting ...") are left out; everything else is shown.
-        print("\n".join(line for line in completed.stdout.splitlines()
-                        if not line.startswith(("Loading ", "Linting "))))
+        print(
+            "\n".join(line for line in completed.stdout.splitlines() if not line.startswith(("Loading ", "Linting ")))
+        )
         found = findings(completed.stdout)
         result_file = work / "importer_result.json"
         problems = check_result(json.loads(result_file.read_text(encoding="utf-8"))) if result_file.is_file() else []
@@ -73,8 +84,13 @@ def main() -> int:
             print(f"galaxy-importer did not import the collection (rc {completed.returncode})", file=sys.stderr)
             return 1
         if found or problems:
-            print(f"galaxy-importer: {len(found)} finding(s), {len(problems)} problem(s) in the result:",
-                  *found, *problems, sep="\n  ", file=sys.stderr)
+            print(
+                f"galaxy-importer: {len(found)} finding(s), {len(problems)} problem(s) in the result:",
+                *found,
+                *problems,
+                sep="\n  ",
+                file=sys.stderr,
+            )
             return 1
         print("galaxy-importer: clean (no warning, no error)")
         return 0

@@ -1,4 +1,5 @@
 """`ansible-galaxy collection build` leaves tests and caches out, and the tarball installs and documents."""
+
 from __future__ import annotations
 
 import os
@@ -36,9 +37,19 @@ def test_build_excludes_dev_files_and_installs(tmp_path):
 
     install_dir = tmp_path / "installed"
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(install_dir))
-    run(str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(install_dir), str(tarball),
-        cwd=tmp_path, env=env)
-    listing = run(str(BIN / "ansible-galaxy"), "collection", "list", "ptero.panel", "-p", str(install_dir),
-                  cwd=tmp_path, env=env)
+    run(
+        str(BIN / "ansible-galaxy"),
+        "collection",
+        "install",
+        "--offline",
+        "-p",
+        str(install_dir),
+        str(tarball),
+        cwd=tmp_path,
+        env=env,
+    )
+    listing = run(
+        str(BIN / "ansible-galaxy"), "collection", "list", "ptero.panel", "-p", str(install_dir), cwd=tmp_path, env=env
+    )
     assert "ptero.panel" in listing
     assert (install_dir / "ansible_collections" / "ptero" / "panel" / "meta" / "runtime.yml").is_file()

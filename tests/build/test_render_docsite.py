@@ -1,6 +1,7 @@
 """The link rules of tests/build/render_docsite.py (the pandoc conversion itself runs in `make docsite` and is
 checked by `make docs-lint`): links between guides and to plugin pages become docsite references, anything else in
 the repository a link to it on the repository's site."""
+
 from __future__ import annotations
 
 import render_docsite as docsite
@@ -30,12 +31,18 @@ def test_reference_pages_become_the_plugin_pages_antsibull_docs_writes():
 
 
 def test_other_files_link_to_the_repository():
-    assert docsite.link_replacement("docs/awx.md", "../meta/execution-environment.yml", "x") == \
-        f"{REPO}/blob/main/meta/execution-environment.yml"
-    assert docsite.link_replacement("docs/reliability.md", "../tests/reliability/", "x") == \
-        f"{REPO}/tree/main/tests/reliability"
-    assert docsite.link_replacement("docs/awx.md", "awx/credential_type.yml#L3", "x") == \
-        f"{REPO}/blob/main/docs/awx/credential_type.yml#L3"
+    assert (
+        docsite.link_replacement("docs/awx.md", "../meta/execution-environment.yml", "x")
+        == f"{REPO}/blob/main/meta/execution-environment.yml"
+    )
+    assert (
+        docsite.link_replacement("docs/reliability.md", "../tests/reliability/", "x")
+        == f"{REPO}/tree/main/tests/reliability"
+    )
+    assert (
+        docsite.link_replacement("docs/awx.md", "awx/credential_type.yml#L3", "x")
+        == f"{REPO}/blob/main/docs/awx/credential_type.yml#L3"
+    )
 
 
 def test_absolute_links_and_anchors_are_kept():

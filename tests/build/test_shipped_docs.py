@@ -1,6 +1,7 @@
 """What ships is self-contained: in the built tarball, every relative link of every Markdown file resolves to a file
 inside the tarball, and developer material (the tests, the Makefile, `make` targets, none of which ship) is only
 mentioned in a section that says it is for developers and links to the repository named in galaxy.yml."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,10 @@ HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 HEADING = re.compile(r"^#{1,2}\s", re.MULTILINE)
 SECTION_HEADING = re.compile(r"^##\s", re.MULTILINE)
 # What does not ship (galaxy.yml build_ignore) and must not be presented as if it did.
-DEVELOPER_MATERIAL = re.compile(r"(?<![\w/.-])(?:tests/|Makefile\b|make (?:demo|test|docs|venv|lint|sanity)\b|"
-                                r"requirements-dev\.txt)")
+DEVELOPER_MATERIAL = re.compile(
+    r"(?<![\w/.-])(?:tests/|Makefile\b|make (?:demo|test|docs|venv|lint|sanity)\b|"
+    r"requirements-dev\.txt)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +92,10 @@ def test_the_labelling_rule_reads_sections_and_prefaces():
 
 
 def test_the_link_scan_sees_every_kind_of_link():
-    text = ('[a](docs/a.md) [b](<docs/b c.md>) ![i](img.png "t") <a href="x/y.md">y</a> [ok](https://e.test/x)\n'
-            "<!-- [hidden](gone.md) -->\n```\n[code](not-a-link.md)\n```\n[ref]: ../z.md\n")
+    text = (
+        '[a](docs/a.md) [b](<docs/b c.md>) ![i](img.png "t") <a href="x/y.md">y</a> [ok](https://e.test/x)\n'
+        "<!-- [hidden](gone.md) -->\n```\n[code](not-a-link.md)\n```\n[ref]: ../z.md\n"
+    )
     assert link_targets(text) == ["docs/a.md", "docs/b c.md", "img.png", "https://e.test/x", "../z.md", "x/y.md"]
 
 
@@ -113,7 +118,7 @@ def test_developer_material_is_labelled_and_points_at_the_repository(shipped):
     for markdown in sorted(shipped.rglob("*.md")):
         text = HTML_COMMENT.sub("", markdown.read_text(encoding="utf-8"))
         first_section = SECTION_HEADING.search(text)
-        if labelled(text[:first_section.start()] if first_section else text, url):
+        if labelled(text[: first_section.start()] if first_section else text, url):
             continue
         for section in sections(text):
             mentions = sorted(set(DEVELOPER_MATERIAL.findall(section)))
@@ -122,4 +127,5 @@ def test_developer_material_is_labelled_and_points_at_the_repository(shipped):
                 offending.setdefault(str(markdown.relative_to(shipped)), []).append(f"{title!r}: {mentions}")
     assert not offending, (
         "sections of shipped Markdown that mention files or commands that are not in the collection, without "
-        f"saying they are for developers and linking to {url}: {offending}")
+        f"saying they are for developers and linking to {url}: {offending}"
+    )

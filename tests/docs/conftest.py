@@ -1,4 +1,5 @@
 """Docs and packaging tests: the checkout laid out as `ansible_collections/ptero/panel` for imports and ansible-doc."""
+
 from __future__ import annotations
 
 import atexit

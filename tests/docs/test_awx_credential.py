@@ -1,6 +1,7 @@
 """The AWX credential type in docs/awx/credential_type.yml: valid for AWX, and it injects exactly the environment
 variables the plugins read (found in the plugins' code and documentation, not listed here), with values the
 modules and the inventory plugin accept."""
+
 from __future__ import annotations
 
 import ast
@@ -30,7 +31,18 @@ INVENTORY = "ptero.panel.pterodactyl"
 CONNECTION_OPTIONS = ("url", "api_key", "validate_certs", "timeout")
 
 # What AWX accepts in a custom credential type (CredentialTypeInputField / CredentialTypeInjectorField).
-AWX_FIELD_KEYS = {"id", "label", "type", "help_text", "secret", "multiline", "format", "choices", "ask_at_runtime", "default"}
+AWX_FIELD_KEYS = {
+    "id",
+    "label",
+    "type",
+    "help_text",
+    "secret",
+    "multiline",
+    "format",
+    "choices",
+    "ask_at_runtime",
+    "default",
+}
 AWX_STRING_ONLY_KEYS = {"secret", "multiline", "format", "choices"}
 AWX_IDENTIFIER = re.compile(r"^[a-zA-Z_]+[a-zA-Z0-9_]*$")
 AWX_CUSTOM_KINDS = {"cloud", "net"}
@@ -61,8 +73,10 @@ def awx_environment(credential_type: dict[str, t.Any], inputs: dict[str, t.Any])
         if field.get("type", "string") == "boolean" and field_id not in inputs:
             namespace[field_id] = False
     sandbox = ImmutableSandboxedEnvironment()
-    return {name: sandbox.from_string(template).render(**namespace)
-            for name, template in credential_type["injectors"]["env"].items()}
+    return {
+        name: sandbox.from_string(template).render(**namespace)
+        for name, template in credential_type["injectors"]["env"].items()
+    }
 
 
 # -- what the plugins read ---------------------------------------------------------------------------
@@ -73,8 +87,11 @@ def env_names_in_code() -> set[str]:
     names: set[str] = set()
     for path in sorted((ROOT / "plugins").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        names.update(node.value for node in ast.walk(tree)
-                     if isinstance(node, ast.Constant) and isinstance(node.value, str) and ENV_NAME.match(node.value))
+        names.update(
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ENV_NAME.match(node.value)
+        )
     return names
 
 
@@ -99,7 +116,12 @@ def env_names_in_docs(plugin_docs: dict[str, dict[str, dict]]) -> set[str]:
 
 def inventory_env_names(plugin_docs: dict[str, dict[str, dict]]) -> set[str]:
     options = plugin_docs["inventory"][INVENTORY]["doc"]["options"]
-    return {entry["name"] for option in options.values() for entry in option.get("env") or [] if ENV_NAME.match(entry["name"])}
+    return {
+        entry["name"]
+        for option in options.values()
+        for entry in option.get("env") or []
+        if ENV_NAME.match(entry["name"])
+    }
 
 
 # -- the credential type is valid for AWX --------------------------------------------------------------
@@ -164,21 +186,33 @@ def test_injects_exactly_the_variables_the_plugins_read(credential_type, plugin_
 # -- and the values work ---------------------------------------------------------------------------------
 
 SCENARIOS = {
-    "application key only": ({"url": PANEL_URL, "api_key": APPLICATION_KEY},
-                             {"application": APPLICATION_KEY, "client": APPLICATION_KEY, "inventory": APPLICATION_KEY}),
-    "client key only": ({"url": PANEL_URL, "api_key": CLIENT_KEY, "client_api_key": ""},
-                        {"application": CLIENT_KEY, "client": CLIENT_KEY, "inventory": CLIENT_KEY}),
-    "both keys": ({"url": PANEL_URL, "api_key": APPLICATION_KEY, "client_api_key": CLIENT_KEY, "timeout": "12.5"},
-                  {"application": APPLICATION_KEY, "client": CLIENT_KEY, "inventory": APPLICATION_KEY}),
-    "self-signed panel": ({"url": PANEL_URL, "api_key": APPLICATION_KEY, "skip_tls_verify": True, "timeout": ""},
-                          {"application": APPLICATION_KEY, "client": APPLICATION_KEY, "inventory": APPLICATION_KEY}),
+    "application key only": (
+        {"url": PANEL_URL, "api_key": APPLICATION_KEY},
+        {"application": APPLICATION_KEY, "client": APPLICATION_KEY, "inventory": APPLICATION_KEY},
+    ),
+    "client key only": (
+        {"url": PANEL_URL, "api_key": CLIENT_KEY, "client_api_key": ""},
+        {"application": CLIENT_KEY, "client": CLIENT_KEY, "inventory": CLIENT_KEY},
+    ),
+    "both keys": (
+        {"url": PANEL_URL, "api_key": APPLICATION_KEY, "client_api_key": CLIENT_KEY, "timeout": "12.5"},
+        {"application": APPLICATION_KEY, "client": CLIENT_KEY, "inventory": APPLICATION_KEY},
+    ),
+    "self-signed panel": (
+        {"url": PANEL_URL, "api_key": APPLICATION_KEY, "skip_tls_verify": True, "timeout": ""},
+        {"application": APPLICATION_KEY, "client": APPLICATION_KEY, "inventory": APPLICATION_KEY},
+    ),
 }
 
 
 def documented_default(plugin_docs: dict[str, dict[str, dict]], option: str) -> t.Any:
     """The default of a connection option, which every module and the inventory plugin must agree on."""
-    defaults = {json.dumps(data["doc"]["options"][option].get("default"))
-                for plugins in plugin_docs.values() for data in plugins.values() if option in data["doc"].get("options", {})}
+    defaults = {
+        json.dumps(data["doc"]["options"][option].get("default"))
+        for plugins in plugin_docs.values()
+        for data in plugins.values()
+        if option in data["doc"].get("options", {})
+    }
     assert len(defaults) == 1, f"plugins document different defaults for {option}: {sorted(defaults)}"
     return json.loads(defaults.pop())
 
@@ -189,8 +223,12 @@ def expected_connection(plugin_docs, inputs: dict[str, t.Any], key: str) -> dict
     return {
         "url": inputs["url"],
         "api_key": key,
-        "validate_certs": documented_default(plugin_docs, "validate_certs") if skip_tls_verify is None else not skip_tls_verify,
-        "timeout": float(inputs["timeout"]) if inputs.get("timeout") else float(documented_default(plugin_docs, "timeout")),
+        "validate_certs": documented_default(plugin_docs, "validate_certs")
+        if skip_tls_verify is None
+        else not skip_tls_verify,
+        "timeout": float(inputs["timeout"])
+        if inputs.get("timeout")
+        else float(documented_default(plugin_docs, "timeout")),
     }
 
 
@@ -237,8 +275,15 @@ def test_inventory_connects_with_the_injected_environment(credential_type, plugi
     names = sorted(SCENARIOS)
     environments = [awx_environment(credential_type, SCENARIOS[name][0]) for name in names]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", ENV_PREFIX))}
-    result = subprocess.run([sys.executable, "-c", INVENTORY_OPTIONS_SCRIPT, str(collections_dir)], input=json.dumps(environments),
-                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", INVENTORY_OPTIONS_SCRIPT, str(collections_dir)],
+        input=json.dumps(environments),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     resolved = dict(zip(names, json.loads(result.stdout)))
     for name in names:

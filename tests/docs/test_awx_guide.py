@@ -1,6 +1,7 @@
 """docs/awx.md names the files `ansible-builder create` really writes: each `context/...` path of the guide exists in
 a context created offline from docs/awx/execution-environment.yml, the scripts listed are the ones written, and the
 image definition's name follows podman's presence and --output-filename as the guide says."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,17 @@ CONTEXT_PATH = re.compile(r"`(context/[A-Za-z0-9_./-]*)`")
 
 def create(tmp_path: Path, *options: str) -> Path:
     context = tmp_path / "context"
-    run(builder(), "create", "--file", str(EXAMPLE_DEFINITION), "--context", str(context), *options,
-        cwd=tmp_path, env=builder_env(tmp_path))
+    run(
+        builder(),
+        "create",
+        "--file",
+        str(EXAMPLE_DEFINITION),
+        "--context",
+        str(context),
+        *options,
+        cwd=tmp_path,
+        env=builder_env(tmp_path),
+    )
     return context
 
 

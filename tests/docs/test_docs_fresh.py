@@ -1,5 +1,6 @@
 """docs/reference/ is what tests/tools/render_docs.py renders from the plugins today, its links resolve, and
 the Ansible markup renderer turns markup into the right Markdown."""
+
 from __future__ import annotations
 
 import difflib
@@ -21,8 +22,14 @@ ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 
 
 def test_committed_reference_matches_a_fresh_rendering(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "tests" / "tools" / "render_docs.py"), "--output", str(tmp_path)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "tools" / "render_docs.py"), "--output", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, f"render_docs.py failed:\n{result.stderr}"
     fresh = {path.name: path.read_bytes().decode("utf-8") for path in tmp_path.glob("*.md")}
     committed = {path.name: path.read_bytes().decode("utf-8") for path in REFERENCE.glob("*.md")}
@@ -31,8 +38,14 @@ def test_committed_reference_matches_a_fresh_rendering(tmp_path):
     stale = sorted(name for name in set(fresh) & set(committed) if fresh[name] != committed[name])
     problems += [f"stale: {name}" for name in stale]
     if stale:
-        diff = difflib.unified_diff(committed[stale[0]].splitlines(), fresh[stale[0]].splitlines(),
-                                    f"committed/{stale[0]}", f"fresh/{stale[0]}", lineterm="", n=1)
+        diff = difflib.unified_diff(
+            committed[stale[0]].splitlines(),
+            fresh[stale[0]].splitlines(),
+            f"committed/{stale[0]}",
+            f"fresh/{stale[0]}",
+            lineterm="",
+            n=1,
+        )
         problems += list(diff)[:MAX_DIFF_LINES]
     assert not problems, f"docs/reference/ is out of date; {FIX}\n" + "\n".join(problems)
 
@@ -72,43 +85,55 @@ def test_rendered_pages_are_clean_text():
 
 # -- the markup renderer -----------------------------------------------------------------------------------
 
-PAGES = {("ptero.panel.location", "module"): "location_module.md", ("ptero.panel.pterodactyl", "inventory"): "pterodactyl_inventory.md"}
+PAGES = {
+    ("ptero.panel.location", "module"): "location_module.md",
+    ("ptero.panel.pterodactyl", "inventory"): "pterodactyl_inventory.md",
+}
 
 
 @pytest.fixture
 def context() -> render_docs.PageContext:
-    return render_docs.PageContext("ptero.panel.location", "module", {"state", "limits", "limits/memory"}, {"location"}, PAGES)
+    return render_docs.PageContext(
+        "ptero.panel.location", "module", {"state", "limits", "limits/memory"}, {"location"}, PAGES
+    )
 
 
-@pytest.mark.parametrize(("text", "markdown"), [
-    ("plain", "plain"),
-    ("C(ptla_...) key", "`ptla_...` key"),
-    ("V(present) or E(PTERODACTYL_URL)", "`present` or `PTERODACTYL_URL`"),
-    ("I(must) and B(never)", "*must* and **never**"),
-    ("O(state)", "[`state`](#parameter-state)"),
-    ("O(state=absent)", "[`state=absent`](#parameter-state)"),
-    ("O(limits.memory)", "[`limits.memory`](#parameter-limits/memory)"),
-    ("O(unknown)", "`unknown`"),
-    ("RV(location)", "[`location`](#return-location)"),
-    ("O(ptero.panel.pterodactyl#inventory:url)", "[`url`](pterodactyl_inventory.md#parameter-url)"),
-    ("O(ignore:foo=bar)", "`foo=bar`"),
-    ("M(ptero.panel.location)", "[`ptero.panel.location`](location_module.md)"),
-    ("M(ansible.builtin.uri)",
-     "[`ansible.builtin.uri`](https://docs.ansible.com/ansible/latest/collections/ansible/builtin/uri_module.html)"),
-    ("P(ptero.panel.pterodactyl#inventory)", "[`ptero.panel.pterodactyl#inventory`](pterodactyl_inventory.md)"),
-    ("L(the panel, https://pterodactyl.io) and U(https://example.com)",
-     "[the panel](https://pterodactyl.io) and <https://example.com>"),
-    ("R(Semantic markup, ref_label)", "Semantic markup"),
-    ("a HORIZONTALLINE b", "a <hr> b"),
-    # Escapes: V() and friends take \) and \\; C() ends at the first ")".
-    (r"V(a\)b) C(f(x)) y", "`a)b` `f(x`) y"),
-    ("unclosed C(abc", "unclosed C(abc"),
-    ("ABC(x) is not markup", "ABC(x) is not markup"),
-    ("a * b _c_ [d] <e> | f", r"a \* b \_c\_ \[d\] &lt;e&gt; \| f"),
-    ("C(a|b) C(`tick`)", "`a|b` `` `tick` ``"),
-    ("C(a\tb)", "`a b`"),
-    ("line\n  folded", "line folded"),
-])
+@pytest.mark.parametrize(
+    ("text", "markdown"),
+    [
+        ("plain", "plain"),
+        ("C(ptla_...) key", "`ptla_...` key"),
+        ("V(present) or E(PTERODACTYL_URL)", "`present` or `PTERODACTYL_URL`"),
+        ("I(must) and B(never)", "*must* and **never**"),
+        ("O(state)", "[`state`](#parameter-state)"),
+        ("O(state=absent)", "[`state=absent`](#parameter-state)"),
+        ("O(limits.memory)", "[`limits.memory`](#parameter-limits/memory)"),
+        ("O(unknown)", "`unknown`"),
+        ("RV(location)", "[`location`](#return-location)"),
+        ("O(ptero.panel.pterodactyl#inventory:url)", "[`url`](pterodactyl_inventory.md#parameter-url)"),
+        ("O(ignore:foo=bar)", "`foo=bar`"),
+        ("M(ptero.panel.location)", "[`ptero.panel.location`](location_module.md)"),
+        (
+            "M(ansible.builtin.uri)",
+            "[`ansible.builtin.uri`](https://docs.ansible.com/ansible/latest/collections/ansible/builtin/uri_module.html)",
+        ),
+        ("P(ptero.panel.pterodactyl#inventory)", "[`ptero.panel.pterodactyl#inventory`](pterodactyl_inventory.md)"),
+        (
+            "L(the panel, https://pterodactyl.io) and U(https://example.com)",
+            "[the panel](https://pterodactyl.io) and <https://example.com>",
+        ),
+        ("R(Semantic markup, ref_label)", "Semantic markup"),
+        ("a HORIZONTALLINE b", "a <hr> b"),
+        # Escapes: V() and friends take \) and \\; C() ends at the first ")".
+        (r"V(a\)b) C(f(x)) y", "`a)b` `f(x`) y"),
+        ("unclosed C(abc", "unclosed C(abc"),
+        ("ABC(x) is not markup", "ABC(x) is not markup"),
+        ("a * b _c_ [d] <e> | f", r"a \* b \_c\_ \[d\] &lt;e&gt; \| f"),
+        ("C(a|b) C(`tick`)", "`a|b` `` `tick` ``"),
+        ("C(a\tb)", "`a b`"),
+        ("line\n  folded", "line folded"),
+    ],
+)
 def test_markup_becomes_markdown(context, text, markdown):
     assert render_docs.markup(text, context) == markdown
 
@@ -123,18 +148,36 @@ def test_plugin_page_lays_out_options_returns_and_examples():
             "short_description": "Manage C(things)",
             "version_added": "0.1.0",
             "description": ["Creates O(name)."],
-            "options": {"name": {"description": "The name.", "type": "str", "required": True},
-                        "limits": {"description": ["Limits."], "type": "dict",
-                                   "suboptions": {"memory": {"description": "MiB.", "type": "int", "default": 0}}},
-                        "mode": {"description": "Mode.", "type": "str", "choices": ["a", "b"], "default": "a",
-                                 "env": [{"name": "THING_MODE"}]}},
+            "options": {
+                "name": {"description": "The name.", "type": "str", "required": True},
+                "limits": {
+                    "description": ["Limits."],
+                    "type": "dict",
+                    "suboptions": {"memory": {"description": "MiB.", "type": "int", "default": 0}},
+                },
+                "mode": {
+                    "description": "Mode.",
+                    "type": "str",
+                    "choices": ["a", "b"],
+                    "default": "a",
+                    "env": [{"name": "THING_MODE"}],
+                },
+            },
             "author": ["someone (@someone)"],
         },
         "examples": "\n- name: Example\n  ptero.panel.thing:\n    name: x\n",
-        "return": {"thing": {"description": "The thing.", "type": "dict", "returned": "always",
-                             "contains": {"id": {"description": "Id.", "type": "int", "sample": 1},
-                                          "pem": {"description": "PEM.", "type": "str", "sample": "-----BEGIN\r\nAAA"},
-                                          "note": {"description": "Note.", "type": "str", "sample": ""}}}},
+        "return": {
+            "thing": {
+                "description": "The thing.",
+                "type": "dict",
+                "returned": "always",
+                "contains": {
+                    "id": {"description": "Id.", "type": "int", "sample": 1},
+                    "pem": {"description": "PEM.", "type": "str", "sample": "-----BEGIN\r\nAAA"},
+                    "note": {"description": "Note.", "type": "str", "sample": ""},
+                },
+            }
+        },
     }
     page = render_docs.render_plugin_page("ptero.panel.thing", "module", data, ["group/ptero.panel.panel"], {})
     assert page.startswith(render_docs.GENERATED_NOTE + "\n\n# ptero.panel.thing module - Manage `things`\n")

@@ -1,6 +1,7 @@
 """ansible-builder picks up ptero.panel's Python requirements: `meta/execution-environment.yml`, the example
 execution environment definition in docs/awx/, and the introspection step of the generated build context run
 against the built and installed collection (what the container build does, without a container runtime)."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,12 @@ COMMAND_TIMEOUT = 120
 
 
 def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
-    assert result.returncode == 0, f"{' '.join(command)} failed (rc {result.returncode}):\n{result.stdout}\n{result.stderr}"
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(command)} failed (rc {result.returncode}):\n{result.stdout}\n{result.stderr}"
+    )
     return result.stdout
 
 
@@ -37,7 +42,9 @@ def normalized(lines: list[str]) -> list[str]:
 
 def builder() -> str:
     path = BIN / "ansible-builder"
-    assert path.is_file(), "ansible-builder is not installed in this virtualenv (requirements-dev.txt: ansible-builder==3.2.0)"
+    assert path.is_file(), (
+        "ansible-builder is not installed in this virtualenv (requirements-dev.txt: ansible-builder==3.2.0)"
+    )
     return str(path)
 
 
@@ -53,8 +60,18 @@ def build_context(tmp_path_factory) -> Path:
     """`ansible-builder create` of the example definition, offline and without a container runtime."""
     tmp = tmp_path_factory.mktemp("ee")
     context = tmp / "context"
-    run(builder(), "create", "--file", str(EXAMPLE_DEFINITION), "--context", str(context),
-        "--output-filename", "Containerfile", cwd=tmp, env=builder_env(tmp))
+    run(
+        builder(),
+        "create",
+        "--file",
+        str(EXAMPLE_DEFINITION),
+        "--context",
+        str(context),
+        "--output-filename",
+        "Containerfile",
+        cwd=tmp,
+        env=builder_env(tmp),
+    )
     return context
 
 
@@ -104,8 +121,17 @@ def test_builder_create_writes_a_context_that_installs_the_collection(build_cont
 def test_context_introspection_lists_our_python_requirements(build_context, installed_collections, tmp_path):
     pip_file = tmp_path / "requirements.txt"
     bindep_file = tmp_path / "bindep.txt"
-    output = run(sys.executable, str(build_context / "_build" / "scripts" / "introspect.py"), "introspect",
-                 str(installed_collections), "--write-pip", str(pip_file), "--write-bindep", str(bindep_file), cwd=tmp_path)
+    output = run(
+        sys.executable,
+        str(build_context / "_build" / "scripts" / "introspect.py"),
+        "introspect",
+        str(installed_collections),
+        "--write-pip",
+        str(pip_file),
+        "--write-bindep",
+        str(bindep_file),
+        cwd=tmp_path,
+    )
     assert pip_file.is_file(), f"introspection found no Python requirements:\n{output}"
     introspected = pip_file.read_text(encoding="utf-8")
     assert all(line.endswith("# from collection ptero.panel") for line in introspected.splitlines() if line)

@@ -1,6 +1,7 @@
 """Every plugin that needs a third-party Python library says so under `requirements` (what ansible-doc, the docsite
 and Automation Hub show a user). What a plugin needs is found in the code: the libraries it imports, directly or
 through the collection's module_utils, not a list kept here."""
+
 from __future__ import annotations
 
 import ast
@@ -41,7 +42,7 @@ def libraries_needed(path: Path, seen: set[Path] | None = None) -> set[str]:
         if top in THIRD_PARTY:
             needed.add(THIRD_PARTY[top])
         elif name.startswith(MODULE_UTILS_PACKAGE + "."):
-            util = PLUGINS / "module_utils" / (name[len(MODULE_UTILS_PACKAGE) + 1:].replace(".", "/") + ".py")
+            util = PLUGINS / "module_utils" / (name[len(MODULE_UTILS_PACKAGE) + 1 :].replace(".", "/") + ".py")
             if util.is_file():
                 needed |= libraries_needed(util, seen)
     return needed
@@ -79,4 +80,5 @@ def test_every_plugin_documents_the_libraries_it_imports(plugin_docs, plugin_typ
             missing[fqcn] = sorted(absent)
     assert not missing, (
         "plugins that import these libraries but do not list them under `requirements` (requests comes with the "
-        f"ptero.panel.connection fragment; websocket-client is listed by the modules that use the console): {missing}")
+        f"ptero.panel.connection fragment; websocket-client is listed by the modules that use the console): {missing}"
+    )

@@ -1,4 +1,5 @@
 """Integration tests: the real ansible-playbook / ansible-inventory against the panel emulator process."""
+
 from __future__ import annotations
 
 import json
@@ -27,12 +28,22 @@ link_collection(COLLECTIONS_DIR)
 # panel lines (console/power websocket tokens and limits, e-mail and SSH-key rules, schedule task rules, backups,
 # node description, client server fields).
 PANEL_VERSION = os.environ.get("PTERO_TEST_PANEL_VERSION", "")
-VERSION_SENSITIVE_MODULES = frozenset({
-    "test_application_modules", "test_backup", "test_client_server_info", "test_console_command",
-    "test_changed_after_failure", "test_inventory", "test_power", "test_schedule", "test_ssh_key", "test_subuser",
-    "test_user",
-    "test_panel_versions",
-})
+VERSION_SENSITIVE_MODULES = frozenset(
+    {
+        "test_application_modules",
+        "test_backup",
+        "test_client_server_info",
+        "test_console_command",
+        "test_changed_after_failure",
+        "test_inventory",
+        "test_power",
+        "test_schedule",
+        "test_ssh_key",
+        "test_subuser",
+        "test_user",
+        "test_panel_versions",
+    }
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -65,19 +76,27 @@ class Ansible:
         self.emulator = emulator
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_DIR), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                   PTERODACTYL_URL=self.emulator.url,
-                   PTERODACTYL_API_KEY=self.emulator.application_key,
-                   PTERODACTYL_CLIENT_API_KEY=self.emulator.client_key)
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_DIR),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            PTERODACTYL_URL=self.emulator.url,
+            PTERODACTYL_API_KEY=self.emulator.application_key,
+            PTERODACTYL_CLIENT_API_KEY=self.emulator.client_key,
+        )
         env.update(extra)
         return env
 
     def playbook(self, name: str, *args: str, check: bool = True, env: dict[str, str] | None = None) -> Run:
         """Run `targets/<name>.yml`; by default the run must succeed."""
         cmd = [str(BIN / "ansible-playbook"), str(TARGETS / f"{name}.yml"), *args]
-        result = subprocess.run(cmd, cwd=ROOT, env=env or self.env(), capture_output=True, text=True, timeout=300, check=False)
+        result = subprocess.run(
+            cmd, cwd=ROOT, env=env or self.env(), capture_output=True, text=True, timeout=300, check=False
+        )
         run = Run(result.returncode, result.stdout, result.stderr)
         if check:
             assert run.rc == 0, f"{name} failed (rc={run.rc}):\n{run.output[-20000:]}"
@@ -85,15 +104,23 @@ class Ansible:
 
     def inventory(self, config: Path, *args: str, env: dict[str, str] | None = None) -> Run:
         cmd = [str(BIN / "ansible-inventory"), "-i", str(config), *args]
-        result = subprocess.run(cmd, cwd=ROOT, env=env or self.env(), capture_output=True, text=True, timeout=300, check=False)
+        result = subprocess.run(
+            cmd, cwd=ROOT, env=env or self.env(), capture_output=True, text=True, timeout=300, check=False
+        )
         return Run(result.returncode, result.stdout, result.stderr)
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
     version = {"panel_version": PANEL_VERSION} if PANEL_VERSION else {}
-    running = start_emulator(tmp_path_factory.mktemp("emulator"), seed="demo", install_seconds=0.5,
-                             power_seconds=0.2, backup_seconds=0.3, **version)
+    running = start_emulator(
+        tmp_path_factory.mktemp("emulator"),
+        seed="demo",
+        install_seconds=0.5,
+        power_seconds=0.2,
+        backup_seconds=0.3,
+        **version,
+    )
     yield running
     running.stop()
 

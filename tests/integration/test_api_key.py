@@ -1,4 +1,5 @@
 """ptero.panel.api_key end to end against the emulator (the admin's client key)."""
+
 from conftest import writes
 
 
@@ -8,8 +9,15 @@ def test_api_key(ansible, emulator):
     sent = [(r["method"], r["status"]) for r in writes(emulator.requests()) if "/account/api-keys" in r["path"]]
     # create; replace (delete + create); create the open key; the bad address (422); delete; the open key deletes
     # itself. Check mode, no-op runs and refused changes sent nothing.
-    assert sent == [("POST", 200), ("DELETE", 204), ("POST", 200), ("POST", 200), ("POST", 422), ("DELETE", 204),
-                    ("DELETE", 204)], sent
+    assert sent == [
+        ("POST", 200),
+        ("DELETE", 204),
+        ("POST", 200),
+        ("POST", 200),
+        ("POST", 422),
+        ("DELETE", 204),
+        ("DELETE", 204),
+    ], sent
     # The key that runs the playbook is never shown.
     assert emulator.client_key not in run.output
     keys = [row["memo"] for row in emulator.state("api_keys")]

@@ -1,4 +1,5 @@
 """The application-API modules end to end: ansible-playbook against the emulator."""
+
 import json
 
 from conftest import writes
@@ -7,7 +8,9 @@ SECRET = "Sentinel-Pass-4711"
 
 
 def successful_writes(emulator, fragment):
-    return [(r["method"], r["path"]) for r in writes(emulator.requests()) if fragment in r["path"] and r["status"] < 400]
+    return [
+        (r["method"], r["path"]) for r in writes(emulator.requests()) if fragment in r["path"] and r["status"] < 400
+    ]
 
 
 def test_user_lifecycle(ansible, emulator):
@@ -31,10 +34,15 @@ def test_node_and_allocations(ansible, emulator):
 def test_server_lifecycle(ansible, emulator):
     emulator.clear_requests()
     ansible.playbook("server")
-    server_writes = [(m, p.rsplit("/", 1)[-1]) for m, p in successful_writes(emulator, "/api/application/servers")
-                     if "/databases" not in p]
+    server_writes = [
+        (m, p.rsplit("/", 1)[-1])
+        for m, p in successful_writes(emulator, "/api/application/servers")
+        if "/databases" not in p
+    ]
     # create; build; startup; details (rename); suspend; unsuspend; delete — nothing else
-    assert [m for m, _tail in server_writes] == ["POST", "PATCH", "PATCH", "PATCH", "POST", "POST", "DELETE"], server_writes
+    assert [m for m, _tail in server_writes] == ["POST", "PATCH", "PATCH", "PATCH", "POST", "POST", "DELETE"], (
+        server_writes
+    )
     assert [tail for _m, tail in server_writes][1:6] == ["build", "startup", "details", "suspend", "unsuspend"]
 
 
@@ -43,7 +51,9 @@ def test_node_description_upload_size_and_wings_drift(ansible, emulator):
     Wings was unreachable is reported as changed, with how to push it; the next run is ok."""
     old_panel = emulator.configure()["panel_version"] == "1.11"
     emulator.clear_requests()
-    ansible.playbook("node_panel_versions", "--skip-tags", "unreachable,cleanup", "-e", json.dumps({"old_panel": old_panel}))
+    ansible.playbook(
+        "node_panel_versions", "--skip-tags", "unreachable,cleanup", "-e", json.dumps({"old_panel": old_panel})
+    )
     node_patches = [r for r in writes(emulator.requests()) if r["method"] == "PATCH" and "/nodes/" in r["path"]]
     # 1.11: two PATCHes that the panel ignored; 1.12+: only the upload size (the description went in with the POST).
     assert len(node_patches) == (2 if old_panel else 1), node_patches

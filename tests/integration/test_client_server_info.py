@@ -20,8 +20,14 @@ def serv_identifier(server_uuid: str) -> str:
 def test_serv_identifiers_name_a_server_everywhere(ansible, emulator):
     survival = next(row["uuid"] for row in emulator.state("servers") if row["name"] == "Survival")
     emulator.clear_requests()
-    ansible.playbook("serv_identifiers", "-e", f"serv_id={serv_identifier(survival)}", "-e", f"survival_uuid={survival}",
-                     env=ansible.env(PTERODACTYL_CLIENT_API_KEY=emulator.user_client_key))
+    ansible.playbook(
+        "serv_identifiers",
+        "-e",
+        f"serv_id={serv_identifier(survival)}",
+        "-e",
+        f"survival_uuid={survival}",
+        env=ansible.env(PTERODACTYL_CLIENT_API_KEY=emulator.user_client_key),
+    )
     paths = [r["path"] for r in emulator.requests()]
     # The panel was asked by uuid (client API) or with a uuid filter (application API), never with the serv_ id,
     # so a 1.11 panel answers too.

@@ -1,4 +1,5 @@
 """ptero.panel.console_command through the real ansible-playbook against the emulator's panel and Wings websocket."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,19 @@ from conftest import BIN, ROOT, TARGETS
 # Any JSON Web Token (header.payload.signature, both JSON parts base64url-encoded objects).
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # What console_command.yml sends to Survival, in order (check mode and refused tasks send nothing).
-SURVIVAL_COMMANDS = ["list", "say one", "echo two", "list", "say first", "trickle 3 0.2", "echo early bird",
-                     "echo late", "say nothing to see", "say after the history", "noise"]
+SURVIVAL_COMMANDS = [
+    "list",
+    "say one",
+    "echo two",
+    "list",
+    "say first",
+    "trickle 3 0.2",
+    "echo early bird",
+    "echo late",
+    "say nothing to see",
+    "say after the history",
+    "noise",
+]
 
 
 def uuid_of(emulator, name: str) -> str:
@@ -32,8 +44,11 @@ def survival_running(emulator):
     emulator.control("DELETE", "wings/config")
     emulator.clear_faults()
     for row in emulator.state("servers"):
-        emulator.control("POST", f"wings/servers/{row['uuid']}/power",
-                         {"state": "running" if row["name"] == "Survival" else "offline"})
+        emulator.control(
+            "POST",
+            f"wings/servers/{row['uuid']}/power",
+            {"state": "running" if row["name"] == "Survival" else "offline"},
+        )
     emulator.configure(server_resource_limits={"websocket": [5, 5]})
     yield uuid_of(emulator, "Survival")
     emulator.configure(server_resource_limits={"websocket": [5, 60]})
@@ -55,8 +70,11 @@ def console_commands(emulator, server_uuid: str) -> list[str]:
     """The console commands Wings accepted for a server, from the activity log."""
     server_id = next(row["id"] for row in emulator.state("servers") if row["uuid"] == server_uuid)
     rows = sorted(emulator.state("activity"), key=lambda row: row["id"])
-    return [row["properties"]["command"] for row in rows
-            if row["event"] == "server:console.command" and row["server_id"] == server_id]
+    return [
+        row["properties"]["command"]
+        for row in rows
+        if row["event"] == "server:console.command" and row["server_id"] == server_id
+    ]
 
 
 def test_commands_output_waits_history_and_offline(ansible, emulator, survival_running):
@@ -96,12 +114,21 @@ def wait_for_sockets(emulator, server_uuid: str, listening: bool, process: subpr
 
 def test_watching_and_a_dropped_connection(ansible, emulator, survival_running):
     command = [str(BIN / "ansible-playbook"), str(TARGETS / "console_command_live.yml")]
-    with subprocess.Popen(command, cwd=ROOT, env=player_env(ansible, emulator), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True) as process:
+    with subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=player_env(ansible, emulator),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
         try:
             wait_for_sockets(emulator, survival_running, True, process)
-            emulator.control("POST", f"wings/servers/{survival_running}/inject",
-                             {"lines": ["[Server] before the marker", "[Server] the marker", "[Server] after"]})
+            emulator.control(
+                "POST",
+                f"wings/servers/{survival_running}/inject",
+                {"lines": ["[Server] before the marker", "[Server] the marker", "[Server] after"]},
+            )
             wait_for_sockets(emulator, survival_running, False, process)
             wait_for_sockets(emulator, survival_running, True, process)
             # Let a few frames through (console lines, stats), then reset the TCP connection.
@@ -146,9 +173,12 @@ def test_without_websocket_client(ansible, emulator, survival_running, tmp_path:
 
 def set_subuser_permissions(emulator, server_uuid: str, user_uuid: str, permissions: list[str]) -> None:
     """What the server's owner does in the panel: POST /api/client/servers/{s}/users/{user}."""
-    request = urllib.request.Request(f"{emulator.url}/api/client/servers/{server_uuid}/users/{user_uuid}",
-                                     data=json.dumps({"permissions": permissions}).encode(), method="POST",
-                                     headers=emulator.headers("user"))
+    request = urllib.request.Request(
+        f"{emulator.url}/api/client/servers/{server_uuid}/users/{user_uuid}",
+        data=json.dumps({"permissions": permissions}).encode(),
+        method="POST",
+        headers=emulator.headers("user"),
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
 
@@ -161,14 +191,16 @@ def test_a_console_closed_by_deauthorization_ends_the_task(ansible, emulator, su
     command = [str(BIN / "ansible-playbook"), str(TARGETS / "console_deauthorized.yml")]
     env = ansible.env(PTERODACTYL_CLIENT_API_KEY=emulator.connection["subuser_client_key"])
     try:
-        with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True) as process:
+        with subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process:
             try:
                 wait_for_sockets(emulator, survival_running, True, process)
                 emulator.clear_requests()
                 # The owner takes control.start away: the panel asks Wings to deauthorize helper on Survival.
-                set_subuser_permissions(emulator, survival_running, helper["uuid"],
-                                        [p for p in granted if p != "control.start"])
+                set_subuser_permissions(
+                    emulator, survival_running, helper["uuid"], [p for p in granted if p != "control.start"]
+                )
                 output, _stderr = process.communicate(timeout=120)
             finally:
                 if process.poll() is None:

@@ -1,4 +1,5 @@
 """ptero.panel.file_info end to end against the emulator (the player's client key)."""
+
 from conftest import writes
 
 

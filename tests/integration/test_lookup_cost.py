@@ -1,4 +1,5 @@
 """Finding one object costs a constant number of requests, however many the panel holds."""
+
 import pytest
 from conftest import Ansible
 
@@ -7,7 +8,9 @@ from ptero_emulator.fixture import start_emulator
 
 @pytest.fixture(scope="module")
 def large_panel(tmp_path_factory):
-    running = start_emulator(tmp_path_factory.mktemp("large"), seed="scale:servers=10000,nodes=100,users=5000,locations=10")
+    running = start_emulator(
+        tmp_path_factory.mktemp("large"), seed="scale:servers=10000,nodes=100,users=5000,locations=10"
+    )
     yield running
     running.stop()
 

@@ -1,5 +1,6 @@
 """The ptero.panel.wings role, run twice against localhost into a temporary root: the node is made, config.yml is
 the panel's node configuration, Wings restarts once, and the daemon token never shows."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,12 +29,14 @@ def test_wings_role_onboards_a_node_once(ansible, emulator, tmp_path):
     assert (tmp_path / "restarts").read_text().splitlines() == ["restarted"]
 
     headers = {"Authorization": f"Bearer {emulator.application_key}", "Accept": "application/json"}
-    nodes = requests.get(f"{emulator.url}/api/application/nodes", params={"filter[name]": "role-node-1"},
-                         headers=headers, timeout=10).json()["data"]
+    nodes = requests.get(
+        f"{emulator.url}/api/application/nodes", params={"filter[name]": "role-node-1"}, headers=headers, timeout=10
+    ).json()["data"]
     assert len(nodes) == 1
     node_id = nodes[0]["attributes"]["id"]
-    configuration = requests.get(f"{emulator.url}/api/application/nodes/{node_id}/configuration", headers=headers,
-                                 timeout=10).json()
+    configuration = requests.get(
+        f"{emulator.url}/api/application/nodes/{node_id}/configuration", headers=headers, timeout=10
+    ).json()
     config_file = tmp_path / "etc" / "pterodactyl" / "config.yml"
     assert yaml.safe_load(config_file.read_text()) == configuration
     assert config_file.stat().st_mode & 0o777 == 0o600
@@ -61,7 +64,8 @@ def test_wings_role_keeps_what_wings_added_and_refuses_a_bad_binary(ansible, emu
     assert recap_changed(again.output) == 0
     assert yaml.safe_load(config_file.read_text())["system"]["user"] == {"uid": 988, "gid": 988}
 
-    refused = ansible.playbook("wings_role", "-e", json.dumps({"root": str(tmp_path), "binary_checksum": "0" * 64}),
-                               check=False)
+    refused = ansible.playbook(
+        "wings_role", "-e", json.dumps({"root": str(tmp_path), "binary_checksum": "0" * 64}), check=False
+    )
     assert refused.rc != 0
     assert "its sha256 is not sha256:" + "0" * 64 in refused.output

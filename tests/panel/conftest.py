@@ -4,6 +4,7 @@ Nothing here talks to the emulator: the connection comes from the environment a 
 created under a unique name prefix and removed again (each playbook cleans up in an `always:` section), and what
 needs a running Wings node is skipped unless one is named. README.md in this folder lists what it touches.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "make test-panel runs against a real panel: set " + ", ".join(missing) + " (an application key with "
             "read and write on every resource, and a client key of a root admin). Optional: PTERO_TEST_NODE (the "
             "name of a node whose Wings runs) with PTERO_TEST_IP (an IP of that node for new allocations), "
-            "PTERO_TEST_PORTS, PTERO_TEST_NEST, PTERO_TEST_EGG, PTERO_TEST_PREFIX. See tests/panel/README.md.")
+            "PTERO_TEST_PORTS, PTERO_TEST_NEST, PTERO_TEST_EGG, PTERO_TEST_PREFIX. See tests/panel/README.md."
+        )
 
 
 @dataclass
@@ -52,9 +54,15 @@ class Panel:
 
     def playbook(self, name: str, **extra_vars: object) -> Run:
         variables = {"prefix": self.prefix, **extra_vars}
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(self.collections), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(self.collections),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        )
         cmd = [str(BIN / "ansible-playbook"), str(TARGETS / f"{name}.yml"), "-e", json.dumps(variables)]
         result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, check=False)
         return Run(result.returncode, result.stdout + result.stderr)
@@ -75,6 +83,10 @@ def wings_node() -> dict[str, str]:
     node = os.environ.get("PTERO_TEST_NODE")
     if not node or not os.environ.get("PTERO_TEST_IP"):
         pytest.skip("needs a node with a running Wings: set PTERO_TEST_NODE and PTERO_TEST_IP")
-    return {"node": node, "ip": os.environ["PTERO_TEST_IP"],
-            "ports": os.environ.get("PTERO_TEST_PORTS", "27015-27017"),
-            "nest": os.environ.get("PTERO_TEST_NEST", "Minecraft"), "egg": os.environ.get("PTERO_TEST_EGG", "Paper")}
+    return {
+        "node": node,
+        "ip": os.environ["PTERO_TEST_IP"],
+        "ports": os.environ.get("PTERO_TEST_PORTS", "27015-27017"),
+        "nest": os.environ.get("PTERO_TEST_NEST", "Minecraft"),
+        "egg": os.environ.get("PTERO_TEST_EGG", "Paper"),
+    }

@@ -2,6 +2,7 @@
 
 The assertions live in the playbooks (each ends in the state it started from); a failing playbook prints its
 output here."""
+
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization

@@ -2,6 +2,7 @@
 
 Tests marked `slow` are left out of a plain run; set PTERO_RELIABILITY_SLOW=1 (as CI does) or select them with
 `-m slow` to run them."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,9 @@ SLOW_ENVIRONMENT = "PTERO_RELIABILITY_SLOW"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"slow: a long reliability test, run in CI or with {SLOW_ENVIRONMENT}=1 or -m slow")
+    config.addinivalue_line(
+        "markers", f"slow: a long reliability test, run in CI or with {SLOW_ENVIRONMENT}=1 or -m slow"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

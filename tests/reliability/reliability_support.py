@@ -1,5 +1,6 @@
 """Shared helpers of the reliability suite: running ansible-playbook / ansible-inventory against an emulator,
 reading the emulator's request log and state, and a small TLS-terminating proxy."""
+
 from __future__ import annotations
 
 import asyncio
@@ -61,13 +62,20 @@ class Ansible:
         self.url = url or emulator.url
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_DIR), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                   ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_DEPRECATION_WARNINGS="0",
-                   PTERODACTYL_URL=self.url,
-                   PTERODACTYL_API_KEY=self.emulator.application_key,
-                   PTERODACTYL_CLIENT_API_KEY=self.emulator.client_key)
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_DIR),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_HOST_KEY_CHECKING="0",
+            ANSIBLE_DEPRECATION_WARNINGS="0",
+            PTERODACTYL_URL=self.url,
+            PTERODACTYL_API_KEY=self.emulator.application_key,
+            PTERODACTYL_CLIENT_API_KEY=self.emulator.client_key,
+        )
         for name in ("PTERODACTYL_VALIDATE_CERTS", "PTERODACTYL_TIMEOUT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
             env.pop(name, None)
         env.update(extra)
@@ -75,14 +83,26 @@ class Ansible:
 
     def _run(self, cmd: list[str], env: dict[str, str] | None) -> Run:
         started = time.monotonic()
-        result = subprocess.run(cmd, cwd=ROOT, env=env or self.env(), capture_output=True, text=True,
-                                timeout=RUN_TIMEOUT_SECONDS, check=False)
+        result = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env=env or self.env(),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_SECONDS,
+            check=False,
+        )
         return Run(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
 
     def playbook(self, name: str, *args: str, check: bool = True, env: dict[str, str] | None = None) -> Run:
         """Run `playbooks/<name>.yml` with `emulator_url` set; by default the run must succeed."""
-        cmd = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / f"{name}.yml"), "-e", f"emulator_url={self.emulator.url}",
-               *args]
+        cmd = [
+            str(BIN / "ansible-playbook"),
+            str(PLAYBOOKS / f"{name}.yml"),
+            "-e",
+            f"emulator_url={self.emulator.url}",
+            *args,
+        ]
         run = self._run(cmd, env)
         if check:
             assert run.rc == 0, f"{name} failed (rc={run.rc}):\n{run.output[-20000:]}"
@@ -129,8 +149,11 @@ def requests_to(entries: list[dict[str, Any]], method: str, path: str) -> list[d
 def comparable_state(emulator: RunningEmulator) -> dict[str, list[dict[str, Any]]]:
     """The emulator's tables without the fields and tables that change just because requests were made."""
     tables = emulator.state()["tables"]
-    return {name: [{key: value for key, value in row.items() if key not in VOLATILE_FIELDS} for row in rows]
-            for name, rows in tables.items() if name not in LOG_TABLES}
+    return {
+        name: [{key: value for key, value in row.items() if key not in VOLATILE_FIELDS} for row in rows]
+        for name, rows in tables.items()
+        if name not in LOG_TABLES
+    }
 
 
 def rows(emulator: RunningEmulator, table: str, **match: Any) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 One playbook holds all the cases (ignore_errors + register) and asserts the messages itself; this side checks
 the matrix's size and that the emulator's state and request log show no change at all."""
+
 from __future__ import annotations
 
 import yaml

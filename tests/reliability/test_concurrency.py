@@ -1,5 +1,6 @@
 """Concurrency: 20 forks manage 200 servers (one per inventory host) against the emulator's rate limit; every
 server is created exactly once, and throttled clients wait for the window to reset instead of hammering it."""
+
 from __future__ import annotations
 
 import math
@@ -29,8 +30,10 @@ def fleet_inventory(emulator, directory: Path) -> Path:
     created = requests.post(api, json={"ip": FLEET_IP, "ports": [ports]}, headers=emulator.headers(), timeout=30)
     assert created.status_code == 204, created.text
     ids = {row["port"]: row["id"] for row in rows(emulator, "allocations", ip=FLEET_IP)}
-    hosts = {f"game-{number:03d}": {"server_port": FIRST_PORT + number - 1, "allocation_id": ids[FIRST_PORT + number - 1]}
-             for number in range(1, HOSTS + 1)}
+    hosts = {
+        f"game-{number:03d}": {"server_port": FIRST_PORT + number - 1, "allocation_id": ids[FIRST_PORT + number - 1]}
+        for number in range(1, HOSTS + 1)
+    }
     inventory = {"all": {"vars": {"ansible_connection": "local"}, "hosts": hosts}}
     path = directory / "fleet.yml"
     path.write_text(yaml.safe_dump(inventory))

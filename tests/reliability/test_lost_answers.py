@@ -1,5 +1,6 @@
 """5xx answers and dropped connections: reads are retried, writes are never sent twice, and a create whose answer
 was lost is adopted (or fails clearly), with exactly one object on the panel afterwards."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -27,9 +28,16 @@ def test_lost_answers_playbook(emulator):
 
     # Writes: each create was sent once; the lost ones were adopted, not sent again.
     posts = Counter(entry["path"] for entry in log if entry["method"] == "POST")
-    for path in ("/api/application/locations", "/api/application/users", "/api/client/account/ssh-keys",
-                 client_server + "/schedules", client_server + "/backups", client_server + "/users",
-                 client_server + "/databases", "/api/application/nodes/1/allocations"):
+    for path in (
+        "/api/application/locations",
+        "/api/application/users",
+        "/api/client/account/ssh-keys",
+        client_server + "/schedules",
+        client_server + "/backups",
+        client_server + "/users",
+        client_server + "/databases",
+        "/api/application/nodes/1/allocations",
+    ):
         assert posts[path] == 1, (path, posts)
     server_creates = [entry["status"] for entry in requests_to(log, "POST", "/api/application/servers")]
     # lost-server (answer lost after the write), never-server (dropped before it), never-server again.

@@ -1,4 +1,5 @@
 """429 storms: playbooks and the inventory finish correctly, waiting as long as Retry-After says, in bounded time."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ storm_emulator = emulator_fixture(app_rate_limit=3, client_rate_limit=3, rate_pe
 emulator = emulator_fixture()
 # 450 servers (5 pages) listed by up to 4 concurrent requests against 2 requests per second.
 SCALE_SERVERS = 450
-scale_emulator = emulator_fixture(seed=f"scale:servers={SCALE_SERVERS},nodes=3,users=5,locations=2",
-                                  app_rate_limit=2, client_rate_limit=2, rate_period_seconds=1.0)
+scale_emulator = emulator_fixture(
+    seed=f"scale:servers={SCALE_SERVERS},nodes=3,users=5,locations=2",
+    app_rate_limit=2,
+    client_rate_limit=2,
+    rate_period_seconds=1.0,
+)
 PLAYBOOK_CEILING_SECONDS = 240
 INVENTORY_CEILING_SECONDS = 60
 INJECTED_RETRY_AFTER = 2.0
@@ -28,7 +33,7 @@ def follow_ups(log: list[dict]) -> list[tuple[dict, dict]]:
     for index, entry in enumerate(log):
         if entry["status"] != 429:
             continue
-        following = next((later for later in log[index + 1:] if api_of(later) == api_of(entry)), None)
+        following = next((later for later in log[index + 1 :] if api_of(later) == api_of(entry)), None)
         if following is not None:
             pairs.append((entry, following))
     return pairs

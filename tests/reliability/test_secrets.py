@@ -1,5 +1,6 @@
 """Secrets: playbooks and the inventory at -vvvv never print an API key, a password, a websocket token or a secret
 the panel returned."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ def test_playbook_at_vvvv_prints_no_secret(emulator, tmp_path):
     secrets_dir.mkdir()
     # Through a file: ansible-playbook -vvvv echoes command-line extra vars, whatever the collection does.
     variables = tmp_path / "secret_vars.yml"
-    variables.write_text(yaml.safe_dump({"user_password": USER_PASSWORD, "url_password": URL_PASSWORD,
-                                         "secrets_dir": str(secrets_dir)}))
+    variables.write_text(
+        yaml.safe_dump({"user_password": USER_PASSWORD, "url_password": URL_PASSWORD, "secrets_dir": str(secrets_dir)})
+    )
     emulator.clear_requests()
     run = Ansible(emulator).playbook("secrets", "-vvvv", "-e", f"@{variables}")
 
@@ -54,5 +56,7 @@ def test_inventory_at_vvvv_prints_no_key(emulator):
     for config in ("application.pterodactyl.yml", "client_all.pterodactyl.yml"):
         run = ansible.inventory(INVENTORIES / config, "--list", "-vvvv", env=strict)
         assert run.rc == 0, run.output[-4000:]
-        assert leaked(run.output, {"application key": emulator.application_key, "client key": emulator.client_key}) == []
+        assert (
+            leaked(run.output, {"application key": emulator.application_key, "client key": emulator.client_key}) == []
+        )
         assert JWT.findall(run.output) == []

@@ -1,4 +1,5 @@
 """A hung panel: modules and the inventory fail within `timeout` (plus a read's retries) with a clear message."""
+
 from __future__ import annotations
 
 from reliability_support import INVENTORIES, Ansible, api_requests, emulator_fixture, requests_to, rows
@@ -24,8 +25,9 @@ def test_hung_inventory_fails_in_time(emulator):
     emulator.add_fault("^/api/application/servers$", "latency", method="GET", latency_ms=60000, count=None)
     try:
         ansible = Ansible(emulator)
-        run = ansible.inventory(INVENTORIES / "impatient.pterodactyl.yml", "--list",
-                                env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
+        run = ansible.inventory(
+            INVENTORIES / "impatient.pterodactyl.yml", "--list", env=ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1")
+        )
     finally:
         emulator.clear_faults()
     assert run.rc != 0, run.output[-4000:]

@@ -1,6 +1,7 @@
 """TLS: with validate_certs (the default) a certificate the controller does not trust is refused with a clear
 message before any request is sent; validate_certs=false, or trusting the CA, works. The emulator speaks plain
 HTTP, so a small TLS-terminating proxy with a trustme certificate sits in front of it."""
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,9 @@ def test_inventory_refuses_an_untrusted_certificate(emulator, tls_url):
     strict = ansible.env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1")
     refused = ansible.inventory(INVENTORIES / "application.pterodactyl.yml", "--list", env=strict)
     assert refused.rc != 0, refused.output[-4000:]
-    assert "TLS certificate verify failed" in refused.stderr and "validate_certs" in refused.stderr, refused.stderr[-4000:]
+    assert "TLS certificate verify failed" in refused.stderr and "validate_certs" in refused.stderr, refused.stderr[
+        -4000:
+    ]
 
     accepted = ansible.inventory(INVENTORIES / "tls_insecure.pterodactyl.yml", "--list", env=strict)
     assert accepted.rc == 0, accepted.output[-4000:]

@@ -1,4 +1,5 @@
 """Lay the checkout out as `<tmp>/ansible_collections/ptero/panel`, the path Ansible tooling needs."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ DEVELOPMENT_ONLY = ("emulator/",)
 def project_files() -> list[str]:
     """Tracked and new (not ignored) files of the checkout; all files when it is not a git checkout."""
     try:
-        out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                             capture_output=True).stdout.decode()
+        out = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
+        ).stdout.decode()
         return [name for name in out.split("\0") if name and (ROOT / name).is_file()]
     except (OSError, subprocess.CalledProcessError):
         return [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts]

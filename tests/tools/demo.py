@@ -3,6 +3,7 @@
 What a newcomer sees: the first run changes things, the second changes nothing, and the inventory lists the
 panel's servers and nodes.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,11 +46,20 @@ def main() -> int:
         emulator = start_emulator(Path(tmp), seed="demo", install_seconds=1.0, power_seconds=0.3)
         try:
             banner(f"panel emulator listening on {emulator.url}")
-            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tmp, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
-                       PTERODACTYL_URL=emulator.url, PTERODACTYL_API_KEY=emulator.application_key,
-                       PTERODACTYL_CLIENT_API_KEY=emulator.client_key, ANSIBLE_STDOUT_CALLBACK="default",
-                       ANSIBLE_CALLBACK_RESULT_FORMAT="yaml", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                       ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+            env = dict(
+                os.environ,
+                ANSIBLE_COLLECTIONS_PATH=tmp,
+                ANSIBLE_FORCE_COLOR="0",
+                ANSIBLE_NOCOLOR="1",
+                PTERODACTYL_URL=emulator.url,
+                PTERODACTYL_API_KEY=emulator.application_key,
+                PTERODACTYL_CLIENT_API_KEY=emulator.client_key,
+                ANSIBLE_STDOUT_CALLBACK="default",
+                ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
+                ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                ANSIBLE_LOCALHOST_WARNING="0",
+                ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            )
             banner("first run: creates what the playbook declares")
             first = run([str(BIN / "ansible-playbook"), "examples/site.yml"], env)
             banner("second run: everything is already as declared")

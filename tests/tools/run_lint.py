@@ -1,4 +1,5 @@
 """ansible-lint (production profile) on the collection, laid out at ansible_collections/ptero/panel."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,12 @@ from collection_tree import copy_collection  # noqa: E402
 
 def main() -> int:
     bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", ANSIBLE_LINT_SKIP_SCHEMA_UPDATE="1",
-               ANSIBLE_LINT_NODEPS="0")
+    env = dict(
+        os.environ,
+        PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        ANSIBLE_LINT_SKIP_SCHEMA_UPDATE="1",
+        ANSIBLE_LINT_NODEPS="0",
+    )
     with tempfile.TemporaryDirectory(prefix="ptero-lint-") as tmp:
         collection = copy_collection(Path(tmp))
         env["ANSIBLE_COLLECTIONS_PATH"] = tmp

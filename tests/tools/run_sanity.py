@@ -1,4 +1,5 @@
 """`ansible-test sanity` on a copy of the collection at ansible_collections/ptero/panel, offline-capable."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ ansible-test downloads `get-pip-<ver>.py` from a host this machine cannot reach.
 `~/.ansible/test/cache/get_pip_<ver>.py` and runs it with pip's install arguments. Our stand-in bootstraps pip
 from the interpreter's own `ensurepip` and then installs what was asked for from the package index.
 """
+
 from __future__ import annotations
 
 import os

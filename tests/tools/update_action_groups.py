@@ -1,4 +1,5 @@
 """Rewrite the action groups in meta/runtime.yml from plugins/modules (a module's API is the `api=` it passes)."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,9 @@ def main() -> None:
     runtime = ROOT / "meta" / "runtime.yml"
     text = runtime.read_text()
     for name, members in groups.items():
-        text = re.sub(rf"  {name}:( \[\])?\n(    - .*\n)*", f"  {name}:\n" + "".join(f"    - {m}\n" for m in members), text)
+        text = re.sub(
+            rf"  {name}:( \[\])?\n(    - .*\n)*", f"  {name}:\n" + "".join(f"    - {m}\n" for m in members), text
+        )
     runtime.write_text(text)
 
 

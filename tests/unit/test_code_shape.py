@@ -1,4 +1,5 @@
 """The shape rules of plugins/ that review found worth keeping: no function of 60 lines or more (issue 14)."""
+
 from __future__ import annotations
 
 import ast
@@ -47,8 +48,11 @@ def test_no_function_in_plugins_reaches_60_lines():
 def test_module_utils_code_raises_instead_of_ending_the_task():
     # Only the engine ends a task (PanelModule.failures_reported); _info.py is the info modules' own reporting place.
     enders = re.compile(r"\.(?:fail_json|exit_json)\(")
-    found = [f"{path.name}:{number}" for path in sorted((PLUGINS / "module_utils").glob("*.py"))
-             if path.name not in ("_module.py", "_info.py")
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-             if enders.search(line)]
+    found = [
+        f"{path.name}:{number}"
+        for path in sorted((PLUGINS / "module_utils").glob("*.py"))
+        if path.name not in ("_module.py", "_info.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if enders.search(line)
+    ]
     assert not found, f"fail_json/exit_json outside the engine: {found}"

@@ -1,4 +1,5 @@
 """The collection's metadata agrees with its plugins: action groups, versions, shared options."""
+
 from __future__ import annotations
 
 import ast

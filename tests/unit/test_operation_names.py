@@ -7,6 +7,7 @@ against a panel. This reads every plugin file (except the table itself) and chec
   so a name of another shape is caught too; an operation built at run time (f-string, concatenation) is refused,
   since it cannot be checked.
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,8 +26,16 @@ DOTTED = re.compile(r"\w+(\.\w+)+")
 BUILT_PREFIX = re.compile(r"""f?["'](application|client)\.""")
 # Functions whose argument at this position is an operation name.
 OPERATION_ARGUMENT = {
-    "call": 0, "call_with_meta": 0, "collect": 0, "iterate": 0, "paginate": 0, "get_operation": 0, "get_by": 0,
-    "get_or_none": 1, "find_exact": 1, "by_id": 2,
+    "call": 0,
+    "call_with_meta": 0,
+    "collect": 0,
+    "iterate": 0,
+    "paginate": 0,
+    "get_operation": 0,
+    "get_by": 0,
+    "get_or_none": 1,
+    "find_exact": 1,
+    "by_id": 2,
 }
 
 
@@ -37,8 +46,11 @@ def known_operations() -> set[str]:
 def operation_uses(source: str) -> tuple[list[str], list[str]]:
     """(operation names written in `source`, descriptions of operations it builds at run time)."""
     tree = ast.parse(source)
-    found = {(node.lineno, node.col_offset): node.value for node in ast.walk(tree)
-             if isinstance(node, ast.Constant) and isinstance(node.value, str) and OPERATION_SHAPE.fullmatch(node.value)}
+    found = {
+        (node.lineno, node.col_offset): node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and OPERATION_SHAPE.fullmatch(node.value)
+    }
     built = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -77,12 +89,15 @@ def test_the_scan_sees_the_plugins_operations():
     assert {"client.backups.list", "application.servers.get_external", "client.servers.power"} <= used
 
 
-@pytest.mark.parametrize("source, unknown", [
-    ('client.call("client.backup.list", path)', ["client.backup.list"]),
-    ('get_or_none(client, "servers.get", {"server": 1})', ["servers.get"]),
-    ('QUERY = InfoQuery("x", "application.location.list")', ["application.location.list"]),
-    ('module.collect("client.backups.list", path)', []),
-])
+@pytest.mark.parametrize(
+    "source, unknown",
+    [
+        ('client.call("client.backup.list", path)', ["client.backup.list"]),
+        ('get_or_none(client, "servers.get", {"server": 1})', ["servers.get"]),
+        ('QUERY = InfoQuery("x", "application.location.list")', ["application.location.list"]),
+        ('module.collect("client.backups.list", path)', []),
+    ],
+)
 def test_the_scan_finds_a_misspelt_operation(source, unknown):
     names, _built = operation_uses(source)
     assert [name for name in names if name not in known_operations()] == unknown

@@ -35,8 +35,13 @@ print(json.dumps(result))
 
 
 def test_import_without_requests(tmp_path):
-    completed = subprocess.run([sys.executable, "-c", SCRIPT, str(ROOT / "tests" / "tools"), str(tmp_path)],
-                               capture_output=True, text=True, timeout=60, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(ROOT / "tests" / "tools"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["has"] is False

@@ -30,8 +30,12 @@ LITERAL_SEGMENTS = {
 # Paging rules of the panel (our copy): operation -> (default per_page, max per_page, filters, sorts).
 PAGINATED = {
     "application.users.list": (50, None, {"email", "uuid", "username", "external_id"}, {"id", "uuid"}),
-    "application.servers.list": (50, None, {"uuid", "uuidShort", "name", "description", "image", "external_id"},
-                                 {"id", "uuid"}),
+    "application.servers.list": (
+        50,
+        None,
+        {"uuid", "uuidShort", "name", "description", "image", "external_id"},
+        {"id", "uuid"},
+    ),
     "application.nodes.list": (50, None, {"uuid", "name", "fqdn", "daemon_token_id"}, {"id", "uuid", "memory", "disk"}),
     "application.allocations.list": (50, None, {"ip", "port", "ip_alias", "server_id"}, set()),
     "application.locations.list": (50, None, {"short", "long"}, {"id"}),
@@ -42,10 +46,28 @@ PAGINATED = {
     "client.server_activity.list": (25, 100, {"event"}, {"timestamp"}),
     "client.backups.list": (20, 50, set(), set()),
 }
-ALLOWED_PARAMETERS = {"user", "node", "allocation", "location", "server", "database", "nest", "egg", "external_id",
-                      "identifier", "schedule", "task", "backup",
-                      # Pelican's own routes (test_pelican_operations.py checks those against Pelican's list).
-                      "mount", "role", "database_host", "plugin", "uuid", "fingerprint"}
+ALLOWED_PARAMETERS = {
+    "user",
+    "node",
+    "allocation",
+    "location",
+    "server",
+    "database",
+    "nest",
+    "egg",
+    "external_id",
+    "identifier",
+    "schedule",
+    "task",
+    "backup",
+    # Pelican's own routes (test_pelican_operations.py checks those against Pelican's list).
+    "mount",
+    "role",
+    "database_host",
+    "plugin",
+    "uuid",
+    "fingerprint",
+}
 # The routes a Pterodactyl panel has: the 111 of the routes file.
 PTERODACTYL_OPERATIONS = {name: op for name, op in OPERATIONS.items() if op.available_on("pterodactyl")}
 
@@ -127,21 +149,24 @@ def test_paginated_operations_follow_the_panel_paging_rules():
         assert set(op.sorts) == sorts, name
 
 
-@pytest.mark.parametrize("name, kind", [
-    ("application.nodes.configuration", "raw"),
-    ("client.files.contents", "text"),
-    ("client.files.download", "signed_url"),
-    ("client.files.upload", "signed_url"),
-    ("client.backups.download", "signed_url"),
-    ("client.servers.websocket", "data"),
-    ("client.two_factor.get", "data"),
-    ("client.schedules.execute", "none"),
-    ("client.settings.reinstall", "none"),
-    ("application.allocations.create", "none"),
-    ("client.files.compress", "item"),
-    ("application.eggs.list", "list"),
-    ("application.server_databases.list", "list"),
-])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("application.nodes.configuration", "raw"),
+        ("client.files.contents", "text"),
+        ("client.files.download", "signed_url"),
+        ("client.files.upload", "signed_url"),
+        ("client.backups.download", "signed_url"),
+        ("client.servers.websocket", "data"),
+        ("client.two_factor.get", "data"),
+        ("client.schedules.execute", "none"),
+        ("client.settings.reinstall", "none"),
+        ("application.allocations.create", "none"),
+        ("client.files.compress", "item"),
+        ("application.eggs.list", "list"),
+        ("application.server_databases.list", "list"),
+    ],
+)
 def test_special_response_kinds(name, kind):
     assert OPERATIONS[name].response == kind
 

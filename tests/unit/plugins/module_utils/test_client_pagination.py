@@ -20,10 +20,13 @@ BASE_URL = "https://panel.example.test"  # the make_client fixture's default
 class FakeList:
     """A paginated panel list: filter[name] (partial), include echo, per_page capped like the panel."""
 
-    def __init__(self, path: str, count: int, *, max_per_page: int | None = None, default_per_page: int = 50,
-                 growth: int = 0) -> None:
+    def __init__(
+        self, path: str, count: int, *, max_per_page: int | None = None, default_per_page: int = 50, growth: int = 0
+    ) -> None:
         self.path = path
-        self.rows = [{"id": number, "name": f"{'web' if number % 3 else 'db'}-{number}"} for number in range(1, count + 1)]
+        self.rows = [
+            {"id": number, "name": f"{'web' if number % 3 else 'db'}-{number}"} for number in range(1, count + 1)
+        ]
         self.max_per_page = max_per_page
         self.default_per_page = default_per_page
         self.growth = growth  # rows added after the first page was served (a list growing while paged)
@@ -51,17 +54,33 @@ class FakeList:
             per_page = min(per_page, self.max_per_page)
         page = int(query.get("page", 1))
         total_pages = max(1, math.ceil(len(rows) / per_page))
-        chunk = rows[(page - 1) * per_page: page * per_page]
+        chunk = rows[(page - 1) * per_page : page * per_page]
         includes = [name for name in query.get("include", "").split(",") if name]
-        data = [{"object": "thing", "attributes": {**row, "relationships": {
-            name: {"object": "list", "data": []} for name in includes}}} for row in chunk]
+        data = [
+            {
+                "object": "thing",
+                "attributes": {**row, "relationships": {name: {"object": "list", "data": []} for name in includes}},
+            }
+            for row in chunk
+        ]
         links = {}
         if page < total_pages:
             # A trap: following links instead of building page URLs would hit an unregistered host.
             links["next"] = f"https://links.invalid{self.path}?page={page + 1}"
-        body = {"object": "list", "data": data, "meta": {"pagination": {
-            "total": len(rows), "count": len(chunk), "per_page": per_page, "current_page": page,
-            "total_pages": total_pages, "links": links}}}
+        body = {
+            "object": "list",
+            "data": data,
+            "meta": {
+                "pagination": {
+                    "total": len(rows),
+                    "count": len(chunk),
+                    "per_page": per_page,
+                    "current_page": page,
+                    "total_pages": total_pages,
+                    "links": links,
+                }
+            },
+        }
         return 200, {}, json.dumps(body)
 
     def expected(self, name_filter: str | None = None) -> list[int]:
@@ -110,16 +129,19 @@ def test_iterate_is_lazy_and_in_order(panel, make_client):
     assert [dict(pairs)["page"] for pairs in fake.queries] == ["1", "2", "3", "4", "5"]
 
 
-@pytest.mark.parametrize("name, path, asked, sent", [
-    ("client.servers.list", "/api/client", None, "100"),
-    ("client.servers.list", "/api/client", 500, "100"),
-    ("client.servers.list", "/api/client", 7, "7"),
-    ("client.account_activity.list", "/api/client/account/activity", None, "100"),
-    ("client.backups.list", "/api/client/servers/abcd1234/backups", None, "50"),
-    ("client.backups.list", "/api/client/servers/abcd1234/backups", 80, "50"),
-    ("application.nodes.list", "/api/application/nodes", None, "100"),
-    ("application.nodes.list", "/api/application/nodes", 1000, "1000"),
-])
+@pytest.mark.parametrize(
+    "name, path, asked, sent",
+    [
+        ("client.servers.list", "/api/client", None, "100"),
+        ("client.servers.list", "/api/client", 500, "100"),
+        ("client.servers.list", "/api/client", 7, "7"),
+        ("client.account_activity.list", "/api/client/account/activity", None, "100"),
+        ("client.backups.list", "/api/client/servers/abcd1234/backups", None, "50"),
+        ("client.backups.list", "/api/client/servers/abcd1234/backups", 80, "50"),
+        ("application.nodes.list", "/api/application/nodes", None, "100"),
+        ("application.nodes.list", "/api/application/nodes", 1000, "1000"),
+    ],
+)
 def test_per_page_defaults_and_caps(name, path, asked, sent, panel, make_client):
     fake = FakeList(path, 3)
     fake.register(panel)
@@ -137,19 +159,29 @@ def test_per_page_from_the_query_is_used_and_page_is_ignored(panel, make_client)
 
 
 def test_unpaginated_lists_are_one_page_without_page_parameters(panel, make_client):
-    panel.add("GET", BASE_URL + "/api/application/nests/1/eggs",
-              json={"object": "list", "data": [{"object": "egg", "attributes": {"id": n}} for n in (1, 2, 3)]})
+    panel.add(
+        "GET",
+        BASE_URL + "/api/application/nests/1/eggs",
+        json={"object": "list", "data": [{"object": "egg", "attributes": {"id": n}} for n in (1, 2, 3)]},
+    )
     client = make_client()
-    assert [egg["id"] for egg in client.collect("application.eggs.list", {"nest": 1}, query={"include": "variables"})] == [1, 2, 3]
+    assert [
+        egg["id"] for egg in client.collect("application.eggs.list", {"nest": 1}, query={"include": "variables"})
+    ] == [1, 2, 3]
     assert client.request_count == 1
     assert parse_qsl(urlsplit(panel.calls[0].request.url).query) == [("include", "variables")]
 
 
 def test_a_paginated_route_answering_without_pagination_meta_is_one_page(panel, make_client):
-    panel.add("GET", BASE_URL + "/api/application/nodes/deployable",
-              json={"object": "list", "data": [{"object": "node", "attributes": {"id": 4, "sum_memory": 0}}]})
+    panel.add(
+        "GET",
+        BASE_URL + "/api/application/nodes/deployable",
+        json={"object": "list", "data": [{"object": "node", "attributes": {"id": 4, "sum_memory": 0}}]},
+    )
     client = make_client()
-    assert client.collect("application.nodes.deployable", query={"memory": 1, "disk": 1}) == [{"id": 4, "sum_memory": 0}]
+    assert client.collect("application.nodes.deployable", query={"memory": 1, "disk": 1}) == [
+        {"id": 4, "sum_memory": 0}
+    ]
     assert client.request_count == 1
 
 
@@ -186,8 +218,11 @@ def test_a_failing_page_raises_from_collect(panel, make_client):
 
     def failing(request):
         if dict(parse_qsl(urlsplit(request.url).query)).get("page") == "4":
-            return 404, {"Content-Type": "application/json"}, json.dumps(
-                {"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "gone"}]})
+            return (
+                404,
+                {"Content-Type": "application/json"},
+                json.dumps({"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "gone"}]}),
+            )
         return original(request)
 
     fake.answer = failing

@@ -62,7 +62,7 @@ def test_429_without_retry_after_backs_off_exponentially_with_jitter(panel, make
     make_client(backoff_factor=0.5).call("application.users.delete", {"user": 1})
     assert len(sleeps) == 3
     for attempt, delay in enumerate(sleeps):
-        nominal = 0.5 * 2 ** attempt
+        nominal = 0.5 * 2**attempt
         assert nominal / 2 <= delay <= nominal
 
 
@@ -76,8 +76,15 @@ def test_retry_after_is_capped_at_max_retry_after(panel, make_client, sleeps):
 
 def test_a_wait_longer_than_the_budget_is_not_attempted(panel, make_client, sleeps):
     # The backup throttle asks for up to 600 s: waiting less cannot succeed, so fail at once with the hint.
-    body = {"errors": [{"code": "TooManyRequestsHttpException", "status": "429",
-                        "detail": "Only 2 backups may be generated within a 600 second span of time."}]}
+    body = {
+        "errors": [
+            {
+                "code": "TooManyRequestsHttpException",
+                "status": "429",
+                "detail": "Only 2 backups may be generated within a 600 second span of time.",
+            }
+        ]
+    }
     url = BASE_URL + "/api/client/servers/abcd1234/backups"
     panel.add("POST", url, status=429, json=body, headers={"Retry-After": "600"})
     client = make_client()
@@ -86,7 +93,11 @@ def test_a_wait_longer_than_the_budget_is_not_attempted(panel, make_client, slee
     error = caught.value
     assert sleeps == [] and client.request_count == 1
     assert (error.status, error.code, error.retry_after, error.write_state) == (
-        429, "TooManyRequestsHttpException", 600.0, "not_applied")
+        429,
+        "TooManyRequestsHttpException",
+        600.0,
+        "not_applied",
+    )
     assert "retry after 600s" in str(error)
 
 
@@ -118,10 +129,13 @@ def test_502_on_get_is_retried(panel, make_client, sleeps):
     assert client.request_count == 3 and len(sleeps) == 2
 
 
-@pytest.mark.parametrize("method, name, params", [
-    ("POST", "application.users.create", {}),
-    ("PATCH", "application.users.update", {"user": 1}),
-])
+@pytest.mark.parametrize(
+    "method, name, params",
+    [
+        ("POST", "application.users.create", {}),
+        ("PATCH", "application.users.update", {"user": 1}),
+    ],
+)
 def test_502_on_a_write_is_not_resent(method, name, params, panel, make_client, sleeps):
     url = USERS + ("/1" if params else "")
     panel.add(method, url, status=502, json=BAD_GATEWAY)
@@ -135,7 +149,9 @@ def test_502_on_a_write_is_not_resent(method, name, params, panel, make_client, 
     assert "may have been applied" in str(error)
 
 
-@pytest.mark.parametrize("method, name", [("PUT", "client.account.update_email"), ("DELETE", "application.users.delete")])
+@pytest.mark.parametrize(
+    "method, name", [("PUT", "client.account.update_email"), ("DELETE", "application.users.delete")]
+)
 def test_5xx_on_idempotent_writes_is_retried(method, name, panel, make_client, sleeps):
     params = {"user": 1} if name == "application.users.delete" else {}
     url = BASE_URL + ("/api/application/users/1" if params else "/api/client/account/email")
@@ -188,11 +204,14 @@ def test_failures_before_sending_report_not_applied(panel, make_client, sleeps):
     assert "connection refused by panel.example.test" in str(error)
 
 
-@pytest.mark.parametrize("make_error, words", [
-    (dropped, "closed before the answer"),
-    (lambda: requests.exceptions.ReadTimeout("read timed out"), "timed out after 30s"),
-    (lambda: requests.exceptions.ChunkedEncodingError("truncated"), "closed before the answer"),
-])
+@pytest.mark.parametrize(
+    "make_error, words",
+    [
+        (dropped, "closed before the answer"),
+        (lambda: requests.exceptions.ReadTimeout("read timed out"), "timed out after 30s"),
+        (lambda: requests.exceptions.ChunkedEncodingError("truncated"), "closed before the answer"),
+    ],
+)
 def test_lost_answers_to_a_post_are_not_resent(make_error, words, panel, make_client, sleeps):
     panel.add("POST", USERS, body=make_error())
     panel.add("POST", USERS, status=201, json=USER_BODY)
@@ -206,10 +225,13 @@ def test_lost_answers_to_a_post_are_not_resent(make_error, words, panel, make_cl
 
 
 @pytest.mark.parametrize("make_error", [dropped, lambda: requests.exceptions.ReadTimeout("read timed out")])
-@pytest.mark.parametrize("method, name, params", [
-    ("GET", "application.users.get", {"user": 1}),
-    ("DELETE", "application.users.delete", {"user": 1}),
-])
+@pytest.mark.parametrize(
+    "method, name, params",
+    [
+        ("GET", "application.users.get", {"user": 1}),
+        ("DELETE", "application.users.delete", {"user": 1}),
+    ],
+)
 def test_lost_answers_to_safe_methods_are_retried(make_error, method, name, params, panel, make_client, sleeps):
     panel.add(method, USERS + "/1", body=make_error())
     panel.add(method, USERS + "/1", json=USER_BODY)
@@ -228,8 +250,13 @@ def test_a_read_timeout_on_get_reports_read(panel, make_client, sleeps):
 
 
 def test_tls_failures_are_not_retried(panel, make_client, sleeps):
-    panel.add("GET", USERS, body=requests.exceptions.SSLError(
-        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"))
+    panel.add(
+        "GET",
+        USERS,
+        body=requests.exceptions.SSLError(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
+        ),
+    )
     client = make_client()
     with pytest.raises(PanelConnectionError) as caught:
         client.call("application.users.list")
@@ -245,10 +272,18 @@ def test_no_retries_when_retries_is_zero(panel, make_client, sleeps):
     assert client.request_count == 1 and sleeps == []
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("5", 5.0), (" 2.5 ", 2.5), ("-3", 0.0), ("soon", None), ("", None), (None, None),
-    ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("5", 5.0),
+        (" 2.5 ", 2.5),
+        ("-3", 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ],
+)
 def test_parse_retry_after(header, expected):
     assert _parse_retry_after(header) == expected
 
@@ -256,15 +291,37 @@ def test_parse_retry_after(header, expected):
 def test_delete_whose_lost_answer_was_applied_counts_as_done(panel, make_client, sleeps):
     """The first DELETE reached the panel but its answer was lost; the re-sent one finds nothing left (404)."""
     panel.delete(USERS + "/1", body=dropped())
-    panel.delete(USERS + "/1", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                                             "detail": "The requested resource could not be found."}]})
+    panel.delete(
+        USERS + "/1",
+        status=404,
+        json={
+            "errors": [
+                {
+                    "code": "NotFoundHttpException",
+                    "status": "404",
+                    "detail": "The requested resource could not be found.",
+                }
+            ]
+        },
+    )
     assert make_client(retries=2).call("application.users.delete", {"user": 1}) is None
     assert len(panel.calls) == 2
 
 
 def test_delete_of_a_missing_object_still_fails(panel, make_client, sleeps):
-    panel.delete(USERS + "/1", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                                             "detail": "The requested resource could not be found."}]})
+    panel.delete(
+        USERS + "/1",
+        status=404,
+        json={
+            "errors": [
+                {
+                    "code": "NotFoundHttpException",
+                    "status": "404",
+                    "detail": "The requested resource could not be found.",
+                }
+            ]
+        },
+    )
     with pytest.raises(PanelError) as raised:
         make_client(retries=2).call("application.users.delete", {"user": 1})
     assert raised.value.status == 404

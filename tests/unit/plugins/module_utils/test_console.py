@@ -1,5 +1,6 @@
 """Unit tests of the console session: message parsing, the protocol state machine, and ConsoleSession's
 command/collect/refresh logic driven by a scripted fake socket (no network)."""
+
 from __future__ import annotations
 
 import base64
@@ -55,7 +56,8 @@ def close_frame(code: int, reason: str = "") -> tuple[int, bytes]:
 class TestParsing:
     def test_parse_regular_message(self) -> None:
         assert console.parse_message('{"event":"console output","args":["hello"]}') == ConsoleMessage(
-            "console output", ("hello",))
+            "console output", ("hello",)
+        )
 
     def test_parse_without_args(self) -> None:
         message = console.parse_message(b'{"event":"auth success"}')
@@ -99,28 +101,36 @@ class TestParsing:
         assert not console.is_refresh_reason("jwt: server uuid mismatch")
 
     def test_jwt_claims_unverified(self) -> None:
-        assert console.jwt_claims(make_token(["control.console"], exp=5)) == {"permissions": ["control.console"],
-                                                                              "exp": 5}
+        assert console.jwt_claims(make_token(["control.console"], exp=5)) == {
+            "permissions": ["control.console"],
+            "exp": 5,
+        }
         assert console.jwt_claims("garbage") == {}
         assert console.jwt_claims("a.!!!.c") == {}
 
-    @pytest.mark.parametrize(("permissions", "permission", "expected"), [
-        (["*"], "control.console", True),
-        (["*"], "admin.websocket.errors", False),
-        (["*", "admin.websocket.errors"], "admin.websocket.errors", True),
-        (["websocket.connect", "control.start"], "control.console", False),
-        (["control.console"], "control.console", True),
-        (None, "control.console", False),
-    ])
+    @pytest.mark.parametrize(
+        ("permissions", "permission", "expected"),
+        [
+            (["*"], "control.console", True),
+            (["*"], "admin.websocket.errors", False),
+            (["*", "admin.websocket.errors"], "admin.websocket.errors", True),
+            (["websocket.connect", "control.start"], "control.console", False),
+            (["control.console"], "control.console", True),
+            (None, "control.console", False),
+        ],
+    )
     def test_has_permission(self, permissions: Any, permission: str, expected: bool) -> None:
         assert console.has_permission(permissions, permission) is expected
 
-    @pytest.mark.parametrize(("url", "origin"), [
-        ("https://panel.example.com/", "https://panel.example.com"),
-        ("http://127.0.0.1:8080/some/path?x=1", "http://127.0.0.1:8080"),
-        ("https://user:pw@panel.example.com:8443", "https://panel.example.com:8443"),
-        ("http://[::1]:81", "http://[::1]:81"),
-    ])
+    @pytest.mark.parametrize(
+        ("url", "origin"),
+        [
+            ("https://panel.example.com/", "https://panel.example.com"),
+            ("http://127.0.0.1:8080/some/path?x=1", "http://127.0.0.1:8080"),
+            ("https://user:pw@panel.example.com:8443", "https://panel.example.com:8443"),
+            ("http://[::1]:81", "http://[::1]:81"),
+        ],
+    )
     def test_origin_from_url(self, url: str, origin: str) -> None:
         assert console.origin_from_url(url) == origin
 
@@ -164,18 +174,24 @@ class TestProtocol:
 
     def test_throttle_line_flags_loss(self) -> None:
         protocol = ready_protocol()
-        line = "\x1b[33m\x1b[1m[Pterodactyl Daemon]:\x1b[39m Server is outputting console data too quickly -- " \
-               "throttling...\x1b[0m"
+        line = (
+            "\x1b[33m\x1b[1m[Pterodactyl Daemon]:\x1b[39m Server is outputting console data too quickly -- "
+            "throttling...\x1b[0m"
+        )
         protocol.handle(ConsoleMessage("console output", (line,)))
         assert protocol.console_throttled
 
     def test_noise_is_ignored(self) -> None:
         protocol = ready_protocol()
-        for message in (ConsoleMessage("stats", ('{"state":"running","uptime":5}',)), ConsoleMessage("stats", ("x",)),
-                        ConsoleMessage("install output", ("pulling",)), ConsoleMessage("something new", ("null",)),
-                        ConsoleMessage("daemon message", ("Installation process completed.",)),
-                        ConsoleMessage("daemon error", ("Error Event [x]: an unexpected error",)),
-                        ConsoleMessage("throttled", ("global",))):
+        for message in (
+            ConsoleMessage("stats", ('{"state":"running","uptime":5}',)),
+            ConsoleMessage("stats", ("x",)),
+            ConsoleMessage("install output", ("pulling",)),
+            ConsoleMessage("something new", ("null",)),
+            ConsoleMessage("daemon message", ("Installation process completed.",)),
+            ConsoleMessage("daemon error", ("Error Event [x]: an unexpected error",)),
+            ConsoleMessage("throttled", ("global",)),
+        ):
             assert protocol.handle(message) == []
         assert protocol.last_stats == {"state": "running", "uptime": 5}
         assert protocol.daemon_errors == ["Error Event [x]: an unexpected error"]
@@ -218,8 +234,12 @@ class TestProtocol:
         protocol = ConsoleProtocol("abcd1234")
         protocol.start_auth()
         with pytest.raises(ConsoleError) as caught:
-            protocol.handle(ConsoleMessage("daemon error", (
-                "Error Event [1]: an unexpected error was encountered while handling this request",)))
+            protocol.handle(
+                ConsoleMessage(
+                    "daemon error",
+                    ("Error Event [1]: an unexpected error was encountered while handling this request",),
+                )
+            )
         assert caught.value.kind == console.KIND_DAEMON
 
     def test_uuid_mismatch_after_auth_is_fatal(self) -> None:
@@ -256,13 +276,16 @@ class TestProtocol:
         assert caught.value.kind == console.KIND_DELETED
         assert caught.value.lines == ["last words"]
 
-    @pytest.mark.parametrize(("code", "reason", "kind"), [
-        (4409, "server is suspended", console.KIND_SUSPENDED),
-        (1001, "server deleted", console.KIND_DELETED),
-        (1009, "", console.KIND_TOO_LARGE),
-        (1006, "connection lost", console.KIND_CLOSED),
-        (1000, "", console.KIND_DEAUTHORIZED),  # an unrequested close of an authenticated socket (panel 1.12+)
-    ])
+    @pytest.mark.parametrize(
+        ("code", "reason", "kind"),
+        [
+            (4409, "server is suspended", console.KIND_SUSPENDED),
+            (1001, "server deleted", console.KIND_DELETED),
+            (1009, "", console.KIND_TOO_LARGE),
+            (1006, "connection lost", console.KIND_CLOSED),
+            (1000, "", console.KIND_DEAUTHORIZED),  # an unrequested close of an authenticated socket (panel 1.12+)
+        ],
+    )
     def test_close_codes(self, code: int, reason: str, kind: str) -> None:
         protocol = ready_protocol()
         with pytest.raises(ConsoleError) as caught:
@@ -337,8 +360,12 @@ class StubClient:
         return {"token": make_token(self.permissions, n=len(self.calls)), "socket": "ws://127.0.0.1:9999/ws"}
 
 
-def ready_session(client: StubClient | None = None, script: list[tuple[float, tuple[int, bytes]]] | None = None,
-                  status: str = "running", **options: Any) -> tuple[ConsoleSession, FakeSocket]:
+def ready_session(
+    client: StubClient | None = None,
+    script: list[tuple[float, tuple[int, bytes]]] | None = None,
+    status: str = "running",
+    **options: Any,
+) -> tuple[ConsoleSession, FakeSocket]:
     """A session as connect() leaves it, on a fake socket."""
     client = client or StubClient()
     session = ConsoleSession(client, "abcd1234", **options)
@@ -362,11 +389,19 @@ class TestSessionCredentials:
         assert ConsoleSession(StubClient(), "abcd1234").origin == "http://127.0.0.1:9999"
         assert ConsoleSession(StubClient(), "abcd1234", origin="https://x.test").origin == "https://x.test"
 
-    @pytest.mark.parametrize(("status", "kind"), [(401, "auth"), (403, "auth"), (404, "not_found"),
-                                                  (409, "conflict"), (429, "panel"), (500, "panel")])
+    @pytest.mark.parametrize(
+        ("status", "kind"),
+        [(401, "auth"), (403, "auth"), (404, "not_found"), (409, "conflict"), (429, "panel"), (500, "panel")],
+    )
     def test_panel_errors_are_classified(self, status: int, kind: str) -> None:
-        error = PanelError("GET", "/api/client/servers/abcd1234/websocket", status, code="X", detail="nope",
-                           retry_after=3.0 if status == 429 else None)
+        error = PanelError(
+            "GET",
+            "/api/client/servers/abcd1234/websocket",
+            status,
+            code="X",
+            detail="nope",
+            retry_after=3.0 if status == 429 else None,
+        )
         session = ConsoleSession(StubClient([error]), "abcd1234")
         with pytest.raises(ConsoleError) as caught:
             session._fetch_credentials()
@@ -393,8 +428,9 @@ class TestSessionSend:
         assert fake.sent_events() == [("send command", ["say hello"])]
         assert session.commands_sent == 1
 
-    @pytest.mark.parametrize(("command", "kind"), [("", "invalid"), ("   ", "invalid"), ("a\nb", "invalid"),
-                                                   ("x" * 4000, "too_large")])
+    @pytest.mark.parametrize(
+        ("command", "kind"), [("", "invalid"), ("   ", "invalid"), ("a\nb", "invalid"), ("x" * 4000, "too_large")]
+    )
     def test_bad_commands_are_refused_before_sending(self, command: str, kind: str) -> None:
         session, fake = ready_session()
         with pytest.raises(ConsoleError) as caught:
@@ -535,8 +571,14 @@ class TestSessionCollect:
 
     def test_failed_refresh_is_retried_with_backoff(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(console, "REFRESH_BACKOFF_SECONDS", 0.1)
-        busy = PanelError("GET", "/api/client/servers/abcd1234/websocket", 429, code="ThrottleRequestsException",
-                          detail="Too Many Attempts.", retry_after=0.2)
+        busy = PanelError(
+            "GET",
+            "/api/client/servers/abcd1234/websocket",
+            429,
+            code="ThrottleRequestsException",
+            detail="Too Many Attempts.",
+            retry_after=0.2,
+        )
         client = StubClient()
         session, fake = ready_session(client)
         client.answers.extend([busy])
@@ -647,8 +689,13 @@ print(json.dumps(result))
 
 def test_import_without_websocket_client(tmp_path: Any) -> None:
     tools = Path(__file__).resolve().parents[3] / "tools"
-    completed = subprocess.run([sys.executable, "-c", _IMPORT_SCRIPT, str(tools), str(tmp_path)],
-                               capture_output=True, text=True, timeout=60, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", _IMPORT_SCRIPT, str(tools), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["has"] is False

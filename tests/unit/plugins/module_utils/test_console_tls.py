@@ -1,4 +1,5 @@
 """ConsoleSession TLS options against a small wss:// endpoint with a self-signed (trustme) certificate."""
+
 from __future__ import annotations
 
 import asyncio

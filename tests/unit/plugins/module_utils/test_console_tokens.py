@@ -27,8 +27,11 @@ THROTTLED = {"errors": [{"code": "ThrottleRequestsException", "status": "429", "
 
 def make_token(number: int, scope: str | None = "websocket", permissions: list[str] | None = None) -> str:
     """An unsigned JWT with the claims the session reads (panel 1.12.3+ adds `scope`)."""
-    claims: dict[str, t.Any] = {"server_uuid": "1a7ce997-0000-4000-8000-000000000001", "n": number,
-                                "permissions": ["*"] if permissions is None else permissions}
+    claims: dict[str, t.Any] = {
+        "server_uuid": "1a7ce997-0000-4000-8000-000000000001",
+        "n": number,
+        "permissions": ["*"] if permissions is None else permissions,
+    }
     if scope is not None:
         claims["scope"] = scope
 
@@ -152,8 +155,13 @@ def test_tokens_become_no_log_values(panel, make_client, wings):
 
 
 def test_a_429_on_the_token_route_waits_for_retry_after_and_goes_on(panel, make_client, sleeps, wings):
-    panel.add("GET", TOKEN_URL, status=429, json=THROTTLED,
-              headers={"Retry-After": "45", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"})
+    panel.add(
+        "GET",
+        TOKEN_URL,
+        status=429,
+        json=THROTTLED,
+        headers={"Retry-After": "45", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"},
+    )
     panel.add("GET", TOKEN_URL, json=token_answer(1))
     with session_for(ConsoleClient(make_client())) as session:
         assert session.status == "running"
@@ -161,12 +169,19 @@ def test_a_429_on_the_token_route_waits_for_retry_after_and_goes_on(panel, make_
 
 
 def test_a_429_beyond_the_budget_names_the_limit(panel, make_client, sleeps, wings):
-    panel.add("GET", TOKEN_URL, status=429, json=THROTTLED,
-              headers={"Retry-After": "51", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"})
+    panel.add(
+        "GET",
+        TOKEN_URL,
+        status=429,
+        json=THROTTLED,
+        headers={"Retry-After": "51", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"},
+    )
     with pytest.raises(ConsoleError) as caught:
         session_for(ConsoleClient(make_client(retries=0))).connect()
     assert caught.value.kind == console.KIND_PANEL
-    assert "the panel allows 5 websocket tokens per minute per server (panel 1.12.0+); retry after 51s" in str(caught.value)
+    assert "the panel allows 5 websocket tokens per minute per server (panel 1.12.0+); retry after 51s" in str(
+        caught.value
+    )
     assert wings.connections == 0
 
 
@@ -186,10 +201,13 @@ def test_a_close_after_authentication_is_reported_as_deauthorization_and_not_ret
     assert token_requests(panel) == 1 and wings.connections == 1
 
 
-@pytest.mark.parametrize("code, reason, kind", [
-    (4409, "server is suspended", console.KIND_SUSPENDED),
-    (1001, "server deleted", console.KIND_DELETED),
-])
+@pytest.mark.parametrize(
+    "code, reason, kind",
+    [
+        (4409, "server is suspended", console.KIND_SUSPENDED),
+        (1001, "server deleted", console.KIND_DELETED),
+    ],
+)
 def test_suspension_and_deletion_keep_their_meaning(code, reason, kind, panel, make_client, wings):
     panel.add("GET", TOKEN_URL, json=token_answer(1))
     session = session_for(ConsoleClient(make_client())).connect()
@@ -252,8 +270,12 @@ def test_an_old_panel_with_old_wings_connects(panel, make_client, wings):
 
 # ------------------------------------------------------------------------------- the power and console modules
 
-SERVER_OBJECT = {"identifier": SERVER, "uuid": "1a7ce997-0000-4000-8000-000000000001", "name": "Survival",
-                 "is_suspended": False}
+SERVER_OBJECT = {
+    "identifier": SERVER,
+    "uuid": "1a7ce997-0000-4000-8000-000000000001",
+    "name": "Survival",
+    "is_suspended": False,
+}
 
 
 @pytest.fixture
@@ -264,11 +286,13 @@ def module_panel(panel):
 
 def run_power(run_module: t.Any, **args: t.Any) -> t.Any:
     from ansible_collections.ptero.panel.plugins.modules import power
+
     return run_module(power.main, {"url": BASE_URL, "server": SERVER, **args})
 
 
 def run_console(run_module: t.Any, **args: t.Any) -> t.Any:
     from ansible_collections.ptero.panel.plugins.modules import console_command
+
     return run_module(console_command.main, {"url": BASE_URL, "server": SERVER, **args})
 
 
@@ -315,8 +339,13 @@ def test_console_command_reports_deauthorization(run_module, module_panel, wings
 
 
 def test_power_waits_by_polling_with_a_warning_when_no_token_can_be_had(run_module, module_panel, wings):
-    module_panel.add("GET", TOKEN_URL, status=429, json=THROTTLED,
-                     headers={"Retry-After": "50", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"})
+    module_panel.add(
+        "GET",
+        TOKEN_URL,
+        status=429,
+        json=THROTTLED,
+        headers={"Retry-After": "50", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"},
+    )
     usage = {"object": "stats", "attributes": {"current_state": "running", "is_suspended": False, "resources": {}}}
     module_panel.add("GET", f"{BASE_URL}/api/client/servers/{SERVER_OBJECT['uuid']}/resources", json=usage)
     outcome = run_power(run_module, state="started", wait=True)  # retries=0: the 50 s wait does not fit

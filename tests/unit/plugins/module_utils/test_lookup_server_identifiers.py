@@ -25,9 +25,19 @@ APPLICATION_SERVER = {"id": 7, "identifier": "8e630c61", "uuid": UUID, "name": "
 
 
 def envelope(items: list[dict]) -> dict:
-    return {"object": "list", "data": [{"object": "server", "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 100, "current_page": 1,
-                                    "total_pages": 1}}}
+    return {
+        "object": "list",
+        "data": [{"object": "server", "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 100,
+                "current_page": 1,
+                "total_pages": 1,
+            }
+        },
+    }
 
 
 def test_the_identifier_is_lowercase_unpadded_base32_of_the_uuid_bytes():
@@ -40,17 +50,34 @@ def test_identifiers_decode_to_the_uuid(ref):
     assert uuid_from_server_identifier(ref) == UUID
 
 
-@pytest.mark.parametrize("ref", [
-    SERV.upper(), "SERV_" + SERV[5:], "serv_" + SERV[5:].upper(), "serv_abc", SERV + "a", "serv_", "serv_" + "1" * 26,
-    "user_" + SERV[5:], "8e630c61", UUID, "serv_lobby", None, 7,
-])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        SERV.upper(),
+        "SERV_" + SERV[5:],
+        "serv_" + SERV[5:].upper(),
+        "serv_abc",
+        SERV + "a",
+        "serv_",
+        "serv_" + "1" * 26,
+        "user_" + SERV[5:],
+        "8e630c61",
+        UUID,
+        "serv_lobby",
+        None,
+        7,
+    ],
+)
 def test_other_values_are_not_identifiers(ref):
     assert uuid_from_server_identifier(ref) is None
 
 
 def test_every_uuid_round_trips():
-    for value in ("00000000-0000-4000-8000-000000000000", "ffffffff-ffff-4fff-bfff-ffffffffffff",
-                  "1a7ce997-259b-452e-8b4e-cecc464142ca"):
+    for value in (
+        "00000000-0000-4000-8000-000000000000",
+        "ffffffff-ffff-4fff-bfff-ffffffffffff",
+        "1a7ce997-259b-452e-8b4e-cecc464142ca",
+    ):
         assert uuid_from_server_identifier(server_identifier(value)) == value
 
 
@@ -63,8 +90,12 @@ def test_the_client_api_is_asked_by_uuid(panel, make_client):
 
 def test_a_server_named_like_an_identifier_is_still_found_by_name(panel, make_client):
     named = {**CLIENT_SERVER, "name": SERV}
-    panel.add("GET", f"{BASE_URL}/api/client/servers/{UUID}", status=404,
-              json={"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "Not found"}]})
+    panel.add(
+        "GET",
+        f"{BASE_URL}/api/client/servers/{UUID}",
+        status=404,
+        json={"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "Not found"}]},
+    )
     panel.add("GET", f"{BASE_URL}/api/client", json=envelope([named]))
     assert find_client_server(make_client(), SERV) == named
 
@@ -80,6 +111,7 @@ def test_the_application_api_is_matched_on_the_uuid(panel, make_client):
 
 def test_modules_take_serv_identifiers(run_module, panel):
     from ansible_collections.ptero.panel.plugins.modules import client_server_info, schedule_info
+
     panel.add("GET", f"{BASE_URL}/api/client/servers/{UUID}", json={"object": "server", "attributes": CLIENT_SERVER})
     panel.add("GET", f"{BASE_URL}/api/client/servers/{UUID}/schedules", json={"object": "list", "data": []})
     outcome = run_module(client_server_info.main, {"url": BASE_URL, "server": SERV})
@@ -90,6 +122,7 @@ def test_modules_take_serv_identifiers(run_module, panel):
 
 def test_server_info_filters_a_serv_identifier_by_uuid(run_module, panel):
     from ansible_collections.ptero.panel.plugins.modules import server_info
+
     panel.add("GET", f"{BASE_URL}/api/application/servers", json=envelope([APPLICATION_SERVER]))
     outcome = run_module(server_info.main, {"url": BASE_URL, "identifier": SERV})
     assert not outcome.failed and outcome.result["servers"] == [APPLICATION_SERVER]
@@ -99,6 +132,7 @@ def test_server_info_filters_a_serv_identifier_by_uuid(run_module, panel):
 
 def test_server_info_refuses_a_malformed_serv_identifier(run_module, panel):
     from ansible_collections.ptero.panel.plugins.modules import server_info
+
     outcome = run_module(server_info.main, {"url": BASE_URL, "identifier": "serv_abc"})
     assert outcome.failed and outcome.result["msg"].startswith("identifier: 'serv_abc' is not a valid serv_ identifier")
     assert len(panel.calls) == 0

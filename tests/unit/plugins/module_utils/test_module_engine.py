@@ -1,4 +1,5 @@
 """The find -> compare -> create/update/delete engine of module_utils/_module.py, with an in-memory resource."""
+
 from __future__ import annotations
 
 import pytest
@@ -59,16 +60,22 @@ class Widget(PanelResource):
 
 def widget_main(store):
     def main():
-        module = PanelModule({
-            "name": {"type": "str", "required": True}, "size": {"type": "int"}, "colour": {"type": "str"},
-            "limits": {"type": "dict"},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        }, api="application")
+        module = PanelModule(
+            {
+                "name": {"type": "str", "required": True},
+                "size": {"type": "int"},
+                "colour": {"type": "str"},
+                "limits": {"type": "dict"},
+                "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            },
+            api="application",
+        )
         resource = Widget(module)
         resource.store = store
         with module.failures_reported():
             outcome = module.ensure(resource, module.params["state"])
         module.exit_json(**outcome.result())
+
     return main
 
 
@@ -154,17 +161,20 @@ def test_lost_create_answer_without_object_fails_clearly(run_module):
     assert outcome.failed and "shows no such object now" in outcome.result["msg"]
 
 
-@pytest.mark.parametrize("current, desired, expected", [
-    ("", None, False),
-    (None, "", False),
-    (1, 1, False),
-    ({"a": 1, "b": 2}, {"a": 1}, False),
-    ({"a": 1, "b": 2}, {"a": 2}, True),
-    ({"a": {"x": 1}}, {"a": {"x": 1, "y": None}}, False),
-    (None, {"a": 1}, True),
-    ([1, 2], [1, 2], False),
-    ([1, 2], [2, 1], True),
-])
+@pytest.mark.parametrize(
+    "current, desired, expected",
+    [
+        ("", None, False),
+        (None, "", False),
+        (1, 1, False),
+        ({"a": 1, "b": 2}, {"a": 1}, False),
+        ({"a": 1, "b": 2}, {"a": 2}, True),
+        ({"a": {"x": 1}}, {"a": {"x": 1, "y": None}}, False),
+        (None, {"a": 1}, True),
+        ([1, 2], [1, 2], False),
+        ([1, 2], [2, 1], True),
+    ],
+)
 def test_differs(current, desired, expected):
     assert differs(current, desired) is expected
 
@@ -176,12 +186,15 @@ def test_changed_fields_and_overlay():
     assert overlay(current, desired) == {"a": 1, "b": {"x": 1, "y": 3}, "c": ""}
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"timeout": 0}, "timeout: must be greater than 0, not 0"),
-    ({"retries": -1}, "retries: must be at least 0, not -1"),
-    ({"backoff_factor": -0.5}, "backoff_factor: must be at least 0, not -0.5"),
-    ({"url": "panel.example.test"}, "url: The panel url must be an absolute http:// or https:// URL"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"timeout": 0}, "timeout: must be greater than 0, not 0"),
+        ({"retries": -1}, "retries: must be at least 0, not -1"),
+        ({"backoff_factor": -0.5}, "backoff_factor: must be at least 0, not -0.5"),
+        ({"url": "panel.example.test"}, "url: The panel url must be an absolute http:// or https:// URL"),
+    ],
+)
 def test_a_bad_connection_setting_is_named(run_module, args, message):
     # A timeout of 0 once failed as a `url:` problem: each setting names itself.
     outcome = run_module(widget_main(Store()), {"name": "w", **args})
@@ -197,6 +210,7 @@ def test_failures_raised_below_main_are_reported_in_one_place(run_module):
             with module.failures_reported():
                 with failure_context("Could not read the widget"):
                     raise error
+
         return main
 
     refused = PanelError("GET", "/widgets/1", 403, code="AccessDeniedHttpException", detail="no")

@@ -1,5 +1,6 @@
 """The engine remembers every write the panel accepted: a failure after one reports `changed: true` and says what
 was done (issue 17), a success after one is a change, and no result ever gains the controller's file stat."""
+
 from __future__ import annotations
 
 import os
@@ -37,6 +38,7 @@ class Location(PanelResource):
 
 def main_with(follow_up=None):
     """A module whose main() runs `follow_up(module, result)` after the engine, before its one exit_json."""
+
     def main():
         module = PanelModule({"short": {"type": "str"}, "long": {"type": "str"}}, api="application")
         with module.failures_reported():
@@ -44,6 +46,7 @@ def main_with(follow_up=None):
         if follow_up is not None:
             follow_up(module, result)
         module.exit_json(**result)
+
     return main
 
 
@@ -63,14 +66,17 @@ def test_a_failure_after_a_write_is_a_change_and_says_what_was_done(panel, run_m
     outcome = run_module(main_with(fail_after), {"short": "fra1", "long": "Frankfurt am Main"})
     assert outcome.failed
     assert outcome.result["changed"] is True
-    assert outcome.result["msg"] == ("Timed out after 1s waiting for something. "
-                                     "Already done before this failure: updated the location (long)")
+    assert outcome.result["msg"] == (
+        "Timed out after 1s waiting for something. Already done before this failure: updated the location (long)"
+    )
     assert outcome.result["writes"] == ["PATCH /api/application/locations/4"]
 
 
 def test_an_explicit_changed_false_cannot_hide_a_write(panel, run_module):
-    outcome = run_module(main_with(lambda module, result: module.fail_json(msg="x", changed=False)),
-                         {"short": "fra1", "long": "Frankfurt am Main"})
+    outcome = run_module(
+        main_with(lambda module, result: module.fail_json(msg="x", changed=False)),
+        {"short": "fra1", "long": "Frankfurt am Main"},
+    )
     assert outcome.result["changed"] is True
 
 
@@ -90,6 +96,7 @@ def test_check_mode_records_nothing(panel, run_module):
 def test_a_success_after_a_write_is_a_change(panel, run_module):
     def undo_changed(module, result):
         result["changed"] = False  # a follow-up step that concludes wrongly
+
     outcome = run_module(main_with(undo_changed), {"short": "fra1", "long": "Frankfurt am Main"})
     assert not outcome.failed and outcome.result["changed"] is True
 
@@ -98,6 +105,7 @@ def test_forget_writes_after_a_write_that_changed_nothing(panel, run_module):
     def ignored(module, result):
         module.forget_writes()
         module.fail_json(msg="long: the panel ignored it")
+
     outcome = run_module(main_with(ignored), {"short": "fra1", "long": "Frankfurt am Main"})
     assert outcome.result.get("changed", False) is False
     assert outcome.result["msg"] == "long: the panel ignored it"
@@ -107,11 +115,13 @@ def test_a_write_request_without_words_is_named_by_its_request(panel, run_module
     def power(module, result):
         module.writes_done.clear()  # as if only the client had seen the write
         module.fail_json(msg="boom")
+
     outcome = run_module(main_with(power), {"short": "fra1", "long": "Frankfurt am Main"})
     assert outcome.result["msg"] == "boom. Already done before this failure: PATCH /api/application/locations/4"
 
 
 # ------------------------------------------------------------------ no controller-side stat in any result (B4)
+
 
 def test_add_path_info_of_panel_modules_adds_nothing(tmp_path):
     here = str(tmp_path)

@@ -19,12 +19,34 @@ SERVER = {"identifier": "1a7ce997", "uuid": "1a7ce997-0000-4000-8000-00000000000
 CLIENT_SERVER = BASE_URL + "/api/client/servers/" + SERVER["uuid"]
 
 # Refused by real panel 1.14.1 (email:strict, or p_user_email for the dash).
-REFUSED = ["-x@example.com", '"-x"@example.com', "a..b@example.com", '"quoted"@example.com', "me@localhost",
-           "x@example.com.", "user@[127.0.0.1]", "(c)a@example.com", "a b@example.com", "x@-example.com",
-           "x@example", "@example.com", "x@", "plain", "x" * 180 + "@example.com"]
+REFUSED = [
+    "-x@example.com",
+    '"-x"@example.com',
+    "a..b@example.com",
+    '"quoted"@example.com',
+    "me@localhost",
+    "x@example.com.",
+    "user@[127.0.0.1]",
+    "(c)a@example.com",
+    "a b@example.com",
+    "x@-example.com",
+    "x@example",
+    "@example.com",
+    "x@",
+    "plain",
+    "x" * 180 + "@example.com",
+]
 # Accepted by it (201), UTF-8 included.
-ACCEPTED = ["a@b.c", "a+tag@example.com", "o'brien@example.com", "A@EXAMPLE.COM", "x@sub.example.co.uk",
-            "ü@exämple.com", "jürgen.r@beispiel.org", "xr@bücher.de"]
+ACCEPTED = [
+    "a@b.c",
+    "a+tag@example.com",
+    "o'brien@example.com",
+    "A@EXAMPLE.COM",
+    "x@sub.example.co.uk",
+    "ü@exämple.com",
+    "jürgen.r@beispiel.org",
+    "xr@bücher.de",
+]
 
 
 @pytest.fixture
@@ -48,13 +70,31 @@ def test_the_dash_is_named():
 
 
 def user_list(items):
-    return {"object": "list", "data": [{"object": "user", "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 100, "current_page": 1,
-                                    "total_pages": 1}}}
+    return {
+        "object": "list",
+        "data": [{"object": "user", "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 100,
+                "current_page": 1,
+                "total_pages": 1,
+            }
+        },
+    }
 
 
-STORED = {"id": 3, "username": "alice", "email": "-alice@example.com", "first_name": "Alice", "last_name": "Doe",
-          "language": "en", "root_admin": False, "external_id": None}
+STORED = {
+    "id": 3,
+    "username": "alice",
+    "email": "-alice@example.com",
+    "first_name": "Alice",
+    "last_name": "Doe",
+    "language": "en",
+    "root_admin": False,
+    "external_id": None,
+}
 
 
 def writes(panel):
@@ -63,18 +103,25 @@ def writes(panel):
 
 def test_user_create_with_a_refused_address_sends_nothing(run_module, panel):
     panel.add("GET", USERS, json=user_list([]))
-    outcome = run_module(user.main, {"url": BASE_URL, "username": "bob", "email": "-bob@example.com",
-                                     "first_name": "Bob", "last_name": "Doe"})
+    outcome = run_module(
+        user.main,
+        {"url": BASE_URL, "username": "bob", "email": "-bob@example.com", "first_name": "Bob", "last_name": "Doe"},
+    )
     assert outcome.failed
-    assert outcome.result["msg"] == ("email: the panel (1.13 and later) refuses '-bob@example.com' as an e-mail "
-                                     "address: its local part starts with a dash")
+    assert outcome.result["msg"] == (
+        "email: the panel (1.13 and later) refuses '-bob@example.com' as an e-mail "
+        "address: its local part starts with a dash"
+    )
     assert writes(panel) == []
 
 
 def test_user_create_in_check_mode_refuses_it_too(run_module, panel):
     panel.add("GET", USERS, json=user_list([]))
-    outcome = run_module(user.main, {"url": BASE_URL, "username": "bob", "email": "bob@localhost",
-                                     "first_name": "Bob", "last_name": "Doe"}, check_mode=True)
+    outcome = run_module(
+        user.main,
+        {"url": BASE_URL, "username": "bob", "email": "bob@localhost", "first_name": "Bob", "last_name": "Doe"},
+        check_mode=True,
+    )
     assert outcome.failed and "no dot" in outcome.result["msg"]
 
 
@@ -88,7 +135,9 @@ def test_user_whose_stored_address_is_already_right_is_left_alone(run_module, pa
 
 def test_user_change_to_a_utf8_address_is_sent(run_module, panel):
     panel.add("GET", USERS, json=user_list([STORED]))
-    panel.add("PATCH", USERS + "/3", json={"object": "user", "attributes": {**STORED, "email": "jürgen.r@beispiel.org"}})
+    panel.add(
+        "PATCH", USERS + "/3", json={"object": "user", "attributes": {**STORED, "email": "jürgen.r@beispiel.org"}}
+    )
     outcome = run_module(user.main, {"url": BASE_URL, "username": "alice", "email": "jürgen.r@beispiel.org"})
     assert not outcome.failed and outcome.result["changed"]
     assert json.loads(writes(panel)[0].request.body)["email"] == "jürgen.r@beispiel.org"
@@ -99,14 +148,18 @@ def test_subuser_invite_with_a_refused_address_sends_nothing(run_module, panel):
     panel.add("GET", CLIENT_SERVER + "/users", json={"object": "list", "data": []})
     outcome = run_module(subuser.main, {"url": BASE_URL, "server": "1a7ce997", "email": "a..b@example.org"})
     assert outcome.failed and outcome.result["msg"].startswith(
-        "email: the panel (1.13 and later) refuses 'a..b@example.org' as an e-mail address: its local part")
+        "email: the panel (1.13 and later) refuses 'a..b@example.org' as an e-mail address: its local part"
+    )
     assert writes(panel) == []
 
 
 def test_existing_subuser_is_matched_without_checking_the_address(run_module, panel):
     existing = {"uuid": "u-1", "email": "-helper@example.org", "permissions": ["websocket.connect"]}
     panel.add("GET", BASE_URL + "/api/client/servers/1a7ce997", json={"object": "server", "attributes": SERVER})
-    panel.add("GET", CLIENT_SERVER + "/users",
-              json={"object": "list", "data": [{"object": "server_subuser", "attributes": existing}]})
+    panel.add(
+        "GET",
+        CLIENT_SERVER + "/users",
+        json={"object": "list", "data": [{"object": "server_subuser", "attributes": existing}]},
+    )
     outcome = run_module(subuser.main, {"url": BASE_URL, "server": "1a7ce997", "email": "-helper@example.org"})
     assert not outcome.failed and not outcome.result["changed"]

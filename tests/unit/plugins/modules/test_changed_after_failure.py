@@ -1,6 +1,7 @@
 """A write that happened is reported as a change whatever fails after it (issue 17, B2 and B3): a server created
 and then not installed in time (or failed), a backup created / locked / restoring and then not finished. Also:
 a failed backup is never restored (issue 12), and the restore message names the server once."""
+
 from __future__ import annotations
 
 import json
@@ -22,23 +23,55 @@ def item(kind, attributes):
 
 
 def listing(kind, items):
-    return {"object": "list", "data": [item(kind, a) for a in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [item(kind, a) for a in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 # ----------------------------------------------------------------------------------------------- server (B2)
 
 NEW_SERVER = {
-    "id": 9, "external_id": None, "uuid": UUID, "identifier": "1a7ce997", "name": "fresh", "description": "",
-    "status": "installing", "suspended": False, "user": 2, "node": 1, "allocation": 41, "nest": 1, "egg": 3,
+    "id": 9,
+    "external_id": None,
+    "uuid": UUID,
+    "identifier": "1a7ce997",
+    "name": "fresh",
+    "description": "",
+    "status": "installing",
+    "suspended": False,
+    "user": 2,
+    "node": 1,
+    "allocation": 41,
+    "nest": 1,
+    "egg": 3,
     "limits": {"memory": 1024, "swap": 0, "disk": 5000, "io": 500, "cpu": 0, "threads": None, "oom_disabled": True},
     "feature_limits": {"databases": 0, "allocations": 0, "backups": 0},
     "container": {"startup_command": "run", "image": "img", "installed": 0, "environment": {}},
     "relationships": {"allocations": {"object": "list", "data": []}},
 }
-EGG = item("egg", {"id": 3, "nest": 1, "name": "Paper", "docker_image": "img", "docker_images": {"Java": "img"},
-                   "startup": "run", "relationships": {"variables": {"object": "list", "data": []}}})
+EGG = item(
+    "egg",
+    {
+        "id": 3,
+        "nest": 1,
+        "name": "Paper",
+        "docker_image": "img",
+        "docker_images": {"Java": "img"},
+        "startup": "run",
+        "relationships": {"variables": {"object": "list", "data": []}},
+    },
+)
 
 
 def app_panel_with(status):
@@ -63,34 +96,59 @@ def app_panel_with(status):
 
 
 def server_args(**extra):
-    return {"name": "fresh", "owner": "2", "nest": "1", "egg": "3", "allocation": "41",
-            "limits": {"memory": 1024, "disk": 5000}, "wait": True, "wait_timeout": 0, **extra}
+    return {
+        "name": "fresh",
+        "owner": "2",
+        "nest": "1",
+        "egg": "3",
+        "allocation": "41",
+        "limits": {"memory": 1024, "disk": 5000},
+        "wait": True,
+        "wait_timeout": 0,
+        **extra,
+    }
 
 
 def test_server_created_but_install_wait_times_out_is_changed(run_module):
     with app_panel_with("installing"):
         outcome = run_module(server_module.main, server_args())
     assert outcome.failed and outcome.result["changed"] is True
-    assert outcome.result["msg"] == ("Timed out after 0s waiting for server 'fresh' to finish installing; last seen: "
-                                     "status 'installing'. Already done before this failure: created the server")
+    assert outcome.result["msg"] == (
+        "Timed out after 0s waiting for server 'fresh' to finish installing; last seen: "
+        "status 'installing'. Already done before this failure: created the server"
+    )
 
 
 def test_server_created_but_install_failed_is_changed(run_module):
     with app_panel_with("install_failed"):
         outcome = run_module(server_module.main, server_args(wait_timeout=30))
     assert outcome.failed and outcome.result["changed"] is True
-    assert outcome.result["msg"] == ("server 'fresh' failed to install (status install_failed). "
-                                     "Already done before this failure: created the server")
+    assert outcome.result["msg"] == (
+        "server 'fresh' failed to install (status install_failed). Already done before this failure: created the server"
+    )
 
 
 # ----------------------------------------------------------------------------------------------- backup (B3)
 
-SERVER = {"identifier": "1a7ce997", "uuid": UUID, "internal_id": 9, "name": "Survival",
-          "feature_limits": {"databases": 0, "allocations": 0, "backups": 3}}
+SERVER = {
+    "identifier": "1a7ce997",
+    "uuid": UUID,
+    "internal_id": 9,
+    "name": "Survival",
+    "feature_limits": {"databases": 0, "allocations": 0, "backups": 3},
+}
 BACKUPS = f"{CLIENT}/servers/{UUID}/backups"
-RUNNING = {"uuid": "b0000000-0000-4000-8000-000000000001", "name": "nightly", "ignored_files": [], "is_successful": False,
-           "is_locked": False, "checksum": None, "bytes": 0, "created_at": "2026-01-01T00:00:00+00:00",
-           "completed_at": None}
+RUNNING = {
+    "uuid": "b0000000-0000-4000-8000-000000000001",
+    "name": "nightly",
+    "ignored_files": [],
+    "is_successful": False,
+    "is_locked": False,
+    "checksum": None,
+    "bytes": 0,
+    "created_at": "2026-01-01T00:00:00+00:00",
+    "completed_at": None,
+}
 DONE = {**RUNNING, "is_successful": True, "completed_at": "2026-01-01T00:01:00+00:00", "bytes": 10}
 FAILED = {**RUNNING, "is_successful": False, "completed_at": "2026-01-01T00:01:00+00:00"}
 
@@ -107,8 +165,11 @@ def backup_args(**extra):
 
 
 def writes(panel):
-    return [(call.request.method, call.request.url.replace(CLIENT, "")) for call in panel.calls
-            if call.request.method != "GET"]
+    return [
+        (call.request.method, call.request.url.replace(CLIENT, ""))
+        for call in panel.calls
+        if call.request.method != "GET"
+    ]
 
 
 def test_backup_created_but_wait_times_out_is_changed(client_panel, run_module):
@@ -117,8 +178,10 @@ def test_backup_created_but_wait_times_out_is_changed(client_panel, run_module):
     client_panel.get(f"{BACKUPS}/{RUNNING['uuid']}", json=item("backup", RUNNING))
     outcome = run_module(backup_module.main, backup_args())
     assert outcome.failed and outcome.result["changed"] is True
-    assert outcome.result["msg"] == ("Timed out after 0s waiting for backup 'nightly' of server 'Survival' to finish; "
-                                     "last seen: still running. Already done before this failure: created the backup")
+    assert outcome.result["msg"] == (
+        "Timed out after 0s waiting for backup 'nightly' of server 'Survival' to finish; "
+        "last seen: still running. Already done before this failure: created the backup"
+    )
 
 
 def test_backup_created_but_failed_on_the_node_is_changed(client_panel, run_module):
@@ -127,8 +190,9 @@ def test_backup_created_but_failed_on_the_node_is_changed(client_panel, run_modu
     client_panel.get(f"{BACKUPS}/{RUNNING['uuid']}", json=item("backup", FAILED))
     outcome = run_module(backup_module.main, backup_args(wait_timeout=30))
     assert outcome.failed and outcome.result["changed"] is True
-    assert outcome.result["msg"] == ("backup 'nightly' of server 'Survival' failed on the node. "
-                                     "Already done before this failure: created the backup")
+    assert outcome.result["msg"] == (
+        "backup 'nightly' of server 'Survival' failed on the node. Already done before this failure: created the backup"
+    )
 
 
 def test_backup_locked_but_wait_times_out_is_changed(client_panel, run_module):
@@ -148,7 +212,8 @@ def test_restore_started_but_wait_times_out_is_changed_and_names_the_server_once
     assert outcome.failed and outcome.result["changed"] is True
     assert outcome.result["msg"] == (
         "Timed out after 0s waiting for the server to finish restoring backup 'nightly' of server 'Survival'; "
-        "last seen: status 'restoring_backup'. Already done before this failure: started restoring the backup")
+        "last seen: status 'restoring_backup'. Already done before this failure: started restoring the backup"
+    )
     assert outcome.result["msg"].count("Survival") == 1
 
 
@@ -156,8 +221,10 @@ def test_a_failed_backup_is_not_restored(client_panel, run_module):
     client_panel.get(BACKUPS, json=listing("backup", [FAILED]))
     outcome = run_module(backup_module.main, backup_args(state="restored"))
     assert outcome.failed and not outcome.result.get("changed")
-    assert outcome.result["msg"] == (f"Cannot restore backup 'nightly' of server 'Survival': it failed on the node "
-                                     f"(uuid {FAILED['uuid']}), and a failed backup cannot be restored; create a new backup")
+    assert outcome.result["msg"] == (
+        f"Cannot restore backup 'nightly' of server 'Survival': it failed on the node "
+        f"(uuid {FAILED['uuid']}), and a failed backup cannot be restored; create a new backup"
+    )
     assert writes(client_panel) == []
 
 
@@ -171,12 +238,24 @@ def test_a_running_backup_that_then_fails_is_not_restored(client_panel, run_modu
 
 def test_the_1_14_refusal_reads_like_the_local_one(client_panel, run_module):
     client_panel.get(BACKUPS, json=listing("backup", [DONE]))
-    client_panel.post(f"{BACKUPS}/{DONE['uuid']}/restore", status=400, json={"errors": [{
-        "code": "BadRequestHttpException", "status": "400",
-        "detail": "This backup cannot be restored at this time: not completed or failed."}]})
+    client_panel.post(
+        f"{BACKUPS}/{DONE['uuid']}/restore",
+        status=400,
+        json={
+            "errors": [
+                {
+                    "code": "BadRequestHttpException",
+                    "status": "400",
+                    "detail": "This backup cannot be restored at this time: not completed or failed.",
+                }
+            ]
+        },
+    )
     outcome = run_module(backup_module.main, backup_args(state="restored"))
     assert outcome.failed and not outcome.result.get("changed")
-    assert outcome.result["msg"].startswith("Cannot restore backup 'nightly' of server 'Survival': it failed on the node")
+    assert outcome.result["msg"].startswith(
+        "Cannot restore backup 'nightly' of server 'Survival': it failed on the node"
+    )
 
 
 def test_check_mode_restore_of_a_failed_backup_fails_too(client_panel, run_module):
@@ -187,23 +266,52 @@ def test_check_mode_restore_of_a_failed_backup_fails_too(client_panel, run_modul
 
 # ----------------------------------------------------------------------------------------- startup (audit)
 
+
 def test_startup_variable_refused_after_another_was_set_is_changed(client_panel, run_module):
     from ansible_collections.ptero.panel.plugins.modules import startup as startup_module
 
     def variable(name, value):
-        return {"name": name, "env_variable": name, "server_value": value, "default_value": "", "is_editable": True,
-                "rules": "nullable|string", "description": ""}
+        return {
+            "name": name,
+            "env_variable": name,
+            "server_value": value,
+            "default_value": "",
+            "is_editable": True,
+            "rules": "nullable|string",
+            "description": "",
+        }
 
     startup = f"{CLIENT}/servers/{UUID}/startup"
-    client_panel.get(startup, json={"object": "list", "data": [
-        item("egg_variable", variable("BUILD_NUMBER", "1")), item("egg_variable", variable("MINECRAFT_VERSION", "1.20"))],
-        "meta": {"startup_command": "run"}})
+    client_panel.get(
+        startup,
+        json={
+            "object": "list",
+            "data": [
+                item("egg_variable", variable("BUILD_NUMBER", "1")),
+                item("egg_variable", variable("MINECRAFT_VERSION", "1.20")),
+            ],
+            "meta": {"startup_command": "run"},
+        },
+    )
     client_panel.put(f"{startup}/variable", json=item("egg_variable", variable("BUILD_NUMBER", "2")))
-    client_panel.put(f"{startup}/variable", status=422, json={"errors": [{
-        "code": "ValidationException", "status": "422", "detail": "The value format is invalid.",
-        "meta": {"source_field": "value", "rule": "regex"}}]})
-    outcome = run_module(startup_module.main, {"server": "1a7ce997",
-                                               "variables": {"BUILD_NUMBER": "2", "MINECRAFT_VERSION": "bad value!"}})
+    client_panel.put(
+        f"{startup}/variable",
+        status=422,
+        json={
+            "errors": [
+                {
+                    "code": "ValidationException",
+                    "status": "422",
+                    "detail": "The value format is invalid.",
+                    "meta": {"source_field": "value", "rule": "regex"},
+                }
+            ]
+        },
+    )
+    outcome = run_module(
+        startup_module.main,
+        {"server": "1a7ce997", "variables": {"BUILD_NUMBER": "2", "MINECRAFT_VERSION": "bad value!"}},
+    )
     assert outcome.failed and outcome.result["changed"] is True
     assert outcome.result["msg"].startswith("Could not set MINECRAFT_VERSION of server 'Survival': PUT ")
     assert outcome.result["msg"].endswith("Already done before this failure: set BUILD_NUMBER")

@@ -1,4 +1,5 @@
 """The console_command module's flow, with the console session replaced by a scripted fake and the panel mocked."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,12 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import Consol
 from ansible_collections.ptero.panel.plugins.modules import console_command
 
 CLIENT = "https://panel.example.test/api/client"
-SERVER = {"identifier": "1a7ce997", "uuid": "1a7ce997-0000-4000-8000-000000000001", "name": "Survival",
-          "is_suspended": False}
+SERVER = {
+    "identifier": "1a7ce997",
+    "uuid": "1a7ce997-0000-4000-8000-000000000001",
+    "name": "Survival",
+    "is_suspended": False,
+}
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzZXJ2ZXIiOiJ4In0.c2lnbmF0dXJl"
 
 
@@ -50,8 +55,15 @@ class FakeSession:
     def request(self, event: str) -> None:
         self.actions.append(("request", event))
 
-    def collect(self, wait_for: t.Pattern[str] | None = None, timeout: float = 10.0, settle: float | None = 1.0, *,
-                raw: bool = False, stop_on_offline: bool = True) -> ConsoleResult:
+    def collect(
+        self,
+        wait_for: t.Pattern[str] | None = None,
+        timeout: float = 10.0,
+        settle: float | None = 1.0,
+        *,
+        raw: bool = False,
+        stop_on_offline: bool = True,
+    ) -> ConsoleResult:
         self.actions.append(("collect", (wait_for.pattern if wait_for else None, round(timeout), settle)))
         answer = self.results.pop(0) if self.results else ConsoleResult(stop_reason="idle")
         if isinstance(answer, ConsoleError):
@@ -72,8 +84,10 @@ def lines(*texts: str, reason: str = "idle", match: str | None = None) -> Consol
 def panel():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get(f"{CLIENT}/servers/{SERVER['identifier']}", json={"object": "server", "attributes": SERVER})
-        mock.get(f"{CLIENT}/servers/{SERVER['identifier']}/websocket",
-                 json={"data": {"token": TOKEN, "socket": "wss://node.example.test:8080/api/servers/x/ws"}})
+        mock.get(
+            f"{CLIENT}/servers/{SERVER['identifier']}/websocket",
+            json={"data": {"token": TOKEN, "socket": "wss://node.example.test:8080/api/servers/x/ws"}},
+        )
         yield mock
 
 
@@ -111,25 +125,31 @@ def run(run_module, **args: t.Any):
 # ------------------------------------------------------------------------------------------------ options
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, []),
-    ("say hi, all", ["say hi, all"]),  # a string is one command, commas and all
-    (["list", "say x"], ["list", "say x"]),
-    ([42], ["42"]),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, []),
+        ("say hi, all", ["say hi, all"]),  # a string is one command, commas and all
+        (["list", "say x"], ["list", "say x"]),
+        ([42], ["42"]),
+    ],
+)
 def test_commands_from_accepts(value, expected):
     assert console_command.commands_from(value) == expected
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    ("", "command 1 is empty"),
-    (["ok", "  "], "command 2 is empty"),
-    (["ok", "one\ntwo"], "command 2 contains a line break"),
-    ("carriage\rreturn", "line break"),
-    ([True], "command 1 is a bool"),
-    ([{"say": "x"}], "command 1 is a dict"),
-    ("say " + "x" * 4000, "longer than Wings accepts"),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "command 1 is empty"),
+        (["ok", "  "], "command 2 is empty"),
+        (["ok", "one\ntwo"], "command 2 contains a line break"),
+        ("carriage\rreturn", "line break"),
+        ([True], "command 1 is a bool"),
+        ([{"say": "x"}], "command 1 is a dict"),
+        ("say " + "x" * 4000, "longer than Wings accepts"),
+    ],
+)
 def test_commands_from_refuses(value, problem):
     with pytest.raises(ValueError, match=re.escape(problem)):
         console_command.commands_from(value)
@@ -141,13 +161,16 @@ def test_missing_library_is_named(run_module, monkeypatch):
     assert outcome.failed and "websocket-client" in outcome.result["msg"]
 
 
-@pytest.mark.parametrize(("args", "problem"), [
-    ({}, "nothing to do"),
-    ({"command": "list", "wait_for": "("}, "wait_for: not a valid regular expression"),
-    ({"command": "list", "settle": -1}, "settle: must not be negative"),
-    ({"command": "list", "timeout": 0}, "timeout: must be greater than 0, not 0"),  # the panel client refuses it
-    ({"command": "list", "max_lines": 0}, "max_lines: must be at least 1"),
-])
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({}, "nothing to do"),
+        ({"command": "list", "wait_for": "("}, "wait_for: not a valid regular expression"),
+        ({"command": "list", "settle": -1}, "settle: must not be negative"),
+        ({"command": "list", "timeout": 0}, "timeout: must be greater than 0, not 0"),  # the panel client refuses it
+        ({"command": "list", "max_lines": 0}, "max_lines: must be at least 1"),
+    ],
+)
 def test_bad_options_fail_before_any_request(run_module, fake, args, problem):
     with responses.RequestsMock() as mock:  # any request would fail the test
         outcome = run_module(console_command.main, {"server": "Survival", **args})
@@ -194,8 +217,11 @@ def test_a_match_in_an_earlier_output_ends_with_a_settle(run_module, panel, fake
 
 def test_check_mode_sends_nothing(run_module, panel, fake):
     fake(status="running")
-    outcome = run_module(console_command.main, {"server": SERVER["identifier"], "command": ["a", "b"],
-                                                "include_history": True}, check_mode=True)
+    outcome = run_module(
+        console_command.main,
+        {"server": SERVER["identifier"], "command": ["a", "b"], "include_history": True},
+        check_mode=True,
+    )
     assert outcome.result["changed"] and outcome.result["commands"] == ["a", "b"]
     assert outcome.result["stop_reason"] == "check_mode" and outcome.result["output"] == []
     assert session().actions == []
@@ -227,8 +253,9 @@ def test_a_timeout_keeps_every_line_and_names_the_whole_timeout(run_module, pane
     fake(results=[lines("first"), missed])
     outcome = run(run_module, command=["a", "b"], wait_for="never", timeout=5)
     assert outcome.failed and outcome.result["changed"] and outcome.result["kind"] == "timeout"
-    assert outcome.result["msg"] == ("Console of server 'Survival': no console line matched 'never' within 5s "
-                                     "(output holds the lines seen)")
+    assert outcome.result["msg"] == (
+        "Console of server 'Survival': no console line matched 'never' within 5s (output holds the lines seen)"
+    )
     assert outcome.result["output"] == ["first", "second"]
     assert outcome.result["commands"] == ["a", "b"]
 

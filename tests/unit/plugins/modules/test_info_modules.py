@@ -1,4 +1,5 @@
 """The `*_info` modules at the HTTP level: one query helper, one matching rule (doc_fragments/matching.py)."""
+
 from __future__ import annotations
 
 import ast
@@ -29,14 +30,30 @@ APP = "https://panel.example.test/api/application"
 CLIENT = "https://panel.example.test/api/client"
 MODULES = Path(__file__).resolve().parents[4] / "plugins" / "modules"
 SERVER_UUID = "1a7ce997-0000-4000-8000-000000000001"
-CLIENT_SERVER = {"identifier": "1a7ce997", "uuid": SERVER_UUID, "internal_id": 7, "name": "Survival",
-                 "feature_limits": {"backups": 3}}
+CLIENT_SERVER = {
+    "identifier": "1a7ce997",
+    "uuid": SERVER_UUID,
+    "internal_id": 7,
+    "name": "Survival",
+    "feature_limits": {"backups": 3},
+}
 
 
 def page(kind: str, items: list[dict], current: int = 1, total_pages: int = 1) -> dict:
-    return {"object": "list", "data": [{"object": kind, "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items) * total_pages, "count": len(items), "per_page": len(items) or 1,
-                                    "current_page": current, "total_pages": total_pages, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [{"object": kind, "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items) * total_pages,
+                "count": len(items),
+                "per_page": len(items) or 1,
+                "current_page": current,
+                "total_pages": total_pages,
+                "links": {},
+            }
+        },
+    }
 
 
 def unpaged(kind: str, items: list[dict]) -> dict:
@@ -62,6 +79,7 @@ def client_server(panel):
 
 # -- every info module is a declaration over run_info ------------------------------------------------------------
 
+
 def info_module_sources() -> dict[str, str]:
     return {path.stem: path.read_text() for path in sorted(MODULES.glob("*_info.py"))}
 
@@ -73,8 +91,13 @@ def test_there_are_info_modules_to_check():
 @pytest.mark.parametrize("name", sorted(info_module_sources()))
 def test_every_info_module_declares_a_query_and_main_only_runs_it(name):
     tree = ast.parse(info_module_sources()[name])
-    assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets
-                if isinstance(target, ast.Name)}
+    assigned = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     assert "QUERY" in assigned, f"{name} declares no QUERY"
     main = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "main")
     calls = [node.func for node in ast.walk(main) if isinstance(node, ast.Call)]
@@ -91,9 +114,12 @@ def test_every_info_module_with_options_documents_the_matching_rule(name):
 
 # -- the one rule: exact and case-sensitive, user names and e-mail addresses without case -------------------------
 
+
 def test_a_short_code_matches_case_sensitively(panel, run_module):
-    panel.get(f"{APP}/locations", json=page("location", [{"id": 1, "short": "fra1"}, {"id": 2, "short": "FRA1"},
-                                                         {"id": 3, "short": "fra10"}]))
+    panel.get(
+        f"{APP}/locations",
+        json=page("location", [{"id": 1, "short": "fra1"}, {"id": 2, "short": "FRA1"}, {"id": 3, "short": "fra10"}]),
+    )
     result = run_module(location_info.main, {"short": "FRA1"}).result
     assert [location["id"] for location in result["locations"]] == [2]
     # The panel's partial filter narrowed the request; the match was made by the module.
@@ -101,14 +127,21 @@ def test_a_short_code_matches_case_sensitively(panel, run_module):
 
 
 def test_a_name_the_panel_cannot_filter_matches_exactly(panel, run_module):
-    panel.get(f"{APP}/nests", json=page("nest", [{"id": 1, "name": "Minecraft"}, {"id": 2, "name": "minecraft"},
-                                                 {"id": 3, "name": "Minecraft Java"}]))
+    panel.get(
+        f"{APP}/nests",
+        json=page(
+            "nest",
+            [{"id": 1, "name": "Minecraft"}, {"id": 2, "name": "minecraft"}, {"id": 3, "name": "Minecraft Java"}],
+        ),
+    )
     assert [n["id"] for n in run_module(nest_info.main, {"name": "minecraft"}).result["nests"]] == [2]
 
 
 def test_user_names_and_e_mail_addresses_match_without_case(panel, run_module):
-    users = [{"id": 5, "username": "alice", "email": "Alice@Example.com", "external_id": "Ext-1"},
-             {"id": 6, "username": "alice2", "email": "alice2@example.com", "external_id": "ext-1"}]
+    users = [
+        {"id": 5, "username": "alice", "email": "Alice@Example.com", "external_id": "Ext-1"},
+        {"id": 6, "username": "alice2", "email": "alice2@example.com", "external_id": "ext-1"},
+    ]
     panel.get(f"{APP}/users", json=page("user", users))
     assert [u["id"] for u in run_module(user_info.main, {"username": "ALICE"}).result["users"]] == [5]
     assert [u["id"] for u in run_module(user_info.main, {"email": "alice@example.COM"}).result["users"]] == [5]
@@ -117,7 +150,10 @@ def test_user_names_and_e_mail_addresses_match_without_case(panel, run_module):
 
 
 def test_every_given_option_must_match(panel, run_module):
-    nodes = [{"id": 1, "name": "fra1", "fqdn": "fra1.example.com"}, {"id": 2, "name": "fra1", "fqdn": "other.example.com"}]
+    nodes = [
+        {"id": 1, "name": "fra1", "fqdn": "fra1.example.com"},
+        {"id": 2, "name": "fra1", "fqdn": "other.example.com"},
+    ]
     panel.get(f"{APP}/nodes", json=page("node", nodes))
     result = run_module(node_info.main, {"name": "fra1", "fqdn": "other.example.com"}).result
     assert [node["id"] for node in result["nodes"]] == [2]
@@ -138,9 +174,11 @@ def test_the_subusers_e_mail_matches_without_case(panel, client_server, run_modu
 
 
 def test_a_backup_name_matches_case_sensitively_and_the_count_covers_every_backup(panel, client_server, run_module):
-    backups = [{"uuid": "b1", "name": "Nightly", "is_successful": True, "completed_at": "t"},
-               {"uuid": "b2", "name": "nightly", "is_successful": True, "completed_at": "t"},
-               {"uuid": "b3", "name": "Nightly", "is_successful": False, "completed_at": "t"}]
+    backups = [
+        {"uuid": "b1", "name": "Nightly", "is_successful": True, "completed_at": "t"},
+        {"uuid": "b2", "name": "nightly", "is_successful": True, "completed_at": "t"},
+        {"uuid": "b3", "name": "Nightly", "is_successful": False, "completed_at": "t"},
+    ]
     panel.get(f"{CLIENT}/servers/{SERVER_UUID}/backups", json=page("backup", backups))
     result = run_module(backup_info.main, {"server": "1a7ce997", "name": "Nightly"}).result
     assert [b["uuid"] for b in result["backups"]] == ["b1", "b3"]
@@ -148,6 +186,7 @@ def test_a_backup_name_matches_case_sensitively_and_the_count_covers_every_backu
 
 
 # -- lookups, scopes and shapes -----------------------------------------------------------------------------------
+
 
 def test_an_id_is_one_get_and_the_other_options_still_apply(panel, run_module):
     panel.get(f"{APP}/servers/4", json={"object": "server", "attributes": {"id": 4, "name": "web", "external_id": "x"}})
@@ -158,20 +197,26 @@ def test_an_id_is_one_get_and_the_other_options_still_apply(panel, run_module):
 
 
 def test_an_unknown_id_is_an_empty_list(panel, run_module):
-    panel.get(f"{APP}/locations/9", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                                                  "detail": "not found"}]})
+    panel.get(
+        f"{APP}/locations/9",
+        status=404,
+        json={"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "not found"}]},
+    )
     assert run_module(location_info.main, {"id": 9}).result == {"changed": False, "locations": [], "warnings": []}
 
 
 def test_a_serv_identifier_is_matched_on_the_uuid(panel, run_module):
     from ansible_collections.ptero.panel.plugins.module_utils._lookup import server_identifier
+
     server = {"id": 4, "name": "web", "uuid": SERVER_UUID, "identifier": "1a7ce997"}
     panel.get(f"{APP}/servers", json=page("server", [server]))
     result = run_module(server_info.main, {"identifier": server_identifier(SERVER_UUID)}).result
     assert [s["id"] for s in result["servers"]] == [4]
     assert query_of(panel.calls[0])["filter[uuid]"] == [SERVER_UUID]
     # With a different uuid also given, nothing can match.
-    other = run_module(server_info.main, {"identifier": server_identifier(SERVER_UUID), "uuid": "0" * 8 + SERVER_UUID[8:]})
+    other = run_module(
+        server_info.main, {"identifier": server_identifier(SERVER_UUID), "uuid": "0" * 8 + SERVER_UUID[8:]}
+    )
     assert other.result["servers"] == []
 
 
@@ -194,8 +239,11 @@ def test_a_missing_scope_fails_naming_the_option(panel, run_module):
 
 
 def test_a_client_server_not_visible_fails_naming_the_option(panel, run_module):
-    panel.get(f"{CLIENT}/servers/abcdefgh", status=404, json={"errors": [{"code": "NotFoundHttpException",
-                                                                         "status": "404", "detail": "x"}]})
+    panel.get(
+        f"{CLIENT}/servers/abcdefgh",
+        status=404,
+        json={"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "x"}]},
+    )
     panel.get(f"{CLIENT}", json=page("server", []))
     outcome = run_module(backup_info.main, {"server": "abcdefgh"})
     assert outcome.failed and outcome.result["msg"] == "server: no server 'abcdefgh' visible to this API key"
@@ -203,8 +251,10 @@ def test_a_client_server_not_visible_fails_naming_the_option(panel, run_module):
 
 def test_unassigned_allocations_are_asked_of_the_panel_and_matched(panel, run_module):
     panel.get(f"{APP}/nodes/1", json={"object": "node", "attributes": {"id": 1, "name": "fra1"}})
-    allocations = [{"id": 1, "ip": "10.0.0.1", "port": 25565, "assigned": False},
-                   {"id": 2, "ip": "10.0.0.10", "port": 25565, "assigned": False}]
+    allocations = [
+        {"id": 1, "ip": "10.0.0.1", "port": 25565, "assigned": False},
+        {"id": 2, "ip": "10.0.0.10", "port": 25565, "assigned": False},
+    ]
     panel.get(f"{APP}/nodes/1/allocations", json=page("allocation", allocations))
     result = run_module(allocation_info.main, {"node": "1", "ip": "10.0.0.1", "assigned": False}).result
     assert [a["id"] for a in result["allocations"]] == [1]
@@ -229,8 +279,11 @@ def test_an_application_server_database_is_named_without_its_prefix(panel, run_m
 
 
 def test_a_schedule_by_id_has_its_tasks_in_order(panel, client_server, run_module):
-    schedule = {"id": 3, "name": "Nightly", "relationships": {"tasks": [{"id": 2, "sequence_id": 2},
-                                                                        {"id": 1, "sequence_id": 1}]}}
+    schedule = {
+        "id": 3,
+        "name": "Nightly",
+        "relationships": {"tasks": [{"id": 2, "sequence_id": 2}, {"id": 1, "sequence_id": 1}]},
+    }
     panel.get(f"{CLIENT}/servers/{SERVER_UUID}/schedules/3", json={"object": "server_schedule", "attributes": schedule})
     result = run_module(schedule_info.main, {"server": "1a7ce997", "id": 3}).result
     assert [task["id"] for task in result["schedules"][0]["tasks"]] == [1, 2]
@@ -259,16 +312,22 @@ def test_activity_stops_paging_once_the_limit_is_reached(panel, run_module):
 
 
 def test_a_server_that_cannot_report_resources_says_why(panel, client_server, run_module):
-    panel.get(f"{CLIENT}/servers/{SERVER_UUID}/resources", status=409,
-              json={"errors": [{"code": "ServerStateConflictException", "status": "409", "detail": "suspended"}]})
+    panel.get(
+        f"{CLIENT}/servers/{SERVER_UUID}/resources",
+        status=409,
+        json={"errors": [{"code": "ServerStateConflictException", "status": "409", "detail": "suspended"}]},
+    )
     result = run_module(client_server_info.main, {"server": "1a7ce997", "resources": True}).result
     (server,) = result["servers"]
     assert server["resources"] is None and server["resources_error"] == "suspended"
 
 
 def test_a_refused_resources_read_fails_with_context(panel, client_server, run_module):
-    panel.get(f"{CLIENT}/servers/{SERVER_UUID}/resources", status=500,
-              json={"errors": [{"code": "HttpException", "status": "500", "detail": "boom"}]})
+    panel.get(
+        f"{CLIENT}/servers/{SERVER_UUID}/resources",
+        status=500,
+        json={"errors": [{"code": "HttpException", "status": "500", "detail": "boom"}]},
+    )
     outcome = run_module(client_server_info.main, {"server": "1a7ce997", "resources": True})
     assert outcome.failed and outcome.result["msg"].startswith("Could not read the resources of server 'Survival': ")
     assert outcome.result["error"]["status"] == 500

@@ -5,6 +5,7 @@ running the module and adds uid, gid, owner, group, mode, size and state. Every 
 server, so: no module builds a plain AnsibleModule, PanelModule turns that logic off, no module documents a top-level
 `path`/`dest` return value, and `file`/`file_info` results, run through ansible-core's own logic, stay as they are.
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,8 +42,11 @@ def test_module_uses_panel_module_and_documents_no_top_level_path(path):
     calls = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     assert "AnsibleModule" not in calls, f"{path.stem} builds a plain AnsibleModule"
     assert "PanelModule" in calls, f"{path.stem} does not build a PanelModule"
-    returns = next(node.value.value for node in tree.body if isinstance(node, ast.Assign)
-                   and getattr(node.targets[0], "id", "") == "RETURN")
+    returns = next(
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "RETURN"
+    )
     # The top-level keys of the RETURN document (unindented `key:` lines).
     top_level = set(re.findall(r"^([A-Za-z_]\w*):", returns, flags=re.MULTILINE))
     assert top_level, f"{path.stem}: no RETURN keys found"
@@ -86,11 +90,26 @@ def panel():
 
 
 def entries(*names_and_kinds):
-    return {"object": "list", "data": [{"object": "file_object", "attributes": {
-        "name": name, "mode": "drwxr-xr-x" if kind == "dir" else "-rw-r--r--", "mode_bits": "755" if kind == "dir" else "644",
-        "size": 4096, "is_file": kind != "dir", "is_symlink": False,
-        "mimetype": "inode/directory" if kind == "dir" else "text/plain", "created_at": "2026-01-01T00:00:00+00:00",
-        "modified_at": "2026-01-01T00:00:00+00:00"}} for name, kind in names_and_kinds]}
+    return {
+        "object": "list",
+        "data": [
+            {
+                "object": "file_object",
+                "attributes": {
+                    "name": name,
+                    "mode": "drwxr-xr-x" if kind == "dir" else "-rw-r--r--",
+                    "mode_bits": "755" if kind == "dir" else "644",
+                    "size": 4096,
+                    "is_file": kind != "dir",
+                    "is_symlink": False,
+                    "mimetype": "inode/directory" if kind == "dir" else "text/plain",
+                    "created_at": "2026-01-01T00:00:00+00:00",
+                    "modified_at": "2026-01-01T00:00:00+00:00",
+                },
+            }
+            for name, kind in names_and_kinds
+        ],
+    }
 
 
 def assert_server_side_only(result: dict, expected_state: str | None = None) -> None:

@@ -1,4 +1,5 @@
 """Compare logic of the node and allocation modules: complete node PATCH bodies, port and IP expansion."""
+
 from __future__ import annotations
 
 import json
@@ -11,16 +12,43 @@ from ansible_collections.ptero.panel.plugins.modules import allocation as alloca
 from ansible_collections.ptero.panel.plugins.modules import node as node_module
 
 APP = "https://panel.example.test/api/application"
-NODE = {"id": 3, "uuid": "n", "name": "fra1-node1", "location_id": 1, "fqdn": "node1.example.com", "scheme": "https",
-        "behind_proxy": False, "public": True, "maintenance_mode": False, "memory": 65536, "memory_overallocate": 0,
-        "disk": 512000, "disk_overallocate": 0, "upload_size": 100, "daemon_listen": 8080, "daemon_sftp": 2022,
-        "daemon_base": "/srv/wings", "description": None}
+NODE = {
+    "id": 3,
+    "uuid": "n",
+    "name": "fra1-node1",
+    "location_id": 1,
+    "fqdn": "node1.example.com",
+    "scheme": "https",
+    "behind_proxy": False,
+    "public": True,
+    "maintenance_mode": False,
+    "memory": 65536,
+    "memory_overallocate": 0,
+    "disk": 512000,
+    "disk_overallocate": 0,
+    "upload_size": 100,
+    "daemon_listen": 8080,
+    "daemon_sftp": 2022,
+    "daemon_base": "/srv/wings",
+    "description": None,
+}
 
 
 def page(kind, items):
-    return {"object": "list", "data": [{"object": kind, "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 100, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [{"object": kind, "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 100,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -49,27 +77,36 @@ def test_allocation_present_only_creates_missing_ports(panel, run_module):
     existing = [{"id": 1, "ip": "192.0.2.1", "port": 25565, "alias": None, "notes": None, "assigned": True}]
     panel.get(f"{APP}/nodes/3/allocations", json=page("allocation", existing))
     panel.post(f"{APP}/nodes/3/allocations", status=204)
-    outcome = run_module(allocation_module.main, {"node": "fra1-node1", "ip": "192.0.2.1", "ports": ["25565-25566"]},
-                         check_mode=True)
+    outcome = run_module(
+        allocation_module.main, {"node": "fra1-node1", "ip": "192.0.2.1", "ports": ["25565-25566"]}, check_mode=True
+    )
     assert outcome.result["created"] == ["192.0.2.1:25566"]
     assert all(c.request.method == "GET" for c in panel.calls)
 
 
 def test_allocation_absent_refuses_assigned_ports_and_deletes_none(panel, run_module):
-    existing = [{"id": 1, "ip": "192.0.2.1", "port": 25565, "alias": None, "notes": None, "assigned": True},
-                {"id": 2, "ip": "192.0.2.1", "port": 25566, "alias": None, "notes": None, "assigned": False}]
+    existing = [
+        {"id": 1, "ip": "192.0.2.1", "port": 25565, "alias": None, "notes": None, "assigned": True},
+        {"id": 2, "ip": "192.0.2.1", "port": 25566, "alias": None, "notes": None, "assigned": False},
+    ]
     panel.get(f"{APP}/nodes/3/allocations", json=page("allocation", existing))
-    outcome = run_module(allocation_module.main, {"node": "fra1-node1", "ip": "192.0.2.1", "ports": ["25565-25566"],
-                                                  "state": "absent"})
-    assert outcome.failed and "192.0.2.1:25565" in outcome.result["msg"] and "nothing was deleted" in outcome.result["msg"]
+    outcome = run_module(
+        allocation_module.main, {"node": "fra1-node1", "ip": "192.0.2.1", "ports": ["25565-25566"], "state": "absent"}
+    )
+    assert (
+        outcome.failed and "192.0.2.1:25565" in outcome.result["msg"] and "nothing was deleted" in outcome.result["msg"]
+    )
     assert all(c.request.method == "GET" for c in panel.calls)
 
 
-@pytest.mark.parametrize("ports, expected", [
-    (["25565"], [25565]),
-    (["25565-25567", "25566"], [25565, 25566, 25567]),
-    ([" 27015 "], [27015]),
-])
+@pytest.mark.parametrize(
+    "ports, expected",
+    [
+        (["25565"], [25565]),
+        (["25565-25567", "25566"], [25565, 25566, 25567]),
+        ([" 27015 "], [27015]),
+    ],
+)
 def test_expand_ports(ports, expected):
     assert expand_ports(ports) == expected
 

@@ -1,6 +1,7 @@
 """The node module on today's panels (issue 12): a change the panel saved while Wings was unreachable is reported
 (D-C1), `description` is managed on 1.12+ and refused clearly on 1.11, `upload_size` has no local upper bound, and
 a key without node write access asking for the configuration is told which permission it lacks (1.13+)."""
+
 from __future__ import annotations
 
 import json
@@ -12,20 +13,56 @@ from ansible_collections.ptero.panel.plugins.modules import node as node_module
 
 APP = "https://panel.example.test/api/application"
 JSON = {"Content-Type": "application/json"}
-NODE = {"id": 3, "uuid": "n", "name": "fra1-node1", "description": None, "location_id": 1, "fqdn": "node1.example.com",
-        "scheme": "https", "behind_proxy": False, "public": True, "maintenance_mode": False, "memory": 65536,
-        "memory_overallocate": 0, "disk": 512000, "disk_overallocate": 0, "upload_size": 100, "daemon_listen": 8080,
-        "daemon_sftp": 2022, "daemon_base": "/srv/wings"}
-NOT_PERSISTED = {"errors": [{"code": "ConfigurationNotPersistedException", "status": "400", "detail": (
-    "The daemon configuration has been updated, however there was an error encountered while attempting to "
-    "automatically update the configuration file on the Daemon. You will need to manually update the "
-    "configuration file (config.yml) for the daemon to apply these changes.")}]}
+NODE = {
+    "id": 3,
+    "uuid": "n",
+    "name": "fra1-node1",
+    "description": None,
+    "location_id": 1,
+    "fqdn": "node1.example.com",
+    "scheme": "https",
+    "behind_proxy": False,
+    "public": True,
+    "maintenance_mode": False,
+    "memory": 65536,
+    "memory_overallocate": 0,
+    "disk": 512000,
+    "disk_overallocate": 0,
+    "upload_size": 100,
+    "daemon_listen": 8080,
+    "daemon_sftp": 2022,
+    "daemon_base": "/srv/wings",
+}
+NOT_PERSISTED = {
+    "errors": [
+        {
+            "code": "ConfigurationNotPersistedException",
+            "status": "400",
+            "detail": (
+                "The daemon configuration has been updated, however there was an error encountered while attempting to "
+                "automatically update the configuration file on the Daemon. You will need to manually update the "
+                "configuration file (config.yml) for the daemon to apply these changes."
+            ),
+        }
+    ]
+}
 
 
 def page(items):
-    return {"object": "list", "data": [{"object": "node", "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 100, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [{"object": "node", "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 100,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 def node(**changes):
@@ -57,8 +94,10 @@ def test_a_change_saved_without_wings_is_changed_and_says_how_to_push_it(panel, 
     outcome = run_module(node_module.main, {"name": "fra1-node1", "fqdn": "new.example.com"})
     assert outcome.failed and outcome.result.get("changed") is True, outcome.result
     msg = outcome.result["msg"]
-    assert msg.startswith("node 'fra1-node1': the panel saved the change, but Wings (https://new.example.com:8080) "
-                          "did not get its new configuration (ConfigurationNotPersistedException)")
+    assert msg.startswith(
+        "node 'fra1-node1': the panel saved the change, but Wings (https://new.example.com:8080) "
+        "did not get its new configuration (ConfigurationNotPersistedException)"
+    )
     assert "running this task again will not send it" in msg
     assert "save the node in the admin area" in msg and "wings configure" in msg and "--node 3" in msg
     assert msg.endswith("Already done before this failure: saved fqdn in the panel, not in Wings")
@@ -96,7 +135,8 @@ def test_description_ignored_by_a_1_11_panel_fails_without_a_change(panel, run_m
     assert outcome.failed and not outcome.result.get("changed")
     assert outcome.result["msg"] == (
         "description: the panel did not store the description of node 'fra1-node1' (it still has None); setting it "
-        "through the API needs Pterodactyl panel 1.12.0 or later. Set it in the admin area, or leave description out")
+        "through the API needs Pterodactyl panel 1.12.0 or later. Set it in the admin area, or leave description out"
+    )
 
 
 def test_description_ignored_with_other_changes_is_a_change_and_fails(panel, run_module):
@@ -117,13 +157,19 @@ def test_upload_size_over_1024_is_sent(panel, run_module):
 
 def test_configuration_with_a_read_only_key_names_the_permission(panel, run_module):
     panel.get(f"{APP}/nodes", json=page([NODE]))
-    panel.get(f"{APP}/nodes/3/configuration", status=403, json={"errors": [{
-        "code": "AccessDeniedHttpException", "status": "403", "detail": "This action is unauthorized."}]})
+    panel.get(
+        f"{APP}/nodes/3/configuration",
+        status=403,
+        json={
+            "errors": [{"code": "AccessDeniedHttpException", "status": "403", "detail": "This action is unauthorized."}]
+        },
+    )
     outcome = run_module(node_module.main, {"name": "fra1-node1", "wings_configuration": True})
     assert outcome.failed and not outcome.result.get("changed")
     assert outcome.result["msg"].startswith(
         "Could not read the Wings configuration of node 'fra1-node1': this application API key lacks write access "
-        "to nodes, which panel 1.13 and later require for the node configuration; use a key with Nodes: Read & Write")
+        "to nodes, which panel 1.13 and later require for the node configuration; use a key with Nodes: Read & Write"
+    )
 
 
 def test_a_create_answered_with_not_persisted_is_still_a_creation(panel, run_module):
@@ -140,8 +186,10 @@ def test_a_create_answered_with_not_persisted_is_still_a_creation(panel, run_mod
     panel.add_callback(responses.GET, f"{APP}/nodes", callback=listing)
     panel.add_callback(responses.POST, f"{APP}/nodes", callback=create)
     panel.get(f"{APP}/locations/1", json={"object": "location", "attributes": {"id": 1, "short": "fra1"}})
-    outcome = run_module(node_module.main, {"name": "fra1-node1", "location": "1", "fqdn": "node1.example.com",
-                                            "memory": 65536, "disk": 512000})
+    outcome = run_module(
+        node_module.main,
+        {"name": "fra1-node1", "location": "1", "fqdn": "node1.example.com", "memory": 65536, "disk": 512000},
+    )
     assert outcome.failed and outcome.result["changed"] is True
     assert "the panel saved the change, but Wings" in outcome.result["msg"]
     assert outcome.result["msg"].endswith("Already done before this failure: created the node in the panel")

@@ -2,6 +2,7 @@
 
 The state is read from the panel's resource usage here (no websocket library); test_power_wait.py covers the
 websocket path."""
+
 from __future__ import annotations
 
 import json
@@ -12,13 +13,23 @@ import responses
 from ansible_collections.ptero.panel.plugins.modules import power
 
 CLIENT = "https://panel.example.test/api/client"
-SERVER = {"identifier": "1a7ce997", "uuid": "1a7ce997-0000-4000-8000-000000000001", "name": "Survival",
-          "is_suspended": False}
+SERVER = {
+    "identifier": "1a7ce997",
+    "uuid": "1a7ce997-0000-4000-8000-000000000001",
+    "name": "Survival",
+    "is_suspended": False,
+}
 
 
 def resources(state: str) -> dict:
-    return {"object": "stats", "attributes": {"current_state": state, "is_suspended": False,
-                                              "resources": {"uptime": 0 if state in ("offline", "stopped") else 1000}}}
+    return {
+        "object": "stats",
+        "attributes": {
+            "current_state": state,
+            "is_suspended": False,
+            "resources": {"uptime": 0 if state in ("offline", "stopped") else 1000},
+        },
+    }
 
 
 @pytest.fixture
@@ -26,11 +37,13 @@ def panel_in(monkeypatch):
     """The panel with the server in a power state; the power route accepts every signal."""
     monkeypatch.setattr(power, "HAS_WEBSOCKET", False)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+
         def prepare(state: str) -> responses.RequestsMock:
             mock.get(f"{CLIENT}/servers/{SERVER['identifier']}", json={"object": "server", "attributes": SERVER})
             mock.get(f"{CLIENT}/servers/{SERVER['uuid']}/resources", json=resources(state))
             mock.post(f"{CLIENT}/servers/{SERVER['uuid']}/power", status=204)
             return mock
+
         yield prepare
 
 
@@ -39,8 +52,14 @@ def signals(panel: responses.RequestsMock) -> list[str]:
 
 
 # (state option, current power state) pairs that are already satisfied: nothing is sent, nothing changes.
-SATISFIED = [("killed", "offline"), ("killed", "stopped"), ("stopped", "offline"), ("stopped", "stopping"),
-             ("started", "running"), ("started", "starting")]
+SATISFIED = [
+    ("killed", "offline"),
+    ("killed", "stopped"),
+    ("stopped", "offline"),
+    ("stopped", "stopping"),
+    ("started", "running"),
+    ("started", "starting"),
+]
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
@@ -56,15 +75,18 @@ def test_a_satisfied_state_sends_nothing_and_reports_no_change(panel_in, run_mod
     assert signals(panel) == []
 
 
-@pytest.mark.parametrize("state, current, signal", [
-    ("killed", "running", "kill"),
-    ("killed", "starting", "kill"),
-    ("killed", "stopping", "kill"),  # a stop that hangs is what a kill is for
-    ("restarted", "running", "restart"),
-    ("restarted", "offline", "restart"),  # restarted keeps always acting
-    ("stopped", "running", "stop"),
-    ("started", "offline", "start"),
-])
+@pytest.mark.parametrize(
+    "state, current, signal",
+    [
+        ("killed", "running", "kill"),
+        ("killed", "starting", "kill"),
+        ("killed", "stopping", "kill"),  # a stop that hangs is what a kill is for
+        ("restarted", "running", "restart"),
+        ("restarted", "offline", "restart"),  # restarted keeps always acting
+        ("stopped", "running", "stop"),
+        ("started", "offline", "start"),
+    ],
+)
 def test_an_unsatisfied_state_sends_its_signal_once(panel_in, run_module, state, current, signal):
     panel = panel_in(current)
     outcome = run_module(power.main, {"server": SERVER["identifier"], "state": state})

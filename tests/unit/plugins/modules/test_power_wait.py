@@ -1,4 +1,5 @@
 """When the power module counts a restart as done."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,12 @@ def test_restart_is_done_only_for_a_process_younger_than_the_signal():
 # mocked. The fake answers `send stats` with a snapshot and plays the events a power signal causes.
 
 CLIENT = "https://panel.example.test/api/client"
-SERVER = {"identifier": "1a7ce997", "uuid": "1a7ce997-0000-4000-8000-000000000001", "name": "Survival",
-          "is_suspended": False}
+SERVER = {
+    "identifier": "1a7ce997",
+    "uuid": "1a7ce997-0000-4000-8000-000000000001",
+    "name": "Survival",
+    "is_suspended": False,
+}
 # What Wings reports after each signal, from a running server (start/restart from offline skip the stop part).
 EVENTS = {
     "start": ["starting", "running"],
@@ -77,8 +82,19 @@ class FakeSession:
     def request(self, event: str) -> None:
         if event == "send stats":
             uptime = 0 if self.status == "offline" else 1500
-            self.queue.append(("stats", {"memory_bytes": 5, "cpu_absolute": 1.5, "disk_bytes": 7, "uptime": uptime,
-                                         "network": {"rx_bytes": 11, "tx_bytes": 13}, "state": self.status}))
+            self.queue.append(
+                (
+                    "stats",
+                    {
+                        "memory_bytes": 5,
+                        "cpu_absolute": 1.5,
+                        "disk_bytes": 7,
+                        "uptime": uptime,
+                        "network": {"rx_bytes": 11, "tx_bytes": 13},
+                        "state": self.status,
+                    },
+                )
+            )
 
     def pump(self, wait: float) -> bool:
         if not self.queue:
@@ -131,8 +147,14 @@ def wings(monkeypatch):
 
 
 def resources(state: str) -> dict:
-    return {"object": "stats", "attributes": {"current_state": state, "is_suspended": False,
-                                              "resources": {"uptime": 0 if state == "offline" else 1000}}}
+    return {
+        "object": "stats",
+        "attributes": {
+            "current_state": state,
+            "is_suspended": False,
+            "resources": {"uptime": 0 if state == "offline" else 1000},
+        },
+    }
 
 
 @pytest.fixture
@@ -170,12 +192,27 @@ def resource_reads(panel) -> int:
 
 
 def test_stats_take_the_panel_shape():
-    stats = {"memory_bytes": 5, "memory_limit_bytes": 9, "cpu_absolute": 1.5, "disk_bytes": 7, "uptime": 42,
-             "network": {"rx_bytes": 11, "tx_bytes": 13}, "state": "running"}
+    stats = {
+        "memory_bytes": 5,
+        "memory_limit_bytes": 9,
+        "cpu_absolute": 1.5,
+        "disk_bytes": 7,
+        "uptime": 42,
+        "network": {"rx_bytes": 11, "tx_bytes": 13},
+        "state": "running",
+    }
     assert power.resources_from_stats("running", stats, False) == {
-        "current_state": "running", "is_suspended": False,
-        "resources": {"memory_bytes": 5, "cpu_absolute": 1.5, "disk_bytes": 7, "network_rx_bytes": 11,
-                      "network_tx_bytes": 13, "uptime": 42}}
+        "current_state": "running",
+        "is_suspended": False,
+        "resources": {
+            "memory_bytes": 5,
+            "cpu_absolute": 1.5,
+            "disk_bytes": 7,
+            "network_rx_bytes": 11,
+            "network_tx_bytes": 13,
+            "uptime": 42,
+        },
+    }
     assert power.resources_from_stats("offline", None, True)["resources"]["uptime"] == 0
 
 
@@ -211,7 +248,8 @@ def test_a_restart_that_never_happens_times_out(run_module, panel, wings, monkey
     assert outcome.failed
     assert outcome.result["msg"].startswith(
         "Timed out after 3s waiting for server 'Survival' to be running; last seen: state 'running'. "
-        "Already done before this failure: sent a power signal (POST ")
+        "Already done before this failure: sent a power signal (POST "
+    )
     assert outcome.result["changed"] is True  # the signal was sent (issue 17)
 
 
@@ -246,8 +284,15 @@ def test_without_the_library_the_panel_is_polled(run_module, panel, monkeypatch)
     assert outcome.result["warnings"] == []
 
 
-@pytest.mark.parametrize(("kind", "warned"), [(console.KIND_ORIGIN, True), (console.KIND_CONNECT, True),
-                                              (console.KIND_CONFLICT, False), (console.KIND_AUTH, False)])
+@pytest.mark.parametrize(
+    ("kind", "warned"),
+    [
+        (console.KIND_ORIGIN, True),
+        (console.KIND_CONNECT, True),
+        (console.KIND_CONFLICT, False),
+        (console.KIND_AUTH, False),
+    ],
+)
 def test_a_websocket_that_cannot_be_used_falls_back_to_polling(run_module, panel, wings, kind, warned):
     panel.add(responses.GET, f"{CLIENT}/servers/{SERVER['uuid']}/resources", json=resources("offline"))
     wings(connect_error=ConsoleError(kind, "nope"))

@@ -1,4 +1,5 @@
 """The schedule module's task reconciliation against a model of the panel's sequence_id rules."""
+
 from __future__ import annotations
 
 import random
@@ -18,7 +19,9 @@ class TaskPanel:
         self.next_id = max(self.tasks, default=0) + 1
         self.calls: list[str] = []
 
-    def call(self, operation: str, path: dict[str, t.Any], body: dict[str, t.Any] | None = None, what: str = "") -> t.Any:
+    def call(
+        self, operation: str, path: dict[str, t.Any], body: dict[str, t.Any] | None = None, what: str = ""
+    ) -> t.Any:
         self.calls.append(operation.rsplit(".", 1)[-1])
         if operation == "client.schedule_tasks.delete":
             gone = self.tasks.pop(path["task"])
@@ -64,8 +67,14 @@ class FakeModule:
 
 
 def task(number: int, sequence_id: int, action: str = "command", payload: str | None = None) -> dict[str, t.Any]:
-    return {"id": number, "sequence_id": sequence_id, "action": action, "payload": payload or f"say {number}",
-            "time_offset": 0, "continue_on_failure": False}
+    return {
+        "id": number,
+        "sequence_id": sequence_id,
+        "action": action,
+        "payload": payload or f"say {number}",
+        "time_offset": 0,
+        "continue_on_failure": False,
+    }
 
 
 def reconcile(current: list[dict[str, t.Any]], wanted: list[dict[str, t.Any]]) -> TaskPanel:
@@ -79,8 +88,9 @@ def test_tasks_already_in_place_send_nothing():
     current = [task(1, 1), task(2, 2, "power", "restart")]
     panel = reconcile(current, current)
     assert panel.calls == []
-    assert not Schedule.tasks_differ(with_tasks({"relationships": {"tasks": current}})["tasks"],
-                                     [task_view(c) for c in current])
+    assert not Schedule.tasks_differ(
+        with_tasks({"relationships": {"tasks": current}})["tasks"], [task_view(c) for c in current]
+    )
 
 
 def test_reorder_shrink_and_grow():
@@ -103,8 +113,9 @@ def test_gaps_in_sequence_ids_are_closed():
     ordered = panel.ordered()
     assert [t["sequence_id"] for t in ordered] == [1, 2]
     assert [t["id"] for t in ordered] == [1, 2]
-    assert Schedule.tasks_differ(with_tasks({"relationships": {"tasks": current}})["tasks"],
-                                 [task_view(t) for t in ordered])
+    assert Schedule.tasks_differ(
+        with_tasks({"relationships": {"tasks": current}})["tasks"], [task_view(t) for t in ordered]
+    )
 
 
 def test_random_schedules_end_as_declared():

@@ -1,5 +1,6 @@
 """The server module sends complete bodies to the replace-style PATCH endpoints: changing one option never
 clears another (external_id, description, feature limits, egg variables)."""
+
 from __future__ import annotations
 
 import json
@@ -18,27 +19,71 @@ def envelope(kind, attributes):
 
 
 SERVER = {
-    "id": 7, "external_id": "ext-7", "uuid": "1a7ce997-259b-452e-8b4e-cecc464142ca", "identifier": "1a7ce997",
-    "name": "survival", "description": "World one", "status": None, "suspended": False,
+    "id": 7,
+    "external_id": "ext-7",
+    "uuid": "1a7ce997-259b-452e-8b4e-cecc464142ca",
+    "identifier": "1a7ce997",
+    "name": "survival",
+    "description": "World one",
+    "status": None,
+    "suspended": False,
     "limits": {"memory": 2048, "swap": 0, "disk": 10000, "io": 500, "cpu": 0, "threads": None, "oom_disabled": True},
     "feature_limits": {"databases": 2, "allocations": 1, "backups": 3},
-    "user": 2, "node": 1, "allocation": 41, "nest": 1, "egg": 3,
-    "container": {"startup_command": "java -jar {{SERVER_JARFILE}}", "image": "ghcr.io/pterodactyl/yolks:java_17",
-                  "installed": 1, "environment": {"SERVER_JARFILE": "server.jar", "BUILD_NUMBER": "latest",
-                                                  "MINECRAFT_VERSION": "1.20.4", "STARTUP": "x",
-                                                  "P_SERVER_LOCATION": "fra1", "P_SERVER_UUID": "u",
-                                                  "P_SERVER_ALLOCATION_LIMIT": 1}},
-    "relationships": {"allocations": {"object": "list", "data": [envelope("allocation", {
-        "id": 41, "ip": "192.0.2.1", "alias": None, "port": 25565, "notes": None, "assigned": True})]}},
+    "user": 2,
+    "node": 1,
+    "allocation": 41,
+    "nest": 1,
+    "egg": 3,
+    "container": {
+        "startup_command": "java -jar {{SERVER_JARFILE}}",
+        "image": "ghcr.io/pterodactyl/yolks:java_17",
+        "installed": 1,
+        "environment": {
+            "SERVER_JARFILE": "server.jar",
+            "BUILD_NUMBER": "latest",
+            "MINECRAFT_VERSION": "1.20.4",
+            "STARTUP": "x",
+            "P_SERVER_LOCATION": "fra1",
+            "P_SERVER_UUID": "u",
+            "P_SERVER_ALLOCATION_LIMIT": 1,
+        },
+    },
+    "relationships": {
+        "allocations": {
+            "object": "list",
+            "data": [
+                envelope(
+                    "allocation",
+                    {"id": 41, "ip": "192.0.2.1", "alias": None, "port": 25565, "notes": None, "assigned": True},
+                )
+            ],
+        }
+    },
 }
-EGG = envelope("egg", {
-    "id": 3, "nest": 1, "name": "Paper", "docker_image": "ghcr.io/pterodactyl/yolks:java_17",
-    "docker_images": {"Java 17": "ghcr.io/pterodactyl/yolks:java_17"}, "startup": "java -jar {{SERVER_JARFILE}}",
-    "relationships": {"variables": {"object": "list", "data": [
-        envelope("egg_variable", {"env_variable": name, "default_value": default})
-        for name, default in (("SERVER_JARFILE", "server.jar"), ("BUILD_NUMBER", "latest"), ("MINECRAFT_VERSION", "latest"))
-    ]}},
-})
+EGG = envelope(
+    "egg",
+    {
+        "id": 3,
+        "nest": 1,
+        "name": "Paper",
+        "docker_image": "ghcr.io/pterodactyl/yolks:java_17",
+        "docker_images": {"Java 17": "ghcr.io/pterodactyl/yolks:java_17"},
+        "startup": "java -jar {{SERVER_JARFILE}}",
+        "relationships": {
+            "variables": {
+                "object": "list",
+                "data": [
+                    envelope("egg_variable", {"env_variable": name, "default_value": default})
+                    for name, default in (
+                        ("SERVER_JARFILE", "server.jar"),
+                        ("BUILD_NUMBER", "latest"),
+                        ("MINECRAFT_VERSION", "latest"),
+                    )
+                ],
+            }
+        },
+    },
+)
 
 
 @pytest.fixture
@@ -54,14 +99,24 @@ def panel():
 
 
 def sent(panel, endpoint):
-    bodies = [json.loads(call.request.body) for call in panel.calls
-              if call.request.method == "PATCH" and call.request.url.endswith(f"/{endpoint}")]
+    bodies = [
+        json.loads(call.request.body)
+        for call in panel.calls
+        if call.request.method == "PATCH" and call.request.url.endswith(f"/{endpoint}")
+    ]
     return bodies
 
 
 def test_noop_sends_nothing(panel, run_module):
-    outcome = run_module(server_module.main, {"name": "survival", "external_id": "ext-7", "limits": {"memory": 2048},
-                                              "environment": {"BUILD_NUMBER": "latest"}})
+    outcome = run_module(
+        server_module.main,
+        {
+            "name": "survival",
+            "external_id": "ext-7",
+            "limits": {"memory": 2048},
+            "environment": {"BUILD_NUMBER": "latest"},
+        },
+    )
     assert outcome.result["changed"] is False, outcome.result
     assert [c.request.method for c in panel.calls] == ["GET"]
 
@@ -91,7 +146,8 @@ def test_one_variable_sends_the_complete_environment(panel, run_module):
 
 
 def test_check_mode_writes_nothing(panel, run_module):
-    outcome = run_module(server_module.main, {"name": "renamed", "external_id": "ext-7", "limits": {"memory": 1}},
-                         check_mode=True)
+    outcome = run_module(
+        server_module.main, {"name": "renamed", "external_id": "ext-7", "limits": {"memory": 1}}, check_mode=True
+    )
     assert outcome.result["changed"] is True
     assert all(c.request.method == "GET" for c in panel.calls)

@@ -1,5 +1,6 @@
 """Issue 17, B1/B5/B6: server_database leaves an unset `remote` alone; server_settings sends a rename only when the
 name or description differs, and a rename by name can run again."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,20 @@ def item(kind, attributes):
 
 
 def listing(kind, items):
-    return {"object": "list", "data": [item(kind, a) for a in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [item(kind, a) for a in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -33,16 +45,29 @@ def panel():
 
 
 def sent(panel):
-    return [(call.request.method, call.request.url.split("/api/")[1].split("?")[0],
-             json.loads(call.request.body) if call.request.body else None)
-            for call in panel.calls if call.request.method != "GET"]
+    return [
+        (
+            call.request.method,
+            call.request.url.split("/api/")[1].split("?")[0],
+            json.loads(call.request.body) if call.request.body else None,
+        )
+        for call in panel.calls
+        if call.request.method != "GET"
+    ]
 
 
 # ------------------------------------------------------------------------------------------ server_database (B1)
 
 APP_SERVER = {"id": 7, "external_id": None, "uuid": UUID, "identifier": "1a7ce997", "name": "rp2"}
-DATABASE = {"id": 1, "server": 7, "host": 1, "database": "s7_luckperms", "username": "u7_x", "remote": "10.0.0.%",
-            "max_connections": 0}
+DATABASE = {
+    "id": 1,
+    "server": 7,
+    "host": 1,
+    "database": "s7_luckperms",
+    "username": "u7_x",
+    "remote": "10.0.0.%",
+    "max_connections": 0,
+}
 
 
 @pytest.fixture
@@ -59,7 +84,8 @@ def test_rotate_without_remote_leaves_a_non_default_remote_alone(app_panel, run_
     assert not outcome.failed, outcome.result["msg"]
     assert outcome.result["changed"] is True
     assert [(method, path) for method, path, _body in sent(app_panel)] == [
-        ("POST", "application/servers/7/databases/1/reset-password")]
+        ("POST", "application/servers/7/databases/1/reset-password")
+    ]
 
 
 def test_present_without_remote_is_ok(app_panel, run_module):
@@ -70,8 +96,10 @@ def test_present_without_remote_is_ok(app_panel, run_module):
 def test_a_different_remote_given_still_fails_as_create_only(app_panel, run_module):
     outcome = run_module(server_database_module.main, {"server": "7", "database": "luckperms", "remote": "%"})
     assert outcome.failed
-    assert outcome.result["msg"].startswith("database 's7_luckperms' of server 'rp2': remote can only be set when it "
-                                            "is created (the panel has remote='10.0.0.%')")
+    assert outcome.result["msg"].startswith(
+        "database 's7_luckperms' of server 'rp2': remote can only be set when it "
+        "is created (the panel has remote='10.0.0.%')"
+    )
 
 
 def test_create_without_remote_uses_percent(app_panel, run_module):
@@ -86,10 +114,19 @@ def test_create_without_remote_uses_percent(app_panel, run_module):
 
 # ----------------------------------------------------------------------------------------- server_settings (B5, B6)
 
-CLIENT_SERVER = {"identifier": "1a7ce997", "uuid": UUID, "internal_id": 7, "name": "rp2 Survival",
-                 "description": "Main world", "docker_image": "ghcr.io/pterodactyl/yolks:java_17", "status": None}
-STARTUP_META = {"startup_command": "x", "docker_images": {"Java 17": "ghcr.io/pterodactyl/yolks:java_17",
-                                                          "Java 21": "ghcr.io/pterodactyl/yolks:java_21"}}
+CLIENT_SERVER = {
+    "identifier": "1a7ce997",
+    "uuid": UUID,
+    "internal_id": 7,
+    "name": "rp2 Survival",
+    "description": "Main world",
+    "docker_image": "ghcr.io/pterodactyl/yolks:java_17",
+    "status": None,
+}
+STARTUP_META = {
+    "startup_command": "x",
+    "docker_images": {"Java 17": "ghcr.io/pterodactyl/yolks:java_17", "Java 21": "ghcr.io/pterodactyl/yolks:java_21"},
+}
 
 
 @pytest.fixture
@@ -103,17 +140,21 @@ def client_panel(panel):
 
 
 def test_matching_name_and_description_send_no_rename(client_panel, run_module):
-    outcome = run_module(server_settings_module.main, {"server": "1a7ce997", "name": "rp2 Survival",
-                                                       "description": "Main world", "docker_image": "Java 21"})
+    outcome = run_module(
+        server_settings_module.main,
+        {"server": "1a7ce997", "name": "rp2 Survival", "description": "Main world", "docker_image": "Java 21"},
+    )
     assert outcome.result["changed_fields"] == ["docker_image"]
     assert [(method, path) for method, path, _body in sent(client_panel)] == [
-        ("PUT", f"client/servers/{UUID}/settings/docker-image")]
+        ("PUT", f"client/servers/{UUID}/settings/docker-image")
+    ]
 
 
 def test_a_description_change_keeps_the_name(client_panel, run_module):
     run_module(server_settings_module.main, {"server": "1a7ce997", "name": "rp2 Survival", "description": "New"})
-    assert sent(client_panel) == [("POST", f"client/servers/{UUID}/settings/rename",
-                                   {"name": "rp2 Survival", "description": "New"})]
+    assert sent(client_panel) == [
+        ("POST", f"client/servers/{UUID}/settings/rename", {"name": "rp2 Survival", "description": "New"})
+    ]
 
 
 def test_a_name_change_leaves_the_description_out(client_panel, run_module):
@@ -138,4 +179,6 @@ def test_neither_name_found_names_both(panel, run_module):
     panel.get(CLIENT, json=listing("server", []))
     outcome = run_module(server_settings_module.main, {"server": "rp2", "name": "rp2 Survival"})
     assert outcome.failed
-    assert outcome.result["msg"] == "server: no server 'rp2' visible to this API key, nor one already named 'rp2 Survival'"
+    assert (
+        outcome.result["msg"] == "server: no server 'rp2' visible to this API key, nor one already named 'rp2 Survival'"
+    )

@@ -1,4 +1,5 @@
 """The ssh_key module computes the panel's fingerprint locally (SHA-256, unpadded base64, no prefix)."""
+
 from __future__ import annotations
 
 import base64
@@ -11,8 +12,12 @@ from ansible_collections.ptero.panel.plugins.modules.ssh_key import bare, finger
 
 
 def test_fingerprint_matches_the_key_blob_digest():
-    line = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    line = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode()
+    )
     expected = base64.b64encode(hashlib.sha256(base64.b64decode(line.split()[1])).digest()).decode()
     assert fingerprint_of(line + " someone@example") == expected.rstrip("=")
     assert "=" not in fingerprint_of(line) and not fingerprint_of(line).startswith("SHA256:")

@@ -1,4 +1,5 @@
 """Compare logic of the user and location modules, at the HTTP level."""
+
 from __future__ import annotations
 
 import json
@@ -10,14 +11,35 @@ from ansible_collections.ptero.panel.plugins.modules import location as location
 from ansible_collections.ptero.panel.plugins.modules import user as user_module
 
 APP = "https://panel.example.test/api/application"
-USER = {"id": 5, "external_id": None, "uuid": "u", "username": "alice", "email": "alice@example.com",
-        "first_name": "Alice", "last_name": "L", "language": "en", "root_admin": False, "2fa": False}
+USER = {
+    "id": 5,
+    "external_id": None,
+    "uuid": "u",
+    "username": "alice",
+    "email": "alice@example.com",
+    "first_name": "Alice",
+    "last_name": "L",
+    "language": "en",
+    "root_admin": False,
+    "2fa": False,
+}
 
 
 def page(kind, items):
-    return {"object": "list", "data": [{"object": kind, "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 100, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [{"object": kind, "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 100,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -26,7 +48,9 @@ def panel():
         mock.get(f"{APP}/users", json=page("user", [USER, {**USER, "id": 6, "username": "alice2"}]))
         mock.patch(f"{APP}/users/5", json={"object": "user", "attributes": USER})
         mock.get(f"{APP}/locations", json=page("location", [{"id": 1, "short": "fra1", "long": None}]))
-        mock.patch(f"{APP}/locations/1", json={"object": "location", "attributes": {"id": 1, "short": "fra1", "long": "x"}})
+        mock.patch(
+            f"{APP}/locations/1", json={"object": "location", "attributes": {"id": 1, "short": "fra1", "long": "x"}}
+        )
         yield mock
 
 
@@ -46,12 +70,21 @@ def test_password_on_create_only_is_not_compared(panel, run_module):
 
 
 def test_password_always_updates_with_the_whole_profile(panel, run_module):
-    outcome = run_module(user_module.main, {"username": "alice", "password": "Sentinel-Pw-123", "update_password": "always"})
+    outcome = run_module(
+        user_module.main, {"username": "alice", "password": "Sentinel-Pw-123", "update_password": "always"}
+    )
     assert outcome.result["changed_fields"] == ["password"]
     ((method, body),) = writes(panel)
     assert method == "PATCH"
-    assert body == {"username": "alice", "email": "alice@example.com", "first_name": "Alice", "last_name": "L",
-                    "language": "en", "root_admin": False, "password": "Sentinel-Pw-123"}
+    assert body == {
+        "username": "alice",
+        "email": "alice@example.com",
+        "first_name": "Alice",
+        "last_name": "L",
+        "language": "en",
+        "root_admin": False,
+        "password": "Sentinel-Pw-123",
+    }
     assert "Sentinel-Pw-123" not in json.dumps(outcome.result)
 
 
