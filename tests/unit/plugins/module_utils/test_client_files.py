@@ -1,4 +1,5 @@
 """Path and mode rules of the `file` modules, and the requests ServerFiles sends (mocked panel)."""
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,16 @@ UUID = "4aa4d20b-f9de-4999-a907-cae643311b33"
 FILES = f"{URL}/api/client/servers/{UUID}/files"
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("eula.txt", "/eula.txt"),
-    ("/config//app/./settings.yml", "/config/app/settings.yml"),
-    ("plugins/", "/plugins"),
-    (" spaced .txt", "/ spaced .txt"),
-    ("name..with..dots", "/name..with..dots"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("eula.txt", "/eula.txt"),
+        ("/config//app/./settings.yml", "/config/app/settings.yml"),
+        ("plugins/", "/plugins"),
+        (" spaced .txt", "/ spaced .txt"),
+        ("name..with..dots", "/name..with..dots"),
+    ],
+)
 def test_paths_are_made_absolute_inside_the_root(given, expected):
     assert normalize_path(given) == expected
 
@@ -104,5 +108,9 @@ def test_pull_names_the_folder_and_file_and_waits(files):
     responses.post(f"{FILES}/pull", status=204)
     files.pull("https://example.com/x.jar", "/plugins/Dynmap.jar")
     assert json.loads(responses.calls[0].request.body) == {
-        "url": "https://example.com/x.jar", "directory": "/plugins", "filename": "Dynmap.jar",
-        "use_header": False, "foreground": True}
+        "url": "https://example.com/x.jar",
+        "directory": "/plugins",
+        "filename": "Dynmap.jar",
+        "use_header": False,
+        "foreground": True,
+    }
