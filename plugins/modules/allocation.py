@@ -6,13 +6,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: allocation
-short_description: Manage the IP and port allocations of a Pterodactyl node
+short_description: Manage the IP and port allocations of a Pterodactyl or Pelican node
 version_added: 0.1.0
 description:
   - Ensures that a node has, or does not have, allocations for an IP address and a set of ports.
   - Each allocation is identified by node, IP and port.
   - The panel cannot change an existing allocation's alias; a different O(alias) on existing allocations fails
     unless O(force=true), which leaves those allocations as they are and warns.
+  - Works on Pterodactyl and Pelican. The existing allocations are always listed first and only the missing ones
+    are created: Pelican answers a request holding an existing allocation with a 500 and creates none of the batch.
   - Uses the application API.
 options:
   node:
@@ -23,13 +25,14 @@ options:
   ip:
     description:
       - IP address (IPv4 or IPv6), CIDR block (/25 to /32, every address is used) or host name
-        (resolved to IPv4 on the controller, as the panel does).
+        (resolved to IPv4 on the controller, as Pterodactyl does; Pelican only takes addresses, so the
+        resolved address is what is sent to either panel).
     type: str
     required: true
   ports:
     description:
       - Ports, each a single port (V("25565")) or an inclusive range (V("25565-25570")).
-      - Ports must be above 1024 and at most 65535; a range may hold at most 1000 ports.
+      - Ports must be above 1024 (on Pelican 1024 or above) and at most 65535; a range may hold at most 1000 ports.
     type: list
     elements: str
     required: true
@@ -123,6 +126,7 @@ import socket
 import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_node
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     Outcome,
@@ -134,6 +138,9 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
 # IP and port expansion as the panel does it (ranges, /25-/32 blocks), then the exact filters to list what exists.
 PORT_PATTERN = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
 MAX_RANGE = 1000
+# Pterodactyl takes ports above 1024, Pelican from 1024 on.
+PTERODACTYL_LOWEST_PORT = 1025
+PELICAN_LOWEST_PORT = 1024
 # Ports listed per request with the exact `filter[port]` (a comma list is an IN query); keeps URLs short.
 PORTS_PER_QUERY = 200
 
@@ -142,7 +149,8 @@ class AllocationInputError(TaskFailure, ValueError):
     """Bad `ip` or `ports`; the message names the option."""
 
 
-def expand_ports(entries: t.Iterable[str]) -> list[int]:
+def expand_ports(entries: t.Iterable[str], lowest: int = PTERODACTYL_LOWEST_PORT) -> list[int]:
+    """The ports `entries` name; `lowest` is the first port the panel allows."""
     ports: set[int] = set()
     for entry in entries:
         text = str(entry).strip()
@@ -155,8 +163,8 @@ def expand_ports(entries: t.Iterable[str]) -> list[int]:
             raise AllocationInputError(f"ports: range '{entry}' ends before it starts")
         if last - first + 1 > MAX_RANGE:
             raise AllocationInputError(f"ports: range '{entry}' has more than {MAX_RANGE} ports, the panel's limit")
-        if first <= 1024 or last > 65535:
-            raise AllocationInputError(f"ports: '{entry}' is outside 1025-65535, the ports the panel allows")
+        if first < lowest or last > 65535:
+            raise AllocationInputError(f"ports: '{entry}' is outside {lowest}-65535, the ports the panel allows")
         ports.update(range(first, last + 1))
     if not ports:
         raise AllocationInputError("ports: give at least one port")
@@ -213,12 +221,22 @@ class NodeAllocations:
         self.client = module.client
         self.params = module.params
         self.ips = expand_ips(self.params["ip"])
-        self.ports = expand_ports(self.params["ports"])
+        self.ports = self.expand_ports()
         with failure_context("Could not look up the node"):
             self.node = find_node(self.client, self.params["node"])
         if self.node is None:
             raise TaskFailure(f"node: no node '{self.params['node']}' exists on the panel")
         self.existing = self.list()
+
+    def expand_ports(self) -> list[int]:
+        """The ports of the task; the panel is only asked which it is when port 1024 makes the difference."""
+        try:
+            return expand_ports(self.params["ports"], PTERODACTYL_LOWEST_PORT)
+        except AllocationInputError:
+            with failure_context("Could not tell which panel this is"):
+                if self.client.flavour != PELICAN:
+                    raise
+            return expand_ports(self.params["ports"], PELICAN_LOWEST_PORT)
 
     def list(self):
         with failure_context("Could not list the node's allocations"):

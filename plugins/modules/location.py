@@ -9,6 +9,9 @@ module: location
 short_description: Manage Pterodactyl locations
 version_added: 0.1.0
 description:
+  - Pterodactyl only. Pelican has no locations (its migration made each location's short code a tag of the
+    location's nodes): there the task fails before anything is sent, pointing to the O(ptero.panel.node#module:tags)
+    of M(ptero.panel.node), where O(ptero.panel.node#module:location) names a node tag.
   - Create, update and delete locations, the groups that nodes belong to.
   - Uses the application API.
 options:
@@ -87,6 +90,7 @@ changed_fields:
 
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, without_none
+from ansible_collections.ptero.panel.plugins.module_utils._servers import NO_LOCATIONS, refuse_on_pelican
 
 
 class Location(PanelResource):
@@ -124,6 +128,7 @@ def main():
         api="application",
     )
     with module.failures_reported():
+        refuse_on_pelican(module.client, NO_LOCATIONS)
         outcome = module.ensure(Location(module), module.params["state"])
     module.exit_json(**outcome.result())
 

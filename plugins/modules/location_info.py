@@ -9,6 +9,9 @@ module: location_info
 short_description: List Pterodactyl locations
 version_added: 0.1.0
 description:
+  - Pterodactyl only. Pelican has no locations (its migration made each location's short code a tag of the
+    location's nodes): there the task fails before anything is sent, pointing to the O(ptero.panel.node#module:tags)
+    of M(ptero.panel.node), where O(ptero.panel.node#module:location) names a node tag.
   - Returns locations, all of them or those matching the options.
   - Uses the application API.
 options:
@@ -68,11 +71,22 @@ locations:
       sample: "2026-01-01T00:00:00+00:00"
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, get_by, run_info
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+import typing as t
 
-QUERY = InfoQuery("locations", "application.locations.list", filters={"short": Match("short", "short")},
-                  lookups={"id": get_by("application.locations.get", "location")})
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, Reading, get_by, read_objects, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._servers import NO_LOCATIONS, refuse_on_pelican
+
+LOCATIONS = InfoQuery("locations", "application.locations.list", filters={"short": Match("short", "short")},
+                      lookups={"id": get_by("application.locations.get", "location")})
+
+
+def read_locations(reading: Reading) -> dict[str, t.Any]:
+    refuse_on_pelican(reading.client, NO_LOCATIONS)
+    return read_objects(LOCATIONS, reading)
+
+
+QUERY = InfoQuery("locations", read=read_locations)
 
 
 def main():

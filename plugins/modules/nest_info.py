@@ -9,6 +9,8 @@ module: nest_info
 short_description: List Pterodactyl nests
 version_added: 0.1.0
 description:
+  - Pterodactyl only. Pelican has no nests (its eggs carry tags instead): there the task fails, pointing to
+    M(ptero.panel.egg_info).
   - Returns nests (groups of eggs such as Minecraft or Rust). The panel has no nest filter; panels have a handful of nests.
   - Uses the application API.
 options:
@@ -43,11 +45,22 @@ nests:
             description: Minecraft servers}]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, get_by, run_info
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+import typing as t
 
-QUERY = InfoQuery("nests", "application.nests.list", filters={"name": Match("name")},
+from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, Reading, get_by, read_objects, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._servers import NO_NESTS, refuse_on_pelican
+
+NESTS = InfoQuery("nests", "application.nests.list", filters={"name": Match("name")},
                   lookups={"id": get_by("application.nests.get", "nest")})
+
+
+def read_nests(reading: Reading) -> dict[str, t.Any]:
+    refuse_on_pelican(reading.client, NO_NESTS)
+    return read_objects(NESTS, reading)
+
+
+QUERY = InfoQuery("nests", read=read_nests)
 
 
 def main():

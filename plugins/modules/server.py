@@ -6,10 +6,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: server
-short_description: Manage Pterodactyl game servers
+short_description: Manage Pterodactyl and Pelican game servers
 version_added: 0.1.0
 description:
   - Create, update, suspend and delete game servers.
+  - Works on Pterodactyl and on Pelican with the same options. On Pelican O(nest) names an egg tag (Pelican has no
+    nests; its migration made each nest's name a tag of its eggs), O(limits.oom_disabled) is sent as Pelican's
+    C(oom_killer) (its negation), and O(deploy) picks nodes by O(deploy.tags) instead of locations.
   - The server is identified by O(external_id) when it is given (then O(name) can change), otherwise by
     O(name); a name that several servers share fails and lists them.
   - Updates go to the panel's details, build and startup endpoints, each with a complete body merged from the
@@ -37,7 +40,9 @@ options:
     type: str
   nest:
     description:
-      - Nest of O(egg), by name or id. Needed when O(egg) is a name.
+      - Nest of O(egg), by name or id. Needed when O(egg) is a name, on Pterodactyl.
+      - On Pelican, which has no nests, an egg tag (compared without case): only eggs carrying it are considered.
+        Optional there; a name that several eggs share then fails and lists their ids.
     type: str
   egg:
     description:
@@ -46,11 +51,11 @@ options:
     type: str
   docker_image:
     description:
-      - Docker image. Default on create the egg's first image.
+      - Docker image. Default on create the egg's first image (on Pelican the panel picks it).
     type: str
   startup:
     description:
-      - Startup command. Default on create the egg's startup command.
+      - Startup command. Default on create the egg's startup command (on Pelican the panel picks its first one).
     type: str
   environment:
     description:
@@ -82,7 +87,9 @@ options:
         description: CPU cores the server may use, for example V(0-1,3).
         type: str
       oom_disabled:
-        description: Whether the out-of-memory killer is disabled. Default on create V(true).
+        description:
+          - Whether the out-of-memory killer is disabled. Default on create V(true).
+          - On Pelican it is sent as C(oom_killer) with the opposite value, and compared the same way.
         type: bool
   feature_limits:
     description:
@@ -119,16 +126,28 @@ options:
     type: dict
     suboptions:
       locations:
-        description: Location ids to choose from; empty means any.
+        description:
+          - Location ids to choose from; empty means any.
+          - Pterodactyl only; Pelican has no locations, and a non-empty list fails the task there (use O(deploy.tags)).
         type: list
         elements: int
+        default: []
+      tags:
+        description:
+          - Pelican only. Node tags to choose from (a node with any of them qualifies); empty means any.
+          - Locations migrated to Pelican became node tags named by their short code.
+          - A non-empty list fails the task on Pterodactyl.
+        type: list
+        elements: str
         default: []
       dedicated_ip:
         description: Only use an IP no other server uses.
         type: bool
         default: false
       port_range:
-        description: Ports or ranges to choose from, for example V(25565-25600); empty means any.
+        description:
+          - Ports or ranges to choose from, for example V(25565-25600); empty means any.
+          - On Pelican empty means B(no allocation) (Pelican's rule); the task warns when it is empty there.
         type: list
         elements: str
         default: []
@@ -194,6 +213,20 @@ EXAMPLES = r"""
     allocation: "203.0.113.10:25565"
     node: fra1-node1
     wait: true
+
+- name: The same server on Pelican, placed by the panel on a node tagged fra1
+  ptero.panel.server:
+    name: survival
+    external_id: shop-order-1001
+    owner: alice
+    nest: Minecraft
+    egg: Paper
+    limits:
+      memory: 4096
+      disk: 20480
+    deploy:
+      tags: [fra1]
+      port_range: ["25565-25600"]
 
 - name: More memory, nothing else touched
   ptero.panel.server:
@@ -273,9 +306,8 @@ changed_fields:
 
 import typing as t
 
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
-    find_egg,
-    find_nest,
     find_node,
     find_server_by_external_id,
     find_servers_by_name,
@@ -291,6 +323,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
     failure_context,
     without_none,
 )
+from ansible_collections.ptero.panel.plugins.module_utils._servers import find_server_egg
 
 INCLUDE = "allocations"
 DETAILS = ("name", "external_id", "description", "owner")
@@ -334,22 +367,13 @@ class Server(PanelResource):
         if egg_ref is None:
             if current is None:
                 return None
-            egg_ref, nest_ref = current["egg"], current["nest"]
-        if nest_ref is not None:
-            nest = find_nest(self.client, nest_ref)
-            if nest is None:
-                raise TaskFailure(f"nest: no nest '{nest_ref}' exists on the panel")
-            nests = [nest]
-        elif is_id(egg_ref):
-            nests = self.client.collect("application.nests.list")
-        else:
-            raise TaskFailure(f"nest: required to find egg '{egg_ref}' by name")
-        for nest in nests:
-            egg = find_egg(self.client, nest, egg_ref)
-            if egg is not None:
-                self._egg = egg
-                return egg
-        raise TaskFailure(f"egg: no egg '{egg_ref}' exists{' in nest ' + repr(nest_ref) if nest_ref else ''}")
+            egg_ref, nest_ref = current["egg"], current.get("nest")
+        self._egg = find_server_egg(self.client, egg_ref, nest_ref)
+        return self._egg
+
+    @property
+    def pelican(self) -> bool:
+        return bool(self.client.flavour == PELICAN)
 
     def allocation_id(self, ref: str, node_id: int | None) -> int:
         """An allocation id from an id or `ip:port`, searching the given node or every node."""
@@ -398,6 +422,8 @@ class Server(PanelResource):
         if params["environment"] is not None:
             desired["environment"] = {key: "" if value is None else str(value) for key, value in params["environment"].items()}
         desired.update(self.desired_references(current))
+        if current is None:
+            self.check_deploy()
         return desired
 
     def desired_references(self, current):
@@ -414,7 +440,7 @@ class Server(PanelResource):
             with failure_context("Could not look up the egg"):
                 egg = self.egg(current)
             desired["egg"] = egg["id"]
-            desired["nest"] = egg["nest"]
+            desired["nest"] = egg.get("nest")  # Pelican eggs have no nest: None, as its servers have
         if params["allocation"] is not None:
             with failure_context("Could not look up the allocation"):
                 desired["allocation"] = self.allocation_id(params["allocation"], node_id)
@@ -445,8 +471,17 @@ class Server(PanelResource):
         return {key: "" if value is None else str(value) for key, value in environment.items()}
 
     def create(self, desired):
-        params = self.params
         egg = self.egg(None)
+        self.client.call("application.servers.create", body=self.create_body(desired, egg))
+        self.module.record_write("created the server")
+        # The create answer lacks the include; read the server back as find() shows it.
+        created = self.find()
+        if created is None:
+            raise TaskFailure(f"{self.describe()} cannot be found again by its name after the create")
+        return created
+
+    def create_body(self, desired: t.Mapping[str, t.Any], egg: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        params = self.params
         limits = {**LIMIT_DEFAULTS, **desired.get("limits", {})}
         missing = [key for key in ("memory", "disk") if limits.get(key) is None]
         if missing:
@@ -455,28 +490,56 @@ class Server(PanelResource):
         body = without_none({
             "name": desired["name"], "external_id": desired.get("external_id"), "description": desired.get("description"),
             "user": desired["owner"], "egg": egg["id"],
-            "docker_image": desired.get("docker_image") or egg.get("docker_image") or next(iter((egg.get("docker_images") or {}).values()), None),
-            "startup": desired.get("startup") or egg.get("startup"),
             "skip_scripts": params["skip_scripts"], "start_on_completion": params["start_on_completion"],
-            "oom_disabled": limits.pop("oom_disabled"),
+            **self.image_and_startup(desired, egg), **self.oom_field(limits.pop("oom_disabled")),
         })
         body["environment"] = self.environment_for(egg, {}, desired)
         body["limits"] = limits
         body["feature_limits"] = {**FEATURE_DEFAULTS, **desired.get("feature_limits", {})}
-        if params["deploy"] is not None:
-            body["deploy"] = params["deploy"]
-        elif desired.get("allocation") is not None:
-            body["allocation"] = {"default": desired["allocation"],
-                                  "additional": desired.get("additional_allocations", [])}
-        else:
-            raise TaskFailure(f"allocation: set allocation or deploy to create {self.describe()}")
-        self.client.call("application.servers.create", body=body)
-        self.module.record_write("created the server")
-        # The create answer lacks the include; read the server back as find() shows it.
-        created = self.find()
-        if created is None:
-            raise TaskFailure(f"{self.describe()} cannot be found again by its name after the create")
-        return created
+        body.update(self.placement(desired))
+        return body
+
+    def image_and_startup(self, desired: t.Mapping[str, t.Any], egg: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """docker_image and startup for a create: Pelican defaults them to the egg's first ones itself."""
+        if self.pelican:
+            return {"docker_image": desired.get("docker_image"), "startup": desired.get("startup")}
+        first_image = next(iter((egg.get("docker_images") or {}).values()), None)
+        return {"docker_image": desired.get("docker_image") or egg.get("docker_image") or first_image,
+                "startup": desired.get("startup") or egg.get("startup")}
+
+    def oom_field(self, oom_disabled: bool | None) -> dict[str, t.Any]:
+        """Pelican takes `oom_killer` and ignores `oom_disabled` (its negation), which Pterodactyl takes."""
+        if oom_disabled is None:
+            return {}
+        return {"oom_killer": not oom_disabled} if self.pelican else {"oom_disabled": oom_disabled}
+
+    def placement(self, desired: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """Where the new server goes: `deploy` for the panel to choose, or the allocations given."""
+        if self.params["deploy"] is not None:
+            deploy = dict(self.params["deploy"])
+            tags = deploy.pop("tags") or []
+            # Pelican beta38 requires `locations` to be present next to `tags` (later releases ignore it).
+            return {"deploy": {**deploy, "tags": tags, "locations": []} if self.pelican else deploy}
+        if desired.get("allocation") is not None:
+            return {"allocation": {"default": desired["allocation"],
+                                   "additional": desired.get("additional_allocations", [])}}
+        raise TaskFailure(f"allocation: set allocation or deploy to create {self.describe()}")
+
+    def check_deploy(self) -> None:
+        """Refuse, before anything is sent, a deploy the panel cannot express; warn where Pelican means otherwise."""
+        deploy = self.params["deploy"]
+        if deploy is None:
+            return
+        if not self.pelican:
+            if deploy["tags"]:
+                raise TaskFailure("deploy.tags: node tags exist only on Pelican; on Pterodactyl use deploy.locations")
+            return
+        if deploy["locations"]:
+            raise TaskFailure("deploy.locations: Pelican has no locations (its migration made each location's short "
+                              "code a node tag); use deploy.tags with those short codes")
+        if not deploy["port_range"]:
+            self.module.warn("deploy.port_range is empty: on Pelican that creates the server without any allocation "
+                             "(Pterodactyl would pick any free port); give ports to get one")
 
     def update(self, current, desired):
         changes = set(self.compare(current, desired))
@@ -501,20 +564,24 @@ class Server(PanelResource):
 
     def build_body(self, current, options):
         limits = {**current["limits"], **options["limits"]}
+        oom_disabled = limits.pop("oom_disabled")
+        limits.pop("oom_killer", None)  # Pelican shows both; it takes oom_killer beside the limits
         body = {
             "allocation": options["allocation"],
-            "oom_disabled": limits.pop("oom_disabled"),
+            **self.oom_field(oom_disabled),
             "limits": limits,
             # All three keys always: an omitted allocations limit would become NULL.
             "feature_limits": {**current["feature_limits"], **options["feature_limits"]},
         }
+        have = {a["id"] for a in server_allocations(current)}
         if self.params["additional_allocations"] is not None:
-            have = {a["id"] for a in server_allocations(current)}
-            want = set(options["additional_allocations"]) | {options["allocation"]}
+            want = set(options["additional_allocations"]) | ({options["allocation"]} - {None})
             body["add_allocations"] = sorted(want - have)
             body["remove_allocations"] = sorted(have - want)
-        elif options["allocation"] not in {a["id"] for a in server_allocations(current)}:
+        elif options["allocation"] is not None and options["allocation"] not in have:
             body["add_allocations"] = [options["allocation"]]
+        if body["allocation"] is None:
+            del body["allocation"]  # a Pelican server may have none; the panel then keeps it that way
         return body
 
     def delete(self, current):
@@ -591,6 +658,7 @@ ARGUMENT_SPEC = {
         "type": "dict",
         "options": {
             "locations": {"type": "list", "elements": "int", "default": []},
+            "tags": {"type": "list", "elements": "str", "default": []},
             "dedicated_ip": {"type": "bool", "default": False},
             "port_range": {"type": "list", "elements": "str", "default": []},
         },

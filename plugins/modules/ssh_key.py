@@ -6,13 +6,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: ssh_key
-short_description: Manage the SSH keys of your Pterodactyl account
+short_description: Manage the SSH keys of your Pterodactyl or Pelican account
 version_added: 0.1.0
 description:
   - Adds and removes the public SSH keys that the account owning the task's O(api_key) can use for SFTP.
   - A key is identified by its name. Keys are compared by their SHA-256 fingerprint, since the panel stores them in
     another format. The panel cannot change a key, so when the name has another key it is replaced (the new key is
     added before the old one is removed).
+  - Works on Pterodactyl and Pelican. Pelican deletes a key by its fingerprint and answers 404 for one it does not
+    have, so the key is always looked up first and only an existing key is deleted. A key whose fingerprint
+    contains C(/) cannot be deleted through Pelican's API; the task then fails and says to delete it in the panel.
   - Uses the client API.
 options:
   name:
@@ -85,6 +88,8 @@ import base64
 import binascii
 import hashlib
 
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure
 
@@ -187,7 +192,26 @@ class SshKey(PanelResource):
         return created
 
     def delete(self, current):
+        if self.client.flavour == PELICAN:
+            delete_on_pelican(self.client, current)
+            return
         self.client.call("client.ssh_keys.delete", body={"fingerprint": current["fingerprint"]})
+
+
+def delete_on_pelican(client, key):
+    """Pelican deletes by fingerprint in the path and answers 404 for a key it does not have, so it is only called
+    for a key just listed (find); a 404 then means someone removed it meanwhile, which is what was wanted."""
+    fingerprint = key["fingerprint"]
+    if "/" in fingerprint:
+        # The panel's route takes one path segment; an encoded slash does not reach it as part of the fingerprint.
+        raise TaskFailure(f"SSH key '{key['name']}': its fingerprint contains '/', which Pelican's API cannot take in "
+                          "the path of its delete route; delete the key in the panel (Account > SSH Keys)",
+                          changed=False)
+    try:
+        client.call("client.ssh_keys.delete_by_fingerprint", {"fingerprint": fingerprint})
+    except PanelError as error:
+        if error.status != 404:
+            raise
 
 
 def main():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: subuser
-short_description: Manage the subusers of a Pterodactyl server
+short_description: Manage the subusers of a Pterodactyl or Pelican server
 version_added: 0.1.0
 description:
   - Gives another account access to a server with a set of permissions, changes the permissions, or removes the
@@ -19,6 +19,8 @@ description:
     its own subuser entry.
   - On panels 1.12 and later, changing or removing a subuser makes Wings close that account's console and SFTP
     sessions on the server.
+  - Works on Pterodactyl and Pelican. Pelican renamed C(database.view_password) to C(database.view-password);
+    either spelling is taken and sent as the panel spells it, so one playbook grants the same on both.
   - Uses the client API.
 options:
   server:
@@ -117,12 +119,34 @@ changed_fields:
   sample: [permissions]
 """
 
+import typing as t
+
 from ansible_collections.ptero.panel.plugins.module_utils._accounts import require_valid_email
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure, failure_context
 from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 # The panel adds this permission to every subuser.
 ALWAYS_GRANTED = "websocket.connect"
+# Permission keys Pelican renamed: Pterodactyl's name -> Pelican's. Either spelling is taken on both panels.
+PELICAN_RENAMES = {"database.view_password": "database.view-password"}
+
+
+def panel_spelling(permissions: t.Iterable[str], pelican: bool) -> list[str]:
+    """`permissions` as the panel spells them, so one playbook grants the same thing on both panels."""
+    renames = PELICAN_RENAMES if pelican else {new: old for old, new in PELICAN_RENAMES.items()}
+    return [renames.get(permission, permission) for permission in permissions]
+
+
+def known_permissions(listing: t.Mapping[str, t.Any] | None) -> tuple[set[str], list[str]]:
+    """(every permission key, the groups) of the panel's list: Pelican gives a flat list of `group.key` strings,
+    Pterodactyl a map of groups with their keys."""
+    permissions = (listing or {}).get("permissions") or {}
+    if isinstance(permissions, list):
+        known = {str(key) for key in permissions}
+        return known, sorted({key.split(".", 1)[0] for key in known})
+    known = {f"{group}.{key}" for group, entry in permissions.items() for key in ((entry or {}).get("keys") or {})}
+    return known, sorted(permissions)
 
 
 class Subuser(PanelResource):
@@ -147,7 +171,8 @@ class Subuser(PanelResource):
             require_valid_email(self.params["email"])
         desired = {"email": self.params["email"]}
         if self.params["permissions"] is not None:
-            desired["permissions"] = sorted(set(self.params["permissions"]) | {ALWAYS_GRANTED})
+            wanted = panel_spelling(self.params["permissions"], self.client.flavour == PELICAN)
+            desired["permissions"] = sorted(set(wanted) | {ALWAYS_GRANTED})
         elif self.current is None:
             desired["permissions"] = [ALWAYS_GRANTED]
         return desired
@@ -181,12 +206,12 @@ def check_permissions(module: PanelModule) -> None:
         return
     with failure_context("Could not read the panel's permission list"):
         listing = module.client.call("client.permissions.get")
-    groups = (listing or {}).get("permissions") or {}
-    known = {f"{group}.{key}" for group, entry in groups.items() for key in ((entry or {}).get("keys") or {})}
+        wanted = panel_spelling(wanted, module.client.flavour == PELICAN)
+    known, groups = known_permissions(listing)
     unknown = sorted(set(wanted) - known)
     if unknown:
         raise TaskFailure(f"permissions: unknown permission(s) {', '.join(unknown)}; the panel knows the groups "
-                          f"{', '.join(sorted(groups))} (see ptero.panel.permission_info)")
+                          f"{', '.join(groups)} (see ptero.panel.permission_info)")
 
 
 def main():

@@ -38,7 +38,7 @@ def writes(panel):
 
 
 def run(run_module, args, **kwargs):
-    return run_module(node_module.main, {"api_key": PELICAN_KEY, **args}, **kwargs)
+    return run_module(node_module.main, {"api_key": PELICAN_KEY, "panel": "auto", **args}, **kwargs)
 
 
 def echo_create(panel):

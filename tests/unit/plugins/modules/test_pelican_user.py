@@ -35,7 +35,7 @@ def writes(panel):
 
 
 def run(run_module, args, **kwargs):
-    return run_module(user_module.main, {"api_key": PELICAN_KEY, **args}, **kwargs)
+    return run_module(user_module.main, {"api_key": PELICAN_KEY, "panel": "auto", **args}, **kwargs)
 
 
 def test_the_pterodactyl_playbook_creates_without_names_or_root_admin(panel, run_module):
