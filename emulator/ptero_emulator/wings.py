@@ -19,10 +19,8 @@ simulate deletion/suspension/reboot/revocation, inspect sockets.
 from __future__ import annotations
 
 import asyncio
-import base64
 import collections
 import hashlib
-import hmac
 import json
 import math
 import re
@@ -33,8 +31,7 @@ from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
-from . import versions
-from .jwt_claims import identity_claims
+from . import jwt, versions
 
 routes = web.RouteTableDef()
 
@@ -86,53 +83,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 def daemon_line(text: str, app_name: str = "Pterodactyl") -> str:
     """A Wings-originated console line, coloured exactly as Wings prints it."""
     return f"\x1b[33m\x1b[1m[{app_name} Daemon]:\x1b[39m {text}\x1b[0m"
-
-
-# --- JWT (HS256, stdlib only) -------------------------------------------------------------------------------------
-
-
-class JwtMalformed(Exception):
-    """The token cannot be parsed or its signature does not verify (Wings reports a generic daemon error)."""
-
-
-def _b64url_encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    padding = "=" * (-len(text) % 4)
-    try:
-        return base64.urlsafe_b64decode(text + padding)
-    except (ValueError, TypeError) as error:
-        raise JwtMalformed("jwt: malformed token") from error
-
-
-def jwt_encode(header: dict[str, Any], claims: dict[str, Any], key: str) -> str:
-    signing_input = (
-        _b64url_encode(json.dumps(header, separators=(",", ":")).encode())
-        + "."
-        + _b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
-    )
-    signature = hmac.new(key.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + _b64url_encode(signature)
-
-
-def jwt_decode(token: str, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Verify an HS256 token; return (header, claims). Raises JwtMalformed on any parse or signature failure."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise JwtMalformed("jwt: malformed token")
-    try:
-        header = json.loads(_b64url_decode(parts[0]))
-        claims = json.loads(_b64url_decode(parts[1]))
-    except ValueError as error:
-        raise JwtMalformed("jwt: malformed token") from error
-    if not isinstance(header, dict) or not isinstance(claims, dict) or header.get("alg") != "HS256":
-        raise JwtMalformed("jwt: malformed token")
-    expected = hmac.new(key.encode(), (parts[0] + "." + parts[1]).encode(), hashlib.sha256).digest()
-    if not hmac.compare_digest(expected, _b64url_decode(parts[2])):
-        raise JwtMalformed("jwt: HMAC verification failed")
-    return header, claims
 
 
 def token_has_permission(permissions: Any, permission: str) -> bool:
@@ -574,6 +524,22 @@ class Daemon:
         base = re.sub(r"^https://", "wss://", re.sub(r"^http://", "ws://", base))
         return f"{base}/api/servers/{server['uuid']}/ws"
 
+    def mint_token(self, user: dict[str, Any], server: dict[str, Any], scope: str, claims: dict[str, Any], *,
+                   lifetime: float, base_url: str = "", now: float | None = None) -> str:
+        """A token the panel signs for this Wings with the node's daemon token: the registered and identity claims,
+        then ``claims`` (a None value removes a claim)."""
+        issued = int(self.clock() if now is None else now)
+        node = self.node_row(server.get("node_id")) or {}
+        jti, identity = jwt.identity_claims(self.config, user, str(server.get("uuid")), scope)
+        payload = jwt.panel_claims(self.panel_url() or base_url, node, issued, int(lifetime))
+        payload.update(identity)
+        for name, value in claims.items():
+            if value is None:
+                payload.pop(name, None)
+            else:
+                payload[name] = value
+        return jwt.encode(payload, self.node_key(node or None), jti)
+
     def issue_token(
         self,
         user: dict[str, Any],
@@ -586,29 +552,23 @@ class Daemon:
         extra_claims: dict[str, Any] | None = None,
     ) -> tuple[str, str]:
         """A websocket JWT exactly like the panel's, and the socket URL (pointing at this emulator)."""
-        issued = int(self.clock() if now is None else now)
-        node = self.node_row(server.get("node_id")) or {}
-        node_address = f"{node.get('scheme', 'https')}://{node.get('fqdn', 'node.invalid')}:{node.get('daemon_listen', 8080)}"
-        jti, identity = identity_claims(self.config, user, str(server.get("uuid")), "websocket")
-        claims: dict[str, Any] = {
-            "iss": self.panel_url() or (base_url or ""),
-            "aud": [node_address],
-            "jti": jti,
-            "iat": issued,
-            "nbf": issued - 300,
-            "exp": issued + int(self.setting("token_lifetime_seconds") if lifetime is None else lifetime),
-            "server_uuid": server.get("uuid"),
-            "permissions": list(permissions),
-        }
-        claims.update(identity)
-        if extra_claims:
-            for name, value in extra_claims.items():
-                if value is None:
-                    claims.pop(name, None)
-                else:
-                    claims[name] = value
-        token = jwt_encode({"typ": "JWT", "alg": "HS256", "jti": jti}, claims, self.node_key(node or None))
+        claims = {"server_uuid": server.get("uuid"), "permissions": list(permissions), **(extra_claims or {})}
+        lifetime = self.setting("token_lifetime_seconds") if lifetime is None else lifetime
+        token = self.mint_token(user, server, "websocket", claims, lifetime=lifetime, base_url=base_url or "",
+                                now=now)
         return token, self.socket_url(server, base_url)
+
+    def verify_panel_token(self, token: str) -> dict[str, Any] | None:
+        """The claims of an unexpired token signed with the key of its server's node (the download and upload
+        endpoints), None otherwise."""
+        try:
+            server = self.server_row(str(jwt.unverified_claims(token).get("server_uuid"))) or {}
+            _header, claims = jwt.decode(token, self.server_key(server))
+        except jwt.JwtMalformed:
+            return None
+        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < self.clock():
+            return None
+        return claims
 
     def deny_token(self, jti: str) -> None:
         """Wings POST /api/servers/{uuid}/ws/deny: tokens with this jti issued before now are rejected."""
@@ -1055,8 +1015,8 @@ class Daemon:
         if server is None:
             return
         try:
-            _header, claims = jwt_decode(token, self.server_key(server))
-        except JwtMalformed:
+            _header, claims = jwt.decode(token, self.server_key(server))
+        except jwt.JwtMalformed:
             self.send_error(session, GENERIC_ERROR)
             return
         reason = self.claims_error(claims)
@@ -1313,8 +1273,8 @@ async def wings_token(request: web.Request) -> web.Response:
         extra_claims=body.get("claims"),
     )
     if body.get("key"):
-        _header, claims = jwt_decode(token, daemon.server_key(server))
-        token = jwt_encode({"typ": "JWT", "alg": "HS256", "jti": claims["jti"]}, claims, str(body["key"]))
+        _header, claims = jwt.decode(token, daemon.server_key(server))
+        token = jwt.encode(claims, str(body["key"]), claims["jti"])
     return web.json_response({"token": token, "socket": socket})
 
 

@@ -6,8 +6,9 @@ from typing import Any, Iterator
 import pytest
 
 from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, start_client_env, validation_fields
-from ptero_emulator.client_api.common import decode_database_id, encode_database_id
 from ptero_emulator.state import State
+from ptero_emulator.state import database_hashid as encode_database_id
+from ptero_emulator.state import decode_database_hashid as decode_database_id
 
 
 def _prepare(state: State) -> dict[str, Any]:

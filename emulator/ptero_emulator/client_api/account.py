@@ -14,6 +14,7 @@ from ..http import (
     ApiError, Check, ValidationFailed, bad_request, display_error, empty_response, item, json_response,
     list_envelope, not_found,
 )
+from ..pelican import key_prefixes
 from ..sshkeys import SSH_KEY_PREFIXES, SshKeyError, parse_public_key
 from ..state import KEY_TYPE_ACCOUNT, State
 from ..totp import totp_valid
@@ -34,6 +35,10 @@ def _ensure_user_password(request: web.Request, password: Any, message: str = IN
 
 @client_route("GET", PREFIX + "/account")
 async def account(request: web.Request) -> web.Response:
+    if request_state(request).config.has("account_without_id"):
+        from ..pelican_client import account_attributes as pelican_account  # Pelican's shape
+
+        return json_response(item("user", pelican_account(request_user(request))))
     return json_response(item("user", account_attributes(request_user(request))))
 
 
@@ -176,7 +181,8 @@ async def create_api_key(request: web.Request) -> web.Response:
         raise display_error("You have reached the account limit for number of API keys.")
     secret = random_string(32)
     row: dict[str, Any] = {
-        "user_id": user["id"], "key_type": KEY_TYPE_ACCOUNT, "identifier": "ptlc_" + random_string(11),
+        "user_id": user["id"], "key_type": KEY_TYPE_ACCOUNT,
+        "identifier": key_prefixes(state.config)[1] + random_string(11),
         "token": secret, "memo": data.get("description") or "", "allowed_ips": list(ips or []),
         "last_used_at": None, "expires_at": None,
     }

@@ -12,7 +12,7 @@ from ..http import ApiError, bad_request, display_error, empty_response, item, j
 from ..state import State, parse_timestamp
 from .common import (
     SERVER, bind_backup, client_route, extra_setting, log_activity, php_bool, request_input,
-    require_daemon_reachable, runtime, server_context, sign_jwt, signed_url_base,
+    require_daemon_reachable, runtime, server_context, signed_url,
 )
 from .transformers import backup_attributes
 
@@ -127,11 +127,9 @@ async def download_backup(request: web.Request) -> web.Response:
     backup = ctx.children["backup"]
     if backup.get("disk") not in ("wings", "s3"):
         raise bad_request("The backup requested references an unknown disk driver type and cannot be downloaded.")
-    token = sign_jwt(request, ctx.node, ctx.user, ctx.server,
-                     {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]}, 15 * 60, "backup-download")
     log_activity(request, "server:backup.download", {"name": backup["name"]}, server=ctx.server)
-    return json_response({"object": "signed_url",
-                          "attributes": {"url": f"{signed_url_base(request)}/download/backup?token={token}"}})
+    return signed_url(ctx, "/download/backup", "backup-download",
+                      {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]})
 
 
 @client_route("POST", SERVER + "/backups/{backup}/lock")

@@ -3,10 +3,7 @@ the Wings emulation), the per-State runtime (file trees, resources cache), the s
 bindings, the access/state gate and the per-server limiters, and the signed Wings URLs."""
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 import re
 import secrets
 import uuid as uuid_module
@@ -17,9 +14,8 @@ from aiohttp import web
 
 from .. import http
 from ..files import FileStore, ServerFiles
-from ..http import ApiError, forbidden, not_found
-from ..jwt_claims import identity_claims
-from ..state import State
+from ..http import ApiError, forbidden, json_response, not_found
+from ..state import ALPHANUMERIC, State, decode_database_hashid
 from .identifiers import decode_realtime_identifier
 from .permissions import ADMIN_PERMISSIONS
 
@@ -152,9 +148,6 @@ def log_activity(request: web.Request, event: str, properties: dict[str, Any] | 
                        api_key_id=key["id"] if key else None, subject_user_id=subject_user_id)
 
 
-ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-
 def random_string(length: int, alphabet: str = ALPHANUMERIC) -> str:
     return "".join(secrets.choice(alphabet) for _unused in range(length))
 
@@ -164,87 +157,16 @@ def panel_url(request: web.Request) -> str:
     return (configured or f"{request.scheme}://{request.host}").rstrip("/")
 
 
-# Client database ids are hashids (8+ characters). We use a reversible scramble of the numeric id with the
-# same shape: 8 characters from [a-zA-Z0-9].
-_HASH_ALPHABET = "".join(sorted(ALPHANUMERIC, key=lambda ch: hashlib.sha1(b"hashids" + ch.encode()).digest()))
-_HASH_SPACE = 62 ** 8
-_HASH_MULTIPLIER = 2654435761  # odd and not a multiple of 31, so invertible modulo 62**8
-_HASH_OFFSET = 91397315742
+SIGNED_URL_LIFETIME = 15 * 60
 
 
-def encode_database_id(database_id: int) -> str:
-    value = (database_id * _HASH_MULTIPLIER + _HASH_OFFSET) % _HASH_SPACE
-    chars = []
-    for _unused in range(8):
-        value, digit = divmod(value, 62)
-        chars.append(_HASH_ALPHABET[digit])
-    return "".join(chars)
-
-
-def decode_database_id(text: str) -> int | None:
-    if len(text) != 8 or any(ch not in _HASH_ALPHABET for ch in text):
-        return None
-    value = 0
-    for ch in reversed(text):
-        value = value * 62 + _HASH_ALPHABET.index(ch)
-    decoded = ((value - _HASH_OFFSET) * pow(_HASH_MULTIPLIER, -1, _HASH_SPACE)) % _HASH_SPACE
-    return decoded if 0 < decoded < 10 ** 12 else None
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def node_signing_key(request: web.Request, node: dict[str, Any] | None) -> str:
-    daemon = request.app.get("daemon")
-    if daemon is not None and hasattr(daemon, "node_key"):
-        return str(daemon.node_key(node))
-    return str((node or {}).get("daemon_token") or "emulator-node-key")
-
-
-def sign_jwt(request: web.Request, node: dict[str, Any] | None, user: dict[str, Any], server: dict[str, Any],
-             claims: dict[str, Any], lifetime_seconds: int, scope: str) -> str:
-    """An HS256 JWT signed with the node's daemon token, with the panel's standard claims (``scope`` is written
-    from panel 1.12.3 on: file-download, file-upload, backup-download)."""
-    issued = int(request_state(request).time())
-    jti, identity = identity_claims(request_state(request).config, user, str(server["uuid"]), scope)
-    payload = {
-        "iss": panel_url(request),
-        "aud": [node_address(node)],
-        "jti": jti, "iat": issued, "nbf": issued - 300, "exp": issued + lifetime_seconds,
-    }
-    payload.update(identity)
-    payload.update(claims)
-    header = {"typ": "JWT", "alg": "HS256", "jti": jti}
-    signing_input = b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + b64url(
-        json.dumps(payload, separators=(",", ":")).encode())
-    signature = hmac.new(node_signing_key(request, node).encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64url(signature)
-
-
-def decode_signed_token(state: State, token: str, key_for: Callable[[dict[str, Any]], str]) -> dict[str, Any] | None:
-    """Verify a token produced by sign_jwt (used by the emulated Wings download/upload endpoints)."""
-    try:
-        head, payload, signature = token.split(".")
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (ValueError, json.JSONDecodeError):
-        return None
-    expected = hmac.new(key_for(claims).encode(), f"{head}.{payload}".encode(), hashlib.sha256).digest()
-    if not hmac.compare_digest(b64url(expected), signature):
-        return None
-    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < state.time():
-        return None
-    return claims
-
-
-def node_address(node: dict[str, Any] | None) -> str:
-    node = node or {}
-    return f"{node.get('scheme', 'https')}://{node.get('fqdn', 'node.invalid')}:{node.get('daemon_listen', 8080)}"
-
-
-def signed_url_base(request: web.Request) -> str:
-    """Download/upload URLs point at the emulator itself (it also plays Wings' HTTP side) so clients can use them."""
-    return panel_url(request)
+def signed_url(ctx: ServerContext, path: str, scope: str, claims: dict[str, Any]) -> web.Response:
+    """A signed Wings URL (``scope`` is written from panel 1.12.3 on: file-download, file-upload, backup-download).
+    The URL points at the emulator itself, which also plays Wings' HTTP side, so clients can use it."""
+    request = ctx.request
+    token = request.app["daemon"].mint_token(ctx.user, ctx.server, scope, claims, lifetime=SIGNED_URL_LIFETIME,
+                                             base_url=f"{request.scheme}://{request.host}")
+    return json_response({"object": "signed_url", "attributes": {"url": f"{panel_url(request)}{path}?token={token}"}})
 
 
 @dataclass
@@ -315,7 +237,7 @@ def binding_probe(request: web.Request) -> None:
             raise not_found(BINDING_NOT_FOUND)
     if "database" in params:
         value = params["database"]
-        decoded = decode_database_id(value)
+        decoded = decode_database_hashid(value)
         found = decoded is not None and state.get("databases", decoded) is not None
         if not found and not (re.fullmatch(r"\d{1,18}", value) and state.get("databases", int(value)) is not None):
             raise not_found(BINDING_NOT_FOUND)
@@ -449,7 +371,7 @@ def bind_database(ctx: ServerContext) -> None:
     """Global binder: hashid or numeric id, any server (checked against the server after the gate)."""
     value = ctx.request.match_info["database"]
     database = None
-    decoded = decode_database_id(value)
+    decoded = decode_database_hashid(value)
     if decoded is not None:
         database = ctx.state.get("databases", decoded)
     if database is None and re.fullmatch(r"\d{1,18}", value):

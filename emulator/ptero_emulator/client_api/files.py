@@ -11,7 +11,7 @@ from ..files import ServerFiles, WingsFileError
 from ..http import ApiError, display_error, empty_response, json_response, list_envelope
 from .common import (
     SERVER, ServerContext, client_route, daemon_error, files_for, log_activity, request_input,
-    require_daemon_reachable, server_context, sign_jwt, signed_url_base,
+    require_daemon_reachable, server_context, signed_url,
 )
 from .transformers import file_object
 
@@ -55,12 +55,9 @@ async def file_contents(request: web.Request) -> web.Response:
 async def file_download(request: web.Request) -> web.Response:
     ctx = server_context(request, "file.read-content")
     data = http.validate(request_input(request), {"file": "required|string"})
-    token = sign_jwt(request, ctx.node, ctx.user, ctx.server,
-                     {"file_path": unquote(str(data["file"])), "server_uuid": ctx.server["uuid"]}, 15 * 60,
-                     "file-download")
     log_activity(request, "server:file.download", {"file": data["file"]}, server=ctx.server)
-    url = f"{signed_url_base(request)}/download/file?token={token}"
-    return json_response({"object": "signed_url", "attributes": {"url": url}})
+    return signed_url(ctx, "/download/file", "file-download",
+                      {"file_path": unquote(str(data["file"])), "server_uuid": ctx.server["uuid"]})
 
 
 @client_route("PUT", SERVER + "/files/rename")
@@ -180,7 +177,4 @@ async def pull_file(request: web.Request) -> web.Response:
 @client_route("GET", SERVER + "/files/upload")
 async def upload_url(request: web.Request) -> web.Response:
     ctx = server_context(request, "file.create")
-    token = sign_jwt(request, ctx.node, ctx.user, ctx.server, {"server_uuid": ctx.server["uuid"]}, 15 * 60,
-                     "file-upload")
-    url = f"{signed_url_base(request)}/upload/file?token={token}"
-    return json_response({"object": "signed_url", "attributes": {"url": url}})
+    return signed_url(ctx, "/upload/file", "file-upload", {"server_uuid": ctx.server["uuid"]})

@@ -83,6 +83,10 @@ async def list_servers(request: web.Request) -> web.Response:
 
 @client_route("GET", PREFIX + "/permissions")
 async def system_permissions(request: web.Request) -> web.Response:
+    if request_state(request).config.has("flat_permissions"):
+        from ..pelican_client import flat_permissions
+
+        return json_response({"object": "system_permissions", "attributes": {"permissions": flat_permissions()}})
     permissions = {group: {"description": description, "keys": dict(keys)}
                    for group, (description, keys) in PERMISSION_GROUPS.items()}
     return json_response({"object": "system_permissions", "attributes": {"permissions": permissions}})
@@ -119,9 +123,10 @@ async def send_command(request: web.Request) -> web.Response:
     try:
         daemon.send_command(ctx.server["uuid"], data["command"])
     except Exception as error:  # noqa: BLE001 - wings.ServerOffline, imported lazily
-        if type(error).__name__ == "ServerOffline":
+        if type(error).__name__ != "ServerOffline":
+            raise
+        if not ctx.state.config.has("command_offline_204"):  # Pelican does not surface Wings' 502
             raise ApiError(502, "HttpException", SERVER_OFFLINE_COMMAND) from None
-        raise
     log_activity(request, "server:console.command", {"command": data["command"]}, server=ctx.server)
     return empty_response(204)
 

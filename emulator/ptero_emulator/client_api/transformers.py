@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..http import MISSING, item, list_envelope, null_resource
-from ..state import State
-from .common import encode_database_id, gravatar
+from ..state import State, database_hashid
+from .common import gravatar
 from .identifiers import realtime_identifier
 
 
@@ -99,7 +99,7 @@ def database_item(state: State, database: dict[str, Any], with_password: bool | 
     """``with_password``: None = not requested, True = include it, False = requested but not allowed."""
     host = state.get("database_hosts", database["database_host_id"]) or {}
     attributes: dict[str, Any] = {
-        "id": encode_database_id(database["id"]),
+        "id": database_hashid(database["id"]),
         "host": {"address": host.get("host"), "port": host.get("port")},
         "name": database["database"], "username": database["username"], "connections_from": database["remote"],
         "max_connections": database.get("max_connections") if max_connections_override is MISSING

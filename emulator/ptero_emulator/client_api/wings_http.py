@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..files import WingsFileError
 from ..http import json_response
-from .common import decode_signed_token, files_for, node_signing_key, new_request_id, routes, runtime
+from .common import files_for, new_request_id, routes, runtime
 
 
 def _wings_json_error(status: int, message: str) -> web.Response:
@@ -18,17 +18,10 @@ def _wings_json_error(status: int, message: str) -> web.Response:
 
 
 def _verify_wings_token(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]] | web.Response:
-    state = request.app["state"]
-    token = request.query.get("token", "")
-
-    def key_for(claims: dict[str, Any]) -> str:
-        server = state.find("servers", uuid=claims.get("server_uuid")) or {}
-        return node_signing_key(request, state.get("nodes", server.get("node_id")))
-
-    claims = decode_signed_token(state, token, key_for)
+    claims = request.app["daemon"].verify_panel_token(request.query.get("token", ""))
     if claims is None:
         return _wings_json_error(403, "You are not authorized to access this endpoint.")
-    server = state.find("servers", uuid=claims.get("server_uuid"))
+    server = request.app["state"].find("servers", uuid=claims.get("server_uuid"))
     if server is None:
         return _wings_json_error(404, "The requested resource was not found on this server.")
     return claims, server
