@@ -140,12 +140,13 @@ WITH_NODES = {"include": "nodes"}
 
 
 def with_node_ids(host: dict[str, t.Any] | None) -> dict[str, t.Any] | None:
-    """The host with `nodes`: the sorted ids of its linked nodes (from the `nodes` include)."""
+    """The host with `nodes`: the sorted ids of its linked nodes, when the panel answered the `nodes` include."""
     if host is None:
         return None
-    linked = (host.get("relationships") or {}).get("nodes") or []
+    linked = (host.get("relationships") or {}).get("nodes")
     shaped = {key: value for key, value in host.items() if key != "relationships"}
-    shaped["nodes"] = sorted(int(node["id"]) for node in linked)
+    if isinstance(linked, list):
+        shaped["nodes"] = sorted(int(node["id"]) for node in linked)
     return shaped
 
 
@@ -179,6 +180,11 @@ class DatabaseHost(PanelResource):
         return self.params["password"] is not None and (creating or self.params["update_password"] == "always")
 
     def compare(self, current: dict[str, t.Any], desired: dict[str, t.Any]) -> list[str]:
+        if "nodes" not in current and "nodes" in desired:
+            # A panel that does not answer the include: the links cannot be checked, only set on create.
+            self.module.warn(f"{self.describe(current)}: the panel does not show which nodes it is linked to, so "
+                             "nodes was not compared (it is used when a host is created)")
+            desired = {key: value for key, value in desired.items() if key != "nodes"}
         changes = super().compare(current, desired)
         # The stored password cannot be read: with update_password=always it is sent, and counted, every time.
         return sorted(changes + ["password"]) if self.sends_password(creating=False) else changes
@@ -188,8 +194,9 @@ class DatabaseHost(PanelResource):
 
     def body(self, fields: t.Mapping[str, t.Any], creating: bool) -> dict[str, t.Any]:
         body = {key: fields[key] for key in ("name", "host", "port", "username")}
-        # Sent on update too, as the panel has them: a replace-style update must not unlink the nodes.
-        body["node_ids"] = list(fields["nodes"])
+        if "nodes" in fields:
+            # Sent on update too, as the panel has them: a replace-style update must not unlink the nodes.
+            body["node_ids"] = list(fields["nodes"])
         if self.sends_password(creating):
             body["password"] = self.params["password"]
         return body
@@ -203,7 +210,7 @@ class DatabaseHost(PanelResource):
         updated = self.client.call("application.database_hosts.update", {"database_host": current["id"]},
                                    body=self.body(fields, creating=False))
         # The answer does not show the node links; an update leaves them as they were.
-        return {**(updated or fields), "nodes": current["nodes"]}
+        return {**(updated or fields), **({"nodes": current["nodes"]} if "nodes" in current else {})}
 
     def delete(self, current: dict[str, t.Any]) -> None:
         self.client.call("application.database_hosts.delete", {"database_host": current["id"]})

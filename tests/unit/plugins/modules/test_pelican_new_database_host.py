@@ -122,8 +122,6 @@ def test_other_node_links_fail_as_create_only(existing, run_module):
 
 def test_an_unknown_node_is_named(panel, run_module):
     panel.get(f"{APP}/database-hosts", json=listing("database_host", []))
-    panel.get(f"{APP}/nodes/9", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                                                "detail": "not found"}]})
     outcome = run(run_module, {"host": "h", "username": "u", "nodes": ["nbg1"]})
     assert outcome.failed and outcome.result["msg"] == "nodes: no node 'nbg1' exists on the panel"
 
@@ -145,3 +143,16 @@ def test_pterodactyl_is_refused_before_any_request(panel, run_module):
     assert outcome.failed
     assert outcome.result["msg"].startswith("ptero.panel.database_host needs a Pelican panel; this panel is Pterodactyl")
     assert len(panel.calls) == 0
+
+
+def test_a_panel_without_the_nodes_include_warns_instead_of_failing(panel, run_module):
+    panel.get(f"{APP}/database-hosts", json=listing("database_host", [HOST]))
+    panel.get(f"{APP}/database-hosts/5", json=item("database_host", HOST))
+    panel.patch(f"{APP}/database-hosts/5", json=item("database_host", {**HOST, "port": 3307}))
+    outcome = run(run_module, {"nodes": ["fra2"], "port": 3307})
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed_fields"] == ["port"]
+    assert any("nodes was not compared" in warning for warning in outcome.result["warnings"])
+    # No node_ids: the links the panel has are not known, so they are not sent.
+    assert writes(panel) == [("PATCH", "database-hosts/5", {"name": "fra-mariadb", "host": "10.0.0.20", "port": 3307,
+                                                            "username": "pelican"})]
