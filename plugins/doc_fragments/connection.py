@@ -14,7 +14,7 @@ requirements:
 options:
   url:
     description:
-      - Base URL of the Pterodactyl panel, for example V(https://panel.example.com).
+      - Base URL of the Pterodactyl or Pelican panel, for example V(https://panel.example.com).
       - If not set, the value of the E(PTERODACTYL_URL) environment variable is used.
     type: str
     required: true
@@ -49,13 +49,29 @@ options:
     type: list
     elements: int
     default: []
+  panel:
+    description:
+      - Which panel O(url) runs, Pterodactyl or Pelican (its successor).
+      - V(auto) tells them apart once per task, cheaply. A key with a Pelican prefix (C(papp_), C(pacc_), C(peli_),
+        C(plcn_)) means Pelican. Otherwise, and only when the task uses something the panels do differently, one
+        request without the key is sent (C(GET /api/application/eggs)), to which Pelican answers 401 and
+        Pterodactyl 404.
+      - Set V(pterodactyl) or V(pelican) to skip the detection, for example when a proxy answers that request
+        itself.
+      - Something the panel does not have (locations and nests on Pelican, mounts and roles on Pterodactyl) fails
+        before any request, naming what to use instead.
+      - If not set, the value of the E(PTERODACTYL_PANEL) environment variable is used.
+    type: str
+    choices: [auto, pterodactyl, pelican]
+    default: auto
 """
 
     APPLICATION = r"""
 options:
   api_key:
     description:
-      - Application API key (C(ptla_...)) created in the panel's admin area, or the client key of a root admin.
+      - Application API key (C(ptla_...), on Pelican C(papp_...)) created in the panel's admin area, or the client
+        key of a root admin.
       - If not set, the value of the E(PTERODACTYL_API_KEY) environment variable is used.
     type: str
     required: true
@@ -65,7 +81,7 @@ options:
 options:
   api_key:
     description:
-      - Client API key (C(ptlc_...)) of the account that owns or may use the server.
+      - Client API key (C(ptlc_...), on Pelican C(pacc_...)) of the account that owns or may use the server.
       - If not set, the value of the E(PTERODACTYL_CLIENT_API_KEY) environment variable is used, then E(PTERODACTYL_API_KEY).
     type: str
     required: true

@@ -21,6 +21,12 @@ Flattening of the panel's envelopes
 Failures raise `PanelError` (HTTP errors) or `PanelConnectionError` (transport errors). Both say whether a
 write may have happened (`write_state`) and never contain the API key, tokens or request body values.
 
+Panels: the client talks to Pterodactyl and to Pelican, its fork. `client.flavour` says which one ("pterodactyl" or
+"pelican"): the `panel` setting when it is not "auto", else the API key's prefix, else one unauthenticated probe
+(see `_flavour`), decided once per client and only when a call needs it. An operation the panel lacks raises
+`UnsupportedOnPanel` before any request; Pelican's differences on a shared route (a renamed filter, what an empty
+406 means) are applied from the route table.
+
 Retries are done here rather than by urllib3, because whether a retry is safe depends on the method:
 429 and failures to connect are retried for every method; 5xx, read timeouts and dropped connections only
 for GET/HEAD/PUT/DELETE, since re-sending a POST or PATCH whose answer was lost could apply it twice.
@@ -44,6 +50,22 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import (
+    AUTO,
+    ENV_PANEL,
+    MIN_PELICAN,
+    PELICAN,
+    PROBE_ACCEPT,
+    PROBE_METHOD,
+    PROBE_PATH,
+    SOURCE_KEY,
+    SOURCE_OPTION,
+    SOURCE_PROBE,
+    check_panel_choice,
+    flavour_from_key,
+    flavour_from_probe,
+    panel_name,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._operations import (
     EMAIL_CHANGE_LIMIT,
     SERVER_RATE_LIMITS,
@@ -89,6 +111,12 @@ Body = t.Union[t.Dict[str, t.Any], t.List[t.Any], str, bytes, None]
 Query = t.Mapping[str, t.Any]
 Meta = t.Dict[str, t.Any]
 Pairs = t.List[t.Tuple[str, str]]
+
+# Pelican has no daemon error of its own: whatever goes wrong with Wings is a 500 with this generic detail.
+PELICAN_GENERIC_500 = ("Pelican answers a generic 500 when Wings cannot be reached or refuses the request, and for "
+                       "some errors of its own; the panel's log names the cause")
+# Laravel's answer for a path no route matches (both panels), as opposed to a missing object.
+_ROUTE_NOT_FOUND = re.compile(r"The route .* could not be found", re.IGNORECASE)
 
 WRITE_NOT_APPLIED = "not_applied"
 WRITE_UNKNOWN = "unknown"
@@ -147,6 +175,34 @@ class PanelError(Exception):
 
 class PanelConnectionError(PanelError):
     """The panel could not be reached, or the connection failed before an answer arrived (status None)."""
+
+
+class PanelDetectionError(PanelError):
+    """The client could not tell whether the panel is Pterodactyl or Pelican (the probe's answer proved nothing)."""
+
+
+class UnsupportedOnPanel(PanelError):
+    """An operation the panel does not have (a Pterodactyl route on Pelican, or the reverse); nothing was sent.
+
+    `operation` is its name, `panel` the flavour of the panel, `instead` what to use there (or None)."""
+
+    def __init__(self, operation: Operation, panel: str, source: str | None = None) -> None:
+        self.operation = operation.name
+        self.panel = panel
+        self.instead = operation.instead
+        message = operation.unsupported_message(panel)
+        if source == SOURCE_OPTION:
+            message += f" (the panel option says {panel})"
+        elif source:
+            message += f" (the panel was detected as {panel_name(panel)} from {source}; if that is wrong, set the " \
+                       "panel option)"
+        super().__init__(operation.method, operation.path, None, code="UnsupportedOnPanel", detail=message,
+                         write_state=WRITE_NOT_APPLIED, message=message)
+
+
+def _no_auth(prepared: t.Any) -> t.Any:
+    # Given as a request's auth, it replaces the session's key: the flavour probe is sent without one.
+    return prepared
 
 
 class _BearerAuth(requests.auth.AuthBase if HAS_REQUESTS else object):  # type: ignore[misc]
@@ -396,6 +452,76 @@ def build_path(operation: Operation, path_params: t.Mapping[str, t.Any] | None) 
     return re.sub(r"\{([a-z_]+)\}", fill, operation.path)
 
 
+def _encode_document(op: Operation, body: t.Any) -> tuple[bytes, str]:
+    """A YAML or JSON file as it is, labelled by what it contains: Pelican checks a body labelled JSON as JSON and
+    refuses YAML sent that way; a dict or list is sent as JSON."""
+    if isinstance(body, (dict, list)):
+        return json.dumps(body, separators=(",", ":")).encode("utf-8"), "application/json"
+    if isinstance(body, (bytes, bytearray)):
+        data = bytes(body)
+    elif isinstance(body, str):
+        data = body.encode("utf-8")
+    else:
+        raise TypeError(f"{op.name} sends a YAML or JSON document: pass a str, bytes or a dict")
+    try:
+        json.loads(data)
+    except ValueError:
+        return data, "application/yaml"
+    return data, "application/json"
+
+
+def _encode_multipart(op: Operation, body: t.Any) -> tuple[bytes, str]:
+    """A form upload: `{field: (file name, content)}`; a str or bytes value is sent as a plain field."""
+    if not isinstance(body, dict):
+        raise TypeError(f"{op.name} uploads a file: pass {{field: (file name, bytes)}}")
+    fields: dict[str, t.Any] = {}
+    for name, value in body.items():
+        if isinstance(value, tuple) and len(value) == 2:
+            fields[str(name)] = (str(value[0]), bytes(value[1]) if isinstance(value[1], bytearray) else value[1])
+        else:
+            fields[str(name)] = value
+    data, content_type = urllib3.encode_multipart_formdata(fields)
+    return data, content_type
+
+
+def _error_entries(response: t.Any, secrets: t.Sequence[str]) -> list[dict[str, t.Any]]:
+    """The entries of the panel's JSON error envelope, with secrets blanked out; [] for any other body."""
+    payload = None
+    if "json" in response.headers.get("Content-Type", "").lower():
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("errors"), list):
+        return []
+    errors: list[dict[str, t.Any]] = []
+    for entry in payload["errors"]:
+        if not isinstance(entry, dict):
+            continue
+        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+        errors.append({
+            "code": entry.get("code"),
+            "status": str(entry.get("status", response.status_code)),
+            "detail": _redact(str(entry.get("detail") or ""), secrets),
+            "source_field": meta.get("source_field"),
+            "rule": meta.get("rule"),
+        })
+    return errors
+
+
+def _uses_renamed_filter(operation: Operation, query: Query | None) -> bool:
+    """Whether `query` uses a filter that `operation` (one panel's variant) spells differently."""
+    return any(f"filter[{given}]" in (query or {}) for given, _sent in operation.filter_renames)
+
+
+def _renamed_filters(operation: Operation, query: Query | None) -> Query | None:
+    """`query` with the filter names this panel spells differently renamed (`uuidShort` -> `uuid_short`)."""
+    if not query or not _uses_renamed_filter(operation, query):
+        return query
+    renames = {f"filter[{given}]": f"filter[{sent}]" for given, sent in operation.filter_renames}
+    return {renames.get(key, key): value for key, value in query.items()}
+
+
 def _page_position(meta: t.Mapping[str, t.Any], requested: int) -> tuple[int, int]:
     """(current_page, total_pages); a response without pagination is a single page."""
     pagination = meta.get("pagination") if isinstance(meta, dict) else None
@@ -440,7 +566,8 @@ class PanelClient:
 
     def __init__(self, url: str, api_key: str, *, validate_certs: bool = True, timeout: float = 30.0,
                  retries: int = 5, backoff_factor: float = 0.5, extra_retry_codes: t.Iterable[int] = (),
-                 max_retry_after: float = 60.0, max_workers: int = 4, user_agent_extra: str | None = None) -> None:
+                 max_retry_after: float = 60.0, max_workers: int = 4, user_agent_extra: str | None = None,
+                 panel: str = AUTO) -> None:
         if not HAS_REQUESTS:
             raise RuntimeError("The Python library 'requests' is required by ptero.panel")
         parts = urlsplit(url or "")
@@ -449,6 +576,10 @@ class PanelClient:
                                       "e.g. https://panel.example.com")
         _check_settings(timeout=timeout, retries=retries, backoff_factor=backoff_factor,
                         max_retry_after=max_retry_after, max_workers=max_workers)
+        try:
+            self.panel = check_panel_choice(panel)
+        except ValueError as error:
+            raise SettingError("panel", str(error)) from None
         self.base_url = url.rstrip("/")
         # host[:port] only: a URL may carry user:password@, which must not reach messages.
         self._host = parts.hostname + (f":{parts.port}" if parts.port else "")
@@ -462,6 +593,14 @@ class PanelClient:
         self.request_count = 0
         self._count_lock = threading.Lock()
         self._api_key = api_key
+        self._flavour: str | None = None
+        #: How the flavour was decided (for messages): the option, the key prefix or the probe; None until known.
+        self.flavour_source: str | None = None
+        self._flavour_lock = threading.Lock()
+        if self.panel != AUTO:
+            self._flavour, self.flavour_source = self.panel, SOURCE_OPTION
+        elif flavour_from_key(api_key):
+            self._flavour, self.flavour_source = PELICAN, SOURCE_KEY
         user_agent = f"ptero.panel/{COLLECTION_VERSION} (+{PROJECT_URL}) python-requests/{requests.__version__}"
         if user_agent_extra:
             user_agent = f"{user_agent} {user_agent_extra}"
@@ -488,6 +627,64 @@ class PanelClient:
     def close(self) -> None:
         self._session.close()
 
+    # -- the panel's flavour ------------------------------------------------------------------------
+
+    @property
+    def flavour(self) -> str:
+        """"pterodactyl" or "pelican"; the first use may send the probe (once per client).
+
+        Raises PanelDetectionError (or PanelConnectionError) when the probe's answer proves nothing."""
+        if self._flavour is None:
+            with self._flavour_lock:
+                if self._flavour is None:
+                    self._flavour = self._probe_flavour()
+                    self.flavour_source = SOURCE_PROBE
+        return self._flavour
+
+    @property
+    def known_flavour(self) -> str | None:
+        """The flavour when it is already known, without sending anything; else None."""
+        return self._flavour
+
+    def _probe_flavour(self) -> str:
+        """Ask the route only Pelican has, without a key: 401 is Pelican, 404 Pterodactyl (see `_flavour`)."""
+        advice = (f"set the panel option (or {ENV_PANEL}) to pterodactyl or pelican")
+        try:
+            response, attempts, _sent = self._send(PROBE_METHOD, PROBE_PATH, [], None, None, [self._api_key],
+                                                   authenticated=False, accept=PROBE_ACCEPT)
+        except PanelConnectionError as error:
+            message = f"Could not tell whether {self._host} runs Pterodactyl or Pelican: {error.message}; {advice}"
+            raise PanelConnectionError(error.method, error.path, None, detail=error.detail, write_state=WRITE_READ,
+                                       message=message) from None
+        found = flavour_from_probe(response.status_code)
+        if found is not None:
+            response.close()
+            return found
+        answer = self._http_error(PROBE_METHOD, PROBE_PATH, response, [self._api_key], attempts)
+        if response.status_code < 300:
+            answer.message = f"{PROBE_METHOD} {PROBE_PATH} -> {response.status_code} {response.reason or ''}".rstrip()
+        message = (f"Could not tell whether {self._host} runs Pterodactyl or Pelican: the probe {answer.message} "
+                   f"(sent without a key; Pelican answers 401 and Pterodactyl 404); {advice}")
+        raise PanelDetectionError(PROBE_METHOD, PROBE_PATH, answer.status, code=answer.code, detail=answer.detail,
+                                  errors=answer.errors, write_state=WRITE_READ, message=message)
+
+    def operation(self, name: str, query: Query | None = None) -> Operation:
+        """The operation `name` as this client's panel has it; UnsupportedOnPanel when the panel lacks it.
+
+        The flavour is only looked up when it matters: the route is not on every panel, or the query uses a filter
+        name the panels spell differently."""
+        op = get_operation(name)
+        if not op.on_every_panel or _uses_renamed_filter(op.on(PELICAN), query):
+            flavour = self.flavour
+            if not op.available_on(flavour):
+                raise UnsupportedOnPanel(op, flavour, self.flavour_source)
+            return op.on(flavour)
+        return op.on(self._flavour) if self._flavour is not None else op
+
+    def supports(self, name: str) -> bool:
+        """Whether this client's panel has the operation (may send the probe)."""
+        return get_operation(name).available_on(self.flavour)
+
     # -- public calls -----------------------------------------------------------------------------
 
     def call(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
@@ -498,9 +695,9 @@ class PanelClient:
     def call_with_meta(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
                        query: Query | None = None, body: Body = None) -> tuple[t.Any, Meta]:
         """Like `call()`, plus the answer's top-level `meta` (or {})."""
-        op = get_operation(operation)
+        op = self.operation(operation, query)
         path = build_path(op, path_params)
-        return self._exchange(op, path, build_query(query), body)
+        return self._exchange(op, path, build_query(_renamed_filters(op, query)), body)
 
     def iterate(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
                 query: Query | None = None, per_page: int | None = None) -> t.Iterator[dict[str, t.Any]]:
@@ -554,11 +751,11 @@ class PanelClient:
 
     def _list_request(self, operation: str, path_params: dict[str, t.Any] | None, query: dict[str, t.Any] | None,
                       per_page: int | None) -> tuple[Operation, str, Pairs]:
-        op = get_operation(operation)
+        op = self.operation(operation, query)
         if not op.is_list:
             raise ValueError(f"{op.name} does not return a list")
         path = build_path(op, path_params)
-        given = dict(query or {})
+        given = dict(_renamed_filters(op, query) or {})
         given.pop("page", None)
         requested = per_page if per_page is not None else given.pop("per_page", None)
         given.pop("per_page", None)
@@ -585,6 +782,10 @@ class PanelClient:
             return None, None
         if op.body is None:
             raise ValueError(f"{op.name} takes no request body")
+        if op.body == "document":
+            return _encode_document(op, body)
+        if op.body == "multipart":
+            return _encode_multipart(op, body)
         if op.body == "raw":
             if isinstance(body, str):
                 return body.encode("utf-8"), "text/plain"
@@ -600,7 +801,7 @@ class PanelClient:
     @staticmethod
     def _json_of(op: Operation, body: Body) -> t.Any:
         """The body as data, so its values can be kept out of messages (also when given pre-encoded)."""
-        if op.body == "json" and isinstance(body, (str, bytes)):
+        if op.body in ("json", "document") and isinstance(body, (str, bytes)):
             try:
                 return json.loads(body)
             except ValueError:
@@ -634,11 +835,15 @@ class PanelClient:
         return delay if delay > 0 or nominal == 0 else None
 
     def _send(self, method: str, path: str, pairs: Pairs, data: bytes | None,
-              content_type: str | None, secrets: list[str]) -> tuple[t.Any, int, bool]:
+              content_type: str | None, secrets: list[str], *, authenticated: bool = True,
+              accept: str | None = None) -> tuple[t.Any, int, bool]:
         """Send with the retry rules of the module docstring; return (last response, attempts, whether an
         earlier attempt may have been applied: it was sent and its answer lost, or answered 5xx)."""
         url = self.base_url + path
         headers = {"Content-Type": content_type} if content_type else {}
+        if accept:
+            headers["Accept"] = accept
+        auth = None if authenticated else _no_auth
         timeout = (min(self.timeout, CONNECT_TIMEOUT_CAP), self.timeout)
         budget = max(MIN_SLEEP_BUDGET, self.max_retry_after * self.retries)
         slept = 0.0
@@ -648,7 +853,7 @@ class PanelClient:
             self._count()
             try:
                 response = self._session.request(method, url, params=pairs, data=data, headers=headers, timeout=timeout,
-                                                 verify=self.validate_certs, allow_redirects=False)
+                                                 verify=self.validate_certs, allow_redirects=False, auth=auth)
             except requests.exceptions.RequestException as error:
                 transport = _classify_transport(error, self._host, self.timeout)
                 # TLS reasons quote library text: scrub it like a panel message.
@@ -687,25 +892,7 @@ class PanelClient:
     def _http_error(self, method: str, path: str, response: t.Any, secrets: list[str], attempts: int,
                     operation: Operation | None = None) -> PanelError:
         status = response.status_code
-        errors: list[dict[str, t.Any]] = []
-        payload = None
-        if "json" in response.headers.get("Content-Type", "").lower():
-            try:
-                payload = response.json()
-            except ValueError:
-                payload = None
-        if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
-            for entry in payload["errors"]:
-                if not isinstance(entry, dict):
-                    continue
-                meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
-                errors.append({
-                    "code": entry.get("code"),
-                    "status": str(entry.get("status", status)),
-                    "detail": _redact(str(entry.get("detail") or ""), secrets),
-                    "source_field": meta.get("source_field"),
-                    "rule": meta.get("rule"),
-                })
+        errors = _error_entries(response, secrets)
         reason = response.reason or "HTTP error"
         if 300 <= status < 400:
             # Usually http:// answered by a redirect to https://, or a wrong base path.
@@ -728,6 +915,12 @@ class PanelClient:
         applied_may_have = status >= 500 or code == "ConfigurationNotPersistedException"
         write_state = _write_state(method, applied_may_have)
         message = f"{method} {path} -> {status} {code}: {summary}" if code else f"{method} {path} -> {status} {summary}"
+        hint = self._panel_hint(operation, status, code, detail or "", has_envelope=bool(errors))
+        if hint:
+            message += f" ({hint})"
+            if not errors and 300 <= status < 500:
+                # An empty 403/406 says nothing itself: the hint is the reason.
+                detail = hint
         if code == "ConfigurationNotPersistedException":
             message += " (the panel saved the change; only pushing it to Wings failed)"
         elif write_state == WRITE_UNKNOWN:
@@ -741,6 +934,26 @@ class PanelClient:
         response.close()
         return PanelError(method, path, status, code=code, detail=detail, errors=errors, write_state=write_state,
                           retry_after=retry_after, message=message)
+
+    def _panel_hint(self, operation: Operation | None, status: int, code: str | None, detail: str, *,
+                    has_envelope: bool) -> str | None:
+        """What an error status means on this route and panel, where the panel's answer does not say it."""
+        if operation is None:
+            return None
+        flavour = self._flavour
+        hint = operation.status_hint(status)
+        if hint is None and flavour is None and not has_envelope:
+            # Not known to be Pelican (a migrated ptla_ key): Pelican's empty bodies still identify it.
+            hint = operation.on(PELICAN).status_hint(status)
+        if hint:
+            return hint
+        if status in (404, 405) and operation.pelican_since and PELICAN in operation.flavours and (
+                code == "MethodNotAllowedHttpException" or _ROUTE_NOT_FOUND.search(detail)):
+            return (f"the panel has no such route: {operation.name} needs Pelican {operation.pelican_since} or later "
+                    f"(ptero.panel supports Pelican {MIN_PELICAN} and later)")
+        if status == 500 and flavour == PELICAN:
+            return PELICAN_GENERIC_500
+        return None
 
     def _decode(self, op: Operation, path: str, response: t.Any) -> tuple[t.Any, dict[str, t.Any]]:
         if response.status_code == 204 or not response.content:

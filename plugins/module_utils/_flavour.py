@@ -23,6 +23,9 @@ AUTO = "auto"
 PANEL_CHOICES: tuple[str, ...] = (AUTO, PTERODACTYL, PELICAN)
 ENV_PANEL = "PTERODACTYL_PANEL"
 
+#: The first Pelican release the collection supports: it sends the websocket `scope` claim Wings needs.
+MIN_PELICAN = "beta35"
+
 #: Names for messages.
 PANEL_NAMES = {PTERODACTYL: "Pterodactyl", PELICAN: "Pelican"}
 

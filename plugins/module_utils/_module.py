@@ -31,6 +31,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._client import (
     SettingError,
     build_path,
 )
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import AUTO, ENV_PANEL, PANEL_CHOICES
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import AmbiguousError
 from ansible_collections.ptero.panel.plugins.module_utils._operations import get_operation
 
@@ -57,6 +58,7 @@ def connection_argument_spec(api: str) -> dict[str, dict[str, t.Any]]:
         "retries": {"type": "int", "default": 5},
         "backoff_factor": {"type": "float", "default": 0.5},
         "extra_retry_codes": {"type": "list", "elements": "int", "default": []},
+        "panel": {"type": "str", "default": AUTO, "choices": list(PANEL_CHOICES), "fallback": (env_fallback, [ENV_PANEL])},
     }
 
 
@@ -84,7 +86,7 @@ def client_from_options(options: t.Mapping[str, t.Any],
         return WriteRecordingClient(
             options["url"], options["api_key"], on_write=on_write, validate_certs=options["validate_certs"],
             timeout=options["timeout"], retries=options["retries"], backoff_factor=options["backoff_factor"],
-            extra_retry_codes=options["extra_retry_codes"] or (),
+            extra_retry_codes=options["extra_retry_codes"] or (), panel=options.get("panel") or AUTO,
         )
     return PanelClient(
         options["url"],
@@ -94,6 +96,7 @@ def client_from_options(options: t.Mapping[str, t.Any],
         retries=options["retries"],
         backoff_factor=options["backoff_factor"],
         extra_retry_codes=options["extra_retry_codes"] or (),
+        panel=options.get("panel") or AUTO,
     )
 
 

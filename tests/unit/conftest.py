@@ -1,4 +1,5 @@
 """Make `ansible_collections.ptero.panel` importable from the checkout for unit tests."""
+
 from __future__ import annotations
 
 import sys
@@ -6,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from collection_tree import link_collection  # noqa: E402
+from collection_tree import link_collection
 
 _BASE = Path(tempfile.mkdtemp(prefix="ptero-unit-"))
 link_collection(_BASE)
@@ -64,8 +65,18 @@ def run_module(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "warn", warn)
 
     def run(main, args: dict, check_mode: bool = False, diff: bool = False) -> ModuleExit:
-        full = {"url": "https://panel.example.test", "api_key": "ptla_unittestkey0" + "x" * 32,
-                "retries": 0, **args, "_ansible_check_mode": check_mode, "_ansible_diff": diff}
+        # The default key belongs to a mocked Pterodactyl panel: no flavour probe. A test that brings its own key
+        # (a Pelican one) or sets panel keeps the detection.
+        panel = {} if "api_key" in args or "panel" in args else {"panel": "pterodactyl"}
+        full = {
+            "url": "https://panel.example.test",
+            "api_key": "ptla_unittestkey0" + "x" * 32,
+            "retries": 0,
+            **panel,
+            **args,
+            "_ansible_check_mode": check_mode,
+            "_ansible_diff": diff,
+        }
         warnings.clear()
         with module_args(full), pytest.raises(ModuleExit) as finished:
             main()

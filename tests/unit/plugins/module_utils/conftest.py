@@ -45,6 +45,8 @@ def make_client(sleeps: list[float]) -> t.Iterator[t.Callable[..., PanelClient]]
     clients: list[PanelClient] = []
 
     def factory(url: str = BASE_URL, api_key: str = SENTINEL_KEY, **options: t.Any) -> PanelClient:
+        # The mocked panel is a Pterodactyl one unless a test says otherwise (panel="auto" to test detection).
+        options.setdefault("panel", "pterodactyl")
         client = PanelClient(url, api_key, **options)
         clients.append(client)
         return client
