@@ -294,6 +294,7 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
 def create_app(config: EmulatorConfig, state: State | None = None) -> web.Application:
     """Build the emulator. ``state`` defaults to a new State seeded according to ``config.seed``."""
     from . import application_api, client_api, pelican, pelican_api, wings
+    from . import pelican_client  # noqa: F401 - registers DELETE /account/ssh-keys/{fingerprint} on client_api.routes
     from .seed import seed_state
 
     if state is None:

@@ -1,0 +1,74 @@
+"""Pelican's client API differences the modules use (pelican.md §2.2, §3.5, §3.9): the flat permission list, the
+account without id, SSH-key delete by fingerprint (404 when absent), no 2FA routes, pacc_ keys, the per-server
+limiters and a command to an offline server answering 204."""
+from __future__ import annotations
+
+import pytest
+
+from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
+
+pelican = module_emulator_fixture("pelican-client", lambda d: start_emulator(d, seed="demo", flavour="pelican",
+                                                                             **TEST_DEFAULTS))
+# Base64 SHA-256 fingerprints: the first has no "/", the second has one (a path segment cannot carry it).
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF/s62b/yG842VJ4bG1pbHnC28I53U6RtGcp1zon+1fp pelican@test"
+SLASH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl pelican@test"
+
+
+@pytest.fixture(scope="module")
+def client(pelican: RunningEmulator) -> Api:
+    return Api(pelican, "user")
+
+
+def test_permissions_are_a_flat_list(client: Api) -> None:
+    permissions = client.get("/api/client/permissions").json()["attributes"]["permissions"]
+    assert isinstance(permissions, list) and "control.console" in permissions and "websocket.connect" in permissions
+
+
+def test_account_has_uuid_and_no_id(client: Api) -> None:
+    account = client.get("/api/client/account").json()["attributes"]
+    assert "id" not in account and "first_name" not in account and "last_name" not in account
+    assert account["username"] == "player" and account["root_admin"] is False and len(account["uuid"]) == 36
+
+
+def test_two_factor_routes_are_gone(client: Api) -> None:
+    response = client.get("/api/client/account/two-factor")
+    assert response.status_code == 404
+    assert error_of(response)["detail"] == "The route api/client/account/two-factor could not be found."
+
+
+def test_ssh_key_delete_by_fingerprint(client: Api) -> None:
+    created = client.post("/api/client/account/ssh-keys", {"name": "laptop", "public_key": PUBLIC_KEY})
+    assert created.status_code == 200, created.text
+    fingerprint = created.json()["attributes"]["fingerprint"]
+    assert client.post("/api/client/account/ssh-keys/remove", {"fingerprint": fingerprint}).status_code == 404
+    assert client.delete(f"/api/client/account/ssh-keys/{fingerprint}").status_code == 204
+    assert client.delete(f"/api/client/account/ssh-keys/{fingerprint}").status_code == 404  # not idempotent
+    assert client.get("/api/client/account/ssh-keys").json()["data"] == []
+
+
+def test_ssh_key_with_a_slash_in_its_fingerprint_cannot_be_deleted(client: Api) -> None:
+    created = client.post("/api/client/account/ssh-keys", {"name": "desktop", "public_key": SLASH_KEY})
+    fingerprint = created.json()["attributes"]["fingerprint"]
+    assert "/" in fingerprint
+    assert client.delete(f"/api/client/account/ssh-keys/{fingerprint}").status_code == 404
+    assert [k["attributes"]["name"] for k in client.get("/api/client/account/ssh-keys").json()["data"]] == ["desktop"]
+
+
+def test_new_account_keys_use_pacc(client: Api) -> None:
+    created = client.post("/api/client/account/api-keys", {"description": "pelican key"})
+    assert created.status_code == 200, created.text
+    assert created.json()["attributes"]["identifier"].startswith("pacc_")
+
+
+def test_per_server_limiter_on_the_websocket_token(pelican: RunningEmulator, client: Api) -> None:
+    server = client.get("/api/client").json()["data"][2]["attributes"]["identifier"]
+    statuses = [client.get(f"/api/client/servers/{server}/websocket").status_code for _unused in range(6)]
+    pelican.clear_rate_limits()
+    assert statuses == [200] * 5 + [429]
+
+
+def test_command_to_an_offline_server_answers_204(client: Api) -> None:
+    server = client.get("/api/client").json()["data"][1]["attributes"]["identifier"]
+    state = client.get(f"/api/client/servers/{server}/resources").json()["attributes"]["current_state"]
+    assert state == "offline"
+    assert client.post(f"/api/client/servers/{server}/command", {"command": "say hi"}).status_code == 204
