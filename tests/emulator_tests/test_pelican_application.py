@@ -196,3 +196,24 @@ def test_egg_delete_rules(api: Api) -> None:
     assert api.delete(f"eggs/uuid/{exported['uuid']}").status_code == 204
     assert api.get(f"eggs/{made.json()['attributes']['id']}").status_code == 404
     assert api.delete(f"eggs/uuid/{exported['uuid']}").status_code == 404
+
+
+def test_user_update_ignores_names_and_root_admin(api: Api) -> None:
+    user = api.post("users", {"email": "named@example.com", "username": "named"}).json()["attributes"]
+    updated = api.patch(f"users/{user['id']}", {"email": "Named@Example.com", "username": "named",
+                                                "first_name": "A", "last_name": "B", "root_admin": True,
+                                                "timezone": "Europe/Berlin"})
+    assert updated.status_code == 200, updated.text
+    attributes = updated.json()["attributes"]
+    assert attributes["root_admin"] is False and attributes["email"] == "named@example.com"
+    assert attributes["timezone"] == "Europe/Berlin" and "first_name" not in attributes
+    assert "email" in validation_fields(api.patch(f"users/{user['id']}", {"username": "named"}))
+
+
+def test_deployable_by_tags_never_paginated(api: Api) -> None:
+    response = api.get("nodes/deployable?memory=128&disk=128&cpu=0&tags[]=de.fra&page=1")
+    assert response.status_code == 200, response.text
+    nodes = response.json()
+    assert "meta" not in nodes or "pagination" not in nodes["meta"]
+    assert [n["attributes"]["name"] for n in nodes["data"]] == ["fra-node-1"]
+    assert {"servers_sum_memory", "servers_sum_disk", "servers_sum_cpu"} <= set(nodes["data"][0]["attributes"])
