@@ -22,15 +22,15 @@ from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
     one,
     same_value,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure, failure_context
 
 Item = t.Dict[str, t.Any]
 
 
-def require_pelican(module: PanelModule, module_name: str, what: str) -> None:
+def require_pelican(client: PanelClient, module_name: str, what: str) -> None:
     """Fail before any write when the panel is not Pelican: `what` is the API the module needs ("mounts")."""
     with failure_context("Could not tell which panel this is"):
-        flavour = module.client.flavour
+        flavour = client.flavour
     if flavour != PELICAN:
         raise TaskFailure(f"ptero.panel.{module_name} needs a Pelican panel; this panel is {panel_name(flavour)}, "
                           f"which has no API for {what}. Nothing was changed", changed=False)
@@ -43,8 +43,9 @@ def find_pelican_egg(client: PanelClient, ref: str | int) -> Item | None:
         return found
     eggs = client.call("application.egg_catalog.list")
     by_uuid = [egg for egg in eggs if same_value("uuid", egg.get("uuid"), str(ref))]
-    return by_uuid[0] if by_uuid else one([egg for egg in eggs if same_value("name", egg.get("name"), str(ref))],
-                                           f"egg '{ref}'")
+    if by_uuid:
+        return by_uuid[0]
+    return one([egg for egg in eggs if same_value("name", egg.get("name"), str(ref))], f"egg '{ref}'")
 
 
 def find_by_name(client: PanelClient, operation: str, get_operation: str, parameter: str, ref: str | int,

@@ -241,7 +241,7 @@ def main() -> None:
     )
     with module.failures_reported():
         check_input(module.params)
-        require_pelican(module, "database_host", "database hosts")
+        require_pelican(module.client, "database_host", "database hosts")
         outcome = module.ensure(DatabaseHost(module), module.params["state"])
     module.exit_json(**outcome.result())
 

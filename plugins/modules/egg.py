@@ -14,14 +14,14 @@ description:
     change, naming the panel. To read eggs on either panel, see M(ptero.panel.egg_info).
   - An egg is identified by its C(uuid). Pelican's import updates the egg with the file's uuid, or creates a new egg
     when there is none, so a file without a uuid would make a new egg on every run. Pterodactyl exports
-    (C(PTDL_v2)) carry no uuid; for them set O(uuid) to a UUID of your choosing (keep it: it is the egg's identity
-    from then on). Without it the module fails instead of importing.
+    (C(PTDL_v2)) carry no uuid; for them set O(uuid) to a UUID of your choosing (keep it, since it is the egg's
+    identity from then on). Without it the module fails instead of importing.
   - B(How a change is detected.) The module exports the panel's egg as JSON and compares it with the file, after
     normalising both (a C(startup) string is the C(Default) startup command, configuration written as JSON strings
-    is read as data, line endings of scripts, variable C(rules) as a list). Compared, where the file has them:
+    is read as data, line endings of scripts, variable C(rules) as a list). Compared where the file has them are
     C(name), C(author), C(description), C(features), C(docker_images), C(file_denylist), C(tags), C(startup),
     C(config) (C(files), C(startup), C(logs), C(stop)), C(scripts.installation) (C(script), C(container),
-    C(entrypoint)) and C(variables) (by C(env_variable): C(name), C(description), C(default_value),
+    C(entrypoint)) and C(variables) (by C(env_variable), each with C(name), C(description), C(default_value),
     C(user_viewable), C(user_editable), C(rules)). Other keys (C(meta), C(exported_at), C(_comment)) are not
     compared. When something differs the whole file is imported again (the panel then also drops variables the
     file does not have).
@@ -30,8 +30,7 @@ description:
 options:
   src:
     description:
-      - Path of the egg file on the host the module runs on (usually the controller, with C(delegate_to: localhost)
-        or a local connection).
+      - Path of the egg file on the host the module runs on (usually the controller, through a local connection).
       - Mutually exclusive with O(content).
     type: path
   content:
@@ -313,7 +312,7 @@ def main() -> None:
     )
     with module.failures_reported():
         egg = egg_from_options(module)
-        require_pelican(module, "egg", "egg imports")
+        require_pelican(module.client, "egg", "egg imports")
         outcome = module.ensure(egg, module.params["state"])
     module.exit_json(**outcome.result())
 

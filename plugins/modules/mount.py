@@ -289,7 +289,7 @@ def main() -> None:
         api="application",
     )
     with module.failures_reported():
-        require_pelican(module, "mount", "mounts")
+        require_pelican(module.client, "mount", "mounts")
         present = module.params["state"] == "present"
         wanted = wanted_attachments(module) if present else {}
         outcome = module.ensure(Mount(module), module.params["state"])

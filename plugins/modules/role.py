@@ -116,7 +116,7 @@ def main() -> None:
     with module.failures_reported():
         if module.params["state"] == "absent" and module.params["name"] == ROOT_ADMIN_ROLE:
             raise TaskFailure(f"name: '{ROOT_ADMIN_ROLE}' is the panel's own administrator role and cannot be deleted")
-        require_pelican(module, "role", "roles")
+        require_pelican(module.client, "role", "roles")
         outcome = module.ensure(Role(module), module.params["state"])
     module.exit_json(**outcome.result())
 

@@ -194,7 +194,7 @@ def main() -> None:
     if module.params["wait_timeout"] < 0:
         module.fail_json(msg=f"wait_timeout: must be 0 or more, not {module.params['wait_timeout']}")
     with module.failures_reported():
-        require_pelican(module, "server_transfer", "server transfers")
+        require_pelican(module.client, "server_transfer", "server transfers")
         outcome = Transfer(module).ensure()
     module.exit_json(**outcome.result())
 

@@ -100,7 +100,7 @@ def test_pterodactyl_fails_naming_the_panel_before_any_write(panel, run_module):
     # A ptla_ key proves nothing; the probe's 404 says Pterodactyl.
     panel.get(f"{APP}/eggs", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
                                                            "detail": "The route api/application/eggs could not be found."}]})
-    outcome = run_module(role_module.main, {"name": "Support"})
+    outcome = run_module(role_module.main, {"name": "Support", "api_key": "ptla_unittestkey0" + "x" * 32})
     assert outcome.failed
     assert outcome.result["msg"].startswith("ptero.panel.role needs a Pelican panel; this panel is Pterodactyl")
     assert outcome.result.get("changed") is not True
