@@ -11,8 +11,8 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from .http import (
-    Check, ValidationFailed, collation_key, apply_filters, apply_sort, body, collect_failures, daemon_unreachable,
-    display_error, empty_response, forbidden, includes, int_param, item, json_response, list_envelope, not_found,
+    ApiError, Check, ValidationFailed, apply_filters, apply_sort, body, collation_key, collect_failures, conflict,
+    daemon_unreachable, display_error, empty_response, forbidden, includes, int_param, item, json_response, list_envelope, not_found,
     null_resource, paginate, query, route, server_error, sub_includes, to_bool, user_email_rules, validate,
 )
 from .state import ACL_READ, ACL_WRITE, KEY_TYPE_APPLICATION, State, decode_database_hashid
@@ -489,7 +489,14 @@ def daemon(ctx: Ctx) -> Any:
 
 def ensure_daemon_reachable(ctx: Ctx) -> None:
     if ctx.request.app["config"].daemon_unreachable:
-        raise daemon_unreachable()
+        raise wings_unreachable(ctx)
+
+
+def wings_unreachable(ctx: Ctx) -> ApiError:
+    """Pterodactyl: 504 DaemonConnectionException; Pelican: a generic 500 ConnectionException (pelican.md §3.8)."""
+    if ctx.state.config.has("wings_errors_500"):
+        return server_error("ConnectionException")
+    return daemon_unreachable()
 
 
 def created(obj: Row, resource_url: str | None) -> web.Response:
@@ -1112,7 +1119,7 @@ async def create_server(ctx: Ctx, data: Row, egg: Row, node_id: int, primary: Ro
                                           "variable_value": value})
     if ctx.request.app["config"].daemon_unreachable:
         state.delete_server(server["id"])  # Wings create failed: the panel force-deletes the new server
-        raise daemon_unreachable()
+        raise wings_unreachable(ctx)
 
     start = to_bool(data.get("start_on_completion", False))
     wings = daemon(ctx)
@@ -1246,8 +1253,15 @@ async def servers_startup(ctx: Ctx, server: Row) -> web.Response:
     return json_response(server_object(ctx, server, includes(ctx.request)))
 
 
+def refuse_while_transferring(server: Row) -> None:
+    """Pelican: suspension changes wait until a transfer is over (only Pelican servers ever carry one)."""
+    if server.get("transfer"):
+        raise conflict("This server is currently being transferred to a new machine, please try again later.")
+
+
 @app_route("POST", "/servers/{server}/suspend", "r_servers", WRITE)
 async def servers_suspend(ctx: Ctx, server: Row) -> web.Response:
+    refuse_while_transferring(server)
     if server["status"] == "suspended":
         return empty_response(204)
     ensure_daemon_reachable(ctx)  # a failed Wings sync rolls the change back
@@ -1258,6 +1272,7 @@ async def servers_suspend(ctx: Ctx, server: Row) -> web.Response:
 
 @app_route("POST", "/servers/{server}/unsuspend", "r_servers", WRITE)
 async def servers_unsuspend(ctx: Ctx, server: Row) -> web.Response:
+    refuse_while_transferring(server)
     if server["status"] != "suspended":
         return empty_response(204)
     ensure_daemon_reachable(ctx)
@@ -1275,7 +1290,7 @@ async def servers_reinstall(ctx: Ctx, server: Row) -> web.Response:
 
 async def _delete_server(ctx: Ctx, server: Row, force: bool) -> web.Response:
     if ctx.request.app["config"].daemon_unreachable and not force:
-        raise daemon_unreachable()
+        raise wings_unreachable(ctx)
     ctx.state.delete_server(server["id"])  # emits server.deleted, which the Wings emulator listens to
     return empty_response(204)
 

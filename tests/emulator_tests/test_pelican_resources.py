@@ -2,15 +2,13 @@
 transfers with their 500/406 quirks."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
-from ptero_emulator.fixture import validation_fields, wait_until
+from ptero_emulator.fixture import validation_fields
 
 pelican = module_emulator_fixture("pelican-resources", lambda d: start_emulator(
-    d, seed="demo", flavour="pelican", transfer_seconds=0.5, **TEST_DEFAULTS))
+    d, seed="demo", flavour="pelican", transfer_seconds=60, **TEST_DEFAULTS))  # transfers end by advance()
 MOUNT = {"name": "shared-maps", "source": "/srv/maps", "target": "/home/container/maps"}
 
 
@@ -113,16 +111,40 @@ def test_transfer_moves_the_server_and_gates_the_client_api(api: Api, pelican: R
     assert response.status_code == 204, response.text
     client = Api(pelican, "user").get(f"/api/client/servers/{server['identifier']}/startup")
     assert client.status_code == 409 and "transferred" in error_of(client)["detail"]
-    moved = wait_until(lambda: api.get("servers/2").json()["attributes"]["node"] == 2, timeout=10)
-    assert moved and api.get("servers/2").json()["attributes"]["allocation"] == free[0]["attributes"]["id"]
+    assert pelican.advance("transfer") == 1  # the transfer completes
+    moved = api.get("servers/2").json()["attributes"]
+    assert (moved["node"], moved["allocation"]) == (2, free[0]["attributes"]["id"])
     assert Api(pelican, "user").get(f"/api/client/servers/{server['identifier']}/startup").status_code == 200
 
 
-def test_transfer_cancel(api: Api) -> None:
+def test_transfer_cancel(api: Api, pelican: RunningEmulator) -> None:
     """Server 3 ("Rust Island", node 2) starts a move to node 1 and is called back."""
     free = [a for a in api.get("nodes/1/allocations?per_page=100").json()["data"] if not a["attributes"]["assigned"]]
     moving = api.post("servers/3/transfer", {"node_id": 1, "allocation_id": free[-1]["attributes"]["id"]})
     assert moving.status_code == 204, moving.text
     assert api.post("servers/3/transfer/cancel").status_code == 204
-    time.sleep(0.8)  # past transfer_seconds: a cancelled transfer never completes
+    assert pelican.advance("transfer") == 0  # a cancelled transfer never completes
     assert api.get("servers/3").json()["attributes"]["node"] == 2
+
+
+def test_suspend_refused_during_a_transfer(api: Api) -> None:
+    """Server 1 ("Survival", node 1) is held mid-transfer: suspend and unsuspend answer 409."""
+    free = [a for a in api.get("nodes/2/allocations?per_page=100").json()["data"] if not a["attributes"]["assigned"]]
+    assert api.post("servers/1/transfer", {"node_id": 2, "allocation_id": free[-1]["attributes"]["id"]}).status_code \
+        == 204
+    try:
+        assert api.post("servers/1/suspend").status_code == 409
+        assert api.post("servers/1/unsuspend").status_code == 409
+    finally:
+        assert api.post("servers/1/transfer/cancel").status_code == 204
+    assert api.post("servers/1/suspend").status_code == 204
+    assert api.post("servers/1/unsuspend").status_code == 204
+
+
+def test_wings_failures_are_generic_500s(api: Api, pelican: RunningEmulator) -> None:
+    pelican.configure(daemon_unreachable=True)
+    try:
+        response = api.post("servers/3/reinstall")
+    finally:
+        pelican.configure(daemon_unreachable=False)
+    assert response.status_code == 500 and error_of(response)["code"] == "ConnectionException"
