@@ -498,7 +498,7 @@ def _error_entries(response: t.Any, secrets: t.Sequence[str]) -> list[dict[str, 
     for entry in payload["errors"]:
         if not isinstance(entry, dict):
             continue
-        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+        meta: dict[str, t.Any] = entry["meta"] if isinstance(entry.get("meta"), dict) else {}
         errors.append({
             "code": entry.get("code"),
             "status": str(entry.get("status", response.status_code)),
@@ -749,7 +749,7 @@ class PanelClient:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _list_request(self, operation: str, path_params: dict[str, t.Any] | None, query: dict[str, t.Any] | None,
+    def _list_request(self, operation: str, path_params: dict[str, t.Any] | None, query: Query | None,
                       per_page: int | None) -> tuple[Operation, str, Pairs]:
         op = self.operation(operation, query)
         if not op.is_list:

@@ -58,7 +58,8 @@ def connection_argument_spec(api: str) -> dict[str, dict[str, t.Any]]:
         "retries": {"type": "int", "default": 5},
         "backoff_factor": {"type": "float", "default": 0.5},
         "extra_retry_codes": {"type": "list", "elements": "int", "default": []},
-        "panel": {"type": "str", "default": AUTO, "choices": list(PANEL_CHOICES), "fallback": (env_fallback, [ENV_PANEL])},
+        "panel": {"type": "str", "default": AUTO, "choices": list(PANEL_CHOICES),
+                  "fallback": (env_fallback, [ENV_PANEL])},
     }
 
 

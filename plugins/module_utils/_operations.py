@@ -150,7 +150,8 @@ _PELICAN_DUPLICATE_ALLOCATION = ("on Pelican a 500 here usually means an allocat
                                  "(the whole batch is rolled back): list the node's allocations and add only the "
                                  "missing ones")
 _PELICAN_ALREADY_ATTACHED = ("on Pelican a 500 here usually means one of them is already attached to the mount "
-                             "(the request is not idempotent): list the mount's {what} and attach only the missing ones")
+                             "(the request is not idempotent): list the mount's {what} and attach only the missing "
+                             "ones")
 _PELICAN_ROOT_ROLE = "on Pelican the Root Admin role cannot be changed or deleted, and it answers 500 for it"
 _LOCATIONS_INSTEAD = ("node tags (`tags` of application.nodes.create/update; `tags[]` of "
                       "application.nodes.deployable and a server's deploy)")

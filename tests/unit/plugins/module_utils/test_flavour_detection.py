@@ -39,7 +39,8 @@ EMPTY_LIST = {"object": "list", "data": [], "meta": {"pagination": {"total": 0, 
 SECRET = "S3CR3TSENTINELVALUE0123456789ABC"
 
 
-def auto_client(make_client: t.Callable[..., PanelClient], api_key: str = SENTINEL_KEY, **options: t.Any) -> PanelClient:
+def auto_client(make_client: t.Callable[..., PanelClient], api_key: str = SENTINEL_KEY,
+                **options: t.Any) -> PanelClient:
     return make_client(api_key=api_key, panel="auto", **options)
 
 
@@ -189,7 +190,7 @@ def test_an_unknown_panel_value_names_the_option(make_client):
 # -- a probe that proves nothing ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status, content_type, body", [
+@pytest.mark.parametrize(("status", "content_type", "body"), [
     (200, "text/html", "<html>a proxy's page</html>"),
     (403, "application/json", '{"errors": [{"code": "AccessDenied", "status": "403", "detail": "blocked"}]}'),
     (500, "text/html", "<html>oops</html>"),
@@ -214,7 +215,7 @@ def test_a_redirected_probe_says_where_it_went(panel, make_client):
     panel.add("GET", PROBE_URL, status=302, headers={"Location": "https://panel.example.test/login"})
     with pytest.raises(PanelDetectionError, match=r"the panel redirected to https://panel.example.test/login; "
                                                   r"check the url option .*set the panel option"):
-        auto_client(make_client).flavour
+        _ = auto_client(make_client).flavour
 
 
 def test_a_busy_panel_is_retried_like_any_read(panel, make_client, sleeps):

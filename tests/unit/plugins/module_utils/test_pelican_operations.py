@@ -82,12 +82,12 @@ def test_panels_of_every_operation():
     assert all(op.on_every_panel for name, op in OPERATIONS.items() if name not in only_pelican | only_pterodactyl)
 
 
-@pytest.mark.parametrize("name, since", sorted(PELICAN_ONLY.items()))
+@pytest.mark.parametrize(("name", "since"), sorted(PELICAN_ONLY.items()))
 def test_the_first_pelican_release_of_each_new_route(name, since):
     assert OPERATIONS[name].pelican_since == since
 
 
-@pytest.mark.parametrize("name, instead", [
+@pytest.mark.parametrize(("name", "instead"), [
     ("application.locations.create", "node tags"),
     ("application.locations.list", "node tags"),
     ("application.nests.list", "egg tags"),
@@ -110,7 +110,7 @@ def test_shared_routes_have_no_version_gate():
     assert all(op.pelican_since is None for op in OPERATIONS.values() if op.on_every_panel)
 
 
-@pytest.mark.parametrize("name, default_per_page, filters, sorts", [
+@pytest.mark.parametrize(("name", "default_per_page", "filters", "sorts"), [
     ("application.database_hosts.list", 10, ("name", "host"), ("id", "name", "host")),
     ("application.roles.list", 10, ("id", "name"), ("id", "name")),
     ("application.plugins.list", 10, ("id", "name", "author", "category"), ("id", "name", "author", "category")),
@@ -148,7 +148,7 @@ def test_details_that_differ_on_pelican():
     assert OPERATIONS["application.users.delete"].on(PELICAN).status_hint(403)
 
 
-@pytest.mark.parametrize("name, body, response", [
+@pytest.mark.parametrize(("name", "body", "response"), [
     ("application.egg_catalog.export", None, "text"),
     ("application.egg_catalog.import", "document", "item"),
     ("application.plugins.import_file", "multipart", "none"),
@@ -162,7 +162,7 @@ def test_pelican_body_and_response_kinds(name, body, response):
     assert (op.body, op.response) == (body, response)
 
 
-@pytest.mark.parametrize("name, status", [
+@pytest.mark.parametrize(("name", "status"), [
     ("application.servers.transfer", 406), ("application.servers.transfer_cancel", 406),
     ("client.settings.description", 403), ("application.mounts.create", 500), ("application.mounts.attach_eggs", 500),
 ])

@@ -11,7 +11,6 @@ import typing as t
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import responses
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import (
     PELICAN_GENERIC_500,
@@ -31,7 +30,8 @@ GENERIC_500 = {"errors": [{"code": "HttpException", "status": "500",
 MOUNT = {"object": "mount", "attributes": {"id": 4, "uuid": "m-4", "name": "maps"}}
 EGG_YAML = "_comment: exported\nmeta:\n  version: PLCN_v3\nuuid: 8b3a\nname: Paper\nvariables: []\n"
 EGG_JSON = json.dumps({"meta": {"version": "PTDL_v2"}, "uuid": "8b3a", "name": "Paper", "variables": []})
-SAMPLE_PARAMS = {"location": 2, "nest": 1, "user": 7, "node": 3, "allocation": 11, "server": 5, "database": 8, "egg": 4, "external_id": "ext-42",
+SAMPLE_PARAMS = {"location": 2, "nest": 1, "user": 7, "node": 3, "allocation": 11, "server": 5, "database": 8, "egg": 4,
+                 "external_id": "ext-42",
                  "identifier": "pacc_abcdefghijk", "schedule": 9, "task": 12, "mount": 6, "role": 2,
                  "database_host": 1, "plugin": "player-counter", "uuid": "8b3a-uuid", "fingerprint": "SHA256:abc",
                  "backup": "6f1c1e5a-2c9e-4f0e-9a51-8f3c2b7d1e00"}
@@ -84,7 +84,7 @@ def test_a_pelican_route_on_pterodactyl_fails_before_any_request(name, panel, ma
     assert str(caught.value).endswith("(the panel option says pterodactyl)")
 
 
-@pytest.mark.parametrize("name, replacement", [
+@pytest.mark.parametrize(("name", "replacement"), [
     ("application.locations.create", "node tags"),
     ("application.nests.list", "egg tags"),
     ("application.eggs.get", "application.egg_catalog.get"),
@@ -162,7 +162,7 @@ def test_pelican_routes_on_the_wire(name, panel, pelican):
         assert "Content-Type" not in sent.headers and not sent.body
 
 
-@pytest.mark.parametrize("name, method, path", [
+@pytest.mark.parametrize(("name", "method", "path"), [
     ("application.egg_catalog.list", "GET", "/api/application/eggs"),
     ("application.egg_catalog.delete_by_uuid", "DELETE", "/api/application/eggs/uuid/8b3a-uuid"),
     ("application.mounts.detach_server", "DELETE", "/api/application/mounts/6/servers/5"),
@@ -197,7 +197,7 @@ def test_egg_export_returns_the_file_as_text(panel, pelican):
     assert parse_qsl(urlsplit(panel.calls[0].request.url).query) == [("format", "json")]
 
 
-@pytest.mark.parametrize("body, content_type, raw", [
+@pytest.mark.parametrize(("body", "content_type", "raw"), [
     (EGG_YAML, "application/yaml", EGG_YAML.encode()),
     (EGG_YAML.encode(), "application/yaml", EGG_YAML.encode()),
     (EGG_JSON, "application/json", EGG_JSON.encode()),
@@ -212,7 +212,7 @@ def test_egg_import_sends_the_document_as_it_is_with_its_type(panel, pelican, bo
 
 
 def test_egg_import_refuses_other_bodies(pelican):
-    with pytest.raises(TypeError, match="application.egg_catalog.import sends a YAML or JSON document"):
+    with pytest.raises(TypeError, match=r"application\.egg_catalog\.import sends a YAML or JSON document"):
         pelican.call("application.egg_catalog.import", body=12)  # type: ignore[arg-type]
 
 
@@ -295,7 +295,8 @@ def test_a_mount_reattach_500_is_sent_once_and_explained(panel, make_client, sle
     with pytest.raises(PanelError) as caught:
         client.call(f"application.mounts.attach_{kind}", {"mount": 6}, body={kind: [1]})
     assert len(panel.calls) == 1 and sleeps == []
-    assert f"already attached to the mount (the request is not idempotent): list the mount's {kind}" in str(caught.value)
+    assert f"already attached to the mount (the request is not idempotent): list the mount's {kind}" in str(
+        caught.value)
 
 
 def test_mount_create_always_fails_and_says_where_to_create_it(panel, pelican):
