@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of `ptero.panel.file`: `src` names a file on the controller (searched like `copy`'s src), which is
 sent to the host that runs the module before the module uploads it to the server."""

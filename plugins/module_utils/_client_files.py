@@ -31,7 +31,9 @@ def normalize_path(path: str, option: str = "path", allow_root: bool = False) ->
         raise PathError(f"{option}: {path!r} contains a NUL character, which no file name can hold")
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if ".." in parts:
-        raise PathError(f"{option}: '{path}' contains a '..' segment; paths are inside the server's root and may not leave it")
+        raise PathError(
+            f"{option}: '{path}' contains a '..' segment; paths are inside the server's root and may not leave it"
+        )
     normalized = "/" + "/".join(parts)
     if normalized == "/" and not allow_root:
         raise PathError(f"{option}: '{path}' is the server's root directory; name a file or folder inside it")
@@ -42,7 +44,9 @@ def normalize_mode(mode: str, option: str = "mode") -> str:
     """`mode` as the three octal digits the panel shows in `mode_bits`."""
     match = MODE_PATTERN.match(str(mode).strip())
     if not match:
-        raise PathError(f"{option}: '{mode}' is not an octal permission like '644' or '0755' (special bits are not supported)")
+        raise PathError(
+            f"{option}: '{mode}' is not an octal permission like '644' or '0755' (special bits are not supported)"
+        )
     return match.group(1)
 
 
@@ -56,7 +60,7 @@ def same_mode(current: str | None, desired: str) -> bool:
 
 
 def kind_of(entry: t.Mapping[str, t.Any] | None) -> str:
-    """"file", "directory" or "absent"."""
+    """What `entry` is: "file", "directory" or "absent"."""
     if entry is None:
         return "absent"
     return "file" if entry.get("is_file") else "directory"
@@ -87,7 +91,8 @@ class ServerFiles:
         return next((entry for entry in entries or [] if entry["name"] == posixpath.basename(path)), None)
 
     def read(self, path: str) -> str:
-        return self.client.call("client.files.contents", self.path_params, query={"file": path})
+        content: str = self.client.call("client.files.contents", self.path_params, query={"file": path})
+        return content
 
     def write(self, path: str, content: bytes) -> None:
         self.client.call("client.files.write", self.path_params, query={"file": path}, body=content)
@@ -111,15 +116,21 @@ class ServerFiles:
 
     def pull(self, url: str, path: str) -> None:
         # foreground: the panel answers once the download is done, so the file can be checked right after.
-        body = {"url": url, "directory": posixpath.dirname(path), "filename": posixpath.basename(path),
-                "use_header": False, "foreground": True}
+        body = {
+            "url": url,
+            "directory": posixpath.dirname(path),
+            "filename": posixpath.basename(path),
+            "use_header": False,
+            "foreground": True,
+        }
         self.client.call("client.files.pull", self.path_params, body=body)
 
     def compress(self, path: str) -> dict[str, t.Any]:
         """Archive `path` next to itself; returns the archive's file object with its `path`."""
         directory = posixpath.dirname(path)
-        archive = self.client.call("client.files.compress", self.path_params,
-                                   body={"root": directory, "files": [posixpath.basename(path)]})
+        archive = self.client.call(
+            "client.files.compress", self.path_params, body={"root": directory, "files": [posixpath.basename(path)]}
+        )
         return {**archive, "path": posixpath.join(directory, archive["name"])}
 
     def decompress(self, path: str) -> None:

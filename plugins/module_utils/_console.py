@@ -389,8 +389,9 @@ class ConsoleProtocol:
             self._fail(
                 KIND_MISSING_SCOPE,
                 f"Wings refused the websocket token of server {self.server} ({reason}): the token has no `scope` "
-                "claim for websockets. Wings 1.12.2 and later require one, and the panel issues it only from 1.12.3 on. Upgrade "
-                "the panel to 1.12.3 or later (or keep this node's Wings below 1.12.2 until then); not retried.",
+                "claim for websockets. Wings 1.12.2 and later require one, and the panel issues it only from 1.12.3 "
+                "on. Upgrade the panel to 1.12.3 or later (or keep this node's Wings below 1.12.2 until then); not "
+                "retried.",
                 reason=reason,
             )
         self._fail(
@@ -986,4 +987,4 @@ class ConsoleSession:
                     lines=self.protocol.partial(),
                 )
             self._pump(remaining)
-        return t.cast(str, self.status)
+        return self.status

@@ -31,7 +31,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, failure_context
 from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
-Item = t.Dict[str, t.Any]
+Item = dict[str, t.Any]
 # The panel serves at most 100 objects a page.
 MAX_PER_PAGE = 100
 
@@ -44,6 +44,13 @@ class Reading(t.NamedTuple):
     #: the object the listing belongs to (see Scope), None for unscoped listings
     scope: Item | None
     warn: t.Callable[[str], None]
+
+    @property
+    def owner(self) -> Item:
+        """The scope object, for the parts of a query whose scope option is required (never None there)."""
+        if self.scope is None:
+            raise ValueError("this reading has no scope object")
+        return self.scope
 
 
 class Criterion(t.NamedTuple):
@@ -75,7 +82,7 @@ class Match:
 # option value, Reading -> Criterion: for a filter whose field depends on the value (see server_info's identifier).
 Resolver = t.Callable[[t.Any, Reading], Criterion]
 # client, option value, path parameters, query -> the one object, or None: a lookup option's direct read.
-Finder = t.Callable[[PanelClient, t.Any, t.Dict[str, t.Any], t.Dict[str, t.Any]], t.Optional[Item]]
+Finder = t.Callable[[PanelClient, t.Any, dict[str, t.Any], dict[str, t.Any]], t.Optional[Item]]
 
 
 def get_by(operation: str, parameter: str) -> Finder:
@@ -94,7 +101,7 @@ class Scope:
     option: str
     #: client, the option's value -> the object; raises TaskFailure naming the option when there is none
     resolve: t.Callable[[PanelClient, t.Any], Item]
-    path: t.Callable[[Item], t.Dict[str, t.Any]]
+    path: t.Callable[[Item], dict[str, t.Any]]
 
 
 def on_the_panel(
@@ -135,17 +142,17 @@ class InfoQuery:
     #: the filters still apply to what it finds
     lookups: t.Mapping[str, Finder] = dataclasses.field(default_factory=dict)
     #: the query sent with every read (includes, sort order, listing type)
-    query: t.Callable[[t.Mapping[str, t.Any]], t.Dict[str, t.Any]] | None = None
+    query: t.Callable[[t.Mapping[str, t.Any]], dict[str, t.Any]] | None = None
     #: an int option bounding how many matching objects are returned (0: all); read page by page until reached
     limit_option: str | None = None
     #: each returned object as the module returns it
     shape: t.Callable[[Item, Reading], Item] | None = None
     #: more result keys, computed from every listed object (before the filters apply)
-    extra: t.Callable[[t.List[Item], Reading], t.Dict[str, t.Any]] | None = None
+    extra: t.Callable[[list[Item], Reading], dict[str, t.Any]] | None = None
     #: for a module that reads something other than a list of objects: the whole result
-    read: t.Callable[[Reading], t.Dict[str, t.Any]] | None = None
-    #: checks of the options made before any request; raises TaskFailure
-    validate: t.Callable[[t.Mapping[str, t.Any]], None] | None = None
+    read: t.Callable[[Reading], dict[str, t.Any]] | None = None
+    #: checks of the options made before any request; raises TaskFailure (what it returns is not used)
+    validate: t.Callable[[t.Mapping[str, t.Any]], object] | None = None
 
     @property
     def noun(self) -> str:

@@ -41,14 +41,17 @@ def same_value(field: str, have: t.Any, wanted: t.Any) -> bool:
     return bool(have == wanted)
 
 
-def get_or_none(client: PanelClient, operation: str, path_params: dict[str, t.Any], **kwargs: t.Any) -> t.Any:
-    """A GET that answers None for 404 instead of raising."""
+def get_or_none(
+    client: PanelClient, operation: str, path_params: dict[str, t.Any], **kwargs: t.Any
+) -> dict[str, t.Any] | None:
+    """A GET of one object that answers None for 404 instead of raising."""
     try:
-        return client.call(operation, path_params, **kwargs)
+        found: dict[str, t.Any] = client.call(operation, path_params, **kwargs)
     except PanelError as error:
         if error.status == 404:
             return None
         raise
+    return found
 
 
 SERVER_IDENTIFIER_PREFIX = "serv_"

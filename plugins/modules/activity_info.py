@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ description:
 options:
   server:
     description:
-      - Read this server's log instead of the account's; by its 8-character or C(serv_...) identifier, its uuid or its name.
+      - Read this server's log instead of the account's; by its 8-character or C(serv_...) identifier, its uuid or
+        its name.
     type: str
   event:
     description:
@@ -103,6 +103,8 @@ activity:
       sample: {uuid: 3f0d5e2a-4b1c-4d7e-9a8b-6c5d4e3f2a1b, username: player, email: player@example.com}
 """
 
+import typing as t
+
 from ansible_collections.ptero.panel.plugins.module_utils._info import (
     CLIENT_SERVER,
     InfoQuery,
@@ -113,7 +115,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import (
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 
-def activity_query(params: dict) -> dict:
+def activity_query(params: t.Mapping[str, t.Any]) -> dict:
     return {"sort": "-timestamp", **({"include": "actor"} if params["include_actor"] else {})}
 
 

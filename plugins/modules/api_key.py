@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -108,6 +107,8 @@ token:
   sample: ptlc_8dKzwP1YHgqJ3rR6mX0aV9sT2bW5yN7cE4fH1kL8pQ0u
 """
 
+import typing as t
+
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import one
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure
 
@@ -122,7 +123,7 @@ class ApiKey(PanelResource):
     result_key = "api_key"
     noun = "API key"
     managed_fields = ("description", "allowed_ips")
-    create_defaults = {"allowed_ips": []}
+    create_defaults: t.Mapping[str, t.Any] = {"allowed_ips": []}
 
     def __init__(self, module):
         super().__init__(module)

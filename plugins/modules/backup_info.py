@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ def usage(backups: list, reading: Reading) -> dict:
     """The server's backup count (failed ones do not count, as for the panel's limit) and limit."""
     return {
         "backup_count": sum(1 for backup in backups if not backup_failed(backup)),
-        "backup_limit": (reading.scope.get("feature_limits") or {}).get("backups"),
+        "backup_limit": (reading.owner.get("feature_limits") or {}).get("backups"),
     }
 
 

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -86,7 +85,8 @@ servers:
       type: str
       sample: fra-node-1
     status:
-      description: V(null) when installed, otherwise C(installing), C(install_failed), C(suspended), C(restoring_backup)...
+      description: V(null) when installed, otherwise C(installing), C(install_failed), C(suspended),
+        C(restoring_backup)...
       type: str
       sample: null
     limits:
@@ -115,10 +115,10 @@ servers:
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._servers import server_path
 from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_client_server
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure
+from ansible_collections.ptero.panel.plugins.module_utils._servers import server_path
 
 
 def with_resources(server: dict, reading: Reading) -> dict:

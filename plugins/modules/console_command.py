@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -236,7 +235,8 @@ dropped_lines:
   type: int
   sample: 0
 lost_events:
-  description: Console events Wings replaced by token errors while the token was being renewed (lines that may be missing).
+  description: Console events Wings replaced by token errors while the token was being renewed (lines that may be
+    missing).
   returned: always
   type: int
   sample: 0
@@ -244,8 +244,8 @@ kind:
   description:
     - On failure, what went wrong, for example V(auth) (the panel refused the key), V(origin), V(connect), V(tls),
       V(jwt), V(daemon), V(offline), V(permission), V(timeout), V(closed), V(refresh), V(suspended), V(deleted),
-      V(deauthorized) (Wings closed the console because the user lost or changed access), V(missing_scope) (Wings 1.12.2+
-      refused a token from a panel older than 1.12.3).
+      V(deauthorized) (Wings closed the console because the user lost or changed access), V(missing_scope)
+      (Wings 1.12.2+ refused a token from a panel older than 1.12.3).
   returned: on failure
   type: str
   sample: timeout

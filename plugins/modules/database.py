@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -106,6 +105,8 @@ database:
       sample: {password: {password: "********"}}
 """
 
+import typing as t
+
 from ansible_collections.ptero.panel.plugins.module_utils._databases import database_full_name
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, failure_context
 from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
@@ -115,7 +116,7 @@ class Database(PanelResource):
     result_key = "database"
     managed_fields = ("name", "connections_from")
     create_only = ("connections_from",)
-    create_defaults = {"connections_from": "%"}
+    create_defaults: t.Mapping[str, t.Any] = {"connections_from": "%"}
 
     def __init__(self, module, server):
         super().__init__(module)

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -71,7 +70,7 @@ QUERY = InfoQuery(
     "client.databases.list",
     scope=CLIENT_SERVER,
     filters={
-        "database": Match("name", value=lambda name, reading: database_full_name(reading.scope["internal_id"], name))
+        "database": Match("name", value=lambda name, reading: database_full_name(reading.owner["internal_id"], name))
     },
     query=lambda params: {"include": "password"} if params["show_password"] else {},
 )

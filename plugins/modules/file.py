@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -69,7 +68,8 @@ options:
   decompress:
     description:
       - Extract the archive at O(path) into the folder that holds it.
-      - With O(creates), nothing is done when that path already exists; without it the archive is extracted on every run.
+      - With O(creates), nothing is done when that path already exists; without it the archive is extracted on every
+        run.
     type: bool
     default: false
   creates:
@@ -295,7 +295,7 @@ class FileTask:
         try:
             return normalize_path(value, option)
         except PathError as error:
-            raise self.fail(str(error))
+            raise self.fail(str(error)) from error
 
     # -- the module -------------------------------------------------------------------------------
 
@@ -314,7 +314,7 @@ class FileTask:
             try:
                 wanted_mode = normalize_mode(self.params["mode"])
             except PathError as error:
-                raise self.fail(str(error))
+                raise self.fail(str(error)) from error
         if entry is not None and kind_of(entry) != state:
             raise self.fail(
                 f"path: '{path}' is a {kind_of(entry)} on the server, not a {state}; remove it first (state: absent)"
@@ -348,7 +348,7 @@ class FileTask:
                 with open(self.params["src"], "rb") as source:
                     return source.read()
             except OSError as error:
-                raise self.fail(f"src: cannot read '{self.params['src']}': {error.strerror}")
+                raise self.fail(f"src: cannot read '{self.params['src']}': {error.strerror}") from error
         return None
 
     def current_content(self, path: str) -> bytes | None:
@@ -358,7 +358,7 @@ class FileTask:
         except PanelError as error:
             if error.status == 400:
                 return None
-            raise self.fail(f"Could not read '{path}': {error}")
+            raise self.fail(f"Could not read '{path}': {error}") from error
 
     def ensure_file(self, path: str, entry: dict[str, t.Any] | None) -> tuple[str | None, str | None]:
         """Create or rewrite the file; returns the (before, after) content for the diff when it is text."""
@@ -393,17 +393,20 @@ class FileTask:
     ) -> dict[str, t.Any] | None:
         """Apply `mode`; returns the path's file object after the task (predicted in check mode)."""
         if self.module.check_mode:
-            predicted = {
-                "name": posixpath.basename(path),
-                "path": path,
-                "is_file": state == "file",
-                "mode_bits": DEFAULT_MODES[state],
-            }
-            final = dict(entry) if entry is not None else predicted
-            if wanted is not None and not same_mode(final.get("mode_bits"), wanted):
+            predicted: dict[str, t.Any] = (
+                dict(entry)
+                if entry is not None
+                else {
+                    "name": posixpath.basename(path),
+                    "path": path,
+                    "is_file": state == "file",
+                    "mode_bits": DEFAULT_MODES[state],
+                }
+            )
+            if wanted is not None and not same_mode(predicted.get("mode_bits"), wanted):
                 self.actions.append("chmod")
-                final["mode_bits"] = wanted
-            return final
+                predicted["mode_bits"] = wanted
+            return predicted
         final = self.stat(path) if self.actions else entry
         if final is None:
             raise self.fail(f"'{path}' is still missing after {', '.join(self.actions)}")
@@ -417,7 +420,7 @@ class FileTask:
         if source is None:
             raise self.fail(f"path: '{path}' does not exist, so it cannot be compressed")
         existing = self.stat(dest) if dest else None
-        if existing is not None:
+        if dest and existing is not None:
             return self.result(
                 file_path=path, archive=existing, diff={"before": view(dest, existing), "after": view(dest, existing)}
             )

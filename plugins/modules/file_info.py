@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -75,19 +74,23 @@ exists:
   type: bool
   sample: true
 file:
-  description: The file object of O(path) itself (see M(ptero.panel.file) for its fields); V(null) when it does not exist.
+  description: The file object of O(path) itself (see M(ptero.panel.file) for its fields); V(null) when it does not
+    exist.
   returned: always
   type: dict
-  sample: {name: server.properties, path: /server.properties, mode: -rw-r--r--, mode_bits: "644", size: 84, is_file: true,
-           is_symlink: false, mimetype: text/plain; charset=utf-8, created_at: "2026-01-01T00:00:00+00:00",
+  sample: {name: server.properties, path: /server.properties, mode: -rw-r--r--, mode_bits: "644", size: 84,
+           is_file: true, is_symlink: false, mimetype: text/plain; charset=utf-8,
+           created_at: "2026-01-01T00:00:00+00:00",
            modified_at: "2026-01-01T00:00:00+00:00"}
 files:
-  description: The entries of the folder, folders first, each a file object with its C(path); empty unless O(path) is a folder.
+  description: The entries of the folder, folders first, each a file object with its C(path); empty unless O(path) is
+    a folder.
   returned: always
   type: list
   elements: dict
   sample: [{name: logs, path: /logs, mode: drwxr-xr-x, mode_bits: "755", size: 4096, is_file: false, is_symlink: false,
-            mimetype: inode/directory, created_at: "2026-01-01T00:00:00+00:00", modified_at: "2026-01-01T00:00:00+00:00"}]
+            mimetype: inode/directory, created_at: "2026-01-01T00:00:00+00:00",
+            modified_at: "2026-01-01T00:00:00+00:00"}]
 content:
   description: The file's content; V(null) unless O(path) is a file and O(read_content=true).
   returned: always
@@ -95,13 +98,15 @@ content:
   sample: "motd=A Pterodactyl Server\nserver-port=25565\n"
 """
 
+import typing as t
+
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._client_files import PathError, ServerFiles, normalize_path
 from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, failure_context
 
 
-def panel_path(params: dict) -> str:
+def panel_path(params: t.Mapping[str, t.Any]) -> str:
     try:
         return normalize_path(params["path"], allow_root=True)
     except PathError as error:
@@ -121,7 +126,7 @@ def read_content(reading: Reading, files: ServerFiles, path: str) -> str | None:
 
 def read_path(reading: Reading) -> dict:
     path = panel_path(reading.params)
-    files = ServerFiles(reading.client, reading.scope)
+    files = ServerFiles(reading.client, reading.owner)
     with failure_context(f"Could not look up '{path}'"):
         entry = files.stat(path)
     listing, content = [], None

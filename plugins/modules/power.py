@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -141,7 +140,7 @@ OFFLINE = ("offline", "stopped")
 # state option -> (signal, power states that already satisfy it without a signal, states that mean it is reached)
 TARGETS = {
     "started": ("start", ("running", "starting"), ("running",)),
-    "stopped": ("stop", OFFLINE + ("stopping",), OFFLINE),
+    "stopped": ("stop", (*OFFLINE, "stopping"), OFFLINE),
     "restarted": ("restart", (), ("running",)),
     # Idempotent like "stopped", but a server that is stopping is still killed: that is what a kill is for.
     "killed": ("kill", OFFLINE, OFFLINE),
@@ -359,7 +358,7 @@ def reach_state(module: PanelModule, server: dict, states: PanelStates | SocketS
         states.await_state(OFFLINE)
     send_signal(module, server, signal)
     states.signal_sent()
-    current = reached[0]
+    current: str | None = reached[0]
     if module.params["wait"]:
         stats = states.await_state(reached, restart=signal == "restart")
         current = stats.get("current_state")

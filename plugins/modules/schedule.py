@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -137,8 +136,9 @@ schedule:
     - C(tasks) lists its tasks in execution order (also found, unordered, in C(relationships.tasks)).
   returned: always
   type: dict
-  sample: {id: 3, name: Nightly restart, cron: {minute: "0", hour: "4", day_of_month: "*", month: "*", day_of_week: "*"},
-           is_active: true, is_processing: false, only_when_online: true, last_run_at: null,
+  sample: {id: 3, name: Nightly restart,
+           cron: {minute: "0", hour: "4", day_of_month: "*", month: "*", day_of_week: "*"}, is_active: true,
+           is_processing: false, only_when_online: true, last_run_at: null,
            next_run_at: "2026-01-02T04:00:00+00:00", created_at: "2026-01-01T00:00:00+00:00",
            updated_at: "2026-01-01T00:00:00+00:00",
            tasks: [{id: 7, sequence_id: 1, action: command, payload: say Restarting in 60 seconds, time_offset: 0,
@@ -216,7 +216,7 @@ class TaskWriteError(Exception):
 
 class Schedule(PanelResource):
     result_key = "schedule"
-    managed_fields = SETTINGS + ("tasks",)
+    managed_fields = (*SETTINGS, "tasks")
 
     def __init__(self, module, server):
         super().__init__(module)

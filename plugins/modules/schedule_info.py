@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -51,17 +50,18 @@ schedules:
   returned: always
   type: list
   elements: dict
-  sample: [{id: 3, name: Nightly restart, cron: {minute: "0", hour: "4", day_of_month: "*", month: "*", day_of_week: "*"},
-            is_active: true, is_processing: false, only_when_online: false, last_run_at: null,
+  sample: [{id: 3, name: Nightly restart,
+            cron: {minute: "0", hour: "4", day_of_month: "*", month: "*", day_of_week: "*"}, is_active: true,
+            is_processing: false, only_when_online: false, last_run_at: null,
             next_run_at: "2026-01-02T04:00:00+00:00", created_at: "2026-01-01T00:00:00+00:00",
             updated_at: "2026-01-01T00:00:00+00:00",
             tasks: [{id: 7, sequence_id: 1, action: power, payload: restart, time_offset: 0, is_queued: false,
                      continue_on_failure: false}]}]
 """
 
-from ansible_collections.ptero.panel.plugins.module_utils._schedules import with_tasks
 from ansible_collections.ptero.panel.plugins.module_utils._info import CLIENT_SERVER, InfoQuery, Match, get_by, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
+from ansible_collections.ptero.panel.plugins.module_utils._schedules import with_tasks
 
 QUERY = InfoQuery(
     "schedules",

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -69,6 +68,8 @@ database:
   sample: {id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%", max_connections: 0}
 """
 
+import typing as t
+
 from ansible_collections.ptero.panel.plugins.module_utils._databases import database_full_name
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
@@ -84,7 +85,7 @@ class ServerDatabase(PanelResource):
     managed_fields = ("database", "remote", "host")
     create_only = ("remote", "host")
     create_requires = ("host",)
-    create_defaults = {"remote": "%"}
+    create_defaults: t.Mapping[str, t.Any] = {"remote": "%"}
 
     def __init__(self, module, server):
         super().__init__(module)

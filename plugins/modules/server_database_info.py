@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -41,7 +40,8 @@ databases:
   returned: always
   type: list
   elements: dict
-  sample: [{id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%", max_connections: 0}]
+  sample: [{id: 4, server: 7, host: 1, database: s7_luckperms, username: u7_Xa81kd9Qp2, remote: "%",
+            max_connections: 0}]
 """
 
 from ansible_collections.ptero.panel.plugins.module_utils._databases import database_full_name
@@ -52,7 +52,7 @@ QUERY = InfoQuery(
     "databases",
     "application.server_databases.list",
     scope=APPLICATION_SERVER,
-    filters={"database": Match("database", value=lambda name, reading: database_full_name(reading.scope["id"], name))},
+    filters={"database": Match("database", value=lambda name, reading: database_full_name(reading.owner["id"], name))},
 )
 
 

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -196,7 +195,7 @@ class ServerSettings(PanelResource):
 
     def reinstall(self, outcome):
         """Reinstall after the settings; the outcome's server is the one now installing."""
-        outcome = outcome.but(changed=True, changed_fields=list(outcome.changed_fields or []) + ["reinstall"])
+        outcome = outcome.but(changed=True, changed_fields=[*list(outcome.changed_fields or []), "reinstall"])
         server = outcome.obj
         if self.module.check_mode:
             return outcome.but(obj={**server, "status": "installing"})

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -167,7 +166,7 @@ class Startup:
         """Set every variable that differs; the variables as they are afterwards, by name, and the names changed."""
         by_name = check_names(self.server, self.variables, wanted)
         changes = [name for name, value in wanted.items() if differs(by_name[name].get("server_value"), value)]
-        done = []
+        done: list[str] = []
         for name in changes:
             if self.module.check_mode:
                 by_name[name] = {**by_name[name], "server_value": wanted[name] if wanted[name] is not None else ""}

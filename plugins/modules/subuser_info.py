@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -38,7 +37,8 @@ EXAMPLES = r"""
 
 - name: Subusers allowed to use the console
   ansible.builtin.debug:
-    msg: "{{ result.subusers | selectattr('permissions', 'contains', 'control.console') | map(attribute='email') | list }}"
+    msg: >-
+      {{ result.subusers | selectattr('permissions', 'contains', 'control.console') | map(attribute='email') | list }}
 """
 
 RETURN = r"""

@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from awx_credential import injected_environment  # noqa: E402
 from built_collection import build_tarball, install_tarball  # noqa: E402
+
 from ptero_emulator.fixture import Api, start_emulator  # noqa: E402
 
 INVENTORY_UPDATE_ID = "7"
@@ -241,7 +242,7 @@ def test_inventory_update_as_awx_runs_it(private_data_dir, credential, execution
     # A job over the imported hosts: AWX hands the stored variables to the job as an inventory script printing the
     # JSON; ansible-core turns the wrappers back into strings that are never templated.
     job_inventory = private_data_dir / "inventory" / "awx_hosts"
-    job_inventory.write_text("#! /usr/bin/env python3\nprint(%r)\n" % json.dumps(inventory), encoding="utf-8")
+    job_inventory.write_text(f"#! /usr/bin/env python3\nprint({json.dumps(inventory)!r})\n", encoding="utf-8")
     job_inventory.chmod(0o700)
     result = ansible_runner.run(
         private_data_dir=str(private_data_dir),

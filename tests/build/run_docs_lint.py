@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from built_collection import ROOT, build_tarball, install_tarball  # noqa: E402
+from built_collection import ROOT, build_tarball, install_tarball
 
 LINT_TIMEOUT = 600
 

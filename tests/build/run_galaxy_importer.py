@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from built_collection import ROOT, build_tarball  # noqa: E402
+from built_collection import ROOT, build_tarball
 
 CONFIG = ROOT / "tests" / "build" / "galaxy-importer.cfg"
 SUCCESS_LINE = "Importer processing completed successfully"

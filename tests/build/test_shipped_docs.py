@@ -4,6 +4,7 @@ mentioned in a section that says it is for developers and links to the repositor
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -11,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-
 from built_collection import ROOT, build_tarball, extract_tarball
 
 BIN = Path(sys.executable).parent
@@ -68,7 +68,7 @@ def dead_links(markdown: Path, root: Path) -> list[str]:
 
 def sections(text: str) -> list[str]:
     starts = [0, *(match.start() for match in HEADING.finditer(text)), len(text)]
-    return [text[begin:end] for begin, end in zip(starts, starts[1:]) if text[begin:end].strip()]
+    return [text[begin:end] for begin, end in itertools.pairwise(starts) if text[begin:end].strip()]
 
 
 def test_the_tarball_has_markdown_to_check(shipped):

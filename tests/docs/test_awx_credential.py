@@ -151,7 +151,7 @@ def test_injectors_are_valid_awx_templates(credential_type):
     assert set(injectors) == {"env"}, "env only: AWX gives extra_vars to jobs but not to inventory updates"
     field_ids = set(fields(credential_type))
     # AWX validates each template against a namespace where every field is set, failing on undefined names.
-    validation_namespace = {field_id: "EXAMPLE" for field_id in field_ids}
+    validation_namespace = dict.fromkeys(field_ids, "EXAMPLE")
     strict = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
     for name, template in injectors["env"].items():
         assert AWX_IDENTIFIER.match(name) and not name.startswith("ANSIBLE_"), name
@@ -285,7 +285,7 @@ def test_inventory_connects_with_the_injected_environment(credential_type, plugi
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    resolved = dict(zip(names, json.loads(result.stdout)))
+    resolved = dict(zip(names, json.loads(result.stdout), strict=True))
     for name in names:
         inputs, keys = SCENARIOS[name]
         assert resolved[name] == expected_connection(plugin_docs, inputs, keys["inventory"]), name

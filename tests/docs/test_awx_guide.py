@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_execution_environment import EXAMPLE_DEFINITION, builder, builder_env, run
 
 ROOT = Path(__file__).resolve().parents[2]

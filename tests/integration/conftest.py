@@ -18,6 +18,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402
+
 from ptero_emulator.fixture import start_emulator  # noqa: E402
 
 COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="ptero-integration-"))
@@ -46,13 +47,27 @@ VERSION_SENSITIVE_MODULES = frozenset(
 )
 
 
+# The panel the emulator plays ("" = Pterodactyl). `make integration-pelican` runs again, on Pelican, only the
+# shared test modules whose modules behave differently there (node, user, server, allocation, SSH key and subuser
+# payloads and rules); the Pelican-only tests (test_pelican_*) start their own Pelican emulator in every run.
+PANEL_FLAVOUR = os.environ.get("PTERO_TEST_PANEL_FLAVOUR", "")
+FLAVOUR_SENSITIVE_MODULES = frozenset(
+    {
+        "test_application_modules",
+        "test_ssh_key",
+        "test_subuser",
+    }
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an older panel version, run only the modules whose behaviour differs from the newest."""
-    if not PANEL_VERSION:
+    """On an older panel version or on Pelican, run only the modules whose behaviour differs there."""
+    if not PANEL_VERSION and not PANEL_FLAVOUR:
         return
+    wanted = FLAVOUR_SENSITIVE_MODULES if PANEL_FLAVOUR else VERSION_SENSITIVE_MODULES
     selected, deselected = [], []
     for item in items:
-        (selected if item.module.__name__.rsplit(".", 1)[-1] in VERSION_SENSITIVE_MODULES else deselected).append(item)
+        (selected if item.module.__name__.rsplit(".", 1)[-1] in wanted else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
@@ -113,6 +128,8 @@ class Ansible:
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
     version = {"panel_version": PANEL_VERSION} if PANEL_VERSION else {}
+    if PANEL_FLAVOUR:
+        version["flavour"] = PANEL_FLAVOUR
     running = start_emulator(
         tmp_path_factory.mktemp("emulator"),
         seed="demo",
@@ -125,12 +142,28 @@ def emulator(tmp_path_factory):
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def pelican_emulator(tmp_path_factory):
+    """The emulator playing Pelican (beta38), for the test_pelican_* modules, whatever the run's flavour."""
+    running = start_emulator(
+        tmp_path_factory.mktemp("pelican"),
+        seed="demo",
+        flavour="pelican",
+        install_seconds=0.5,
+        power_seconds=0.2,
+        backup_seconds=0.3,
+    )
+    yield running
+    running.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
     """Every test starts with empty rate-limit buckets (the per-server limiters of panel 1.12+ allow 2-5 calls a
     minute), so one test's calls never make the next one wait; tests of the limiters fill them on purpose."""
-    if "emulator" in request.fixturenames:
-        request.getfixturevalue("emulator").clear_rate_limits()
+    for name in ("emulator", "pelican_emulator"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).clear_rate_limits()
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ import base64
 import hashlib
 import json
 
+from conftest import writes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-
-from conftest import writes
 
 
 def openssh(key) -> str:

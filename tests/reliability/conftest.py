@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 SLOW_ENVIRONMENT = "PTERO_RELIABILITY_SLOW"
 
 

@@ -4,6 +4,7 @@ reading the emulator's request log and state, and a small TLS-terminating proxy.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import ssl
 import subprocess
@@ -11,9 +12,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,7 @@ if str(ROOT / "tests" / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402  pylint: disable=wrong-import-position
+
 from ptero_emulator.fixture import TEST_DEFAULTS, RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="ptero-reliability-"))
@@ -174,7 +177,7 @@ class TlsProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, name="tls-proxy", daemon=True)
         self.port = 0
 
-    def start(self) -> "TlsProxy":
+    def start(self) -> TlsProxy:
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
         self.port = future.result(timeout=10)
@@ -208,10 +211,8 @@ class TlsProxy:
         except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
             pass  # a client refusing our certificate hangs up mid-handshake: that is the point of some tests
         finally:
-            try:
+            with contextlib.suppress(ConnectionError, RuntimeError):
                 writer.close()
-            except (ConnectionError, RuntimeError):
-                pass
 
     def stop(self) -> None:
         async def close() -> None:

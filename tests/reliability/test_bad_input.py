@@ -6,7 +6,6 @@ the matrix's size and that the emulator's state and request log show no change a
 from __future__ import annotations
 
 import yaml
-
 from reliability_support import PLAYBOOKS, Ansible, api_requests, comparable_state, emulator_fixture, successful_writes
 
 emulator = emulator_fixture()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-
 from reliability_support import Ansible, api_requests, emulator_fixture, requests_to, rows
 
 HOSTS = 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from reliability_support import INVENTORIES, Ansible, api_requests, emulator_fixture, requests_to, rows
@@ -64,7 +65,7 @@ def test_retry_after_is_waited_for_exactly_as_asked(emulator):
     for attempts in (egg_reads, creates):
         assert [entry["status"] for entry in attempts] == [429, 429, attempts[-1]["status"]], attempts
         assert attempts[-1]["status"] in (200, 201)
-        waits = [later["time"] - earlier["time"] for earlier, later in zip(attempts, attempts[1:])]
+        waits = [later["time"] - earlier["time"] for earlier, later in itertools.pairwise(attempts)]
         assert all(wait >= INJECTED_RETRY_AFTER for wait in waits), waits
     assert len(rows(emulator, "locations", short="after-429")) == 1
 

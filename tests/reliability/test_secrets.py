@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import yaml
-
 from reliability_support import INVENTORIES, Ansible, api_requests, emulator_fixture
 
 emulator = emulator_fixture(power_seconds=0.2, stats_interval_seconds=0.5)

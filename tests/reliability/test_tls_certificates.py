@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 import trustme
-
 from reliability_support import INVENTORIES, Ansible, TlsProxy, api_requests, emulator_fixture, requests_to, rows
 
 emulator = emulator_fixture()

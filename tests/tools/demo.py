@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402
+
 from ptero_emulator.fixture import start_emulator  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collection_tree import ROOT, link_collection  # noqa: E402
+from collection_tree import ROOT, link_collection
 
 COLLECTION = "ptero.panel"
 OUTPUT_DIR = ROOT / "docs" / "reference"

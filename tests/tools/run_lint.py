@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collection_tree import copy_collection  # noqa: E402
+from collection_tree import copy_collection
 
 
 def main() -> int:

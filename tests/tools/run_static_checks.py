@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collection_tree import ROOT, link_collection  # noqa: E402
+from collection_tree import ROOT, link_collection
 
 BIN = Path(sys.executable).parent
 # The packages mypy checks; how strictly is per package in pyproject.toml.

@@ -90,7 +90,7 @@ def test_the_scan_sees_the_plugins_operations():
 
 
 @pytest.mark.parametrize(
-    "source, unknown",
+    ("source", "unknown"),
     [
         ('client.call("client.backup.list", path)', ["client.backup.list"]),
         ('get_or_none(client, "servers.get", {"server": 1})', ["servers.get"]),

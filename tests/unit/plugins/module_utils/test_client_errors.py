@@ -38,9 +38,9 @@ ERROR_CASES = [
 ]
 
 
-@pytest.mark.parametrize("status, code, detail", ERROR_CASES)
+@pytest.mark.parametrize(("status", "code", "detail"), ERROR_CASES)
 @pytest.mark.parametrize(
-    "method, name, params, body",
+    ("method", "name", "params", "body"),
     [
         ("GET", "application.users.get", {"user": 3}, None),
         ("POST", "application.servers.reinstall", {"server": 3}, None),

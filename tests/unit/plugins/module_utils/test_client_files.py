@@ -22,7 +22,7 @@ FILES = f"{URL}/api/client/servers/{UUID}/files"
 
 
 @pytest.mark.parametrize(
-    "given, expected",
+    ("given", "expected"),
     [
         ("eula.txt", "/eula.txt"),
         ("/config//app/./settings.yml", "/config/app/settings.yml"),
@@ -47,14 +47,14 @@ def test_the_root_is_only_accepted_when_allowed():
     assert normalize_path("./", allow_root=True) == "/"
 
 
-@pytest.mark.parametrize("given, expected", [("644", "644"), ("0755", "755"), (" 600 ", "600")])
+@pytest.mark.parametrize(("given", "expected"), [("644", "644"), ("0755", "755"), (" 600 ", "600")])
 def test_modes_are_three_octal_digits(given, expected):
     assert normalize_mode(given) == expected
 
 
 @pytest.mark.parametrize("given", ["rw-r--r--", "888", "64", "04755", "u+x"])
 def test_other_modes_are_refused(given):
-    with pytest.raises(PathError, match="^mode: "):
+    with pytest.raises(PathError, match=r"^mode: "):
         normalize_mode(given)
 
 

@@ -150,7 +150,7 @@ def test_paginated_operations_follow_the_panel_paging_rules():
 
 
 @pytest.mark.parametrize(
-    "name, kind",
+    ("name", "kind"),
     [
         ("application.nodes.configuration", "raw"),
         ("client.files.contents", "text"),
@@ -176,7 +176,7 @@ def test_only_file_write_sends_a_raw_body():
 
 
 def test_unknown_operation_names_close_matches():
-    with pytest.raises(ValueError, match="application.users.list"):
+    with pytest.raises(ValueError, match=r"application.users.list"):
         get_operation("application.users.lst")
     with pytest.raises(ValueError, match="Unknown panel operation 'nope'"):
         get_operation("nope")

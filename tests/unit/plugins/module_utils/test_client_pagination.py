@@ -130,7 +130,7 @@ def test_iterate_is_lazy_and_in_order(panel, make_client):
 
 
 @pytest.mark.parametrize(
-    "name, path, asked, sent",
+    ("name", "path", "asked", "sent"),
     [
         ("client.servers.list", "/api/client", None, "100"),
         ("client.servers.list", "/api/client", 500, "100"),

@@ -97,7 +97,7 @@ def params(extra: dict) -> dict:
     return {"server": "1a7ce997", **extra}
 
 
-@pytest.mark.parametrize("operation, method, url, extra, body, limit, words", PER_SERVER_ROUTES)
+@pytest.mark.parametrize(("operation", "method", "url", "extra", "body", "limit", "words"), PER_SERVER_ROUTES)
 def test_a_per_server_429_is_waited_out_and_the_request_sent_again(
     operation, method, url, extra, body, limit, words, panel, make_client, sleeps
 ):
@@ -110,7 +110,7 @@ def test_a_per_server_429_is_waited_out_and_the_request_sent_again(
     assert sleeps == [42.0] and len(panel.calls) == 2
 
 
-@pytest.mark.parametrize("operation, method, url, extra, body, limit, words", PER_SERVER_ROUTES)
+@pytest.mark.parametrize(("operation", "method", "url", "extra", "body", "limit", "words"), PER_SERVER_ROUTES)
 def test_a_per_server_429_names_the_limit_when_the_budget_is_spent(
     operation, method, url, extra, body, limit, words, panel, make_client, sleeps
 ):
@@ -227,7 +227,7 @@ def test_a_1_11_panel_api_limit_is_named(panel, make_client, sleeps):
 
 
 @pytest.mark.parametrize(
-    "seconds, words",
+    ("seconds", "words"),
     [(60, "minute"), (600, "10 minutes"), (900, "15 minutes"), (3600, "hour"), (86400, "24 hours"), (45, "45 seconds")],
 )
 def test_period_words(seconds, words):

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import email.utils
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -48,7 +48,7 @@ def test_429_with_retry_after_seconds_is_retried_for_a_post(panel, make_client, 
 
 
 def test_429_with_an_http_date_retry_after(panel, make_client, sleeps):
-    when = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=10), usegmt=True)
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=10), usegmt=True)
     panel.add("GET", USERS, status=429, json=THROTTLED, headers={"Retry-After": when})
     panel.add("GET", USERS, json={"object": "list", "data": []})
     make_client().call("application.users.list")
@@ -110,7 +110,9 @@ def test_429_gives_up_after_the_retries(panel, make_client, sleeps):
     assert caught.value.status == 429 and "gave up after 4 attempts" in str(caught.value)
 
 
-@pytest.mark.parametrize("retries, max_retry_after, budget", [(5, 60.0, 300.0), (2, 10.0, 60.0), (10, 60.0, 600.0)])
+@pytest.mark.parametrize(
+    ("retries", "max_retry_after", "budget"), [(5, 60.0, 300.0), (2, 10.0, 60.0), (10, 60.0, 600.0)]
+)
 def test_total_sleep_never_exceeds_the_budget(retries, max_retry_after, budget, panel, make_client, sleeps):
     panel.add("GET", USERS, status=503, body="<html>maintenance</html>", content_type="text/html")
     client = make_client(retries=retries, backoff_factor=40.0, max_retry_after=max_retry_after)
@@ -130,7 +132,7 @@ def test_502_on_get_is_retried(panel, make_client, sleeps):
 
 
 @pytest.mark.parametrize(
-    "method, name, params",
+    ("method", "name", "params"),
     [
         ("POST", "application.users.create", {}),
         ("PATCH", "application.users.update", {"user": 1}),
@@ -150,7 +152,7 @@ def test_502_on_a_write_is_not_resent(method, name, params, panel, make_client, 
 
 
 @pytest.mark.parametrize(
-    "method, name", [("PUT", "client.account.update_email"), ("DELETE", "application.users.delete")]
+    ("method", "name"), [("PUT", "client.account.update_email"), ("DELETE", "application.users.delete")]
 )
 def test_5xx_on_idempotent_writes_is_retried(method, name, panel, make_client, sleeps):
     params = {"user": 1} if name == "application.users.delete" else {}
@@ -205,7 +207,7 @@ def test_failures_before_sending_report_not_applied(panel, make_client, sleeps):
 
 
 @pytest.mark.parametrize(
-    "make_error, words",
+    ("make_error", "words"),
     [
         (dropped, "closed before the answer"),
         (lambda: requests.exceptions.ReadTimeout("read timed out"), "timed out after 30s"),
@@ -226,7 +228,7 @@ def test_lost_answers_to_a_post_are_not_resent(make_error, words, panel, make_cl
 
 @pytest.mark.parametrize("make_error", [dropped, lambda: requests.exceptions.ReadTimeout("read timed out")])
 @pytest.mark.parametrize(
-    "method, name, params",
+    ("method", "name", "params"),
     [
         ("GET", "application.users.get", {"user": 1}),
         ("DELETE", "application.users.delete", {"user": 1}),
@@ -273,7 +275,7 @@ def test_no_retries_when_retries_is_zero(panel, make_client, sleeps):
 
 
 @pytest.mark.parametrize(
-    "header, expected",
+    ("header", "expected"),
     [
         ("5", 5.0),
         (" 2.5 ", 2.5),

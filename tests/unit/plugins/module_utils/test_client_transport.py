@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import json
@@ -40,7 +41,7 @@ class LoopbackServer:
         while not self.stop.is_set():
             try:
                 connection, _address = self.listener.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             self.open.append(connection)
             threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
@@ -85,19 +86,15 @@ class LoopbackServer:
         except (OSError, ssl.SSLError):
             pass  # a client rejecting our certificate closes the handshake
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 connection.close()
-            except OSError:
-                pass
 
     def close(self) -> None:
         self.stop.set()
         self.listener.close()
         for connection in self.open:
-            try:
+            with contextlib.suppress(OSError):
                 connection.close()
-            except OSError:
-                pass
         self.thread.join(timeout=2)
 
 
@@ -184,7 +181,7 @@ def tls_context(tmp_path_factory) -> ssl.SSLContext:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ptero-test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)

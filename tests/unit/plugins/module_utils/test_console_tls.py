@@ -7,7 +7,8 @@ import base64
 import json
 import ssl
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import trustme

@@ -202,7 +202,7 @@ def test_a_close_after_authentication_is_reported_as_deauthorization_and_not_ret
 
 
 @pytest.mark.parametrize(
-    "code, reason, kind",
+    ("code", "reason", "kind"),
     [
         (4409, "server is suspended", console.KIND_SUSPENDED),
         (1001, "server deleted", console.KIND_DELETED),

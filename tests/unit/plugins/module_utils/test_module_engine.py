@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import pytest
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
@@ -29,7 +31,7 @@ class Widget(PanelResource):
     managed_fields = ("name", "size", "colour", "limits")
     create_only = ("colour",)
     create_requires = ("size",)
-    create_defaults = {"limits": {"cpu": 100}}
+    create_defaults: t.Mapping[str, t.Any] = {"limits": {"cpu": 100}}
     store: Store
 
     def describe(self, obj=None):
@@ -162,7 +164,7 @@ def test_lost_create_answer_without_object_fails_clearly(run_module):
 
 
 @pytest.mark.parametrize(
-    "current, desired, expected",
+    ("current", "desired", "expected"),
     [
         ("", None, False),
         (None, "", False),
@@ -187,7 +189,7 @@ def test_changed_fields_and_overlay():
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         ({"timeout": 0}, "timeout: must be greater than 0, not 0"),
         ({"retries": -1}, "retries: must be at least 0, not -1"),
@@ -207,9 +209,8 @@ def test_failures_raised_below_main_are_reported_in_one_place(run_module):
     def main_raising(error):
         def main():
             module = PanelModule({}, api="application")
-            with module.failures_reported():
-                with failure_context("Could not read the widget"):
-                    raise error
+            with module.failures_reported(), failure_context("Could not read the widget"):
+                raise error
 
         return main
 

@@ -25,7 +25,7 @@ TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzZXJ2ZXIiOiJ4In0.c2lnbmF0dXJl"
 class FakeSession:
     """Stands in for ConsoleSession: records what the module does and answers each collect() from a script."""
 
-    instances: list[FakeSession] = []
+    instances: t.ClassVar[list[FakeSession]] = []
 
     def __init__(self, client: t.Any, server: str, **options: t.Any) -> None:
         self.client = client

@@ -7,9 +7,9 @@ import json
 import pytest
 import responses
 
-from ansible_collections.ptero.panel.plugins.modules.allocation import AllocationInputError, expand_ips, expand_ports
 from ansible_collections.ptero.panel.plugins.modules import allocation as allocation_module
 from ansible_collections.ptero.panel.plugins.modules import node as node_module
+from ansible_collections.ptero.panel.plugins.modules.allocation import AllocationInputError, expand_ips, expand_ports
 
 APP = "https://panel.example.test/api/application"
 NODE = {
@@ -100,7 +100,7 @@ def test_allocation_absent_refuses_assigned_ports_and_deletes_none(panel, run_mo
 
 
 @pytest.mark.parametrize(
-    "ports, expected",
+    ("ports", "expected"),
     [
         (["25565"], [25565]),
         (["25565-25567", "25566"], [25565, 25566, 25567]),
@@ -113,7 +113,7 @@ def test_expand_ports(ports, expected):
 
 @pytest.mark.parametrize("ports", [["1024"], ["65536"], ["25570-25560"], ["30000-31000"], ["abc"], ["1-2-3"], []])
 def test_expand_ports_refuses(ports):
-    with pytest.raises(AllocationInputError, match="^ports: "):
+    with pytest.raises(AllocationInputError, match=r"^ports: "):
         expand_ports(ports)
 
 
@@ -121,5 +121,5 @@ def test_expand_ips():
     assert expand_ips("192.0.2.7") == ["192.0.2.7"]
     assert len(expand_ips("192.0.2.0/30")) == 4
     assert expand_ips("2001:db8::1") == ["2001:db8::1"]
-    with pytest.raises(AllocationInputError, match="^ip: "):
+    with pytest.raises(AllocationInputError, match=r"^ip: "):
         expand_ips("192.0.2.0/24")

@@ -63,7 +63,7 @@ SATISFIED = [
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
-@pytest.mark.parametrize("state, current", SATISFIED)
+@pytest.mark.parametrize(("state", "current"), SATISFIED)
 def test_a_satisfied_state_sends_nothing_and_reports_no_change(panel_in, run_module, state, current, check_mode):
     panel = panel_in(current)
     outcome = run_module(power.main, {"server": SERVER["identifier"], "state": state}, check_mode=check_mode)
@@ -76,7 +76,7 @@ def test_a_satisfied_state_sends_nothing_and_reports_no_change(panel_in, run_mod
 
 
 @pytest.mark.parametrize(
-    "state, current, signal",
+    ("state", "current", "signal"),
     [
         ("killed", "running", "kill"),
         ("killed", "starting", "kill"),

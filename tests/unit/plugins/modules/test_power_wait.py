@@ -55,7 +55,7 @@ class FakeProtocol:
 
 
 class FakeSession:
-    instances: list = []
+    instances: t.ClassVar[list] = []
 
     def __init__(self, client, server, **options) -> None:
         self.client = client

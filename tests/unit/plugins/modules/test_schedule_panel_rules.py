@@ -90,7 +90,7 @@ def writes(panel) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    "task, words",
+    ("task", "words"),
     [
         (
             {"action": "power", "payload": "reboot"},

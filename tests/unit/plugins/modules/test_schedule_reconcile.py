@@ -100,7 +100,7 @@ def test_reorder_shrink_and_grow():
     assert panel.calls == ["delete", "update"]
     assert [task_view(t) for t in panel.ordered()] == [task_view(w) for w in wanted]
 
-    grown = wanted + [task(8, 0, "backup", ""), task(7, 0)]
+    grown = [*wanted, task(8, 0, "backup", ""), task(7, 0)]
     panel = reconcile(panel.ordered(), grown)
     assert panel.calls == ["create", "create"]
     assert [t["sequence_id"] for t in panel.ordered()] == [1, 2, 3, 4]

@@ -32,7 +32,7 @@ def panel():
 
 
 @pytest.mark.parametrize(
-    "public_key, reason",
+    ("public_key", "reason"),
     [
         ("ssh-dss " + base64.b64encode(b"\0\0\0\7ssh-dss" + b"x" * 40).decode(), "key type 'ssh-dss' is not accepted"),
         ("rsa-sha2-512 " + base64.b64encode(b"x" * 40).decode(), "key type 'rsa-sha2-512' is not accepted"),
