@@ -68,6 +68,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._flavour import (
 )
 from ansible_collections.ptero.panel.plugins.module_utils._operations import (
     EMAIL_CHANGE_LIMIT,
+    PELICAN_SERVER_LIMITS_SINCE,
     SERVER_RATE_LIMITS,
     Operation,
     RateLimit,
@@ -337,21 +338,28 @@ def _limit_sentence(limit: RateLimit, count: int | None = None) -> str:
             f"per {limit.per}")
 
 
+def _limit_release(limit: RateLimit, panel: str | None) -> str:
+    """Which releases have a limit: "panel 1.12.0+", or "Pelican beta31+" on Pelican."""
+    if panel == PELICAN:
+        return "Pelican" if limit is EMAIL_CHANGE_LIMIT else f"Pelican {PELICAN_SERVER_LIMITS_SINCE}+"
+    return f"panel {limit.since}+"
+
+
 def describe_rate_limit(operation: Operation | None, code: str | None, detail: str,
-                        headers: t.Mapping[str, str]) -> str | None:
+                        headers: t.Mapping[str, str], panel: str | None = None) -> str | None:
     """Which limit a 429 comes from, in words ("the panel allows 2 schedule creations per minute per server"),
-    or None when the panel's own message already says it (backup creation)."""
+    or None when the panel's own message already says it (backup creation). `panel` is the flavour, when known."""
     name = operation.name if operation is not None else ""
     if is_unretryable_429(code, headers):
         if name == "client.account.update_email" or "email address has been changed" in detail:
-            return (f"{_limit_sentence(EMAIL_CHANGE_LIMIT)} (panel {EMAIL_CHANGE_LIMIT.since}+); not retried, since "
-                    "the window is 24 hours: try again tomorrow")
+            return (f"{_limit_sentence(EMAIL_CHANGE_LIMIT)} ({_limit_release(EMAIL_CHANGE_LIMIT, panel)}); not "
+                    "retried, since the window is 24 hours: try again tomorrow")
         return "the panel gave no time to wait, so it was not retried"
     announced = _header_int(headers, "X-RateLimit-Limit")
     server_limit = SERVER_RATE_LIMITS.get(name)
     # The per-server limiter's headers replace the API-wide ones on its route: the count says which one it was.
     if server_limit is not None and announced in (None, server_limit.count):
-        return f"{_limit_sentence(server_limit, announced)} (panel {server_limit.since}+)"
+        return f"{_limit_sentence(server_limit, announced)} ({_limit_release(server_limit, panel)})"
     if code == "TooManyRequestsHttpException":
         return None
     if name == "client.account.update_email" and announced is not None:
@@ -926,7 +934,7 @@ class PanelClient:
         elif write_state == WRITE_UNKNOWN:
             message += " (the panel failed while handling a write, so it may have been applied: check before retrying)"
         if status == 429:
-            limit = describe_rate_limit(operation, code, detail or "", response.headers)
+            limit = describe_rate_limit(operation, code, detail or "", response.headers, self._flavour)
             wait = f"retry after {retry_after:g}s" if retry_after is not None else ""
             message += f" ({'; '.join(part for part in (limit, wait) if part)})" if limit or wait else ""
         if attempts > 1:

@@ -109,6 +109,8 @@ class Operation:
     def unsupported_message(self, flavour: str) -> str:
         """Why this operation cannot be sent to `flavour`'s panel, and what to use instead."""
         only = " and ".join(panel_name(name) for name in self.flavours)
+        if self.flavours == (PELICAN,) and self.pelican_since:
+            only += f" ({self.pelican_since} and later)"
         message = (f"{self.name} ({self.method} {self.path}) does not exist on {panel_name(flavour)}; "
                    f"only {only} has it")
         return f"{message}. Use instead: {self.instead}" if self.instead else message
@@ -573,6 +575,8 @@ SERVER_RATE_LIMITS: dict[str, RateLimit] = {
     "client.files.pull": RateLimit(5, 600, "file pulls", "server", "1.12.0"),
 }
 EMAIL_CHANGE_LIMIT = RateLimit(3, 86400, "e-mail address changes", "user", "1.12.3")
+# Pelican has the same per-server limiters (counts and periods) since its beta31, and the e-mail change limit too.
+PELICAN_SERVER_LIMITS_SINCE = "beta31"
 
 
 def get_operation(name: str) -> Operation:

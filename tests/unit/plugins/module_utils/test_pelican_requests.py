@@ -80,7 +80,9 @@ def test_a_pelican_route_on_pterodactyl_fails_before_any_request(name, panel, ma
         client.call(name, params_of(name))
     assert len(panel.calls) == 0 and client.request_count == 0
     assert str(caught.value).startswith(f"{name} (")
-    assert "does not exist on Pterodactyl; only Pelican has it" in str(caught.value)
+    since = OPERATIONS[name].pelican_since
+    only = f"only Pelican ({since} and later) has it" if since else "only Pelican has it"
+    assert f"does not exist on Pterodactyl; {only}" in str(caught.value)
     assert str(caught.value).endswith("(the panel option says pterodactyl)")
 
 
@@ -347,3 +349,13 @@ def test_a_missing_object_is_not_called_a_missing_route(panel, pelican):
     with pytest.raises(PanelError) as caught:
         pelican.call("application.mounts.get", {"mount": 99})
     assert "needs Pelican" not in str(caught.value)
+
+
+def test_a_per_server_limit_names_pelicans_release(panel, make_client):
+    panel.add("POST", CLIENT + "/servers/ab12cd34/schedules", status=429, headers={
+        "Retry-After": "600", "X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "0"},
+        json={"errors": [{"code": "ThrottleRequestsException", "status": "429", "detail": "Too Many Attempts."}]})
+    client = make_client(api_key="pacc_PELICANkey01" + "S3CR3TPELICANVALUE0123456789ABCD", panel="auto")
+    with pytest.raises(PanelError) as caught:
+        client.call("client.schedules.create", {"server": "ab12cd34"}, body={"name": "x"})
+    assert "(the panel allows 2 schedule creations per minute per server (Pelican beta31+)" in str(caught.value)
