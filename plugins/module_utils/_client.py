@@ -113,7 +113,8 @@ Query = t.Mapping[str, t.Any]
 Meta = t.Dict[str, t.Any]
 Pairs = t.List[t.Tuple[str, str]]
 
-# Pelican has no daemon error of its own: whatever goes wrong with Wings is a 500 with this generic detail.
+# What a generic 500 means on Pelican, which has no daemon error of its own: Wings failures come back as 500s
+# with the panel's generic detail.
 PELICAN_GENERIC_500 = ("Pelican answers a generic 500 when Wings cannot be reached or refuses the request, and for "
                        "some errors of its own; the panel's log names the cause")
 # Laravel's answer for a path no route matches (both panels), as opposed to a missing object.
