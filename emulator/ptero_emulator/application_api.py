@@ -12,8 +12,8 @@ from aiohttp import web
 
 from .http import (
     ApiError, Check, ValidationFailed, apply_filters, apply_sort, body, collation_key, collect_failures, conflict,
-    daemon_unreachable, display_error, empty_response, forbidden, includes, int_param, item, json_response, list_envelope, not_found,
-    null_resource, paginate, query, route, server_error, sub_includes, to_bool, user_email_rules, validate,
+    daemon_unreachable, display_error, empty_response, forbidden, includes, int_param, item, json_response,
+    list_envelope, not_found, null_resource, paginate, query, route, server_error, sub_includes, to_bool, user_email_rules, validate,
 )
 from .state import ACL_READ, ACL_WRITE, KEY_TYPE_APPLICATION, State, decode_database_hashid
 
@@ -1077,14 +1077,16 @@ async def servers_store(ctx: Ctx) -> web.Response:
     limits = data["limits"]
     egg = state.get("eggs", int(str(data["egg"])))
     assert egg is not None
+    primary: Row | None
+    additional: list[Row | None] = []
     if "deploy" in data:
         primary = deploy_allocation(state, data["deploy"], as_int(limits["memory"]) or 0, as_int(limits["disk"]) or 0)
-        additional: list[Row] = []
     else:
         allocation_data = data.get("allocation") or {}
         primary = state.get("allocations", int(str(allocation_data["default"])))
         assert primary is not None
         additional = [state.get("allocations", int(str(i))) for i in (allocation_data.get("additional") or [])]
+    assert primary is not None
     return await create_server(ctx, data, egg, primary["node_id"], primary, additional)
 
 
@@ -1106,7 +1108,8 @@ async def create_server(ctx: Ctx, data: Row, egg: Row, node_id: int, primary: Ro
         "owner_id": int(str(data["user"])), "memory": as_int(limits["memory"]), "swap": as_int(limits["swap"]),
         "disk": as_int(limits["disk"]), "io": as_int(limits["io"]), "cpu": as_int(limits["cpu"]),
         "threads": limits.get("threads"), "oom_disabled": to_bool(data.get("oom_disabled", True)),
-        "allocation_id": primary["id"] if primary else None, "nest_id": egg["nest_id"], "egg_id": egg["id"], "startup": data["startup"],
+        "allocation_id": primary["id"] if primary else None, "nest_id": egg["nest_id"], "egg_id": egg["id"],
+        "startup": data["startup"],
         "image": data["docker_image"], "database_limit": as_int(features.get("databases")) or 0,
         "allocation_limit": as_int(features.get("allocations")) or 0,
         "backup_limit": as_int(features.get("backups")) or 0, "installed_at": None,
@@ -1154,6 +1157,11 @@ async def servers_details(ctx: Ctx, server: Row) -> web.Response:
 
 @app_route("PATCH", "/servers/{server}/build", "r_servers", WRITE)
 async def servers_build(ctx: Ctx, server: Row) -> web.Response:
+    return update_build(ctx, server)
+
+
+def update_build(ctx: Ctx, server: Row) -> web.Response:
+    """PATCH /servers/{server}/build with the request's (possibly flavour-adjusted) body."""
     state = ctx.state
     raw = body(ctx.request)
     rules: dict[str, Any] = {
@@ -1229,6 +1237,11 @@ async def servers_build(ctx: Ctx, server: Row) -> web.Response:
 
 @app_route("PATCH", "/servers/{server}/startup", "r_servers", WRITE)
 async def servers_startup(ctx: Ctx, server: Row) -> web.Response:
+    return update_startup(ctx, server)
+
+
+def update_startup(ctx: Ctx, server: Row) -> web.Response:
+    """PATCH /servers/{server}/startup with the request's (possibly flavour-adjusted) body."""
     state = ctx.state
     data = validate(body(ctx.request), {
         "startup": "required|string",

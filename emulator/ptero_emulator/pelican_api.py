@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -15,8 +16,23 @@ from aiohttp import web
 from . import application_api as base
 from .application_api import READ, WRITE, Ctx, Row, adjust_object, app_route, exists, override_route, unique
 from .http import (
-    ApiError, apply_filters, apply_sort, body, display_error, empty_response, includes, item, json_response,
-    list_envelope, not_found, null_resource, paginate, query, server_error, to_bool, validate,
+    ApiError,
+    apply_filters,
+    apply_sort,
+    body,
+    display_error,
+    empty_response,
+    includes,
+    item,
+    json_response,
+    list_envelope,
+    not_found,
+    null_resource,
+    paginate,
+    query,
+    server_error,
+    to_bool,
+    validate,
 )
 from .pelican import PELICAN_DAEMON_BASE, root_admin_role, sync_root_admin, user_role_ids
 from .state import State
@@ -377,12 +393,12 @@ def _expand_ip(value: str) -> list[str]:
         try:
             return [str(ipaddress.ip_address(value))]
         except ValueError:
-            raise display_error(f"The IP address {value} is not valid.", code="InvalidIpAddressException")
+            raise display_error(f"The IP address {value} is not valid.", code="InvalidIpAddressException") from None
     try:
         return base.expand_ip(value)
     except ApiError as error:
         if error.status == 500:  # an unparseable CIDR
-            raise display_error(f"The IP address {value} is not valid.", code="InvalidIpAddressException")
+            raise display_error(f"The IP address {value} is not valid.", code="InvalidIpAddressException") from None
         raise
 
 
@@ -491,7 +507,7 @@ async def servers_build(ctx: Ctx, server: Row) -> web.Response:
         raw["oom_disabled"] = not to_bool(raw["oom_killer"])
     raw.setdefault("allocation", server["allocation_id"])
     ctx.request["body"] = raw
-    return await base.servers_build.__wrapped__(ctx, server)
+    return base.update_build(ctx, server)
 
 
 @override_route("PATCH", "/servers/{server}/startup", "pelican_servers")
@@ -501,7 +517,7 @@ async def servers_startup(ctx: Ctx, server: Row) -> web.Response:
     raw.setdefault("startup", server["startup"])
     raw.setdefault("image", server["image"])
     ctx.request["body"] = raw
-    return await base.servers_startup.__wrapped__(ctx, server)
+    return base.update_startup(ctx, server)
 
 
 # ====================================================================== transfers (§2.1, §4)
@@ -514,8 +530,8 @@ async def servers_transfer(ctx: Ctx, server: Row) -> web.Response:
         "allocation_additional": "sometimes|array", "allocation_additional.*": "integer"})
     node_id = int(str(data["node_id"]))
     allocation = state.get("allocations", int(str(data["allocation_id"])))
-    wanted = [server["memory"] or 0, server["disk"] or 0, server["cpu"] or 0]
-    viable = {n["id"] for n in viable_nodes(state, *[int(v) for v in wanted], [])}
+    viable = {n["id"] for n in viable_nodes(state, int(server["memory"] or 0), int(server["disk"] or 0),
+                                            int(server["cpu"] or 0), [])}
     if server.get("transfer") or node_id == server["node_id"] or node_id not in viable \
             or allocation is None or allocation["node_id"] != node_id:
         return web.Response(status=406)  # not viable: an empty 406
@@ -537,9 +553,9 @@ def finish_transfer(state: State, server_id: int) -> None:
         allocation["server_id"] = None
     taken = [transfer["new_allocation"], *transfer["new_additional_allocations"]]
     for allocation_id in taken:
-        allocation = state.get("allocations", allocation_id)
-        if allocation is not None and allocation["server_id"] is None:
-            allocation["server_id"] = server_id
+        row = state.get("allocations", allocation_id)
+        if row is not None and row["server_id"] is None:
+            row["server_id"] = server_id
     state.update("servers", server, {"node_id": transfer["new_node"], "allocation_id": transfer["new_allocation"],
                                      "transfer": None})
     state.emit("server.updated", {"server": server})
@@ -683,7 +699,7 @@ def _delete_egg(ctx: Ctx, egg: Row) -> web.Response:
                             code="HasChildrenException")
     state.delete("eggs", egg["id"])
     state.delete_where("egg_variables", lambda row: row["egg_id"] == egg["id"])
-    state._detach_mounts("eggs", egg["id"])  # noqa: SLF001 - the pivot cascade lives in State
+    state._detach_mounts("eggs", egg["id"])
     return empty_response(204)
 
 
@@ -708,7 +724,9 @@ def _mount_targets(state: State, mount: Row, kind: str) -> list[Row]:
 
 
 def _render_targets(ctx: Ctx, kind: str, rows: list[Row]) -> Row:
-    render = {"eggs": base.egg_object, "nodes": base.node_object, "servers": base.server_object}[kind]
+    renderers: dict[str, Callable[..., Row]] = {
+        "eggs": base.egg_object, "nodes": base.node_object, "servers": base.server_object}
+    render = renderers[kind]
     return list_envelope([render(ctx, row, set()) for row in rows])
 
 
@@ -748,7 +766,7 @@ async def mounts_update(ctx: Ctx, mount: Row) -> web.Response:
         "name": ["required", "string", "between:2,64", unique(state, "mounts", "name", ignore_id=mount["id"])],
         "description": "sometimes|nullable|string", "source": "required|string", "target": "required|string",
         "read_only": "sometimes|boolean", "user_mountable": "sometimes|boolean"})
-    changes = {name: data[name] for name in ("name", "source", "target", "description") if name in data}
+    changes: Row = {name: data[name] for name in ("name", "source", "target", "description") if name in data}
     for flag in ("read_only", "user_mountable"):
         if data.get(flag) is not None:
             changes[flag] = to_bool(data[flag])
@@ -831,7 +849,8 @@ def _database_host_columns(data: Row) -> Row:
 @_route("GET", "/database-hosts", "r_database_hosts", READ)
 async def database_hosts_index(ctx: Ctx) -> web.Response:
     q = query(ctx.request)
-    rows = apply_filters(ctx.state.rows("database_hosts"), q, {"name": ("name", "partial"), "host": ("host", "partial")})
+    filters = {"name": ("name", "partial"), "host": ("host", "partial")}
+    rows = apply_filters(ctx.state.rows("database_hosts"), q, filters)
     rows = apply_sort(rows, q, ["id", "name", "host"])
     return json_response(paginate(ctx.request, rows, database_host_object, default_per_page=10))
 

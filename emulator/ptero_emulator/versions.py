@@ -1,5 +1,6 @@
 """Which panel and Wings version introduced each behaviour the emulator models: the only place that compares
-versions or flavours. Code asks ``config.has("serv_identifiers")`` (panel) or ``config.wings_has("jwt_scope_required")``.
+versions or flavours. Code asks ``config.has("serv_identifiers")`` (panel) or
+``config.wings_has("jwt_scope_required")``.
 
 Flavours: "pterodactyl" (PANEL_FEATURES by panel_version) and "pelican" (PELICAN_FEATURES by pelican_version, a
 beta such as "beta38"). A feature missing from a flavour's table is absent on that flavour, so Pelican-only

@@ -8,8 +8,15 @@ from typing import Any
 import pytest
 import yaml
 
-from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
-from ptero_emulator.fixture import validation_fields
+from ptero_emulator.fixture import (
+    TEST_DEFAULTS,
+    Api,
+    RunningEmulator,
+    error_of,
+    module_emulator_fixture,
+    start_emulator,
+    validation_fields,
+)
 
 pelican = module_emulator_fixture("pelican-app", lambda d: start_emulator(d, seed="demo", flavour="pelican",
                                                                           **TEST_DEFAULTS))

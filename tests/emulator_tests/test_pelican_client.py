@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
+from ptero_emulator.fixture import (
+    TEST_DEFAULTS,
+    Api,
+    RunningEmulator,
+    error_of,
+    module_emulator_fixture,
+    start_emulator,
+)
 
 pelican = module_emulator_fixture("pelican-client", lambda d: start_emulator(d, seed="demo", flavour="pelican",
                                                                              **TEST_DEFAULTS))

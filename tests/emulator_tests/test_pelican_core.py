@@ -8,7 +8,14 @@ import pytest
 import requests
 
 from ptero_emulator.config import EmulatorConfig
-from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
+from ptero_emulator.fixture import (
+    TEST_DEFAULTS,
+    Api,
+    RunningEmulator,
+    error_of,
+    module_emulator_fixture,
+    start_emulator,
+)
 from ptero_emulator.seed import add_api_key, seed_state
 from ptero_emulator.state import KEY_TYPE_APPLICATION, State
 

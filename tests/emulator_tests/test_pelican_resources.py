@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, error_of, module_emulator_fixture, start_emulator
-from ptero_emulator.fixture import validation_fields
+from ptero_emulator.fixture import (
+    TEST_DEFAULTS,
+    Api,
+    RunningEmulator,
+    error_of,
+    module_emulator_fixture,
+    start_emulator,
+    validation_fields,
+)
 
 pelican = module_emulator_fixture("pelican-resources", lambda d: start_emulator(
     d, seed="demo", flavour="pelican", transfer_seconds=60, **TEST_DEFAULTS))  # transfers end by advance()
@@ -33,7 +40,7 @@ def test_mount_list_get_update(api: Api) -> None:
     assert set(validation_fields(api.patch("mounts/1", {"name": "x"}))) == {"name", "source", "target"}
 
 
-@pytest.mark.parametrize("kind, target", [("eggs", 1), ("nodes", 1), ("servers", 3)])
+@pytest.mark.parametrize(("kind", "target"), [("eggs", 1), ("nodes", 1), ("servers", 3)])
 def test_mount_attach_reattach_detach(api: Api, kind: str, target: int) -> None:
     attached = api.post(f"mounts/1/{kind}", {kind: [target]})
     assert attached.status_code == 200 and attached.json()["object"] == "mount"
