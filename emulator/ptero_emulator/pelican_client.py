@@ -7,7 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .client_api.common import PREFIX, client_route, gravatar, log_activity, request_state, request_user
+from .client_api.common import gravatar
+from .client_api.context import ClientCtx, client_route
 from .client_api.permissions import PERMISSION_GROUPS
 from .http import empty_response, not_found
 
@@ -28,13 +29,13 @@ def flat_permissions() -> list[str]:
     return [f"{group}.{key}" for group, (_unused, keys) in PERMISSION_GROUPS.items() for key in keys]
 
 
-@client_route("DELETE", PREFIX + "/account/ssh-keys/{fingerprint}")
-async def delete_ssh_key(request: web.Request) -> web.Response:
+@client_route("DELETE", "/account/ssh-keys/{fingerprint}")
+async def delete_ssh_key(ctx: ClientCtx) -> web.Response:
     """404 when the key is absent: not idempotent, unlike Pterodactyl's POST /ssh-keys/remove."""
-    state, user = request_state(request), request_user(request)
-    key = state.find("ssh_keys", user_id=user["id"], fingerprint=request.match_info["fingerprint"])
+    state, user = ctx.state, ctx.user
+    key = state.find("ssh_keys", user_id=user["id"], fingerprint=ctx.request.match_info["fingerprint"])
     if key is None:
         raise not_found()
     state.delete("ssh_keys", key["id"])
-    log_activity(request, "user:ssh-key.delete", {"fingerprint": key["fingerprint"]})
+    ctx.log("user:ssh-key.delete", {"fingerprint": key["fingerprint"]})
     return empty_response(204)

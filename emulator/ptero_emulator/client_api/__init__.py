@@ -9,7 +9,9 @@ messages of the services, pagination defaults and caps, and the activity log ent
 Power, console, resources and websocket tokens are delegated to the Wings emulation (``request.app["daemon"]``);
 file trees live in ``ptero_emulator.files``. ``wings_http`` plays Wings' plain HTTP side for the signed URLs.
 Every controller registers on the one route table ``routes`` (``common.py``), which the app mounts together with
-``binding_probe``; ``deauthorize`` is shared with the application API.
+``binding_probe``; ``deauthorize`` is shared with the application API. Handlers follow the application API's
+convention: ``@client_route`` / ``@server_route`` (``context.py``) bind the path's models, run the gates and call
+``handler(ctx, **models)``.
 
 Emulator-only knobs (``EmulatorConfig.extra``): ``resources_cache_seconds`` (default 20, like the panel's cache
 of the resources route; 0 disables it) and ``backups_fail`` (True: backups finish as failed). Everything else uses
@@ -24,6 +26,7 @@ from . import (  # noqa: F401
     account, activity, backups, databases, files, network, schedules, servers, settings, startup, subusers, tasks,
     websocket, wings_http,
 )
-from .common import binding_probe, deauthorize, routes
+from .common import deauthorize, routes
+from .context import binding_probe
 
 __all__ = ["binding_probe", "deauthorize", "routes"]

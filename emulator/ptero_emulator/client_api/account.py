@@ -18,33 +18,30 @@ from ..pelican import key_prefixes
 from ..sshkeys import SSH_KEY_PREFIXES, SshKeyError, parse_public_key
 from ..state import KEY_TYPE_ACCOUNT, State
 from ..totp import totp_valid
-from .common import (
-    BINDING_NOT_FOUND, INVALID_PASSWORD, NOT_VALID_PASSWORD, PREFIX, client_route, deauthorize, log_activity,
-    random_string, request_input, request_state, request_user,
-)
+from .common import BINDING_NOT_FOUND, INVALID_PASSWORD, NOT_VALID_PASSWORD, deauthorize, random_string, throttle
+from .context import ClientCtx, Row, client_route
 from .transformers import account_attributes, api_key_attributes, ssh_key_attributes
 
 BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
-def _ensure_user_password(request: web.Request, password: Any, message: str = INVALID_PASSWORD,
-                          code: str = "InvalidPasswordProvidedException") -> None:
-    if not isinstance(password, str) or not State.check_password(request_user(request), password):
-        raise display_error(message, code)
+def _ensure_user_password(ctx: ClientCtx, password: Any) -> None:
+    if not isinstance(password, str) or not State.check_password(ctx.user, password):
+        raise display_error(INVALID_PASSWORD, "InvalidPasswordProvidedException")
 
 
-@client_route("GET", PREFIX + "/account")
-async def account(request: web.Request) -> web.Response:
-    if request_state(request).config.has("account_without_id"):
+@client_route("GET", "/account")
+async def account(ctx: ClientCtx) -> web.Response:
+    if ctx.state.config.has("account_without_id"):
         from ..pelican_client import account_attributes as pelican_account  # Pelican's shape
 
-        return json_response(item("user", pelican_account(request_user(request))))
-    return json_response(item("user", account_attributes(request_user(request))))
+        return json_response(item("user", pelican_account(ctx.user)))
+    return json_response(item("user", account_attributes(ctx.user)))
 
 
-@client_route("GET", PREFIX + "/account/two-factor")
-async def two_factor_setup(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
+@client_route("GET", "/account/two-factor")
+async def two_factor_setup(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
     if user.get("use_totp"):
         raise bad_request("Two-factor authentication is already enabled on this account.")
     secret = "".join(secrets.choice(BASE32_ALPHABET) for _unused in range(32))
@@ -55,10 +52,10 @@ async def two_factor_setup(request: web.Request) -> web.Response:
     return json_response({"data": {"image_url_data": uri, "secret": secret}})
 
 
-@client_route("POST", PREFIX + "/account/two-factor")
-async def two_factor_enable(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    data = http.validate(request_input(request), {"code": "required|string|size:6", "password": "required|string"})
+@client_route("POST", "/account/two-factor")
+async def two_factor_enable(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    data = http.validate(ctx.input(), {"code": "required|string|size:6", "password": "required|string"})
     if not State.check_password(user, data["password"]):
         raise bad_request(NOT_VALID_PASSWORD)
     if not totp_valid(user.get("totp_secret"), data["code"], state.time()):
@@ -68,29 +65,30 @@ async def two_factor_enable(request: web.Request) -> web.Response:
     state.update("users", user, {
         "use_totp": True, "totp_authenticated_at": state.now(),
         "recovery_tokens": [hashlib.sha256(token.encode()).hexdigest() for token in tokens]})
-    log_activity(request, "user:two-factor.create")
+    ctx.log("user:two-factor.create")
     return json_response({"object": "recovery_tokens", "attributes": {"tokens": tokens}})
 
 
-@client_route("POST", PREFIX + "/account/two-factor/disable")
-async def two_factor_disable(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    password = request_input(request).get("password")
+@client_route("POST", "/account/two-factor/disable")
+async def two_factor_disable(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    password = ctx.input().get("password")
     if not isinstance(password, str) or not State.check_password(user, password):
         raise bad_request(NOT_VALID_PASSWORD)
     state.update("users", user, {"use_totp": False, "totp_authenticated_at": state.now()})
-    log_activity(request, "user:two-factor.delete")
+    ctx.log("user:two-factor.delete")
     return empty_response(204)
 
 
-@client_route("PUT", PREFIX + "/account/email")
-async def update_email(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
+@client_route("PUT", "/account/email")
+async def update_email(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
     limited = state.config.has("email_change_limit")
     if limited:
-        _email_route_throttle(request, user)
-    data = request_input(request)
-    _ensure_user_password(request, data.get("password"))
+        # The `throttle` route middleware (1.12.3+): 60 a minute per user; its headers replace the api.client ones.
+        throttle(ctx.request, "throttle:account.email", str(user["id"]), *EMAIL_ROUTE_THROTTLE)
+    data = ctx.input()
+    _ensure_user_password(ctx, data.get("password"))
     unique = Check("unique", lambda value, path, d: not any(
         http.collation_key(other["email"]) == http.collation_key(value) and other["id"] != user["id"]
         for other in state.tables["users"].values()))
@@ -99,18 +97,18 @@ async def update_email(request: web.Request) -> web.Response:
     if not limited:
         if data["email"] != original:
             state.update("users", user, {"email": data["email"]})
-            log_activity(request, "user:account.email-changed", {"old": original, "new": data["email"]})
+            ctx.log("user:account.email-changed", {"old": original, "new": data["email"]})
         return empty_response(204)
     # Panel 1.12.3+: 3 real changes a day, checked before the comparison (so even the same address is refused);
     # the same address (any case) changes nothing and is not counted.
-    limiter, key = request.app["rate_limiter"], user["uuid"]
+    limiter, key = ctx.request.app["rate_limiter"], user["uuid"]
     if limiter.attempts(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGE_PERIOD) >= EMAIL_CHANGES_PER_DAY:
         raise ApiError(429, "TooManyRequestsHttpException",
                        "Your email address has been changed too many times today. Please try again later.")
     if str(data["email"]).lower() != original.lower():
         state.update("users", user, {"email": data["email"]})
         limiter.hit(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGES_PER_DAY, EMAIL_CHANGE_PERIOD)
-        log_activity(request, "user:account.email-changed", {"old": original, "new": data["email"]})
+        ctx.log("user:account.email-changed", {"old": original, "new": data["email"]})
     return empty_response(204)
 
 
@@ -119,34 +117,29 @@ EMAIL_CHANGES_PER_DAY, EMAIL_CHANGE_PERIOD = 3, 86400.0
 EMAIL_ROUTE_THROTTLE = (60, 60.0)  # Laravel's bare `throttle` middleware: 60 a minute per user
 
 
-def _email_route_throttle(request: web.Request, user: dict[str, Any]) -> None:
-    """The `throttle` route middleware of PUT /account/email (1.12.3+); its headers replace the api.client ones."""
-    count, period = EMAIL_ROUTE_THROTTLE
-    decision = request.app["rate_limiter"].hit("throttle:account.email", str(user["id"]), count, period)
-    request["route_rate_decision"] = decision
-    if not decision.allowed:
-        raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
-
-
-@client_route("PUT", PREFIX + "/account/password")
-async def update_password(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    data = request_input(request)
-    _ensure_user_password(request, data.get("current_password"))
+@client_route("PUT", "/account/password")
+async def update_password(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    data = ctx.input()
+    _ensure_user_password(ctx, data.get("current_password"))
     http.validate(data, {"password": "required|string|confirmed|min:8"})
     state.set_password(user, data["password"])
     state.update("users", user, {})
     user["updated_at"] = state.now()
-    log_activity(request, "user:account.password-changed")
-    deauthorize(request.app, user, None)  # panel 1.12.1+
+    ctx.log("user:account.password-changed")
+    deauthorize(ctx.app, user, None)  # panel 1.12.1+
     return empty_response(204)
 
 
-@client_route("GET", PREFIX + "/account/api-keys")
-async def list_api_keys(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    keys = [key for key in state.rows("api_keys") if key["user_id"] == user["id"] and key["key_type"] == KEY_TYPE_ACCOUNT]
-    return json_response(list_envelope([item("api_key", api_key_attributes(key)) for key in keys]))
+def _account_keys(ctx: ClientCtx) -> list[Row]:
+    return [key for key in ctx.state.rows("api_keys")
+            if key["user_id"] == ctx.user["id"] and key["key_type"] == KEY_TYPE_ACCOUNT]
+
+
+@client_route("GET", "/account/api-keys")
+async def list_api_keys(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    return json_response(list_envelope([item("api_key", api_key_attributes(key)) for key in _account_keys(ctx)]))
 
 
 def _valid_ip_or_cidr(text: Any) -> bool:
@@ -162,10 +155,10 @@ def _valid_ip_or_cidr(text: Any) -> bool:
         return False
 
 
-@client_route("POST", PREFIX + "/account/api-keys")
-async def create_api_key(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    data = request_input(request)
+@client_route("POST", "/account/api-keys")
+async def create_api_key(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    data = ctx.input()
     failures = http.collect_failures(data, {
         "description": "required|string|max:500", "allowed_ips": "nullable|array|max:50", "allowed_ips.*": "string"})
     ips = data.get("allowed_ips")
@@ -176,8 +169,7 @@ async def create_api_key(request: web.Request) -> web.Response:
                                  "CIDR range."))
     if failures:
         raise ValidationFailed(failures)
-    existing = [k for k in state.rows("api_keys") if k["user_id"] == user["id"] and k["key_type"] == KEY_TYPE_ACCOUNT]
-    if len(existing) >= int(getattr(state.config, "api_key_limit", 25)):
+    if len(_account_keys(ctx)) >= int(state.config.api_key_limit):
         raise display_error("You have reached the account limit for number of API keys.")
     secret = random_string(32)
     row: dict[str, Any] = {
@@ -190,33 +182,33 @@ async def create_api_key(request: web.Request) -> web.Response:
                      "r_database_hosts", "r_server_databases"):
         row[resource] = 0
     key = state.insert("api_keys", row)
-    log_activity(request, "user:api-key.create", {"identifier": key["identifier"]})
+    ctx.log("user:api-key.create", {"identifier": key["identifier"]})
     return json_response(item("api_key", api_key_attributes(key), meta={"secret_token": secret}))
 
 
-@client_route("DELETE", PREFIX + "/account/api-keys/{identifier}")
-async def delete_api_key(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
+@client_route("DELETE", "/account/api-keys/{identifier}")
+async def delete_api_key(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
     key = state.find("api_keys", user_id=user["id"], key_type=KEY_TYPE_ACCOUNT,
-                     identifier=request.match_info["identifier"])
+                     identifier=ctx.request.match_info["identifier"])
     if key is None:
         raise not_found(BINDING_NOT_FOUND)
-    log_activity(request, "user:api-key.delete", {"identifier": key["identifier"]})
+    ctx.log("user:api-key.delete", {"identifier": key["identifier"]})
     state.delete("api_keys", key["id"])
     return empty_response(204)
 
 
-@client_route("GET", PREFIX + "/account/ssh-keys")
-async def list_ssh_keys(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
+@client_route("GET", "/account/ssh-keys")
+async def list_ssh_keys(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
     keys = state.select("ssh_keys", user_id=user["id"])
     return json_response(list_envelope([item("ssh_key", ssh_key_attributes(key)) for key in keys]))
 
 
-@client_route("POST", PREFIX + "/account/ssh-keys")
-async def create_ssh_key(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    data = request_input(request)
+@client_route("POST", "/account/ssh-keys")
+async def create_ssh_key(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    data = ctx.input()
     checked = state.config.has("ssh_key_prefixes")
     failures = http.collect_failures(data, {"name": "required|string", "public_key": "required|string"
                                             + ("|max:16384" if checked else "")})
@@ -240,16 +232,16 @@ async def create_ssh_key(request: web.Request) -> web.Response:
     assert parsed is not None
     key = state.insert("ssh_keys", {"user_id": user["id"], "name": data["name"], "public_key": parsed[0],
                                     "fingerprint": parsed[1]})
-    log_activity(request, "user:ssh-key.create", {"fingerprint": parsed[1]})
+    ctx.log("user:ssh-key.create", {"fingerprint": parsed[1]})
     return json_response(item("ssh_key", ssh_key_attributes(key)))
 
 
-@client_route("POST", PREFIX + "/account/ssh-keys/remove")
-async def remove_ssh_key(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    data = http.validate(request_input(request), {"fingerprint": "required|string"})
+@client_route("POST", "/account/ssh-keys/remove")
+async def remove_ssh_key(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    data = http.validate(ctx.input(), {"fingerprint": "required|string"})
     key = state.find("ssh_keys", user_id=user["id"], fingerprint=data["fingerprint"])
     if key is not None:
         state.delete("ssh_keys", key["id"])
-        log_activity(request, "user:ssh-key.delete", {"fingerprint": key["fingerprint"]})
+        ctx.log("user:ssh-key.delete", {"fingerprint": key["fingerprint"]})
     return empty_response(204)

@@ -9,7 +9,7 @@ from aiohttp import web
 from .. import http
 from ..http import item, json_response, null_resource
 from ..state import State
-from .common import PREFIX, SERVER, client_route, request_state, request_user, server_context
+from .context import ClientCtx, ServerContext, client_route, server_route
 from .transformers import client_user_attributes
 
 # Placeholder keys used by each event's description text; properties outside these (and ip/useragent/using_sftp)
@@ -79,8 +79,9 @@ def activity_item(state: State, viewer: dict[str, Any], row: dict[str, Any], wit
     return item("activity_log", attributes)
 
 
-def activity_list(request: web.Request, rows: list[dict[str, Any]]) -> web.Response:
-    state, user = request_state(request), request_user(request)
+def activity_list(ctx: ClientCtx, rows: list[dict[str, Any]]) -> web.Response:
+    """An activity page: hidden events left out, filter[event], sort by timestamp, include=actor."""
+    request = ctx.request
     query = http.query(request)
     rows = [row for row in rows if row["event"] not in HIDDEN_ACTIVITY_EVENTS]
     rows = http.apply_filters(rows, query, {"event": ("event", "partial")})
@@ -90,21 +91,20 @@ def activity_list(request: web.Request, rows: list[dict[str, Any]]) -> web.Respo
         # Timestamps have one-second resolution: break ties by insertion order so newest-first is stable.
         rows = sorted(rows, key=lambda row: (row.get("timestamp") or "", row["id"]), reverse=sort.startswith("-"))
     with_actor = "actor" in http.includes(request)
-    envelope = http.paginate(request, rows, lambda row: activity_item(state, user, row, with_actor),
+    envelope = http.paginate(request, rows, lambda row: activity_item(ctx.state, ctx.user, row, with_actor),
                              default_per_page=25, max_per_page=100, app_links=False)
     return json_response(envelope)
 
 
-@client_route("GET", PREFIX + "/account/activity")
-async def account_activity(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
+@client_route("GET", "/account/activity")
+async def account_activity(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
     rows = [row for row in state.rows("activity") if row.get("subject_user_id") == user["id"]]
-    return activity_list(request, rows)
+    return activity_list(ctx, rows)
 
 
-@client_route("GET", SERVER + "/activity")
-async def server_activity(request: web.Request) -> web.Response:
-    ctx = server_context(request, "activity.read")
+@server_route("GET", "/activity", "activity.read")
+async def server_activity(ctx: ServerContext) -> web.Response:
     rows = [row for row in ctx.state.rows("activity") if row.get("server_id") == ctx.server["id"]]
     if getattr(ctx.state.config, "activity_hide_admin", False):
         members = {sub["user_id"] for sub in ctx.state.select("subusers", server_id=ctx.server["id"])}
@@ -115,4 +115,4 @@ async def server_activity(request: web.Request) -> web.Response:
             return actor is None or not actor.get("root_admin") or actor["id"] in members
 
         rows = [row for row in rows if visible(row)]
-    return activity_list(request, rows)
+    return activity_list(ctx, rows)

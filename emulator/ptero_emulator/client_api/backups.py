@@ -10,10 +10,8 @@ from aiohttp import web
 from .. import http
 from ..http import ApiError, bad_request, display_error, empty_response, item, json_response
 from ..state import State, parse_timestamp
-from .common import (
-    SERVER, bind_backup, client_route, extra_setting, log_activity, php_bool, request_input,
-    require_daemon_reachable, runtime, server_context, signed_url,
-)
+from .common import extra_setting, php_bool, require_daemon_reachable, runtime
+from .context import Row, ServerContext, server_route
 from .transformers import backup_attributes
 
 
@@ -27,7 +25,7 @@ def _non_failed_backups(state: State, server_id: int) -> list[dict[str, Any]]:
                    and (b.get("completed_at") is None or b.get("is_successful"))), key=lambda b: b["id"])
 
 
-def delete_backup_row(request: web.Request, state: State, backup: dict[str, Any]) -> None:
+def delete_backup_row(state: State, backup: dict[str, Any]) -> None:
     """DeleteBackupService: locked + successful + completed backups are protected; the row is soft-deleted."""
     if backup.get("is_locked") and backup.get("is_successful") and backup.get("completed_at") is not None:
         raise display_error("Cannot delete a backup that is marked as locked.", "BackupLockedException")
@@ -36,7 +34,7 @@ def delete_backup_row(request: web.Request, state: State, backup: dict[str, Any]
     runtime(state).files.drop_backup(backup["uuid"])
 
 
-def start_backup(request: web.Request, state: State, server: dict[str, Any], name: str | None, ignored: list[str],
+def start_backup(state: State, server: dict[str, Any], name: str | None, ignored: list[str],
                  locked: bool, override: bool = False) -> dict[str, Any]:
     """InitiateBackupService: throttle (429), limit (400, or rotate the oldest unlocked one in override mode),
     then the row, and completion after config.backup_seconds."""
@@ -61,9 +59,10 @@ def start_backup(request: web.Request, state: State, server: dict[str, Any], nam
         unlocked = sorted((b for b in existing if not b.get("is_locked")), key=lambda b: (b.get("created_at"), b["id"]))
         if not unlocked:
             raise too_many
-        delete_backup_row(request, state, unlocked[0])
+        delete_backup_row(state, unlocked[0])
     require_daemon_reachable(state)
-    cleaned_name = (name or "").strip() or f"Backup at {datetime.fromtimestamp(int(now), tz=timezone.utc):%Y-%m-%d %H:%M:%S}"
+    started = datetime.fromtimestamp(int(now), tz=timezone.utc)
+    cleaned_name = (name or "").strip() or f"Backup at {started:%Y-%m-%d %H:%M:%S}"
     backup = state.insert("backups", {
         "uuid": state.new_uuid(), "server_id": server["id"], "upload_id": None, "is_successful": False,
         "is_locked": bool(locked), "name": cleaned_name, "ignored_files": [line for line in ignored if line],
@@ -91,69 +90,60 @@ def start_backup(request: web.Request, state: State, server: dict[str, Any], nam
     return backup
 
 
-@client_route("GET", SERVER + "/backups")
-async def list_backups(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.read")
+@server_route("GET", "/backups", "backup.read")
+async def list_backups(ctx: ServerContext) -> web.Response:
     rows = sorted((b for b in ctx.state.tables["backups"].values()
                    if b["server_id"] == ctx.server["id"] and not b.get("deleted_at")), key=lambda b: b["id"])
-    envelope = http.paginate(request, rows, lambda b: item("backup", backup_attributes(b)), default_per_page=20,
+    envelope = http.paginate(ctx.request, rows, lambda b: item("backup", backup_attributes(b)), default_per_page=20,
                              max_per_page=50, app_links=True,
                              extra_meta={"backup_count": len(_non_failed_backups(ctx.state, ctx.server["id"]))})
     return json_response(envelope)
 
 
-@client_route("POST", SERVER + "/backups")
-async def create_backup(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.create")
-    data = http.validate(request_input(request), {"name": "nullable|string|max:191", "is_locked": "nullable|boolean",
+@server_route("POST", "/backups", "backup.create")
+async def create_backup(ctx: ServerContext) -> web.Response:
+    data = http.validate(ctx.input(), {"name": "nullable|string|max:191", "is_locked": "nullable|boolean",
                                            "ignored": "nullable|string"})
     locked = php_bool(data.get("is_locked")) if ctx.can("backup.delete") else False
     ignored = str(data.get("ignored") or "").split("\n")
-    backup = start_backup(request, ctx.state, ctx.server, data.get("name"), ignored, locked)
-    log_activity(request, "server:backup.start", {"name": backup["name"], "locked": php_bool(data.get("is_locked"))},
-         server=ctx.server)
+    backup = start_backup(ctx.state, ctx.server, data.get("name"), ignored, locked)
+    ctx.log("server:backup.start", {"name": backup["name"], "locked": php_bool(data.get("is_locked"))})
     return json_response(item("backup", backup_attributes(backup)))
 
 
-@client_route("GET", SERVER + "/backups/{backup}")
-async def view_backup(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.read", bind=bind_backup)
-    return json_response(item("backup", backup_attributes(ctx.children["backup"])))
+@server_route("GET", "/backups/{backup}", "backup.read")
+async def view_backup(ctx: ServerContext, backup: Row) -> web.Response:
+    return json_response(item("backup", backup_attributes(backup)))
 
 
-@client_route("GET", SERVER + "/backups/{backup}/download")
-async def download_backup(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.download", bind=bind_backup)
-    backup = ctx.children["backup"]
+@server_route("GET", "/backups/{backup}/download", "backup.download")
+async def download_backup(ctx: ServerContext, backup: Row) -> web.Response:
     if backup.get("disk") not in ("wings", "s3"):
         raise bad_request("The backup requested references an unknown disk driver type and cannot be downloaded.")
-    log_activity(request, "server:backup.download", {"name": backup["name"]}, server=ctx.server)
-    return signed_url(ctx, "/download/backup", "backup-download",
+    ctx.log("server:backup.download", {"name": backup["name"]})
+    return ctx.signed_url("/download/backup", "backup-download",
                       {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]})
 
 
-@client_route("POST", SERVER + "/backups/{backup}/lock")
-async def toggle_backup_lock(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.delete", bind=bind_backup)
-    backup = ctx.children["backup"]
+@server_route("POST", "/backups/{backup}/lock", "backup.delete")
+async def toggle_backup_lock(ctx: ServerContext, backup: Row) -> web.Response:
     event = "server:backup.unlock" if backup.get("is_locked") else "server:backup.lock"
     ctx.state.update("backups", backup, {"is_locked": not backup.get("is_locked")})
-    log_activity(request, event, {"name": backup["name"]}, server=ctx.server)
+    ctx.log(event, {"name": backup["name"]})
     return json_response(item("backup", backup_attributes(backup)))
 
 
-@client_route("POST", SERVER + "/backups/{backup}/restore")
-async def restore_backup(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.restore", bind=bind_backup, limiter="backup_restore")
-    state, server, backup = ctx.state, ctx.server, ctx.children["backup"]
-    data = http.validate(request_input(request), {"truncate": "required|boolean"})
+@server_route("POST", "/backups/{backup}/restore", "backup.restore", limiter="backup_restore")
+async def restore_backup(ctx: ServerContext, backup: Row) -> web.Response:
+    state, server, backup = ctx.state, ctx.server, backup
+    data = http.validate(ctx.input(), {"truncate": "required|boolean"})
     if server.get("status") is not None:
         raise bad_request("This server is not currently in a state that allows for a backup to be restored.")
     if _backup_not_restorable(state, backup):
         raise bad_request("This backup cannot be restored at this time: not completed or failed.")
     require_daemon_reachable(state)
     truncate = php_bool(data["truncate"])
-    log_activity(request, "server:backup.restore", {"name": backup["name"], "truncate": data["truncate"]}, server=server)
+    ctx.log("server:backup.restore", {"name": backup["name"], "truncate": data["truncate"]})
     state.update("servers", server, {"status": "restoring_backup"})
     server_id, backup_uuid = server["id"], backup["uuid"]
 
@@ -179,11 +169,8 @@ def _backup_not_restorable(state: State, backup: dict[str, Any]) -> bool:
     return not backup.get("is_successful") and backup.get("completed_at") is None
 
 
-@client_route("DELETE", SERVER + "/backups/{backup}")
-async def delete_backup(request: web.Request) -> web.Response:
-    ctx = server_context(request, "backup.delete", bind=bind_backup)
-    backup = ctx.children["backup"]
-    delete_backup_row(request, ctx.state, backup)
-    log_activity(request, "server:backup.delete", {"name": backup["name"], "failed": not backup.get("is_successful")},
-         server=ctx.server)
+@server_route("DELETE", "/backups/{backup}", "backup.delete")
+async def delete_backup(ctx: ServerContext, backup: Row) -> web.Response:
+    delete_backup_row(ctx.state, backup)
+    ctx.log("server:backup.delete", {"name": backup["name"], "failed": not backup.get("is_successful")})
     return empty_response(204)

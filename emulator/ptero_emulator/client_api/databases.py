@@ -8,10 +8,8 @@ from aiohttp import web
 
 from .. import http
 from ..http import Check, display_error, empty_response, json_response, list_envelope
-from .common import (
-    SERVER, ServerContext, bind_database, client_route, database_belongs, gate, log_activity, random_string,
-    request_input, resolve_server, server_context,
-)
+from .common import random_string
+from .context import Row, ServerContext, server_route
 from .transformers import database_item
 
 DATABASE_REMOTE_REGEX = r"regex:/^[\w\-\/.%:]+$/"
@@ -37,19 +35,17 @@ def _password_include(ctx: ServerContext, requested: bool) -> bool | None:
     return ctx.can("database.view_password")
 
 
-@client_route("GET", SERVER + "/databases")
-async def list_databases(request: web.Request) -> web.Response:
-    ctx = server_context(request, "database.read")
-    with_password = _password_include(ctx, "password" in http.includes(request))
+@server_route("GET", "/databases", "database.read")
+async def list_databases(ctx: ServerContext) -> web.Response:
+    with_password = _password_include(ctx, "password" in http.includes(ctx.request))
     rows = ctx.state.select("databases", server_id=ctx.server["id"])
     return json_response(list_envelope([database_item(ctx.state, row, with_password) for row in rows]))
 
 
-@client_route("POST", SERVER + "/databases")
-async def create_database(request: web.Request) -> web.Response:
-    ctx = server_context(request, "database.create", limiter="databases")
+@server_route("POST", "/databases", "database.create", limiter="databases")
+async def create_database(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
-    data = request_input(request)
+    data = ctx.input()
 
     def unique(value: Any, path: str, d: dict[str, Any]) -> bool:
         name = _prefixed_database_name(http.to_php_string(value), server["id"])
@@ -81,31 +77,20 @@ async def create_database(request: web.Request) -> web.Response:
         "username": f"u{server['id']}_{random_string(10)}", "remote": data["remote"],
         "password": _database_password(), "max_connections": 0,
     })
-    log_activity(request, "server:database.create", {"name": database["database"]}, server=server)
+    ctx.log("server:database.create", {"name": database["database"]})
     # The create response is built from the unsaved model: max_connections shows null.
     return json_response(database_item(state, database, _password_include(ctx, True), max_connections_override=None))
 
 
-def _database_context(request: web.Request, permission: str) -> tuple[ServerContext, dict[str, Any]]:
-    ctx = resolve_server(request)
-    bind_database(ctx)
-    gate(ctx)
-    database = database_belongs(ctx)
-    ctx.require(permission)
-    return ctx, database
-
-
-@client_route("POST", SERVER + "/databases/{database}/rotate-password")
-async def rotate_database_password(request: web.Request) -> web.Response:
-    ctx, database = _database_context(request, "database.update")
+@server_route("POST", "/databases/{database}/rotate-password", "database.update")
+async def rotate_database_password(ctx: ServerContext, database: Row) -> web.Response:
     ctx.state.update("databases", database, {"password": _database_password()})
-    log_activity(request, "server:database.rotate-password", {"name": database["database"]}, server=ctx.server)
+    ctx.log("server:database.rotate-password", {"name": database["database"]})
     return json_response(database_item(ctx.state, database, _password_include(ctx, True)))
 
 
-@client_route("DELETE", SERVER + "/databases/{database}")
-async def delete_database(request: web.Request) -> web.Response:
-    ctx, database = _database_context(request, "database.delete")
+@server_route("DELETE", "/databases/{database}", "database.delete")
+async def delete_database(ctx: ServerContext, database: Row) -> web.Response:
     ctx.state.delete("databases", database["id"])
-    log_activity(request, "server:database.delete", {"name": database["database"]}, server=ctx.server)
+    ctx.log("server:database.delete", {"name": database["database"]})
     return empty_response(204)

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from .. import http
 from ..http import display_error, empty_response, item, json_response, list_envelope
-from .common import SERVER, bind_allocation, client_route, log_activity, request_input, server_context
+from .context import Row, ServerContext, server_route
 from .transformers import allocation_attributes
 
 
@@ -15,16 +15,14 @@ def _allocation_text(allocation: dict[str, Any]) -> str:
     return f"{allocation['ip']}:{allocation['port']}"
 
 
-@client_route("GET", SERVER + "/network/allocations")
-async def list_allocations(request: web.Request) -> web.Response:
-    ctx = server_context(request, "allocation.read")
+@server_route("GET", "/network/allocations", "allocation.read")
+async def list_allocations(ctx: ServerContext) -> web.Response:
     rows = sorted(ctx.state.server_allocations(ctx.server["id"]), key=lambda a: a["id"])
     return json_response(list_envelope([item("allocation", allocation_attributes(a, ctx.server)) for a in rows]))
 
 
-@client_route("POST", SERVER + "/network/allocations")
-async def assign_allocation(request: web.Request) -> web.Response:
-    ctx = server_context(request, "allocation.create", limiter="allocations")
+@server_route("POST", "/network/allocations", "allocation.create", limiter="allocations")
+async def assign_allocation(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
     assigned = state.server_allocations(server["id"])
     limit = server.get("allocation_limit")
@@ -53,40 +51,34 @@ async def assign_allocation(request: web.Request) -> web.Response:
                                                   "port": state.random.choice(candidates), "server_id": None,
                                                   "notes": None})
     state.update("allocations", allocation, {"server_id": server["id"]})
-    log_activity(request, "server:allocation.create", {"allocation": _allocation_text(allocation)}, server=server)
+    ctx.log("server:allocation.create", {"allocation": _allocation_text(allocation)})
     return json_response(item("allocation", allocation_attributes(allocation, server)))
 
 
-@client_route("POST", SERVER + "/network/allocations/{allocation}")
-async def update_allocation_notes(request: web.Request) -> web.Response:
-    ctx = server_context(request, "allocation.update", bind=bind_allocation)
-    allocation = ctx.children["allocation"]
-    data = http.validate(request_input(request), {"notes": "present|nullable|string|max:256"})
+@server_route("POST", "/network/allocations/{allocation}", "allocation.update")
+async def update_allocation_notes(ctx: ServerContext, allocation: Row) -> web.Response:
+    data = http.validate(ctx.input(), {"notes": "present|nullable|string|max:256"})
     original = allocation.get("notes")
     ctx.state.update("allocations", allocation, {"notes": data.get("notes")})
     if original != allocation.get("notes"):
-        log_activity(request, "server:allocation.notes", {"allocation": _allocation_text(allocation), "old": original,
-                                                  "new": allocation.get("notes")}, server=ctx.server)
+        ctx.log("server:allocation.notes", {"allocation": _allocation_text(allocation), "old": original,
+                                            "new": allocation.get("notes")})
     return json_response(item("allocation", allocation_attributes(allocation, ctx.server)))
 
 
-@client_route("POST", SERVER + "/network/allocations/{allocation}/primary")
-async def set_primary_allocation(request: web.Request) -> web.Response:
-    ctx = server_context(request, "allocation.update", bind=bind_allocation)
-    allocation = ctx.children["allocation"]
+@server_route("POST", "/network/allocations/{allocation}/primary", "allocation.update")
+async def set_primary_allocation(ctx: ServerContext, allocation: Row) -> web.Response:
     ctx.state.update("servers", ctx.server, {"allocation_id": allocation["id"]})
-    log_activity(request, "server:allocation.primary", {"allocation": _allocation_text(allocation)}, server=ctx.server)
+    ctx.log("server:allocation.primary", {"allocation": _allocation_text(allocation)})
     return json_response(item("allocation", allocation_attributes(allocation, ctx.server)))
 
 
-@client_route("DELETE", SERVER + "/network/allocations/{allocation}")
-async def delete_allocation(request: web.Request) -> web.Response:
-    ctx = server_context(request, "allocation.delete", bind=bind_allocation)
-    allocation = ctx.children["allocation"]
+@server_route("DELETE", "/network/allocations/{allocation}", "allocation.delete")
+async def delete_allocation(ctx: ServerContext, allocation: Row) -> web.Response:
     if not ctx.server.get("allocation_limit"):
         raise display_error("You cannot delete allocations for this server: no allocation limit is set.")
     if allocation["id"] == ctx.server.get("allocation_id"):
         raise display_error("You cannot delete the primary allocation for this server.")
     ctx.state.update("allocations", allocation, {"notes": None, "server_id": None})
-    log_activity(request, "server:allocation.delete", {"allocation": _allocation_text(allocation)}, server=ctx.server)
+    ctx.log("server:allocation.delete", {"allocation": _allocation_text(allocation)})
     return empty_response(204)

@@ -1,4 +1,4 @@
-"""A server's schedules: list, create, view, update, delete, and running one now (ProcessScheduleService)."""
+"""A server's schedules: list, create, view, update, delete, and run now (``schedule_runner``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,13 +7,11 @@ from aiohttp import web
 
 from .. import http
 from ..cron import CronError, cron_next_run
-from ..http import ApiError, display_error, empty_response, forbidden, json_response, list_envelope
+from ..http import display_error, empty_response, forbidden, json_response, list_envelope
 from ..state import State, format_atom
-from .backups import start_backup
-from .common import (
-    SERVER, bind_schedule, client_route, daemon_error, log_activity, php_bool, request_input, server_context,
-)
-from .permissions import POWER_PERMISSIONS
+from .common import PERMISSION_DENIED, php_bool
+from .context import Row, ServerContext, server_route
+from .schedule_runner import run_schedule
 from .tasks import task_permission
 from .transformers import schedule_item, schedule_tasks
 
@@ -35,25 +33,15 @@ def _next_run(state: State, data: dict[str, Any]) -> str:
     return format_atom(epoch)
 
 
-def _schedule_next_run(state: State, schedule: dict[str, Any]) -> str | None:
-    try:
-        return format_atom(cron_next_run(schedule["cron_minute"], schedule["cron_hour"], schedule["cron_day_of_month"],
-                                  schedule["cron_month"], schedule["cron_day_of_week"], state.time()))
-    except CronError:
-        return schedule.get("next_run_at")
-
-
-@client_route("GET", SERVER + "/schedules")
-async def list_schedules(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.read")
+@server_route("GET", "/schedules", "schedule.read")
+async def list_schedules(ctx: ServerContext) -> web.Response:
     schedules = ctx.state.select("schedules", server_id=ctx.server["id"])
     return json_response(list_envelope([schedule_item(ctx.state, schedule) for schedule in schedules]))
 
 
-@client_route("POST", SERVER + "/schedules")
-async def create_schedule(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.create", limiter="schedules")
-    data = request_input(request)
+@server_route("POST", "/schedules", "schedule.create", limiter="schedules")
+async def create_schedule(ctx: ServerContext) -> web.Response:
+    data = ctx.input()
     http.validate(data, SCHEDULE_RULES)
     next_run = _next_run(ctx.state, data)
     schedule = ctx.state.insert("schedules", {
@@ -62,21 +50,18 @@ async def create_schedule(request: web.Request) -> web.Response:
         "cron_minute": data["minute"], "is_active": php_bool(data.get("is_active")), "is_processing": False,
         "only_when_online": php_bool(data.get("only_when_online")), "last_run_at": None, "next_run_at": next_run,
     })
-    log_activity(request, "server:schedule.create", {"name": schedule["name"]}, server=ctx.server)
+    ctx.log("server:schedule.create", {"name": schedule["name"]})
     return json_response(schedule_item(ctx.state, schedule))
 
 
-@client_route("GET", SERVER + "/schedules/{schedule}")
-async def view_schedule(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.read", bind=bind_schedule)
-    return json_response(schedule_item(ctx.state, ctx.children["schedule"]))
+@server_route("GET", "/schedules/{schedule}", "schedule.read")
+async def view_schedule(ctx: ServerContext, schedule: Row) -> web.Response:
+    return json_response(schedule_item(ctx.state, schedule))
 
 
-@client_route("POST", SERVER + "/schedules/{schedule}")
-async def update_schedule(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.update", bind=bind_schedule)
-    schedule = ctx.children["schedule"]
-    data = request_input(request)
+@server_route("POST", "/schedules/{schedule}", "schedule.update")
+async def update_schedule(ctx: ServerContext, schedule: Row) -> web.Response:
+    data = ctx.input()
     http.validate(data, SCHEDULE_RULES)
     next_run = _next_run(ctx.state, data)
     active = php_bool(data.get("is_active"))
@@ -89,141 +74,28 @@ async def update_schedule(request: web.Request) -> web.Response:
         changes["is_processing"] = False
     original_name = schedule["name"]
     ctx.state.update("schedules", schedule, changes)
-    log_activity(request, "server:schedule.update", {"name": original_name, "active": active}, server=ctx.server)
+    ctx.log("server:schedule.update", {"name": original_name, "active": active})
     return json_response(schedule_item(ctx.state, schedule))
 
 
-@client_route("DELETE", SERVER + "/schedules/{schedule}")
-async def delete_schedule(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.delete", bind=bind_schedule)
-    schedule = ctx.children["schedule"]
+@server_route("DELETE", "/schedules/{schedule}", "schedule.delete")
+async def delete_schedule(ctx: ServerContext, schedule: Row) -> web.Response:
     for task in schedule_tasks(ctx.state, schedule["id"]):
         ctx.state.delete("tasks", task["id"])
     ctx.state.delete("schedules", schedule["id"])
-    log_activity(request, "server:schedule.delete", {"name": schedule["name"]}, server=ctx.server)
+    ctx.log("server:schedule.delete", {"name": schedule["name"]})
     return empty_response(204)
 
 
-class TaskFailed(Exception):
-    """A task action failed; ``error`` is what the panel would answer."""
-
-    def __init__(self, error: ApiError) -> None:
-        super().__init__(error.detail)
-        self.error = error
-
-
-def _run_task_action(request: web.Request, state: State, server: dict[str, Any], task: dict[str, Any]) -> None:
-    """RunTaskJob's action switch (power, command, backup) against the emulated Wings."""
-    action, payload = task["action"], task.get("payload") or ""
-    if getattr(state.config, "daemon_unreachable", False):
-        raise TaskFailed(http.daemon_unreachable())
-    daemon = request.app.get("daemon")
-    if action == "power":
-        if daemon is None:
-            raise TaskFailed(http.daemon_unreachable())
-        if payload not in POWER_PERMISSIONS:
-            raise TaskFailed(daemon_error(422, "Invalid power action provided"))
-        daemon.power(server["uuid"], payload)
-    elif action == "command":
-        if daemon is None:
-            raise TaskFailed(http.daemon_unreachable())
-        try:
-            daemon.send_command(server["uuid"], payload)
-        except Exception as error:  # noqa: BLE001 - wings.ServerOffline
-            if type(error).__name__ == "ServerOffline":
-                raise TaskFailed(daemon_error(502, None)) from None
-            raise
-    elif action == "backup":
-        ignored = [line for line in payload.split("\n") if line]
-        try:
-            start_backup(request, state, server, None, ignored, locked=False, override=True)
-        except ApiError as error:
-            raise TaskFailed(error) from None
-    else:
-        raise TaskFailed(http.server_error())
-
-
-def run_schedule(request: web.Request, state: State, schedule: dict[str, Any]) -> None:
-    """ProcessScheduleService with "now": run the first task synchronously, queue the rest by their offsets.
-
-    Raises the first task's error (after marking the schedule complete), like a manual run does.
-    """
-    tasks = sorted(schedule_tasks(state, schedule["id"]), key=lambda t: t["sequence_id"])
-    if not tasks:
-        raise display_error("Cannot process schedule for task execution: no tasks are registered.")
-    server = state.get("servers", schedule["server_id"])
-    assert server is not None
-    state.update("schedules", schedule, {"is_processing": True, "next_run_at": _schedule_next_run(state, schedule)})
-    state.update("tasks", tasks[0], {"is_queued": True})
-    schedule_id = schedule["id"]
-
-    def finish(task: dict[str, Any]) -> None:
-        state.update("tasks", task, {"is_queued": False})
-        current = state.get("schedules", schedule_id)
-        if current is not None:
-            state.update("schedules", current, {"is_processing": False, "last_run_at": state.now()})
-
-    def execute(task_id: int) -> None:
-        task = state.get("tasks", task_id)
-        current_server = state.get("servers", schedule["server_id"])
-        if task is None or current_server is None:
-            current = state.get("schedules", schedule_id)
-            if current is not None:
-                state.update("schedules", current, {"is_processing": False, "last_run_at": state.now()})
-            return
-        if current_server.get("status") is not None:
-            finish(task)
-            return
-        try:
-            _run_task_action(request, state, current_server, task)
-        except TaskFailed as failure:
-            if not (task.get("continue_on_failure") and failure.error.code == "DaemonConnectionException"):
-                finish(task)
-                raise
-        state.update("tasks", task, {"is_queued": False})
-        later = sorted((t for t in schedule_tasks(state, schedule_id) if t["sequence_id"] > task["sequence_id"]),
-                       key=lambda t: t["sequence_id"])
-        if not later:
-            current = state.get("schedules", schedule_id)
-            if current is not None:
-                state.update("schedules", current, {"is_processing": False, "last_run_at": state.now()})
-            return
-        following = later[0]
-        state.update("tasks", following, {"is_queued": True})
-
-        def run_following() -> None:
-            try:
-                execute(following["id"])
-            except TaskFailed:
-                pass  # a queued job failing only ends the run
-
-        state.later(float(following.get("time_offset") or 0), run_following, kind="schedule")
-
-    if schedule.get("only_when_online"):
-        daemon = request.app.get("daemon")
-        if getattr(state.config, "daemon_unreachable", False) or daemon is None:
-            finish(tasks[0])
-            return
-        if daemon.current_state(server["uuid"]) in ("offline", "stopping"):
-            finish(tasks[0])
-            return
-    try:
-        execute(tasks[0]["id"])
-    except TaskFailed as failure:
-        raise failure.error from None
-
-
-@client_route("POST", SERVER + "/schedules/{schedule}/execute")
-async def execute_schedule(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.update", bind=bind_schedule)
-    schedule = ctx.children["schedule"]
+@server_route("POST", "/schedules/{schedule}/execute", "schedule.update")
+async def execute_schedule(ctx: ServerContext, schedule: Row) -> web.Response:
     if ctx.state.config.has("schedule_task_rules"):
         # 1.14.1: the caller must hold the permission of every task; a stored task that maps to none (an old
         # invalid power payload) refuses everyone, owners and admins included.
         for task in schedule_tasks(ctx.state, schedule["id"]):
             permission = task_permission(task["action"], task["payload"])
             if permission is None or not ctx.can(permission):
-                raise forbidden("You do not have permission to perform this action.", "HttpForbiddenException")
-    run_schedule(request, ctx.state, schedule)
-    log_activity(request, "server:schedule.execute", {"name": schedule["name"]}, server=ctx.server)
+                raise forbidden(PERMISSION_DENIED, "HttpForbiddenException")
+    run_schedule(ctx.state, ctx.app["daemon"], schedule)
+    ctx.log("server:schedule.execute", {"name": schedule["name"]})
     return empty_response(202)

@@ -9,10 +9,9 @@ from aiohttp import web
 from .. import http
 from ..http import ApiError, empty_response, item, json_response, list_envelope
 from ..state import State
-from .common import (
-    PREFIX, SERVER, SERVER_OFFLINE_COMMAND, client_route, daemon_of, extra_setting, log_activity, page_number,
-    request_input, request_state, request_user, runtime, server_context,
-)
+from ..wings import ServerOffline
+from .common import SERVER_OFFLINE_COMMAND, extra_setting, page_number, runtime
+from .context import ClientCtx, ServerContext, client_route, server_route
 from .permissions import PERMISSION_GROUPS, POWER_PERMISSIONS
 from .transformers import ServerIndexes, server_item
 
@@ -51,10 +50,10 @@ def _multi_field_filter(state: State) -> Callable[[list[dict[str, Any]], list[An
     return apply
 
 
-@client_route("GET", PREFIX)
-async def list_servers(request: web.Request) -> web.Response:
-    state, user = request_state(request), request_user(request)
-    query = http.query(request)
+@client_route("GET", "")
+async def list_servers(ctx: ClientCtx) -> web.Response:
+    state, user = ctx.state, ctx.user
+    query = http.query(ctx.request)
     kind = query.get("type")
     servers = state.rows("servers")
     if kind in ("admin", "admin-all"):
@@ -71,19 +70,19 @@ async def list_servers(request: web.Request) -> web.Response:
     servers = http.apply_filters(servers, query, {
         "uuid": ("uuid", "partial"), "name": ("name", "partial"), "description": ("description", "partial"),
         "external_id": ("external_id", "partial"), "*": _multi_field_filter(state)})
-    requested = http.includes(request)
-    per_page = http.per_page_value(request, 50, 100)
+    requested = http.includes(ctx.request)
+    per_page = http.per_page_value(ctx.request, 50, 100)
     page = page_number(query.get("page"))
     window = servers[(page - 1) * per_page: page * per_page]
     indexes = ServerIndexes.build(state, {s["id"] for s in window})
     data = [server_item(state, user, server, requested, indexes) for server in window]
-    meta = {"pagination": http.pagination_meta(request, len(servers), len(data), per_page, page, keep_query=True)}
+    meta = {"pagination": http.pagination_meta(ctx.request, len(servers), len(data), per_page, page, keep_query=True)}
     return json_response(list_envelope(data, meta))
 
 
-@client_route("GET", PREFIX + "/permissions")
-async def system_permissions(request: web.Request) -> web.Response:
-    if request_state(request).config.has("flat_permissions"):
+@client_route("GET", "/permissions")
+async def system_permissions(ctx: ClientCtx) -> web.Response:
+    if ctx.state.config.has("flat_permissions"):
         from ..pelican_client import flat_permissions
 
         return json_response({"object": "system_permissions", "attributes": {"permissions": flat_permissions()}})
@@ -92,16 +91,14 @@ async def system_permissions(request: web.Request) -> web.Response:
     return json_response({"object": "system_permissions", "attributes": {"permissions": permissions}})
 
 
-@client_route("GET", SERVER)
-async def view_server(request: web.Request) -> web.Response:
-    ctx = server_context(request, route_kind="view")
+@server_route("GET", "", kind="view")
+async def view_server(ctx: ServerContext) -> web.Response:
     meta = {"is_server_owner": ctx.is_owner, "user_permissions": ctx.permissions()}
-    return json_response(server_item(ctx.state, ctx.user, ctx.server, http.includes(request), meta=meta))
+    return json_response(server_item(ctx.state, ctx.user, ctx.server, http.includes(ctx.request), meta=meta))
 
 
-@client_route("GET", SERVER + "/resources")
-async def server_resources(request: web.Request) -> web.Response:
-    ctx = server_context(request)
+@server_route("GET", "/resources")
+async def server_resources(ctx: ServerContext) -> web.Response:
     cache = runtime(ctx.state).resources_cache
     lifetime = float(extra_setting(ctx.state, "resources_cache_seconds", 20.0))
     cached = cache.get(ctx.server["uuid"])
@@ -109,37 +106,32 @@ async def server_resources(request: web.Request) -> web.Response:
     if cached is not None and cached[0] > now:
         stats = cached[1]
     else:
-        stats = daemon_of(request).resources(ctx.server["uuid"])
+        stats = ctx.daemon().resources(ctx.server["uuid"])
         if lifetime > 0:
             cache[ctx.server["uuid"]] = (now + lifetime, stats)
     return json_response(item("stats", stats))
 
 
-@client_route("POST", SERVER + "/command")
-async def send_command(request: web.Request) -> web.Response:
-    ctx = server_context(request, "control.console")
-    data = http.validate(request_input(request), {"command": "required|string|min:1"})
-    daemon = daemon_of(request)
+@server_route("POST", "/command", "control.console")
+async def send_command(ctx: ServerContext) -> web.Response:
+    data = http.validate(ctx.input(), {"command": "required|string|min:1"})
     try:
-        daemon.send_command(ctx.server["uuid"], data["command"])
-    except Exception as error:  # noqa: BLE001 - wings.ServerOffline, imported lazily
-        if type(error).__name__ != "ServerOffline":
-            raise
+        ctx.daemon().send_command(ctx.server["uuid"], data["command"])
+    except ServerOffline:
         if not ctx.state.config.has("command_offline_204"):  # Pelican does not surface Wings' 502
             raise ApiError(502, "HttpException", SERVER_OFFLINE_COMMAND) from None
-    log_activity(request, "server:console.command", {"command": data["command"]}, server=ctx.server)
+    ctx.log("server:console.command", {"command": data["command"]})
     return empty_response(204)
 
 
-@client_route("POST", SERVER + "/power")
-async def send_power(request: web.Request) -> web.Response:
-    ctx = server_context(request)
-    data = request_input(request)
+@server_route("POST", "/power")
+async def send_power(ctx: ServerContext) -> web.Response:
+    data = ctx.input()
     signal = data.get("signal")
     # The permission depends on the signal and is checked before validation: an unknown signal is 403 for a
     # subuser (no such permission) but 422 for owners and admins.
     ctx.require(POWER_PERMISSIONS.get(signal if isinstance(signal, str) else "", "__invalid"))
     http.validate(data, {"signal": "required|string|in:start,stop,kill,restart"})
-    daemon_of(request).power(ctx.server["uuid"], signal)
-    log_activity(request, f"server:power.{str(signal).lower()}", server=ctx.server)
+    ctx.daemon().power(ctx.server["uuid"], signal)
+    ctx.log(f"server:power.{str(signal).lower()}")
     return empty_response(204)

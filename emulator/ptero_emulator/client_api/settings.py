@@ -7,7 +7,8 @@ from aiohttp import web
 
 from .. import http
 from ..http import Check, bad_request, empty_response
-from .common import SERVER, client_route, log_activity, request_input, require_daemon_reachable, server_context
+from .common import require_daemon_reachable
+from .context import ServerContext, server_route
 
 DOCKER_IMAGE_REGEX = r"regex:/^[\w#\.\/\- ]*\|?~?[\w\.\/\-:@ ]*$/"
 
@@ -18,39 +19,36 @@ def _in_list(values: Iterable[str], name: str = "in") -> Check:
                  http.to_php_string(value) in allowed)
 
 
-@client_route("POST", SERVER + "/settings/rename")
-async def rename_server(request: web.Request) -> web.Response:
-    ctx = server_context(request, "settings.rename")
+@server_route("POST", "/settings/rename", "settings.rename")
+async def rename_server(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
-    data = request_input(request)
+    data = ctx.input()
     http.validate(data, {"name": "required|string|min:1|max:191", "description": "string|nullable"})
     name = data["name"]
     description = http.to_php_string(data.get("description")) if "description" in data else server.get("description")
     original_name, original_description = server["name"], server.get("description")
     state.update("servers", server, {"name": name, "description": description})
     if original_name != name:
-        log_activity(request, "server:settings.rename", {"old": original_name, "new": name}, server=server)
+        ctx.log("server:settings.rename", {"old": original_name, "new": name})
     if original_description != description:
-        log_activity(request, "server:settings.description", {"old": original_description, "new": description}, server=server)
+        ctx.log("server:settings.description", {"old": original_description, "new": description})
     return empty_response(204)
 
 
-@client_route("POST", SERVER + "/settings/reinstall")
-async def reinstall_server(request: web.Request) -> web.Response:
-    ctx = server_context(request, "settings.reinstall")
+@server_route("POST", "/settings/reinstall", "settings.reinstall")
+async def reinstall_server(ctx: ServerContext) -> web.Response:
     require_daemon_reachable(ctx.state)
     ctx.state.begin_install(ctx.server, reinstall=True)
-    log_activity(request, "server:reinstall", server=ctx.server)
+    ctx.log("server:reinstall")
     return empty_response(202)
 
 
-@client_route("PUT", SERVER + "/settings/docker-image")
-async def set_docker_image(request: web.Request) -> web.Response:
-    ctx = server_context(request, "startup.docker-image")
+@server_route("PUT", "/settings/docker-image", "startup.docker-image")
+async def set_docker_image(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
     egg = state.get("eggs", server["egg_id"]) or {}
     images = list((egg.get("docker_images") or {}).values())
-    data = request_input(request)
+    data = ctx.input()
     http.validate(data, {"docker_image": ["required", "string", "max:191", DOCKER_IMAGE_REGEX, _in_list(images)]})
     if server.get("image") not in images:
         raise bad_request("This server's Docker image has been manually set by an administrator and cannot be "
@@ -58,5 +56,5 @@ async def set_docker_image(request: web.Request) -> web.Response:
     original = server.get("image")
     state.update("servers", server, {"image": data["docker_image"]})
     if original != data["docker_image"]:
-        log_activity(request, "server:startup.image", {"old": original, "new": data["docker_image"]}, server=server)
+        ctx.log("server:startup.image", {"old": original, "new": data["docker_image"]})
     return empty_response(204)

@@ -9,7 +9,7 @@ from aiohttp import web
 from .. import http
 from ..http import Check, bad_request, item, json_response, list_envelope
 from ..state import State
-from .common import SERVER, client_route, log_activity, request_input, server_context
+from .context import ServerContext, server_route
 from .transformers import egg_variable_attributes, render_startup, server_variables_view
 
 _SUPPORTED_RULES = set(http.MESSAGES) | {"sometimes", "nullable", "bail"}
@@ -54,19 +54,17 @@ def _startup_meta(state: State, server: dict[str, Any], with_images: bool) -> di
     return meta
 
 
-@client_route("GET", SERVER + "/startup")
-async def list_startup(request: web.Request) -> web.Response:
-    ctx = server_context(request, "startup.read")
+@server_route("GET", "/startup", "startup.read")
+async def list_startup(ctx: ServerContext) -> web.Response:
     variables = [item("egg_variable", egg_variable_attributes(variable, value))
                  for variable, value in server_variables_view(ctx.state, ctx.server) if variable.get("user_viewable")]
     return json_response(list_envelope(variables, _startup_meta(ctx.state, ctx.server, True)))
 
 
-@client_route("PUT", SERVER + "/startup/variable")
-async def update_startup_variable(request: web.Request) -> web.Response:
-    ctx = server_context(request, "startup.update")
+@server_route("PUT", "/startup/variable", "startup.update")
+async def update_startup_variable(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
-    data = request_input(request)
+    data = ctx.input()
     http.validate(data, {"key": "required|string", "value": "present"})
     match = [(variable, value) for variable, value in server_variables_view(state, server)
              if variable["env_variable"] == data["key"]]
@@ -81,7 +79,6 @@ async def update_startup_variable(request: web.Request) -> web.Response:
     value = data.get("value")
     state.set_server_variable(server["id"], variable["id"], http.to_php_string(value) if value is not None else "")
     if variable["env_variable"] != value:
-        log_activity(request, "server:startup.edit", {"variable": variable["env_variable"], "old": original, "new": value},
-             server=server)
+        ctx.log("server:startup.edit", {"variable": variable["env_variable"], "old": original, "new": value})
     return json_response(item("egg_variable", egg_variable_attributes(variable, value),
                               meta=_startup_meta(state, server, False)))

@@ -9,10 +9,8 @@ from aiohttp import web
 
 from .. import http
 from ..http import display_error, empty_response, forbidden, item, json_response, list_envelope
-from .common import (
-    SERVER, ServerContext, bind_subuser, client_route, deauthorize, log_activity, random_string, request_input,
-    request_state, server_context,
-)
+from .common import deauthorize, random_string
+from .context import Row, ServerContext, server_route
 from .permissions import ALL_PERMISSIONS
 from .transformers import subuser_attributes
 
@@ -27,11 +25,11 @@ def _clean_permissions(requested: Any) -> list[str]:
     return cleaned
 
 
-def _subuser_authorize(ctx: ServerContext, permission: str, data: dict[str, Any] | None) -> None:
-    """SubuserRequest::authorize: the permission, never yourself, and no granting of permissions you lack."""
+def _subuser_authorize(ctx: ServerContext, permission: str, data: Row | None = None, member: Row | None = None) -> None:
+    """SubuserRequest::authorize: the permission, never yourself (``member``), and no granting of permissions you
+    lack (``data`` of a POST)."""
     ctx.require(permission)
-    target = ctx.children.get("subuser_user")
-    if target is not None and target["uuid"] == ctx.user["uuid"]:
+    if member is not None and member["uuid"] == ctx.user["uuid"]:
         raise forbidden()
     if data is not None and ctx.request.method == "POST" and "permissions" in data:
         if ctx.is_admin or ctx.is_owner:
@@ -43,34 +41,30 @@ def _subuser_authorize(ctx: ServerContext, permission: str, data: dict[str, Any]
                             "HttpForbiddenException")
 
 
-def _revoke(request: web.Request, server: dict[str, Any], user: dict[str, Any]) -> bool:
+def _revoke(ctx: ServerContext, member: Row) -> bool:
     """Take a subuser's access away on Wings. Panel 1.11: the token denylist, failures ignored (returns False).
     Panel 1.12+: /api/deauthorize-user, a queued job that retries, so the activity says revoked: true."""
-    if request_state(request).config.has("deauthorize_user"):
-        deauthorize(request.app, user, [server["uuid"]])
+    config = ctx.state.config
+    if config.has("deauthorize_user"):
+        deauthorize(ctx.app, member, [ctx.server["uuid"]])
         return True
-    if getattr(request_state(request).config, "daemon_unreachable", False):
+    if config.daemon_unreachable:
         return False
-    daemon = request.app.get("daemon")
-    if daemon is None:
-        return False
-    daemon.revoke_user(server["uuid"], user["uuid"])
+    ctx.app["daemon"].revoke_user(ctx.server["uuid"], member["uuid"])
     return True
 
 
-@client_route("GET", SERVER + "/users")
-async def list_subusers(request: web.Request) -> web.Response:
-    ctx = server_context(request)
-    _subuser_authorize(ctx, "user.read", None)
+@server_route("GET", "/users")
+async def list_subusers(ctx: ServerContext) -> web.Response:
+    _subuser_authorize(ctx, "user.read")
     rows = ctx.state.select("subusers", server_id=ctx.server["id"])
     return json_response(list_envelope([item("server_subuser", subuser_attributes(ctx.state, row)) for row in rows]))
 
 
-@client_route("POST", SERVER + "/users")
-async def create_subuser(request: web.Request) -> web.Response:
-    ctx = server_context(request, limiter="subusers")
+@server_route("POST", "/users", limiter="subusers")
+async def create_subuser(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
-    data = request_input(request)
+    data = ctx.input()
     _subuser_authorize(ctx, "user.create", data)
     http.validate(data, {"email": http.user_email_rules(ctx.state.config), "permissions": "required|array",
                          "permissions.*": "string"})
@@ -97,43 +91,35 @@ async def create_subuser(request: web.Request) -> web.Response:
         state.set_password(user, secrets.token_urlsafe(24))
     subuser = state.insert("subusers", {"user_id": user["id"], "server_id": server["id"],
                                         "permissions": permissions})
-    log_activity(request, "server:subuser.create", {"email": email, "permissions": permissions}, server=server,
-         subject_user_id=user["id"])
+    ctx.log("server:subuser.create", {"email": email, "permissions": permissions}, subject_user_id=user["id"])
     return json_response(item("server_subuser", subuser_attributes(state, subuser)))
 
 
-@client_route("GET", SERVER + "/users/{user}")
-async def view_subuser(request: web.Request) -> web.Response:
-    ctx = server_context(request, bind=bind_subuser)
-    _subuser_authorize(ctx, "user.read", None)
-    return json_response(item("server_subuser", subuser_attributes(ctx.state, ctx.children["subuser"])))
+@server_route("GET", "/users/{user}")
+async def view_subuser(ctx: ServerContext, subuser: Row, member: Row) -> web.Response:
+    _subuser_authorize(ctx, "user.read", member=member)
+    return json_response(item("server_subuser", subuser_attributes(ctx.state, subuser)))
 
 
-@client_route("POST", SERVER + "/users/{user}")
-async def update_subuser(request: web.Request) -> web.Response:
-    ctx = server_context(request, bind=bind_subuser)
-    data = request_input(request)
-    _subuser_authorize(ctx, "user.update", data)
+@server_route("POST", "/users/{user}")
+async def update_subuser(ctx: ServerContext, subuser: Row, member: Row) -> web.Response:
+    data = ctx.input()
+    _subuser_authorize(ctx, "user.update", data, member)
     http.validate(data, {"permissions": "required|array", "permissions.*": "string"})
-    subuser, target = ctx.children["subuser"], ctx.children["subuser_user"]
     permissions = _clean_permissions(data["permissions"])
     current = sorted(subuser.get("permissions") or [])
     if sorted(permissions) != current:
         ctx.state.update("subusers", subuser, {"permissions": permissions})
-        revoked = _revoke(request, ctx.server, target)
-        log_activity(request, "server:subuser.update", {"email": target["email"], "old": current,
-                                                "new": sorted(permissions), "revoked": revoked},
-             server=ctx.server, subject_user_id=target["id"])
+        revoked = _revoke(ctx, member)
+        ctx.log("server:subuser.update", {"email": member["email"], "old": current, "new": sorted(permissions),
+                                          "revoked": revoked}, subject_user_id=member["id"])
     return json_response(item("server_subuser", subuser_attributes(ctx.state, subuser)))
 
 
-@client_route("DELETE", SERVER + "/users/{user}")
-async def delete_subuser(request: web.Request) -> web.Response:
-    ctx = server_context(request, bind=bind_subuser)
-    _subuser_authorize(ctx, "user.delete", None)
-    subuser, target = ctx.children["subuser"], ctx.children["subuser_user"]
+@server_route("DELETE", "/users/{user}")
+async def delete_subuser(ctx: ServerContext, subuser: Row, member: Row) -> web.Response:
+    _subuser_authorize(ctx, "user.delete", member=member)
     ctx.state.delete("subusers", subuser["id"])
-    revoked = _revoke(request, ctx.server, target)
-    log_activity(request, "server:subuser.delete", {"email": target["email"], "revoked": revoked}, server=ctx.server,
-         subject_user_id=target["id"])
+    revoked = _revoke(ctx, member)
+    ctx.log("server:subuser.delete", {"email": member["email"], "revoked": revoked}, subject_user_id=member["id"])
     return empty_response(204)

@@ -8,10 +8,8 @@ from aiohttp import web
 from .. import http
 from ..http import Check, MISSING, display_error, empty_response, forbidden, item, json_response
 from ..state import State
-from .common import (
-    SERVER, ServerContext, bind_schedule, bind_task, client_route, int_or_none, log_activity, php_bool,
-    request_input, server_context,
-)
+from .common import PERMISSION_DENIED, int_or_none, php_bool
+from .context import Row, ServerContext, server_route
 from .permissions import POWER_PERMISSIONS
 from .transformers import schedule_tasks, task_attributes
 
@@ -82,11 +80,9 @@ def _task_backup_forbidden(server: dict[str, Any], data: dict[str, Any]) -> None
                         "HttpForbiddenException")
 
 
-@client_route("POST", SERVER + "/schedules/{schedule}/tasks")
-async def create_task(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.update", bind=bind_schedule)
-    schedule = ctx.children["schedule"]
-    data = request_input(request)
+@server_route("POST", "/schedules/{schedule}/tasks", "schedule.update")
+async def create_task(ctx: ServerContext, schedule: Row) -> web.Response:
+    data = ctx.input()
     _authorize_task(ctx, data)
     http.validate(data, _task_rules(ctx.state))
     tasks = schedule_tasks(ctx.state, schedule["id"])
@@ -108,16 +104,13 @@ async def create_task(request: web.Request) -> web.Response:
         "time_offset": int_or_none(data.get("time_offset")) or 0, "is_queued": False,
         "continue_on_failure": php_bool(data.get("continue_on_failure")),
     })
-    log_activity(request, "server:task.create", {"name": schedule["name"], "action": task["action"],
-                                         "payload": task["payload"]}, server=ctx.server)
+    ctx.log("server:task.create", {"name": schedule["name"], "action": task["action"], "payload": task["payload"]})
     return json_response(item("schedule_task", task_attributes(task)))
 
 
-@client_route("POST", SERVER + "/schedules/{schedule}/tasks/{task}")
-async def update_task(request: web.Request) -> web.Response:
-    ctx = server_context(request, "schedule.update", bind=bind_task)
-    schedule, task = ctx.children["schedule"], ctx.children["task"]
-    data = request_input(request)
+@server_route("POST", "/schedules/{schedule}/tasks/{task}", "schedule.update")
+async def update_task(ctx: ServerContext, schedule: Row, task: Row) -> web.Response:
+    data = ctx.input()
     _authorize_task(ctx, data)
     http.validate(data, _task_rules(ctx.state))
     _task_backup_forbidden(ctx.server, data)
@@ -137,19 +130,16 @@ async def update_task(request: web.Request) -> web.Response:
         "time_offset": int_or_none(data.get("time_offset")) or 0,
         "continue_on_failure": php_bool(data.get("continue_on_failure")),
     })
-    log_activity(request, "server:task.update", logged, server=ctx.server)
+    ctx.log("server:task.update", logged)
     return json_response(item("schedule_task", task_attributes(task)))
 
 
-@client_route("DELETE", SERVER + "/schedules/{schedule}/tasks/{task}")
-async def delete_task(request: web.Request) -> web.Response:
-    ctx = server_context(request, bind=bind_task)
-    schedule, task = ctx.children["schedule"], ctx.children["task"]
-    if not ctx.can("schedule.update"):
-        raise forbidden("You do not have permission to perform this action.", "HttpForbiddenException")
+@server_route("DELETE", "/schedules/{schedule}/tasks/{task}")
+async def delete_task(ctx: ServerContext, schedule: Row, task: Row) -> web.Response:
+    ctx.require("schedule.update", PERMISSION_DENIED)
     for other in schedule_tasks(ctx.state, schedule["id"]):
         if other["sequence_id"] > task["sequence_id"]:
             ctx.state.update("tasks", other, {"sequence_id": other["sequence_id"] - 1})
     ctx.state.delete("tasks", task["id"])
-    log_activity(request, "server:task.delete", {"name": schedule["name"]}, server=ctx.server)
+    ctx.log("server:task.delete", {"name": schedule["name"]})
     return empty_response(204)

@@ -248,8 +248,8 @@ def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requ
     if can("allocation.read"):
         allocation_items = [item("allocation", allocation_attributes(a, server)) for a in allocations]
     else:
-        primary = state.get("allocations", server.get("allocation_id"))
-        allocation_items = [item("allocation", allocation_attributes(primary, server, hide_notes=True))] if primary else []
+        allocation_items = [item("allocation", allocation_attributes(primary, server, hide_notes=True))
+                            for primary in [state.get("allocations", server.get("allocation_id"))] if primary]
     relationships: dict[str, Any] = {"allocations": list_envelope(allocation_items)}
     if can("startup.read"):
         relationships["variables"] = list_envelope([
@@ -258,7 +258,8 @@ def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requ
     else:
         relationships["variables"] = null_resource()
     if "egg" in requested:
-        relationships["egg"] = item("egg", {"uuid": egg.get("uuid"), "name": egg.get("name")}) if egg else null_resource()
+        relationships["egg"] = (item("egg", {"uuid": egg.get("uuid"), "name": egg.get("name")}) if egg
+                                else null_resource())
     if "subusers" in requested:
         if can("user.read"):
             relationships["subusers"] = list_envelope([
