@@ -15,6 +15,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
     server_identifier,
     uuid_from_server_identifier,
 )
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
 BASE_URL = "https://panel.example.test"
 # The pair a real panel 1.14.1 showed (uuid -> server_identifier).
@@ -22,22 +23,6 @@ UUID = "8e630c61-e791-424f-9522-8bb6e98a40e9"
 SERV = "serv_rzrqyyphsfbe7fjcro3otcsa5e"
 CLIENT_SERVER = {"identifier": "8e630c61", "uuid": UUID, "name": "Survival", "internal_id": 7}
 APPLICATION_SERVER = {"id": 7, "identifier": "8e630c61", "uuid": UUID, "name": "Survival", "external_id": None}
-
-
-def envelope(items: list[dict]) -> dict:
-    return {
-        "object": "list",
-        "data": [{"object": "server", "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 100,
-                "current_page": 1,
-                "total_pages": 1,
-            }
-        },
-    }
 
 
 def test_the_identifier_is_lowercase_unpadded_base32_of_the_uuid_bytes():
@@ -96,12 +81,12 @@ def test_a_server_named_like_an_identifier_is_still_found_by_name(panel, make_cl
         status=404,
         json={"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "Not found"}]},
     )
-    panel.add("GET", f"{BASE_URL}/api/client", json=envelope([named]))
+    panel.add("GET", f"{BASE_URL}/api/client", json=listing("server", [named]))
     assert find_client_server(make_client(), SERV) == named
 
 
 def test_the_application_api_is_matched_on_the_uuid(panel, make_client):
-    panel.add("GET", f"{BASE_URL}/api/application/servers", json=envelope([APPLICATION_SERVER]))
+    panel.add("GET", f"{BASE_URL}/api/application/servers", json=listing("server", [APPLICATION_SERVER]))
     client = make_client()
     assert find_application_server(client, SERV) == APPLICATION_SERVER
     query = parse_qs(urlsplit(panel.calls[0].request.url).query)
@@ -123,7 +108,7 @@ def test_modules_take_serv_identifiers(run_module, panel):
 def test_server_info_filters_a_serv_identifier_by_uuid(run_module, panel):
     from ansible_collections.ptero.panel.plugins.modules import server_info
 
-    panel.add("GET", f"{BASE_URL}/api/application/servers", json=envelope([APPLICATION_SERVER]))
+    panel.add("GET", f"{BASE_URL}/api/application/servers", json=listing("server", [APPLICATION_SERVER]))
     outcome = run_module(server_info.main, {"url": BASE_URL, "identifier": SERV})
     assert not outcome.failed and outcome.result["servers"] == [APPLICATION_SERVER]
     query = parse_qs(urlsplit(panel.calls[0].request.url).query)

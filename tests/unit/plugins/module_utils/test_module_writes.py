@@ -10,13 +10,10 @@ import responses
 from ansible.module_utils import basic
 
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource
+from ansible_collections.ptero.panel.tests.unit.envelopes import item
 
 APP = "https://panel.example.test/api/application"
 LOCATION = {"id": 4, "short": "fra1", "long": "Frankfurt"}
-
-
-def envelope(attributes):
-    return {"object": "location", "attributes": attributes}
 
 
 class Location(PanelResource):
@@ -53,8 +50,8 @@ def main_with(follow_up=None):
 @pytest.fixture
 def panel():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{APP}/locations/4", json=envelope(LOCATION))
-        mock.patch(f"{APP}/locations/4", json=envelope({**LOCATION, "long": "Frankfurt am Main"}))
+        mock.get(f"{APP}/locations/4", json=item("location", LOCATION))
+        mock.patch(f"{APP}/locations/4", json=item("location", {**LOCATION, "long": "Frankfurt am Main"}))
         yield mock
 
 

@@ -12,6 +12,7 @@ import responses
 
 from ansible_collections.ptero.panel.plugins.module_utils._accounts import email_problem
 from ansible_collections.ptero.panel.plugins.modules import subuser, user
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
 BASE_URL = "https://panel.example.test"
 USERS = BASE_URL + "/api/application/users"
@@ -69,22 +70,6 @@ def test_the_dash_is_named():
     assert email_problem("-x@example.com") == "its local part starts with a dash"
 
 
-def user_list(items):
-    return {
-        "object": "list",
-        "data": [{"object": "user", "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 100,
-                "current_page": 1,
-                "total_pages": 1,
-            }
-        },
-    }
-
-
 STORED = {
     "id": 3,
     "username": "alice",
@@ -102,7 +87,7 @@ def writes(panel):
 
 
 def test_user_create_with_a_refused_address_sends_nothing(run_module, panel):
-    panel.add("GET", USERS, json=user_list([]))
+    panel.add("GET", USERS, json=listing("user", []))
     outcome = run_module(
         user.main,
         {"url": BASE_URL, "username": "bob", "email": "-bob@example.com", "first_name": "Bob", "last_name": "Doe"},
@@ -116,7 +101,7 @@ def test_user_create_with_a_refused_address_sends_nothing(run_module, panel):
 
 
 def test_user_create_in_check_mode_refuses_it_too(run_module, panel):
-    panel.add("GET", USERS, json=user_list([]))
+    panel.add("GET", USERS, json=listing("user", []))
     outcome = run_module(
         user.main,
         {"url": BASE_URL, "username": "bob", "email": "bob@localhost", "first_name": "Bob", "last_name": "Doe"},
@@ -127,14 +112,14 @@ def test_user_create_in_check_mode_refuses_it_too(run_module, panel):
 
 def test_user_whose_stored_address_is_already_right_is_left_alone(run_module, panel):
     # Stored by an older panel; asked for as it is: nothing to send, so nothing to refuse.
-    panel.add("GET", USERS, json=user_list([STORED]))
+    panel.add("GET", USERS, json=listing("user", [STORED]))
     outcome = run_module(user.main, {"url": BASE_URL, "username": "alice", "email": "-alice@example.com"})
     assert not outcome.failed and not outcome.result["changed"]
     assert writes(panel) == []
 
 
 def test_user_change_to_a_utf8_address_is_sent(run_module, panel):
-    panel.add("GET", USERS, json=user_list([STORED]))
+    panel.add("GET", USERS, json=listing("user", [STORED]))
     panel.add(
         "PATCH", USERS + "/3", json={"object": "user", "attributes": {**STORED, "email": "jürgen.r@beispiel.org"}}
     )

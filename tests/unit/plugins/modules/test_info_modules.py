@@ -25,6 +25,7 @@ from ansible_collections.ptero.panel.plugins.modules import (
     subuser_info,
     user_info,
 )
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing, unpaged
 
 APP = "https://panel.example.test/api/application"
 CLIENT = "https://panel.example.test/api/client"
@@ -37,27 +38,6 @@ CLIENT_SERVER = {
     "name": "Survival",
     "feature_limits": {"backups": 3},
 }
-
-
-def page(kind: str, items: list[dict], current: int = 1, total_pages: int = 1) -> dict:
-    return {
-        "object": "list",
-        "data": [{"object": kind, "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items) * total_pages,
-                "count": len(items),
-                "per_page": len(items) or 1,
-                "current_page": current,
-                "total_pages": total_pages,
-                "links": {},
-            }
-        },
-    }
-
-
-def unpaged(kind: str, items: list[dict]) -> dict:
-    return {"object": "list", "data": [{"object": kind, "attributes": item} for item in items]}
 
 
 def query_of(call) -> dict[str, list[str]]:
@@ -118,7 +98,7 @@ def test_every_info_module_with_options_documents_the_matching_rule(name):
 def test_a_short_code_matches_case_sensitively(panel, run_module):
     panel.get(
         f"{APP}/locations",
-        json=page("location", [{"id": 1, "short": "fra1"}, {"id": 2, "short": "FRA1"}, {"id": 3, "short": "fra10"}]),
+        json=listing("location", [{"id": 1, "short": "fra1"}, {"id": 2, "short": "FRA1"}, {"id": 3, "short": "fra10"}]),
     )
     result = run_module(location_info.main, {"short": "FRA1"}).result
     assert [location["id"] for location in result["locations"]] == [2]
@@ -129,7 +109,7 @@ def test_a_short_code_matches_case_sensitively(panel, run_module):
 def test_a_name_the_panel_cannot_filter_matches_exactly(panel, run_module):
     panel.get(
         f"{APP}/nests",
-        json=page(
+        json=listing(
             "nest",
             [{"id": 1, "name": "Minecraft"}, {"id": 2, "name": "minecraft"}, {"id": 3, "name": "Minecraft Java"}],
         ),
@@ -142,7 +122,7 @@ def test_user_names_and_e_mail_addresses_match_without_case(panel, run_module):
         {"id": 5, "username": "alice", "email": "Alice@Example.com", "external_id": "Ext-1"},
         {"id": 6, "username": "alice2", "email": "alice2@example.com", "external_id": "ext-1"},
     ]
-    panel.get(f"{APP}/users", json=page("user", users))
+    panel.get(f"{APP}/users", json=listing("user", users))
     assert [u["id"] for u in run_module(user_info.main, {"username": "ALICE"}).result["users"]] == [5]
     assert [u["id"] for u in run_module(user_info.main, {"email": "alice@example.COM"}).result["users"]] == [5]
     # Any other field is case-sensitive, an external id too.
@@ -154,13 +134,13 @@ def test_every_given_option_must_match(panel, run_module):
         {"id": 1, "name": "fra1", "fqdn": "fra1.example.com"},
         {"id": 2, "name": "fra1", "fqdn": "other.example.com"},
     ]
-    panel.get(f"{APP}/nodes", json=page("node", nodes))
+    panel.get(f"{APP}/nodes", json=listing("node", nodes))
     result = run_module(node_info.main, {"name": "fra1", "fqdn": "other.example.com"}).result
     assert [node["id"] for node in result["nodes"]] == [2]
 
 
 def test_a_value_with_a_comma_is_not_sent_as_a_panel_filter(panel, run_module):
-    panel.get(f"{APP}/servers", json=page("server", [{"id": 1, "name": "a,b"}, {"id": 2, "name": "a"}]))
+    panel.get(f"{APP}/servers", json=listing("server", [{"id": 1, "name": "a,b"}, {"id": 2, "name": "a"}]))
     result = run_module(server_info.main, {"name": "a,b"}).result
     assert [server["id"] for server in result["servers"]] == [1]
     assert "filter[name]" not in query_of(panel.calls[0])
@@ -179,7 +159,7 @@ def test_a_backup_name_matches_case_sensitively_and_the_count_covers_every_backu
         {"uuid": "b2", "name": "nightly", "is_successful": True, "completed_at": "t"},
         {"uuid": "b3", "name": "Nightly", "is_successful": False, "completed_at": "t"},
     ]
-    panel.get(f"{CLIENT}/servers/{SERVER_UUID}/backups", json=page("backup", backups))
+    panel.get(f"{CLIENT}/servers/{SERVER_UUID}/backups", json=listing("backup", backups))
     result = run_module(backup_info.main, {"server": "1a7ce997", "name": "Nightly"}).result
     assert [b["uuid"] for b in result["backups"]] == ["b1", "b3"]
     assert result["backup_count"] == 2 and result["backup_limit"] == 3
@@ -209,7 +189,7 @@ def test_a_serv_identifier_is_matched_on_the_uuid(panel, run_module):
     from ansible_collections.ptero.panel.plugins.module_utils._lookup import server_identifier
 
     server = {"id": 4, "name": "web", "uuid": SERVER_UUID, "identifier": "1a7ce997"}
-    panel.get(f"{APP}/servers", json=page("server", [server]))
+    panel.get(f"{APP}/servers", json=listing("server", [server]))
     result = run_module(server_info.main, {"identifier": server_identifier(SERVER_UUID)}).result
     assert [s["id"] for s in result["servers"]] == [4]
     assert query_of(panel.calls[0])["filter[uuid]"] == [SERVER_UUID]
@@ -233,7 +213,7 @@ def test_a_negative_limit_fails_naming_the_option(panel, run_module):
 
 
 def test_a_missing_scope_fails_naming_the_option(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page("node", [{"id": 1, "name": "fra1"}]))
+    panel.get(f"{APP}/nodes", json=listing("node", [{"id": 1, "name": "fra1"}]))
     outcome = run_module(allocation_info.main, {"node": "FRA1"})
     assert outcome.failed and outcome.result["msg"] == "node: no node 'FRA1' exists on the panel"
 
@@ -244,7 +224,7 @@ def test_a_client_server_not_visible_fails_naming_the_option(panel, run_module):
         status=404,
         json={"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "x"}]},
     )
-    panel.get(f"{CLIENT}", json=page("server", []))
+    panel.get(f"{CLIENT}", json=listing("server", []))
     outcome = run_module(backup_info.main, {"server": "abcdefgh"})
     assert outcome.failed and outcome.result["msg"] == "server: no server 'abcdefgh' visible to this API key"
 
@@ -255,11 +235,11 @@ def test_unassigned_allocations_are_asked_of_the_panel_and_matched(panel, run_mo
         {"id": 1, "ip": "10.0.0.1", "port": 25565, "assigned": False},
         {"id": 2, "ip": "10.0.0.10", "port": 25565, "assigned": False},
     ]
-    panel.get(f"{APP}/nodes/1/allocations", json=page("allocation", allocations))
+    panel.get(f"{APP}/nodes/1/allocations", json=listing("allocation", allocations))
     result = run_module(allocation_info.main, {"node": "1", "ip": "10.0.0.1", "assigned": False}).result
     assert [a["id"] for a in result["allocations"]] == [1]
-    listing = query_of(panel.calls[-1])
-    assert listing["filter[server_id]"] == ["none"] and listing["filter[ip]"] == ["10.0.0.1"]
+    asked = query_of(panel.calls[-1])
+    assert asked["filter[server_id]"] == ["none"] and asked["filter[ip]"] == ["10.0.0.1"]
 
 
 def test_a_database_is_named_without_its_prefix(panel, client_server, run_module):
@@ -291,7 +271,7 @@ def test_a_schedule_by_id_has_its_tasks_in_order(panel, client_server, run_modul
 
 
 def test_an_egg_is_found_in_its_nest_by_exact_name(panel, run_module):
-    panel.get(f"{APP}/nests", json=page("nest", [{"id": 1, "name": "Minecraft"}]))
+    panel.get(f"{APP}/nests", json=listing("nest", [{"id": 1, "name": "Minecraft"}]))
     eggs = [{"id": 1, "name": "Paper"}, {"id": 2, "name": "paper"}]
     panel.get(f"{APP}/nests/1/eggs", json=unpaged("egg", eggs))
     result = run_module(egg_info.main, {"nest": "Minecraft", "name": "Paper"}).result
@@ -303,12 +283,12 @@ def test_an_egg_is_found_in_its_nest_by_exact_name(panel, run_module):
 
 def test_activity_stops_paging_once_the_limit_is_reached(panel, run_module):
     first = [{"id": n, "event": "server:power.start" if n % 2 else "server:power.start-x"} for n in range(1, 5)]
-    panel.get(f"{CLIENT}/account/activity", json=page("activity_log", first, current=1, total_pages=5))
+    panel.get(f"{CLIENT}/account/activity", json=listing("activity_log", first, current_page=1, total_pages=5))
     result = run_module(activity_info.main, {"event": "server:power.start", "limit": 2}).result
     assert [entry["id"] for entry in result["activity"]] == [1, 3]
     assert len(panel.calls) == 1
-    listing = query_of(panel.calls[0])
-    assert listing["sort"] == ["-timestamp"] and listing["per_page"] == ["2"]
+    asked = query_of(panel.calls[0])
+    assert asked["sort"] == ["-timestamp"] and asked["per_page"] == ["2"]
 
 
 def test_a_server_that_cannot_report_resources_says_why(panel, client_server, run_module):

@@ -10,6 +10,7 @@ import responses
 from ansible_collections.ptero.panel.plugins.modules import allocation as allocation_module
 from ansible_collections.ptero.panel.plugins.modules import node as node_module
 from ansible_collections.ptero.panel.plugins.modules.allocation import AllocationInputError, expand_ips, expand_ports
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
 APP = "https://panel.example.test/api/application"
 NODE = {
@@ -34,27 +35,10 @@ NODE = {
 }
 
 
-def page(kind, items):
-    return {
-        "object": "list",
-        "data": [{"object": kind, "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 100,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
-
-
 @pytest.fixture
 def panel():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{APP}/nodes", json=page("node", [NODE]))
+        mock.get(f"{APP}/nodes", json=listing("node", [NODE]))
         mock.patch(f"{APP}/nodes/3", json={"object": "node", "attributes": {**NODE, "maintenance_mode": True}})
         yield mock
 
@@ -75,7 +59,7 @@ def test_node_create_defaults_are_not_compared(panel, run_module):
 
 def test_allocation_present_only_creates_missing_ports(panel, run_module):
     existing = [{"id": 1, "ip": "192.0.2.1", "port": 25565, "alias": None, "notes": None, "assigned": True}]
-    panel.get(f"{APP}/nodes/3/allocations", json=page("allocation", existing))
+    panel.get(f"{APP}/nodes/3/allocations", json=listing("allocation", existing))
     panel.post(f"{APP}/nodes/3/allocations", status=204)
     outcome = run_module(
         allocation_module.main, {"node": "fra1-node1", "ip": "192.0.2.1", "ports": ["25565-25566"]}, check_mode=True
@@ -89,7 +73,7 @@ def test_allocation_absent_refuses_assigned_ports_and_deletes_none(panel, run_mo
         {"id": 1, "ip": "192.0.2.1", "port": 25565, "alias": None, "notes": None, "assigned": True},
         {"id": 2, "ip": "192.0.2.1", "port": 25566, "alias": None, "notes": None, "assigned": False},
     ]
-    panel.get(f"{APP}/nodes/3/allocations", json=page("allocation", existing))
+    panel.get(f"{APP}/nodes/3/allocations", json=listing("allocation", existing))
     outcome = run_module(
         allocation_module.main, {"node": "fra1-node1", "ip": "192.0.2.1", "ports": ["25565-25566"], "state": "absent"}
     )

@@ -10,6 +10,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import node as node_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
 APP = "https://panel.example.test/api/application"
 JSON = {"Content-Type": "application/json"}
@@ -48,23 +49,6 @@ NOT_PERSISTED = {
 }
 
 
-def page(items):
-    return {
-        "object": "list",
-        "data": [{"object": "node", "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 100,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
-
-
 def node(**changes):
     return {"object": "node", "attributes": {**NODE, **changes}}
 
@@ -82,14 +66,14 @@ def patches(panel):
 def test_a_change_saved_without_wings_is_changed_and_says_how_to_push_it(panel, run_module):
     saved = []
 
-    def listing(request):
-        return 200, JSON, json.dumps(page([{**NODE, "fqdn": "new.example.com"}] if saved else [NODE]))
+    def node_list(request):
+        return 200, JSON, json.dumps(listing("node", [{**NODE, "fqdn": "new.example.com"}] if saved else [NODE]))
 
     def update(request):
         saved.append(json.loads(request.body))
         return 400, JSON, json.dumps(NOT_PERSISTED)
 
-    panel.add_callback(responses.GET, f"{APP}/nodes", callback=listing)
+    panel.add_callback(responses.GET, f"{APP}/nodes", callback=node_list)
     panel.add_callback(responses.PATCH, f"{APP}/nodes/3", callback=update)
     outcome = run_module(node_module.main, {"name": "fra1-node1", "fqdn": "new.example.com"})
     assert outcome.failed and outcome.result.get("changed") is True, outcome.result
@@ -106,7 +90,7 @@ def test_a_change_saved_without_wings_is_changed_and_says_how_to_push_it(panel, 
 
 
 def test_description_is_sent_and_compared_on_1_12(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page([NODE]))
+    panel.get(f"{APP}/nodes", json=listing("node", [NODE]))
     panel.patch(f"{APP}/nodes/3", json=node(description="rack 3"))
     outcome = run_module(node_module.main, {"name": "fra1-node1", "description": "rack 3"})
     assert not outcome.failed and outcome.result["changed_fields"] == ["description"]
@@ -115,13 +99,13 @@ def test_description_is_sent_and_compared_on_1_12(panel, run_module):
 
 
 def test_description_already_right_sends_nothing(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page([{**NODE, "description": "rack 3"}]))
+    panel.get(f"{APP}/nodes", json=listing("node", [{**NODE, "description": "rack 3"}]))
     outcome = run_module(node_module.main, {"name": "fra1-node1", "description": "rack 3"})
     assert outcome.result["changed"] is False and patches(panel) == []
 
 
 def test_description_left_out_is_not_sent(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page([{**NODE, "description": "rack 3"}]))
+    panel.get(f"{APP}/nodes", json=listing("node", [{**NODE, "description": "rack 3"}]))
     panel.patch(f"{APP}/nodes/3", json=node(description="rack 3", memory=1024))
     run_module(node_module.main, {"name": "fra1-node1", "memory": 1024})
     (body,) = patches(panel)
@@ -129,7 +113,7 @@ def test_description_left_out_is_not_sent(panel, run_module):
 
 
 def test_description_ignored_by_a_1_11_panel_fails_without_a_change(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page([NODE]))
+    panel.get(f"{APP}/nodes", json=listing("node", [NODE]))
     panel.patch(f"{APP}/nodes/3", json=node())  # 1.11 drops the field it does not know
     outcome = run_module(node_module.main, {"name": "fra1-node1", "description": "rack 3"})
     assert outcome.failed and not outcome.result.get("changed")
@@ -140,7 +124,7 @@ def test_description_ignored_by_a_1_11_panel_fails_without_a_change(panel, run_m
 
 
 def test_description_ignored_with_other_changes_is_a_change_and_fails(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page([NODE]))
+    panel.get(f"{APP}/nodes", json=listing("node", [NODE]))
     panel.patch(f"{APP}/nodes/3", json=node(memory=1024))
     outcome = run_module(node_module.main, {"name": "fra1-node1", "description": "rack 3", "memory": 1024})
     assert outcome.failed and outcome.result["changed"] is True
@@ -148,7 +132,7 @@ def test_description_ignored_with_other_changes_is_a_change_and_fails(panel, run
 
 
 def test_upload_size_over_1024_is_sent(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page([NODE]))
+    panel.get(f"{APP}/nodes", json=listing("node", [NODE]))
     panel.patch(f"{APP}/nodes/3", json=node(upload_size=4096))
     outcome = run_module(node_module.main, {"name": "fra1-node1", "upload_size": 4096})
     assert not outcome.failed
@@ -156,7 +140,7 @@ def test_upload_size_over_1024_is_sent(panel, run_module):
 
 
 def test_configuration_with_a_read_only_key_names_the_permission(panel, run_module):
-    panel.get(f"{APP}/nodes", json=page([NODE]))
+    panel.get(f"{APP}/nodes", json=listing("node", [NODE]))
     panel.get(
         f"{APP}/nodes/3/configuration",
         status=403,
@@ -176,14 +160,14 @@ def test_a_create_answered_with_not_persisted_is_still_a_creation(panel, run_mod
     # Panels up to 1.14 do not contact Wings on create; should one, the node exists and the task must say so.
     created = []
 
-    def listing(request):
-        return 200, JSON, json.dumps(page([NODE] if created else []))
+    def node_list(request):
+        return 200, JSON, json.dumps(listing("node", [NODE] if created else []))
 
     def create(request):
         created.append(json.loads(request.body))
         return 400, JSON, json.dumps(NOT_PERSISTED)
 
-    panel.add_callback(responses.GET, f"{APP}/nodes", callback=listing)
+    panel.add_callback(responses.GET, f"{APP}/nodes", callback=node_list)
     panel.add_callback(responses.POST, f"{APP}/nodes", callback=create)
     panel.get(f"{APP}/locations/1", json={"object": "location", "attributes": {"id": 1, "short": "fra1"}})
     outcome = run_module(

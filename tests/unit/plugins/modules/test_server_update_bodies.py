@@ -9,13 +9,10 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import server as server_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import item
 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
-
-
-def envelope(kind, attributes):
-    return {"object": kind, "attributes": attributes}
 
 
 SERVER = {
@@ -52,7 +49,7 @@ SERVER = {
         "allocations": {
             "object": "list",
             "data": [
-                envelope(
+                item(
                     "allocation",
                     {"id": 41, "ip": "192.0.2.1", "alias": None, "port": 25565, "notes": None, "assigned": True},
                 )
@@ -60,7 +57,7 @@ SERVER = {
         }
     },
 }
-EGG = envelope(
+EGG = item(
     "egg",
     {
         "id": 3,
@@ -73,7 +70,7 @@ EGG = envelope(
             "variables": {
                 "object": "list",
                 "data": [
-                    envelope("egg_variable", {"env_variable": name, "default_value": default})
+                    item("egg_variable", {"env_variable": name, "default_value": default})
                     for name, default in (
                         ("SERVER_JARFILE", "server.jar"),
                         ("BUILD_NUMBER", "latest"),
@@ -89,12 +86,12 @@ EGG = envelope(
 @pytest.fixture
 def panel():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{APP}/servers/external/ext-7", json=envelope("server", SERVER))
-        mock.get(f"{APP}/servers/7", json=envelope("server", SERVER))
-        mock.get(f"{APP}/nests/1", json=envelope("nest", {"id": 1, "name": "Minecraft"}))
+        mock.get(f"{APP}/servers/external/ext-7", json=item("server", SERVER))
+        mock.get(f"{APP}/servers/7", json=item("server", SERVER))
+        mock.get(f"{APP}/nests/1", json=item("nest", {"id": 1, "name": "Minecraft"}))
         mock.get(f"{APP}/nests/1/eggs/3", json=EGG)
         for endpoint in ("details", "build", "startup"):
-            mock.patch(f"{APP}/servers/7/{endpoint}", json=envelope("server", SERVER))
+            mock.patch(f"{APP}/servers/7/{endpoint}", json=item("server", SERVER))
         yield mock
 
 

@@ -10,32 +10,12 @@ import responses
 
 from ansible_collections.ptero.panel.plugins.modules import server_database as server_database_module
 from ansible_collections.ptero.panel.plugins.modules import server_settings as server_settings_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import item, listing
 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
 CLIENT = f"{PANEL}/api/client"
 UUID = "1a7ce997-259b-452e-8b4e-cecc464142ca"
-
-
-def item(kind, attributes):
-    return {"object": kind, "attributes": attributes}
-
-
-def listing(kind, items):
-    return {
-        "object": "list",
-        "data": [item(kind, a) for a in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from ansible_collections.ptero.panel.plugins.modules import ssh_key as ssh_key_module
 from ansible_collections.ptero.panel.plugins.modules.ssh_key import fingerprint_of
+from ansible_collections.ptero.panel.tests.unit.envelopes import unpaged
 
 KEYS = "https://panel.example.test/api/client/account/ssh-keys"
 
@@ -63,20 +64,17 @@ def test_check_mode_predicts_the_new_key(panel, run_module):
     old, new = new_key(), new_key()
     panel.get(
         KEYS,
-        json={
-            "object": "list",
-            "data": [
+        json=unpaged(
+            "ssh_key",
+            [
                 {
-                    "object": "ssh_key",
-                    "attributes": {
-                        "name": "deploy",
-                        "fingerprint": fingerprint_of(old),
-                        "public_key": "-----BEGIN PUBLIC KEY-----old",
-                        "created_at": "2026-01-01T00:00:00+00:00",
-                    },
+                    "name": "deploy",
+                    "fingerprint": fingerprint_of(old),
+                    "public_key": "-----BEGIN PUBLIC KEY-----old",
+                    "created_at": "2026-01-01T00:00:00+00:00",
                 }
             ],
-        },
+        ),
     )
     outcome = run_module(ssh_key_module.main, {"name": "deploy", "public_key": new}, check_mode=True, diff=True)
     predicted = outcome.result["ssh_key"]
@@ -90,20 +88,17 @@ def test_a_replacement_whose_removal_fails_is_changed(panel, run_module):
     old, new = new_key(), new_key()
     panel.get(
         KEYS,
-        json={
-            "object": "list",
-            "data": [
+        json=unpaged(
+            "ssh_key",
+            [
                 {
-                    "object": "ssh_key",
-                    "attributes": {
-                        "name": "deploy",
-                        "fingerprint": fingerprint_of(old),
-                        "public_key": "pem",
-                        "created_at": None,
-                    },
+                    "name": "deploy",
+                    "fingerprint": fingerprint_of(old),
+                    "public_key": "pem",
+                    "created_at": None,
                 }
             ],
-        },
+        ),
     )
     panel.post(
         KEYS,

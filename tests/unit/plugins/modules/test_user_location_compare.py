@@ -9,6 +9,7 @@ import responses
 
 from ansible_collections.ptero.panel.plugins.modules import location as location_module
 from ansible_collections.ptero.panel.plugins.modules import user as user_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
 APP = "https://panel.example.test/api/application"
 USER = {
@@ -25,29 +26,12 @@ USER = {
 }
 
 
-def page(kind, items):
-    return {
-        "object": "list",
-        "data": [{"object": kind, "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 100,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
-
-
 @pytest.fixture
 def panel():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{APP}/users", json=page("user", [USER, {**USER, "id": 6, "username": "alice2"}]))
+        mock.get(f"{APP}/users", json=listing("user", [USER, {**USER, "id": 6, "username": "alice2"}]))
         mock.patch(f"{APP}/users/5", json={"object": "user", "attributes": USER})
-        mock.get(f"{APP}/locations", json=page("location", [{"id": 1, "short": "fra1", "long": None}]))
+        mock.get(f"{APP}/locations", json=listing("location", [{"id": 1, "short": "fra1", "long": None}]))
         mock.patch(
             f"{APP}/locations/1", json={"object": "location", "attributes": {"id": 1, "short": "fra1", "long": "x"}}
         )
