@@ -24,7 +24,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
 )
 from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure, failure_context
 
-Item = t.Dict[str, t.Any]
+Item = dict[str, t.Any]
 
 
 def require_pelican(client: PanelClient, module_name: str, what: str) -> None:
@@ -32,8 +32,11 @@ def require_pelican(client: PanelClient, module_name: str, what: str) -> None:
     with failure_context("Could not tell which panel this is"):
         flavour = client.flavour
     if flavour != PELICAN:
-        raise TaskFailure(f"ptero.panel.{module_name} needs a Pelican panel; this panel is {panel_name(flavour)}, "
-                          f"which has no API for {what}. Nothing was changed", changed=False)
+        raise TaskFailure(
+            f"ptero.panel.{module_name} needs a Pelican panel; this panel is {panel_name(flavour)}, "
+            f"which has no API for {what}. Nothing was changed",
+            changed=False,
+        )
 
 
 def find_pelican_egg(client: PanelClient, ref: str | int) -> Item | None:
@@ -41,21 +44,28 @@ def find_pelican_egg(client: PanelClient, ref: str | int) -> Item | None:
     found = by_id(client, ref, "application.egg_catalog.get", "egg")
     if found is not None:
         return found
-    eggs = client.call("application.egg_catalog.list")
+    eggs: list[Item] = client.call("application.egg_catalog.list")
     by_uuid = [egg for egg in eggs if same_value("uuid", egg.get("uuid"), str(ref))]
     if by_uuid:
         return by_uuid[0]
     return one([egg for egg in eggs if same_value("name", egg.get("name"), str(ref))], f"egg '{ref}'")
 
 
-def find_by_name(client: PanelClient, operation: str, get_operation: str, parameter: str, ref: str | int,
-                 noun: str) -> Item | None:
+def find_by_name(
+    client: PanelClient, operation: str, get_operation: str, parameter: str, ref: str | int, noun: str
+) -> Item | None:
     """An object of a list with a `name` filter, by id (digits) or exact name."""
-    return by_id(client, ref, get_operation, parameter) or one(find_exact(client, operation, "name", str(ref)), f"{noun} '{ref}'")
+    found = by_id(client, ref, get_operation, parameter)
+    return found or one(find_exact(client, operation, "name", str(ref)), f"{noun} '{ref}'")
 
 
-def resolve_ids(client: PanelClient, refs: t.Iterable[t.Any], option: str, noun: str,
-                find: t.Callable[[PanelClient, t.Any], Item | None]) -> list[int]:
+def resolve_ids(
+    client: PanelClient,
+    refs: t.Iterable[t.Any],
+    option: str,
+    noun: str,
+    find: t.Callable[[PanelClient, t.Any], Item | None],
+) -> list[int]:
     """The panel ids of the objects a list option names, sorted; TaskFailure naming the option for one that does
     not exist."""
     ids: set[int] = set()
@@ -83,8 +93,9 @@ def server_ids(client: PanelClient, refs: t.Iterable[t.Any], option: str = "serv
     return resolve_ids(client, refs, option, "server", find_application_server)
 
 
-def required_object(client: PanelClient, ref: t.Any, option: str,
-                    find: t.Callable[[PanelClient, t.Any], Item | None]) -> Item:
+def required_object(
+    client: PanelClient, ref: t.Any, option: str, find: t.Callable[[PanelClient, t.Any], Item | None]
+) -> Item:
     """The object an option names; TaskFailure naming the option when it does not exist."""
     with failure_context(f"Could not look up the {option}"):
         found = find(client, ref)

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -156,19 +155,26 @@ class DatabaseHost(PanelResource):
     managed_fields = ("name", "host", "port", "username", "nodes")
     create_only = ("nodes",)
     create_requires = ("host", "username")
-    create_defaults = {"port": 3306, "nodes": []}
+    create_defaults: t.Mapping[str, t.Any] = {"port": 3306, "nodes": []}
 
     def describe(self, obj: t.Mapping[str, t.Any] | None = None) -> str:
         return f"database host '{(obj or self.params)['name']}'"
 
     def find(self) -> dict[str, t.Any] | None:
-        found = find_by_name(self.client, "application.database_hosts.list", "application.database_hosts.get",
-                             "database_host", self.params["name"], "database host")
+        found = find_by_name(
+            self.client,
+            "application.database_hosts.list",
+            "application.database_hosts.get",
+            "database_host",
+            self.params["name"],
+            "database host",
+        )
         return self.read(found["id"]) if found else None
 
     def read(self, host_id: int) -> dict[str, t.Any] | None:
-        return with_node_ids(get_or_none(self.client, "application.database_hosts.get", {"database_host": host_id},
-                                         query=WITH_NODES))
+        return with_node_ids(
+            get_or_none(self.client, "application.database_hosts.get", {"database_host": host_id}, query=WITH_NODES)
+        )
 
     def desired(self) -> dict[str, t.Any]:
         desired = without_none({key: self.params[key] for key in ("name", "host", "port", "username")})
@@ -182,14 +188,18 @@ class DatabaseHost(PanelResource):
     def compare(self, current: dict[str, t.Any], desired: dict[str, t.Any]) -> list[str]:
         if "nodes" not in current and "nodes" in desired:
             # A panel that does not answer the include: the links cannot be checked, only set on create.
-            self.module.warn(f"{self.describe(current)}: the panel does not show which nodes it is linked to, so "
-                             "nodes was not compared (it is used when a host is created)")
+            self.module.warn(
+                f"{self.describe(current)}: the panel does not show which nodes it is linked to, so "
+                "nodes was not compared (it is used when a host is created)"
+            )
             desired = {key: value for key, value in desired.items() if key != "nodes"}
         changes = super().compare(current, desired)
         # The stored password cannot be read: with update_password=always it is sent, and counted, every time.
-        return sorted(changes + ["password"]) if self.sends_password(creating=False) else changes
+        return sorted([*changes, "password"]) if self.sends_password(creating=False) else changes
 
-    def predict_update(self, current: dict[str, t.Any], desired: dict[str, t.Any], changes: list[str]) -> dict[str, t.Any]:
+    def predict_update(
+        self, current: dict[str, t.Any], desired: dict[str, t.Any], changes: list[str]
+    ) -> dict[str, t.Any]:
         return overlay(current, {key: desired[key] for key in changes if key in desired})
 
     def body(self, fields: t.Mapping[str, t.Any], creating: bool) -> dict[str, t.Any]:
@@ -207,8 +217,11 @@ class DatabaseHost(PanelResource):
 
     def update(self, current: dict[str, t.Any], desired: dict[str, t.Any]) -> dict[str, t.Any]:
         fields = {**current, **{key: value for key, value in desired.items() if key != "nodes"}}
-        updated = self.client.call("application.database_hosts.update", {"database_host": current["id"]},
-                                   body=self.body(fields, creating=False))
+        updated = self.client.call(
+            "application.database_hosts.update",
+            {"database_host": current["id"]},
+            body=self.body(fields, creating=False),
+        )
         # The answer does not show the node links; an update leaves them as they were.
         return {**(updated or fields), **({"nodes": current["nodes"]} if "nodes" in current else {})}
 
@@ -232,8 +245,12 @@ def main() -> None:
             "port": {"type": "int"},
             "username": {"type": "str"},
             "password": {"type": "str", "no_log": True},
-            "update_password": {"type": "str", "choices": ["always", "on_create"], "default": "on_create",
-                                "no_log": False},
+            "update_password": {
+                "type": "str",
+                "choices": ["always", "on_create"],
+                "default": "on_create",
+                "no_log": False,
+            },
             "nodes": {"type": "list", "elements": "str"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -49,13 +48,23 @@ database_hosts:
 
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, Reading, get_by, read_objects, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    InfoQuery,
+    Match,
+    Reading,
+    get_by,
+    read_objects,
+    run_info,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._pelican import require_pelican
 
-DATABASE_HOSTS = InfoQuery("database_hosts", "application.database_hosts.list",
-                           filters={"name": Match("name", "name"), "host": Match("host", "host")},
-                           lookups={"id": get_by("application.database_hosts.get", "database_host")})
+DATABASE_HOSTS = InfoQuery(
+    "database_hosts",
+    "application.database_hosts.list",
+    filters={"name": Match("name", "name"), "host": Match("host", "host")},
+    lookups={"id": get_by("application.database_hosts.get", "database_host")},
+)
 
 
 def read_database_hosts(reading: Reading) -> dict[str, t.Any]:
@@ -67,8 +76,9 @@ QUERY = InfoQuery("database_hosts", read=read_database_hosts)
 
 
 def main() -> None:
-    run_info(PanelModule({"name": {"type": "str"}, "host": {"type": "str"}, "id": {"type": "int"}},
-                         api="application"), QUERY)
+    run_info(
+        PanelModule({"name": {"type": "str"}, "host": {"type": "str"}, "id": {"type": "int"}}, api="application"), QUERY
+    )
 
 
 if __name__ == "__main__":

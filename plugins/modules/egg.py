@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -83,7 +82,8 @@ egg:
     - In check mode, for an egg that would be imported, the file's compared fields.
   returned: always
   type: dict
-  sample: {id: 12, uuid: 5c2d1c50-8a64-4f4e-9a8e-0f6d3b1e7a21, name: Forge, author: support@example.com, tags: [minecraft]}
+  sample: {id: 12, uuid: 5c2d1c50-8a64-4f4e-9a8e-0f6d3b1e7a21, name: Forge, author: support@example.com,
+           tags: [minecraft]}
 changed_fields:
   description: The compared fields (see the description) that differed and were imported again.
   returned: when an existing egg was updated
@@ -98,6 +98,7 @@ import uuid as uuidlib
 
 try:
     import yaml
+
     HAS_YAML = True
 except ImportError:  # pragma: no cover - ansible-core depends on PyYAML
     HAS_YAML = False
@@ -105,7 +106,7 @@ except ImportError:  # pragma: no cover - ansible-core depends on PyYAML
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure
 from ansible_collections.ptero.panel.plugins.module_utils._pelican import require_pelican
 
-Document = t.Dict[str, t.Any]
+Document = dict[str, t.Any]
 # Top-level keys compared as they are (after the empty-value rule).
 PLAIN_KEYS = ("name", "author", "description", "features", "docker_images", "file_denylist", "tags")
 CONFIG_KEYS = ("files", "startup", "logs", "stop")
@@ -115,13 +116,16 @@ VARIABLE_KEYS = ("name", "description", "default_value", "user_viewable", "user_
 
 # -- reading the file ---------------------------------------------------------------------------------------------
 
+
 def parse_document(text: str, option: str) -> Document:
     """The egg file as data: JSON, else YAML; TaskFailure naming the option when it is neither or not an egg."""
     try:
         document = json.loads(text)
     except ValueError:
         if not HAS_YAML:
-            raise TaskFailure(f"{option}: not JSON, and reading YAML needs PyYAML on the host running the module") from None
+            raise TaskFailure(
+                f"{option}: not JSON, and reading YAML needs PyYAML on the host running the module"
+            ) from None
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as error:
@@ -151,17 +155,22 @@ def egg_uuid(document: Document, given: str | None, option: str) -> str:
             raise TaskFailure(f"uuid: '{given}' is not a UUID") from None
     have = document.get("uuid")
     if have and given and str(have).lower() != given:
-        raise TaskFailure(f"uuid: {given} differs from the uuid in {option} ({have}); leave the option out, or fix the file")
+        raise TaskFailure(
+            f"uuid: {given} differs from the uuid in {option} ({have}); leave the option out, or fix the file"
+        )
     if have:
         return str(have).lower()
     if given:
         return given
-    raise TaskFailure(f"{option}: the egg file has no uuid (Pterodactyl PTDL_v2 exports have none), so every import "
-                      "would add another copy of the egg. Set the uuid option to a UUID of your choosing; it is "
-                      "written into the import and identifies the egg from then on")
+    raise TaskFailure(
+        f"{option}: the egg file has no uuid (Pterodactyl PTDL_v2 exports have none), so every import "
+        "would add another copy of the egg. Set the uuid option to a UUID of your choosing; it is "
+        "written into the import and identifies the egg from then on"
+    )
 
 
 # -- normalising for the comparison -------------------------------------------------------------------------------
+
 
 def _empty(value: t.Any) -> bool:
     return value in (None, "", [], {})
@@ -217,7 +226,8 @@ def egg_fields(document: Document) -> Document:
         fields["startup"] = _startup(document)
     if isinstance(document.get("config"), dict):
         fields["config"] = {key: _data(document["config"].get(key)) for key in CONFIG_KEYS}
-    installation = (document.get("scripts") or {}).get("installation") if isinstance(document.get("scripts"), dict) else None
+    scripts = document.get("scripts")
+    installation = scripts.get("installation") if isinstance(scripts, dict) else None
     if isinstance(installation, dict):
         fields["scripts"] = {key: _text(installation.get(key)) for key in SCRIPT_KEYS}
     if "variables" in document:
@@ -226,6 +236,7 @@ def egg_fields(document: Document) -> Document:
 
 
 # -- the resource -------------------------------------------------------------------------------------------------
+
 
 class Egg(PanelResource):
     result_key = "egg"
@@ -259,9 +270,10 @@ class Egg(PanelResource):
         # Diffs show the compared fields: the export's for the egg as found, the file's for what the task makes.
         if not obj:
             return {}
-        if obj is self.current:
-            return {key: self.exported.get(key) for key in self.wanted} if self.exported else {"name": obj.get("name")}
-        return dict(self.wanted)
+        current = self.current
+        if current is None or obj is not current:
+            return dict(self.wanted)
+        return {key: self.exported.get(key) for key in self.wanted} if self.exported else {"name": current.get("name")}
 
     def body(self) -> str | Document:
         """What is imported: the file as it is, or as data with the uuid written in when it has none."""
@@ -270,12 +282,14 @@ class Egg(PanelResource):
         return {**(self.document or {}), "uuid": self.uuid}
 
     def create(self, desired: dict[str, t.Any]) -> dict[str, t.Any]:
-        return self.client.call("application.egg_catalog.import", body=self.body())  # type: ignore[no-any-return]
+        return self.client.call("application.egg_catalog.import", body=self.body())
 
     def update(self, current: dict[str, t.Any], desired: dict[str, t.Any]) -> dict[str, t.Any]:
         return self.create(desired)
 
-    def predict_update(self, current: dict[str, t.Any], desired: dict[str, t.Any], changes: list[str]) -> dict[str, t.Any]:
+    def predict_update(
+        self, current: dict[str, t.Any], desired: dict[str, t.Any], changes: list[str]
+    ) -> dict[str, t.Any]:
         return dict(current)
 
     def predict_create(self, desired: dict[str, t.Any]) -> dict[str, t.Any]:

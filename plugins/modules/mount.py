@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -196,9 +195,11 @@ class Mount(PanelResource):
 
     def cannot_create(self) -> t.NoReturn:
         # Pelican's mount create route has no validation rules, so nothing reaches the model: always 500.
-        raise TaskFailure(f"{self.describe()} does not exist, and Pelican's API cannot create mounts (it answers 500 "
-                          "to every create): create it in the panel UI first, then run this task to manage it",
-                          changed=False)
+        raise TaskFailure(
+            f"{self.describe()} does not exist, and Pelican's API cannot create mounts (it answers 500 "
+            "to every create): create it in the panel UI first, then run this task to manage it",
+            changed=False,
+        )
 
     def predict_create(self, desired: dict[str, t.Any]) -> dict[str, t.Any]:
         self.cannot_create()
@@ -210,7 +211,7 @@ class Mount(PanelResource):
         # The panel validates the whole model: name, source and target every time.
         body = {key: current.get(key) for key in FIELDS}
         body.update(desired)
-        return self.client.call("application.mounts.update", {"mount": current["id"]}, body=body)  # type: ignore[no-any-return]
+        return self.client.call("application.mounts.update", {"mount": current["id"]}, body=body)
 
     def delete(self, current: dict[str, t.Any]) -> None:
         self.client.call("application.mounts.delete", {"mount": current["id"]})
@@ -218,8 +219,11 @@ class Mount(PanelResource):
 
 def wanted_attachments(module: PanelModule) -> dict[str, list[int]]:
     """The ids the `eggs`, `nodes` and `servers` options name, found before anything is written."""
-    return {kind: resolve(module.client, module.params[kind], kind) for kind, resolve in ATTACHMENTS.items()
-            if module.params[kind] is not None}
+    return {
+        kind: resolve(module.client, module.params[kind], kind)
+        for kind, resolve in ATTACHMENTS.items()
+        if module.params[kind] is not None
+    }
 
 
 class Attachments:

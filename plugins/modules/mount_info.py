@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -68,9 +67,13 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import (
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._pelican import require_pelican
 
-MOUNTS = InfoQuery("mounts", "application.mounts.list",
-                   filters={"name": Match("name", "name"), "uuid": Match("uuid", "uuid")},
-                   lookups={"id": get_by("application.mounts.get", "mount")}, query=includes)
+MOUNTS = InfoQuery(
+    "mounts",
+    "application.mounts.list",
+    filters={"name": Match("name", "name"), "uuid": Match("uuid", "uuid")},
+    lookups={"id": get_by("application.mounts.get", "mount")},
+    query=includes,
+)
 
 
 def read_mounts(reading: Reading) -> dict[str, t.Any]:
@@ -82,12 +85,18 @@ QUERY = InfoQuery("mounts", read=read_mounts)
 
 
 def main() -> None:
-    run_info(PanelModule({
-        "name": {"type": "str"},
-        "uuid": {"type": "str"},
-        "id": {"type": "int"},
-        "include": {"type": "list", "elements": "str", "choices": ["eggs", "nodes", "servers"], "default": []},
-    }, api="application"), QUERY)
+    run_info(
+        PanelModule(
+            {
+                "name": {"type": "str"},
+                "uuid": {"type": "str"},
+                "id": {"type": "int"},
+                "include": {"type": "list", "elements": "str", "choices": ["eggs", "nodes", "servers"], "default": []},
+            },
+            api="application",
+        ),
+        QUERY,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -99,7 +98,7 @@ class Role(PanelResource):
         return {"name": self.params["name"]}
 
     def create(self, desired: dict[str, t.Any]) -> dict[str, t.Any]:
-        return self.client.call("application.roles.create", body={"name": desired["name"]})  # type: ignore[no-any-return]
+        return self.client.call("application.roles.create", body={"name": desired["name"]})
 
     def delete(self, current: dict[str, t.Any]) -> None:
         self.client.call("application.roles.delete", {"role": current["id"]})

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -45,12 +44,23 @@ roles:
 
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, Reading, get_by, read_objects, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    InfoQuery,
+    Match,
+    Reading,
+    get_by,
+    read_objects,
+    run_info,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._pelican import require_pelican
 
-ROLES = InfoQuery("roles", "application.roles.list", filters={"name": Match("name", "name")},
-                  lookups={"id": get_by("application.roles.get", "role")})
+ROLES = InfoQuery(
+    "roles",
+    "application.roles.list",
+    filters={"name": Match("name", "name")},
+    lookups={"id": get_by("application.roles.get", "role")},
+)
 
 
 def read_roles(reading: Reading) -> dict[str, t.Any]:

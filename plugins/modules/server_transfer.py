@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -89,10 +88,15 @@ import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server, find_node
-from ansible_collections.ptero.panel.plugins.module_utils._module import Outcome, PanelModule, TaskFailure, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    Outcome,
+    PanelModule,
+    TaskFailure,
+    failure_context,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._pelican import require_pelican, required_object
 
-Item = t.Dict[str, t.Any]
+Item = dict[str, t.Any]
 
 
 def parse_allocation(ref: str) -> tuple[str, int] | int:
@@ -123,12 +127,20 @@ class Transfer:
     def pick(self, allocations: list[Item], ref: str, option: str) -> int:
         """The id of the allocation `ref` names; it must be on the node and free."""
         wanted = parse_allocation(ref)
-        found = next((a for a in allocations if (a["id"] == wanted if isinstance(wanted, int)
-                                                 else (a.get("ip"), a.get("port")) == wanted)), None)
+        found = next(
+            (
+                a
+                for a in allocations
+                if (a["id"] == wanted if isinstance(wanted, int) else (a.get("ip"), a.get("port")) == wanted)
+            ),
+            None,
+        )
         if found is None:
             raise TaskFailure(f"{option}: node '{self.node['name']}' has no allocation '{ref}'")
         if found.get("assigned"):
-            raise TaskFailure(f"{option}: allocation '{ref}' of node '{self.node['name']}' is already assigned to a server")
+            raise TaskFailure(
+                f"{option}: allocation '{ref}' of node '{self.node['name']}' is already assigned to a server"
+            )
         return int(found["id"])
 
     def allocation_ids(self) -> tuple[int, list[int]]:
@@ -139,8 +151,10 @@ class Transfer:
             return self.pick(allocations, self.params["allocation"], "allocation"), extra
         free = sorted(int(a["id"]) for a in allocations if not a.get("assigned") and int(a["id"]) not in extra)
         if not free:
-            raise TaskFailure(f"node '{self.node['name']}' has no free allocation for {self.label}; add one, or name one "
-                              "with the allocation option")
+            raise TaskFailure(
+                f"node '{self.node['name']}' has no free allocation for {self.label}; add one, or "
+                "name one with the allocation option"
+            )
         return free[0], extra
 
     def start(self, primary: int, extra: list[int]) -> None:
@@ -150,21 +164,30 @@ class Transfer:
         except PanelError as error:
             if error.status == 406:
                 raise TaskFailure.from_error(
-                    error, f"Node '{self.node['name']}' cannot take {self.label} (the panel found it not viable: not "
-                           "enough free memory, disk or CPU for the server, or the node is not deployable)") from None
+                    error,
+                    f"Node '{self.node['name']}' cannot take {self.label} (the panel found it not viable: not "
+                    "enough free memory, disk or CPU for the server, or the node is not deployable)",
+                ) from None
             raise TaskFailure.from_error(error, f"Could not start the transfer of {self.label}") from None
         self.module.record_write(f"started the transfer of {self.label} to node '{self.node['name']}'")
 
     def read_server(self) -> Item:
-        return self.client.call("application.servers.get", {"server": self.server["id"]})  # type: ignore[no-any-return]
+        return self.client.call("application.servers.get", {"server": self.server["id"]})
 
     def wait(self) -> Item:
         def describe(server: Item) -> str:
-            return (f"still on node {server.get('node')}; the transfer may still run, or Wings gave it up (the server "
-                    "then stays on its old node: see the panel's activity log)")
-        return self.module.wait_for(self.read_server, lambda server: server.get("node") == self.node["id"],
-                                    self.params["wait_timeout"], f"{self.label} to arrive on node '{self.node['name']}'",
-                                    describe)
+            return (
+                f"still on node {server.get('node')}; the transfer may still run, or Wings gave it up (the server "
+                "then stays on its old node: see the panel's activity log)"
+            )
+
+        return self.module.wait_for(
+            self.read_server,
+            lambda server: server.get("node") == self.node["id"],
+            self.params["wait_timeout"],
+            f"{self.label} to arrive on node '{self.node['name']}'",
+            describe,
+        )
 
     def ensure(self) -> Outcome:
         before = {"node": self.server["node"], "allocation": self.server.get("allocation")}

@@ -1,6 +1,7 @@
 """The Pelican-only egg module: import from a file or inline content, matched by uuid; a file without uuid fails
 (or takes the uuid option); a second import of the same file is no change (the export is compared after
 normalising); state absent by uuid; check/diff mode; Pterodactyl refused before any request."""
+
 from __future__ import annotations
 
 import json
@@ -21,16 +22,38 @@ PTDL_V2 = {
     "_comment": "DO NOT EDIT: FILE GENERATED AUTOMATICALLY BY PTERODACTYL PANEL",
     "meta": {"version": "PTDL_v2", "update_url": None},
     "exported_at": "2024-01-01T00:00:00+00:00",
-    "name": "Forge", "author": "support@example.com", "description": "Minecraft Forge",
-    "features": ["eula"], "docker_images": {"Java 17": "ghcr.io/example/java:17"}, "file_denylist": [],
+    "name": "Forge",
+    "author": "support@example.com",
+    "description": "Minecraft Forge",
+    "features": ["eula"],
+    "docker_images": {"Java 17": "ghcr.io/example/java:17"},
+    "file_denylist": [],
     "startup": "java -jar server.jar",
-    "config": {"files": "{\r\n    \"server.properties\": {}\r\n}", "startup": "{\"done\": \")! For help\"}",
-               "logs": "{}", "stop": "stop"},
-    "scripts": {"installation": {"script": "#!/bin/bash\r\necho install", "container": "ghcr.io/example/installer",
-                                 "entrypoint": "bash"}},
-    "variables": [{"name": "Version", "description": "Forge version", "env_variable": "FORGE_VERSION",
-                   "default_value": "latest", "user_viewable": True, "user_editable": True,
-                   "rules": "required|string|max:20", "field_type": "text"}],
+    "config": {
+        "files": '{\r\n    "server.properties": {}\r\n}',
+        "startup": '{"done": ")! For help"}',
+        "logs": "{}",
+        "stop": "stop",
+    },
+    "scripts": {
+        "installation": {
+            "script": "#!/bin/bash\r\necho install",
+            "container": "ghcr.io/example/installer",
+            "entrypoint": "bash",
+        }
+    },
+    "variables": [
+        {
+            "name": "Version",
+            "description": "Forge version",
+            "env_variable": "FORGE_VERSION",
+            "default_value": "latest",
+            "user_viewable": True,
+            "user_editable": True,
+            "rules": "required|string|max:20",
+            "field_type": "text",
+        }
+    ],
 }
 
 
@@ -38,16 +61,37 @@ def pelican_export(document, **changes):
     """What Pelican's export of the imported egg looks like: PLCN_v3, data instead of JSON strings."""
     exported = {
         "_comment": "DO NOT EDIT: FILE GENERATED AUTOMATICALLY BY PANEL",
-        "meta": {"version": "PLCN_v3", "update_url": None}, "exported_at": "2026-12-06T12:00:00+00:00",
-        "name": document["name"], "author": document["author"], "uuid": UUID, "description": document["description"],
-        "tags": [], "features": document["features"], "docker_images": document["docker_images"], "file_denylist": [],
+        "meta": {"version": "PLCN_v3", "update_url": None},
+        "exported_at": "2026-12-06T12:00:00+00:00",
+        "name": document["name"],
+        "author": document["author"],
+        "uuid": UUID,
+        "description": document["description"],
+        "tags": [],
+        "features": document["features"],
+        "docker_images": document["docker_images"],
+        "file_denylist": [],
         "startup_commands": {"Default": document["startup"]},
         "config": {"files": {"server.properties": {}}, "startup": {"done": ")! For help"}, "logs": [], "stop": "stop"},
-        "scripts": {"installation": {"script": "#!/bin/bash\necho install", "container": "ghcr.io/example/installer",
-                                     "entrypoint": "bash"}},
-        "variables": [{"sort": 1, "name": "Version", "description": "Forge version", "env_variable": "FORGE_VERSION",
-                       "default_value": "latest", "user_viewable": True, "user_editable": True,
-                       "rules": ["required", "string", "max:20"]}],
+        "scripts": {
+            "installation": {
+                "script": "#!/bin/bash\necho install",
+                "container": "ghcr.io/example/installer",
+                "entrypoint": "bash",
+            }
+        },
+        "variables": [
+            {
+                "sort": 1,
+                "name": "Version",
+                "description": "Forge version",
+                "env_variable": "FORGE_VERSION",
+                "default_value": "latest",
+                "user_viewable": True,
+                "user_editable": True,
+                "rules": ["required", "string", "max:20"],
+            }
+        ],
     }
     exported.update(changes)
     return json.dumps(exported)
@@ -71,8 +115,11 @@ def panel():
 
 
 def writes(panel):
-    return [(call.request.method, call.request.url.split("/api/application/")[1].split("?")[0], call.request)
-            for call in panel.calls if call.request.method != "GET"]
+    return [
+        (call.request.method, call.request.url.split("/api/application/")[1].split("?")[0], call.request)
+        for call in panel.calls
+        if call.request.method != "GET"
+    ]
 
 
 def run(run_module, args, **kwargs):
@@ -130,7 +177,9 @@ def test_a_changed_file_is_imported_again_naming_the_fields(panel, run_module, t
 def test_changed_variable_rules_are_a_change(panel, run_module):
     panel.get(f"{APP}/eggs", json=eggs(EGG))
     variables = [{**PTDL_V2["variables"][0], "rules": ["required", "string", "max:40"]}]
-    panel.get(f"{APP}/eggs/12/export", body=pelican_export(PTDL_V2, variables=variables), content_type="application/json")
+    panel.get(
+        f"{APP}/eggs/12/export", body=pelican_export(PTDL_V2, variables=variables), content_type="application/json"
+    )
     outcome = run(run_module, {"content": json.dumps(PTDL_V2), "uuid": UUID}, check_mode=True)
     assert outcome.result["changed"] is True and outcome.result["changed_fields"] == ["variables"]
     assert writes(panel) == []

@@ -1,5 +1,6 @@
 """The Pelican-only info modules (mount_info, database_host_info, role_info): the panel's filters narrow, the
 collection's exact rule decides, a lookup by id is one GET, and Pterodactyl is refused naming the panel."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,10 @@ from ansible_collections.ptero.panel.plugins.modules import database_host_info, 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
-MOUNTS = [{"id": 1, "uuid": "6f1b2c3d-0000-4000-8000-000000000001", "name": "maps", "source": "/srv/maps"},
-          {"id": 2, "uuid": "6f1b2c3d-0000-4000-8000-000000000002", "name": "maps-old", "source": "/srv/old"}]
+MOUNTS = [
+    {"id": 1, "uuid": "6f1b2c3d-0000-4000-8000-000000000001", "name": "maps", "source": "/srv/maps"},
+    {"id": 2, "uuid": "6f1b2c3d-0000-4000-8000-000000000002", "name": "maps-old", "source": "/srv/old"},
+]
 HOSTS = [{"id": 1, "name": "fra-mariadb", "host": "10.0.0.20", "port": 3306, "username": "pelican"}]
 ROLES = [{"id": 1, "name": "Root Admin"}, {"id": 2, "name": "Support"}]
 
@@ -21,9 +24,20 @@ def item(kind, attributes):
 
 
 def listing(kind, items):
-    return {"object": "list", "data": [item(kind, a) for a in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 100, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [item(kind, a) for a in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 100,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -54,8 +68,10 @@ def test_role_info_lists_every_role(panel, run_module):
     assert [r["name"] for r in outcome.result["roles"]] == ["Root Admin", "Support"]
 
 
-@pytest.mark.parametrize("main, name", [(mount_info.main, "mount_info"), (database_host_info.main, "database_host_info"),
-                                        (role_info.main, "role_info")])
+@pytest.mark.parametrize(
+    ("main", "name"),
+    [(mount_info.main, "mount_info"), (database_host_info.main, "database_host_info"), (role_info.main, "role_info")],
+)
 def test_pterodactyl_is_refused_naming_the_panel(panel, run_module, main, name):
     outcome = run_module(main, {"panel": "pterodactyl"})
     assert outcome.failed

@@ -1,5 +1,6 @@
 """The Pelican-only mount module: a missing mount fails (the API cannot create one), updates send the whole mount,
 attachments are read before attaching (a re-attach answers 500) and only the difference is sent, check/diff mode."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,16 @@ from ansible_collections.ptero.panel.plugins.modules import mount as mount_modul
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
-MOUNT = {"id": 4, "uuid": "6f1b2c3d-0000-4000-8000-000000000004", "name": "maps", "description": "Shared maps",
-         "source": "/srv/maps", "target": "/maps", "read_only": False, "user_mountable": False}
+MOUNT = {
+    "id": 4,
+    "uuid": "6f1b2c3d-0000-4000-8000-000000000004",
+    "name": "maps",
+    "description": "Shared maps",
+    "source": "/srv/maps",
+    "target": "/maps",
+    "read_only": False,
+    "user_mountable": False,
+}
 NODE_1 = {"id": 1, "name": "fra1"}
 NODE_2 = {"id": 2, "name": "fra2"}
 PAPER = {"id": 3, "uuid": "5c2d1c50-8a64-4f4e-9a8e-0f6d3b1e7a21", "name": "Paper"}
@@ -25,9 +34,20 @@ def item(kind, attributes):
 
 
 def listing(kind, items):
-    return {"object": "list", "data": [item(kind, a) for a in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [item(kind, a) for a in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -44,9 +64,15 @@ def panel():
 
 
 def writes(panel):
-    return [(call.request.method, call.request.url.split("/api/application/")[1].split("?")[0],
-             json.loads(call.request.body) if call.request.body else None)
-            for call in panel.calls if call.request.method != "GET"]
+    return [
+        (
+            call.request.method,
+            call.request.url.split("/api/application/")[1].split("?")[0],
+            json.loads(call.request.body) if call.request.body else None,
+        )
+        for call in panel.calls
+        if call.request.method != "GET"
+    ]
 
 
 def run(run_module, args, **kwargs):
@@ -74,9 +100,23 @@ def test_update_sends_the_whole_mount(panel, run_module):
     panel.patch(f"{APP}/mounts/4", json=item("mount", {**MOUNT, "read_only": True}))
     outcome = run(run_module, {"read_only": True}, diff=True)
     assert outcome.result["changed"] is True and outcome.result["changed_fields"] == ["read_only"]
-    assert writes(panel) == [("PATCH", "mounts/4", {"name": "maps", "description": "Shared maps", "source": "/srv/maps",
-                                                    "target": "/maps", "read_only": True, "user_mountable": False})]
-    assert outcome.result["diff"]["before"]["read_only"] is False and outcome.result["diff"]["after"]["read_only"] is True
+    assert writes(panel) == [
+        (
+            "PATCH",
+            "mounts/4",
+            {
+                "name": "maps",
+                "description": "Shared maps",
+                "source": "/srv/maps",
+                "target": "/maps",
+                "read_only": True,
+                "user_mountable": False,
+            },
+        )
+    ]
+    assert (
+        outcome.result["diff"]["before"]["read_only"] is False and outcome.result["diff"]["after"]["read_only"] is True
+    )
 
 
 def test_only_missing_attachments_are_attached_and_extra_ones_detached(panel, run_module):
@@ -86,8 +126,11 @@ def test_only_missing_attachments_are_attached_and_extra_ones_detached(panel, ru
     outcome = run(run_module, {"nodes": ["fra1", "fra2"], "eggs": [FORGE["uuid"]]}, diff=True)
     assert not outcome.failed, outcome.result["msg"]
     assert outcome.result["changed"] is True
-    assert writes(panel) == [("POST", "mounts/4/eggs", {"eggs": [6]}), ("DELETE", "mounts/4/eggs/3", None),
-                             ("POST", "mounts/4/nodes", {"nodes": [2]})]
+    assert writes(panel) == [
+        ("POST", "mounts/4/eggs", {"eggs": [6]}),
+        ("DELETE", "mounts/4/eggs/3", None),
+        ("POST", "mounts/4/nodes", {"nodes": [2]}),
+    ]
     assert outcome.result["mount"]["nodes"] == [1, 2] and outcome.result["mount"]["eggs"] == [6]
     assert outcome.result["diff"]["before"]["eggs"] == [3] and outcome.result["diff"]["after"]["eggs"] == [6]
 

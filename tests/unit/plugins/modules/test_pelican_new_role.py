@@ -1,5 +1,6 @@
 """The Pelican-only role module: looked up by name before any create (a duplicate name answers 500), check and
 diff mode, the Root Admin role refused, and a clear failure on Pterodactyl before any request that could write."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,12 @@ from ansible_collections.ptero.panel.plugins.modules import role as role_module
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
-SUPPORT = {"id": 3, "name": "Support", "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"}
+SUPPORT = {
+    "id": 3,
+    "name": "Support",
+    "created_at": "2026-01-01T00:00:00+00:00",
+    "updated_at": "2026-01-01T00:00:00+00:00",
+}
 
 
 def item(kind, attributes):
@@ -20,9 +26,20 @@ def item(kind, attributes):
 
 
 def listing(kind, items):
-    return {"object": "list", "data": [item(kind, a) for a in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [item(kind, a) for a in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -32,9 +49,15 @@ def panel():
 
 
 def writes(panel):
-    return [(call.request.method, call.request.url.split("/api/application/")[1].split("?")[0],
-             json.loads(call.request.body) if call.request.body else None)
-            for call in panel.calls if call.request.method != "GET"]
+    return [
+        (
+            call.request.method,
+            call.request.url.split("/api/application/")[1].split("?")[0],
+            json.loads(call.request.body) if call.request.body else None,
+        )
+        for call in panel.calls
+        if call.request.method != "GET"
+    ]
 
 
 def run_role(run_module, args, **kwargs):
@@ -98,8 +121,19 @@ def test_the_root_admin_role_is_never_deleted(panel, run_module):
 
 def test_pterodactyl_fails_naming_the_panel_before_any_write(panel, run_module):
     # A ptla_ key proves nothing; the probe's 404 says Pterodactyl.
-    panel.get(f"{APP}/eggs", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                                           "detail": "The route api/application/eggs could not be found."}]})
+    panel.get(
+        f"{APP}/eggs",
+        status=404,
+        json={
+            "errors": [
+                {
+                    "code": "NotFoundHttpException",
+                    "status": "404",
+                    "detail": "The route api/application/eggs could not be found.",
+                }
+            ]
+        },
+    )
     outcome = run_module(role_module.main, {"name": "Support", "api_key": "ptla_unittestkey0" + "x" * 32})
     assert outcome.failed
     assert outcome.result["msg"].startswith("ptero.panel.role needs a Pelican panel; this panel is Pterodactyl")

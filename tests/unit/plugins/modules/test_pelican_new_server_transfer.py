@@ -1,6 +1,7 @@
 """The Pelican-only server_transfer module: no change when the server is on the node already, the allocation picked
 or named (free, on the target node), 406 reported as "not viable" without a retry, waiting until the panel shows the
 new node (and a timeout that says what it saw), check mode, Pterodactyl refused before any request."""
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,22 @@ from ansible_collections.ptero.panel.plugins.modules import server_transfer as t
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
-SERVER = {"id": 7, "external_id": None, "uuid": "1a7ce997-259b-452e-8b4e-cecc464142ca", "identifier": "1a7ce997",
-          "name": "survival", "node": 1, "allocation": 11}
+SERVER = {
+    "id": 7,
+    "external_id": None,
+    "uuid": "1a7ce997-259b-452e-8b4e-cecc464142ca",
+    "identifier": "1a7ce997",
+    "name": "survival",
+    "node": 1,
+    "allocation": 11,
+}
 NODE_1 = {"id": 1, "name": "fra1"}
 NODE_2 = {"id": 2, "name": "fra2"}
-ALLOCATIONS_2 = [{"id": 20, "ip": "10.0.0.12", "port": 25565, "assigned": True},
-                 {"id": 22, "ip": "10.0.0.12", "port": 25567, "assigned": False},
-                 {"id": 21, "ip": "10.0.0.12", "port": 25566, "assigned": False}]
+ALLOCATIONS_2 = [
+    {"id": 20, "ip": "10.0.0.12", "port": 25565, "assigned": True},
+    {"id": 22, "ip": "10.0.0.12", "port": 25567, "assigned": False},
+    {"id": 21, "ip": "10.0.0.12", "port": 25566, "assigned": False},
+]
 
 
 def item(kind, attributes):
@@ -27,9 +37,20 @@ def item(kind, attributes):
 
 
 def listing(kind, items):
-    return {"object": "list", "data": [item(kind, a) for a in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [item(kind, a) for a in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -62,9 +83,15 @@ def arrives_after(panel, reads):
 
 
 def writes(panel):
-    return [(call.request.method, call.request.url.split("/api/application/")[1].split("?")[0],
-             json.loads(call.request.body) if call.request.body else None)
-            for call in panel.calls if call.request.method != "GET"]
+    return [
+        (
+            call.request.method,
+            call.request.url.split("/api/application/")[1].split("?")[0],
+            json.loads(call.request.body) if call.request.body else None,
+        )
+        for call in panel.calls
+        if call.request.method != "GET"
+    ]
 
 
 def run(run_module, args, **kwargs):
@@ -82,8 +109,9 @@ def test_moves_to_the_lowest_free_allocation_and_waits(panel, run_module):
     outcome = run(run_module, {"node": "fra2"}, diff=True)
     assert not outcome.failed, outcome.result["msg"]
     assert outcome.result["changed"] is True and outcome.result["transferred"] is True
-    assert writes(panel) == [("POST", "servers/7/transfer",
-                              {"node_id": 2, "allocation_id": 21, "allocation_additional": []})]
+    assert writes(panel) == [
+        ("POST", "servers/7/transfer", {"node_id": 2, "allocation_id": 21, "allocation_additional": []})
+    ]
     assert outcome.result["server"]["node"] == 2
     assert outcome.result["diff"] == {"before": {"node": 1, "allocation": 11}, "after": {"node": 2, "allocation": 21}}
 
@@ -96,8 +124,9 @@ def test_allocations_named_by_ip_port_and_id(panel, run_module):
 
 def test_an_assigned_or_unknown_allocation_fails_before_writing(panel, run_module):
     outcome = run(run_module, {"node": "fra2", "allocation": "20"})
-    assert outcome.failed and outcome.result["msg"] == ("allocation: allocation '20' of node 'fra2' is already "
-                                                        "assigned to a server")
+    assert outcome.failed and outcome.result["msg"] == (
+        "allocation: allocation '20' of node 'fra2' is already assigned to a server"
+    )
     outcome = run(run_module, {"node": "fra2", "allocation": "10.0.0.99:1"})
     assert outcome.failed and outcome.result["msg"] == "allocation: node 'fra2' has no allocation '10.0.0.99:1'"
     outcome = run(run_module, {"node": "fra2", "allocation": "nonsense"})
@@ -138,7 +167,9 @@ def test_check_mode_predicts_the_move(panel, run_module):
 def test_no_free_allocation_is_said(panel, run_module):
     panel.replace(responses.GET, f"{APP}/nodes/2/allocations", json=listing("allocation", ALLOCATIONS_2[:1]))
     outcome = run(run_module, {"node": "fra2"})
-    assert outcome.failed and outcome.result["msg"].startswith("node 'fra2' has no free allocation for server 'survival'")
+    assert outcome.failed and outcome.result["msg"].startswith(
+        "node 'fra2' has no free allocation for server 'survival'"
+    )
 
 
 def test_pterodactyl_is_refused_before_any_request(panel, run_module):
