@@ -14,8 +14,9 @@ description:
     another format. The panel cannot change a key, so when the name has another key it is replaced (the new key is
     added before the old one is removed).
   - Works on Pterodactyl and Pelican. Pelican deletes a key by its fingerprint and answers 404 for one it does not
-    have, so the key is always looked up first and only an existing key is deleted. A key whose fingerprint
-    contains C(/) cannot be deleted through Pelican's API; the task then fails and says to delete it in the panel.
+    have, so the key is always looked up first and only an existing key is deleted. When Pelican answers
+    404 although the key is still listed (a fingerprint with C(/) may not fit its route's single path segment),
+    the task fails and says to delete the key in the panel.
   - Uses the client API.
 options:
   name:
@@ -199,19 +200,21 @@ class SshKey(PanelResource):
 
 
 def delete_on_pelican(client, key):
-    """Pelican deletes by fingerprint in the path and answers 404 for a key it does not have, so it is only called
-    for a key just listed (find); a 404 then means someone removed it meanwhile, which is what was wanted."""
-    fingerprint = key["fingerprint"]
-    if "/" in fingerprint:
-        # The panel's route takes one path segment; an encoded slash does not reach it as part of the fingerprint.
-        raise TaskFailure(f"SSH key '{key['name']}': its fingerprint contains '/', which Pelican's API cannot take in "
-                          "the path of its delete route; delete the key in the panel (Account > SSH Keys)",
-                          changed=False)
+    """Pelican deletes by fingerprint in the path and answers 404 for a key it does not have, so it is only asked
+    for a key just listed (find). A 404 then either means the key went meanwhile (what was wanted), or that the
+    route did not take the fingerprint: one with a '/' may not reach it as one path segment (by reading of
+    Pelican's routing; unconfirmed on a live panel). The list tells which."""
     try:
-        client.call("client.ssh_keys.delete_by_fingerprint", {"fingerprint": fingerprint})
+        client.call("client.ssh_keys.delete_by_fingerprint", {"fingerprint": key["fingerprint"]})
     except PanelError as error:
         if error.status != 404:
             raise
+        if any(bare(other["fingerprint"]) == bare(key["fingerprint"]) for other in client.call("client.ssh_keys.list")):
+            why = (" (its fingerprint contains '/', which the route may not take as one path segment)"
+                   if "/" in key["fingerprint"] else "")
+            raise TaskFailure(f"SSH key '{key['name']}': Pelican answered 404 to deleting it by its fingerprint, yet "
+                              f"still has it{why}; delete the key in the panel (Account > SSH Keys)",
+                              error=error.to_dict()) from None
 
 
 def main():
