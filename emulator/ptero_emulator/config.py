@@ -37,6 +37,8 @@ class EmulatorConfig:
     pelican_version: str = versions.DEFAULT_PELICAN_VERSION
     # Server transfers (Pelican): seconds until a transfer completes.
     transfer_seconds: float = 2.0
+    # Pelican's PANEL_EDITABLE_SERVER_DESCRIPTIONS: False makes POST /settings/description answer 403 [].
+    editable_server_descriptions: bool = True
 
     # Asynchronous life cycles (seconds).
     install_seconds: float = 2.0

@@ -7,7 +7,7 @@ through ``config.has(...)``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +66,37 @@ ROUTE_GATES: tuple[RouteGate, ...] = (
     _gate(f"{APP}/users/[^/]+/roles/(assign|remove)", "roles_api"),
     _gate(f"{APP}/servers/[^/]+/transfer(/cancel)?", "server_transfer", methods=("POST",)),
     _gate(f"{CLIENT}/account/ssh-keys/[^/]+", "ssh_key_delete_by_fingerprint", methods=("DELETE",)),
+    _gate(f"{CLIENT}/account/username", "account_username"),
+    _gate(f"{CLIENT}/servers/[^/]+/backups/[^/]+/rename", "backup_rename"),
+    _gate(f"{CLIENT}/servers/[^/]+/settings/description", "server_description"),
 )
+
+
+# The 44 subuser permissions of beta38 (app/Enums/SubuserPermission.php): Pterodactyl's 40 with
+# database.view_password renamed, plus mount.read, mount.update, settings.description and settings.change-icon.
+PELICAN_PERMISSIONS: tuple[str, ...] = (
+    "websocket.connect", "control.console", "control.start", "control.stop", "control.restart",
+    "file.read", "file.read-content", "file.create", "file.update", "file.delete", "file.archive", "file.sftp",
+    "backup.read", "backup.create", "backup.delete", "backup.download", "backup.restore",
+    "schedule.read", "schedule.create", "schedule.update", "schedule.delete",
+    "user.read", "user.create", "user.update", "user.delete",
+    "database.read", "database.create", "database.update", "database.delete", "database.view-password",
+    "allocation.read", "allocation.create", "allocation.update", "allocation.delete",
+    "activity.read", "mount.read", "mount.update",
+    "startup.read", "startup.update", "startup.docker-image",
+    "settings.rename", "settings.description", "settings.reinstall", "settings.change-icon",
+)
+
+
+
+
+def subuser_permission_keys(config: EmulatorConfig, pterodactyl_keys: Sequence[str]) -> Sequence[str]:
+    """The permission keys a subuser may hold on the modelled panel."""
+    return PELICAN_PERMISSIONS if config.has("flat_permissions") else pterodactyl_keys
+
+
+def database_password_permission(config: EmulatorConfig) -> str:
+    return "database.view-password" if config.has("flat_permissions") else "database.view_password"
 
 
 def route_not_found(path: str) -> ApiError:

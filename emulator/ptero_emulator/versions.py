@@ -82,7 +82,10 @@ PELICAN_FEATURES: dict[str, int] = {
     "pelican_key_prefixes": 25,  # papp_ / pacc_
     "no_client_two_factor": 26,
     "ssh_key_delete_by_fingerprint": 29,
-    "flat_permissions": 1,  # GET /api/client/permissions: a flat list of group.key strings
+    "flat_permissions": 1,  # GET /api/client/permissions: a flat list; Pelican's 44 subuser permission keys
+    "server_description": 22,  # POST /servers/{s}/settings/description
+    "backup_rename": 24,  # PUT /servers/{s}/backups/{b}/rename
+    "account_username": 28,  # PUT /account/username
     "account_without_id": 1,  # client account object: uuid, no id / first / last name
     "command_offline_204": 1,  # POST /command to an offline server answers 204
 }

@@ -28,7 +28,50 @@ def client(pelican: RunningEmulator) -> Api:
 
 def test_permissions_are_a_flat_list(client: Api) -> None:
     permissions = client.get("/api/client/permissions").json()["attributes"]["permissions"]
-    assert isinstance(permissions, list) and "control.console" in permissions and "websocket.connect" in permissions
+    assert isinstance(permissions, list) and len(permissions) == 44
+    assert {"control.console", "database.view-password", "mount.read", "settings.description"} <= set(permissions)
+    assert "database.view_password" not in permissions
+
+
+def test_subusers_take_pelican_permission_keys(pelican: RunningEmulator, client: Api) -> None:
+    server = client.get("/api/client").json()["data"][0]["attributes"]["identifier"]
+    body = {"email": "pelican-sub@example.com",
+            "permissions": ["settings.description", "database.view-password", "database.view_password"]}
+    created = client.post(f"/api/client/servers/{server}/users", body)
+    assert created.status_code == 200, created.text
+    assert created.json()["attributes"]["permissions"] == [
+        "settings.description", "database.view-password", "websocket.connect"]  # unknown keys are dropped
+    pelican.clear_rate_limits()
+
+
+def test_username_change(pelican: RunningEmulator) -> None:
+    helper = Api(pelican, "subuser")
+    path = "/api/client/account/username"
+    wrong = helper.request("PUT", path, json={"username": "x", "password": "nope"})
+    assert wrong.status_code == 400 and error_of(wrong)["code"] == "InvalidPasswordProvidedException"
+    password = pelican.connection["helper_password"]
+    taken = helper.request("PUT", path, json={"username": "Player", "password": password})
+    assert taken.status_code == 422
+    changed = helper.request("PUT", path, json={"username": "Helper_Two", "password": password})
+    assert changed.status_code == 204, changed.text
+    assert helper.get("/api/client/account").json()["attributes"]["username"] == "helper_two"
+
+
+def test_backup_rename_and_server_description(pelican: RunningEmulator, client: Api) -> None:
+    server = client.get("/api/client").json()["data"][0]["attributes"]["identifier"]
+    backup = client.get(f"/api/client/servers/{server}/backups").json()["data"][0]["attributes"]["uuid"]
+    rename = f"/api/client/servers/{server}/backups/{backup}/rename"
+    renamed = client.request("PUT", rename, json={"name": "Before 1.21"})
+    assert renamed.status_code == 200 and renamed.json()["attributes"]["name"] == "Before 1.21"
+    path = f"/api/client/servers/{server}/settings/description"
+    assert client.post(path, {"description": "Paper world"}).status_code == 204
+    assert client.get(f"/api/client/servers/{server}").json()["attributes"]["description"] == "Paper world"
+    pelican.configure(editable_server_descriptions=False)
+    try:
+        refused = client.post(path, {"description": "x"})
+    finally:
+        pelican.configure(editable_server_descriptions=True)
+    assert refused.status_code == 403 and refused.json() == []
 
 
 def test_account_has_uuid_and_no_id(client: Api) -> None:

@@ -112,3 +112,16 @@ def test_switching_flavour_at_run_time(tmp_path: Path) -> None:
         assert connection["tables"]["nests"] == [] and connection["tables"]["roles"][0]["name"] == "Root Admin"
     finally:
         emulator.stop()
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("PUT", "account/username"), ("DELETE", "account/ssh-keys/abc"), ("POST", "servers/{s}/settings/description"),
+    ("PUT", "servers/{s}/backups/{b}/rename")])
+def test_pelican_client_routes_are_unknown_on_pterodactyl(pterodactyl: RunningEmulator, method: str,
+                                                          path: str) -> None:
+    client = Api(pterodactyl, "user")
+    server = client.get("/api/client").json()["data"][0]["attributes"]["identifier"]
+    url = "/api/client/" + path.format(s=server, b="00000000-0000-4000-8000-000000000000")
+    response = client.request(method, url, json={})
+    assert response.status_code == 404
+    assert error_of(response)["detail"] == f"The route {url.lstrip('/')} could not be found."

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from .. import http
 from ..http import Check, display_error, empty_response, json_response, list_envelope
+from ..pelican import database_password_permission
 from .common import random_string
 from .context import Row, ServerContext, server_route
 from .transformers import database_item
@@ -32,7 +33,7 @@ def _prefixed_database_name(name: str, server_id: int) -> str:
 def _password_include(ctx: ServerContext, requested: bool) -> bool | None:
     if not requested:
         return None
-    return ctx.can("database.view_password")
+    return ctx.can(database_password_permission(ctx.state.config))
 
 
 @server_route("GET", "/databases", "database.read")

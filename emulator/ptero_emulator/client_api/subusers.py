@@ -3,24 +3,30 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
 
 from .. import http
 from ..http import display_error, empty_response, forbidden, item, json_response, list_envelope
+from ..pelican import subuser_permission_keys
 from .common import deauthorize, random_string
 from .context import Row, ServerContext, server_route
 from .permissions import ALL_PERMISSIONS
 from .transformers import subuser_attributes
 
 
-def _clean_permissions(requested: Any) -> list[str]:
+def _known_permissions(ctx: ServerContext) -> Sequence[str]:
+    return subuser_permission_keys(ctx.state.config, ALL_PERMISSIONS)  # Pelican has its own 44 keys
+
+
+def _clean_permissions(requested: Any, known: Sequence[str]) -> list[str]:
     """Unknown strings dropped, websocket.connect always added, duplicates removed (first one wins)."""
     values = requested if isinstance(requested, list) else []
     cleaned: list[str] = []
     for value in values + ["websocket.connect"]:
-        if isinstance(value, str) and value in ALL_PERMISSIONS and value not in cleaned:
+        if isinstance(value, str) and value in known and value not in cleaned:
             cleaned.append(value)
     return cleaned
 
@@ -68,7 +74,7 @@ async def create_subuser(ctx: ServerContext) -> web.Response:
     _subuser_authorize(ctx, "user.create", data)
     http.validate(data, {"email": http.user_email_rules(ctx.state.config), "permissions": "required|array",
                          "permissions.*": "string"})
-    permissions = _clean_permissions(data["permissions"])
+    permissions = _clean_permissions(data["permissions"], _known_permissions(ctx))
     email = str(data["email"])
     # The panel looks the address up in MySQL: case- and accent-insensitively.
     wanted = http.collation_key(email)
@@ -106,7 +112,7 @@ async def update_subuser(ctx: ServerContext, subuser: Row, member: Row) -> web.R
     data = ctx.input()
     _subuser_authorize(ctx, "user.update", data, member)
     http.validate(data, {"permissions": "required|array", "permissions.*": "string"})
-    permissions = _clean_permissions(data["permissions"])
+    permissions = _clean_permissions(data["permissions"], _known_permissions(ctx))
     current = sorted(subuser.get("permissions") or [])
     if sorted(permissions) != current:
         ctx.state.update("subusers", subuser, {"permissions": permissions})
