@@ -32,6 +32,8 @@ from typing import Any, Callable
 from aiohttp import WSMsgType, web
 
 from . import jwt, versions
+from .config import EmulatorConfig
+from .state import State
 
 routes = web.RouteTableDef()
 
@@ -39,7 +41,9 @@ routes = web.RouteTableDef()
 
 STATES = ("offline", "starting", "running", "stopping")
 POWER_SIGNALS = ("start", "stop", "restart", "kill")
-POWER_PERMISSIONS = {"start": "control.start", "stop": "control.stop", "restart": "control.restart", "kill": "control.stop"}
+# The permission each power action needs (the panel's power route and schedule tasks use the same map).
+POWER_PERMISSIONS = {"start": "control.start", "stop": "control.stop", "restart": "control.restart",
+                     "kill": "control.stop"}
 
 PERMISSION_CONNECT = "websocket.connect"
 PERMISSION_CONSOLE = "control.console"
@@ -193,7 +197,7 @@ class ServerProcess:
     throttling: bool = False
     stats_task: asyncio.Task[None] | None = None
 
-    def cancel_timers(self, state: Any, console: bool = False) -> None:
+    def cancel_timers(self, state: State, console: bool = False) -> None:
         for timer_id in self.timers + (self.console_timers if console else []):
             state.cancel(timer_id)
         self.timers.clear()
@@ -336,7 +340,7 @@ class SocketSession:
 class Daemon:
     """The emulator's single Wings: one process model per server, sockets, tokens and console scripts."""
 
-    def __init__(self, state: Any, config: Any) -> None:
+    def __init__(self, state: State, config: EmulatorConfig) -> None:
         self.state = state
         self.config = config
         self.overrides: dict[str, Any] = {}
@@ -352,13 +356,11 @@ class Daemon:
         self._deleted: set[str] = set()  # deletions already announced
         self._suspended: set[str] = set()  # suspensions already applied
         self._watchdog: asyncio.Task[None] | None = None
-        if hasattr(state, "subscribe"):
-            state.subscribe(self._on_state_event)
+        state.subscribe(self._on_state_event)
 
     def clock(self) -> float:
         """The panel's clock (POST /_emulator/advance {"seconds"} moves it, and with it token expiry)."""
-        now = getattr(self.state, "time", None)
-        return float(now()) if callable(now) else time.time()
+        return float(self.state.time())
 
     def _on_state_event(self, event: str, data: dict[str, Any]) -> None:
         server = data.get("server") or {}
@@ -382,15 +384,14 @@ class Daemon:
     def setting(self, name: str) -> Any:
         if name in self.overrides:
             return self.overrides[name]
-        if name == "wings_version" and hasattr(self.config, "effective_wings_version"):
+        if name == "wings_version":
             return self.config.effective_wings_version()  # "" follows the panel version
         if hasattr(self.config, name):
             value = getattr(self.config, name)
             if value is not None:
                 return value
-        extra = getattr(self.config, "extra", None)
-        if isinstance(extra, dict) and name in extra:
-            return extra[name]
+        if name in self.config.extra:
+            return self.config.extra[name]
         return DEFAULT_SETTINGS[name]
 
     def settings(self) -> dict[str, Any]:
@@ -410,14 +411,12 @@ class Daemon:
         return self.wings_has("jwt_scope_required") if required is None else bool(required)
 
     def panel_url(self) -> str:
-        return str(getattr(self.config, "panel_url", "") or self.public_url or "").rstrip("/")
+        return str(self.config.panel_url or self.public_url or "").rstrip("/")
 
     # state access ------------------------------------------------------------------------------------------------
     def _table(self, name: str) -> dict[Any, dict[str, Any]]:
-        table = getattr(self.state, name, None)
-        if table is None and hasattr(self.state, "tables"):
-            table = self.state.tables.get(name)
-        return table if table is not None else {}
+        table: dict[Any, dict[str, Any]] = self.state.tables.get(name, {})
+        return table
 
     def server_row(self, server_uuid: str) -> dict[str, Any] | None:
         servers = self._table("servers")
@@ -453,11 +452,10 @@ class Daemon:
             proc = self.processes[server_uuid] = ServerProcess(server_uuid)
         return proc
 
-    def _log_activity(self, event: str, user_id: Any, server: dict[str, Any] | None, properties: dict[str, Any]) -> None:
-        log = getattr(self.state, "log_activity", None)
-        if log is None:
-            return
-        log(event, user_id, server_id=server.get("id") if server else None, properties=properties, is_api=False)
+    def _log_activity(self, event: str, user_id: Any, server: dict[str, Any] | None,
+                      properties: dict[str, Any]) -> None:
+        self.state.log_activity(event, user_id, server_id=server.get("id") if server else None, properties=properties,
+                                is_api=False)
 
     def _later(self, proc: ServerProcess, seconds: float, callback: Callable[[], None], kind: str = "power") -> None:
         """Schedule through State.later() so POST /_emulator/advance (kind "power"/"console") can run it early."""
@@ -940,7 +938,7 @@ class Daemon:
             for session in list(self.sockets.get(server_uuid, ())):
                 session.enqueue(Outbound("", close_code=4409, close_message="server is suspended"))
 
-    def reset(self, state: Any | None = None) -> None:
+    def reset(self, state: State | None = None) -> None:
         """Forget every process and close every socket (emulator reset)."""
         if state is not None:
             self.state = state

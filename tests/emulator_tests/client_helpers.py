@@ -6,12 +6,6 @@ from the state so every account can be used.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -19,9 +13,9 @@ from typing import Any, Callable
 import requests
 
 from ptero_emulator.config import EmulatorConfig
-from ptero_emulator.fixture import START_TIMEOUT_SECONDS, RunningEmulator, module_emulator_fixture
+from ptero_emulator.fixture import RunningEmulator, module_emulator_fixture, start_emulator, wait_until
 from ptero_emulator.seed import add_api_key, add_user, seed_state
-from ptero_emulator.state import KEY_TYPE_ACCOUNT, State
+from ptero_emulator.state import KEY_TYPE_ACCOUNT, KEY_TYPE_APPLICATION, State
 
 FAST_TIMINGS: dict[str, Any] = {"install_seconds": 0.3, "power_seconds": 0.1, "backup_seconds": 0.2,
                                 "restore_seconds": 0.2}
@@ -91,12 +85,7 @@ class ClientEnv:
         return self.emulator.advance(kind)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.05) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(interval)
-        raise AssertionError("condition not reached in time")
+        wait_until(predicate, timeout, interval)
 
 
 def start_client_env(tmp_path: Path, prepare: Callable[[State], dict[str, Any]] | None = None,
@@ -124,38 +113,12 @@ def start_client_env(tmp_path: Path, prepare: Callable[[State], dict[str, Any]] 
     state.save(str(state_file))
     settings = dict(FAST_TIMINGS)
     settings.update(config)
-    emulator = _start_on_state_file(tmp_path, state_file, keys, settings)
+    emulator = start_emulator(tmp_path, seed="demo", state_file=str(state_file), **settings)
     return ClientEnv(emulator=emulator, keys=keys, facts=facts, session=requests.Session())
 
 
-def _start_on_state_file(tmp_path: Path, state_file: Path, keys: dict[str, str],
-                         settings: dict[str, Any]) -> RunningEmulator:
-    """Like fixture.start_emulator, but on a prepared state file (whose connection file carries only the URL)."""
-    connection_file = tmp_path / "client-connection.json"
-    log_path = tmp_path / "client-emulator.log"
-    args = [sys.executable, "-m", "ptero_emulator", "--host", "127.0.0.1", "--port", "0", "--seed", "demo",
-            "--state-file", str(state_file), "--write-connection", str(connection_file),
-            "--config-json", json.dumps(settings)]
-    env = dict(os.environ)
-    log_handle = open(log_path, "wb")  # noqa: SIM115 - kept open for the process' lifetime
-    process = subprocess.Popen(args, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=log_handle, env=env)
-    first_line: list[bytes] = []
-    reader = threading.Thread(target=lambda: first_line.append(process.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(START_TIMEOUT_SECONDS)
-    line = first_line[0].decode().strip() if first_line else ""
-    if not line.startswith("EMULATOR_URL="):
-        process.kill()
-        process.wait(timeout=10)
-        raise RuntimeError(f"emulator did not start: {log_path.read_text(errors='replace')[-3000:]}")
-    threading.Thread(target=lambda: [None for _unused in iter(process.stdout.readline, b"")], daemon=True).start()
-    url = json.loads(connection_file.read_text())["url"]
-    return RunningEmulator(url=url, application_key=keys["application"], client_key=keys["admin"],
-                           user_client_key=keys["player"], process=process, log_path=log_path)
-
-
 def _application_key(state: State) -> str:
-    key = state.find("api_keys", key_type=2)
+    key = state.find("api_keys", key_type=KEY_TYPE_APPLICATION)
     assert key is not None
     return key["identifier"] + key["token"]
 

@@ -71,6 +71,3 @@ PERMISSION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
 ALL_PERMISSIONS: list[str] = [f"{group}.{key}" for group, (_unused, keys) in PERMISSION_GROUPS.items() for key in keys]
 ADMIN_PERMISSIONS = ["*", "admin.websocket.errors", "admin.websocket.install", "admin.websocket.transfer"]
 
-
-POWER_PERMISSIONS = {"start": "control.start", "stop": "control.stop", "kill": "control.stop",
-                     "restart": "control.restart"}

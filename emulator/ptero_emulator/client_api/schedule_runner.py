@@ -8,11 +8,10 @@ from .. import http
 from ..cron import CronError, cron_next_run
 from ..http import ApiError, display_error
 from ..state import State, format_atom
-from ..wings import ServerOffline
+from ..wings import POWER_PERMISSIONS, ServerOffline
 from .backups import start_backup
 from .common import daemon_error
 from .context import Row
-from .permissions import POWER_PERMISSIONS
 from .transformers import schedule_tasks
 
 

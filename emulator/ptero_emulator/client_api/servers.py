@@ -9,10 +9,10 @@ from aiohttp import web
 from .. import http
 from ..http import ApiError, empty_response, item, json_response, list_envelope
 from ..state import State
-from ..wings import ServerOffline
+from ..wings import POWER_PERMISSIONS, ServerOffline
 from .common import SERVER_OFFLINE_COMMAND, extra_setting, page_number, runtime
 from .context import ClientCtx, ServerContext, client_route, server_route
-from .permissions import PERMISSION_GROUPS, POWER_PERMISSIONS
+from .permissions import PERMISSION_GROUPS
 from .transformers import ServerIndexes, server_item
 
 

@@ -25,7 +25,9 @@ async def rename_server(ctx: ServerContext) -> web.Response:
     data = ctx.input()
     http.validate(data, {"name": "required|string|min:1|max:191", "description": "string|nullable"})
     name = data["name"]
-    description = http.to_php_string(data.get("description")) if "description" in data else server.get("description")
+    # Pelican ignores a description here: it has POST /settings/description.
+    describes = "description" in data and not state.config.has("server_description")
+    description = http.to_php_string(data.get("description")) if describes else server.get("description")
     original_name, original_description = server["name"], server.get("description")
     state.update("servers", server, {"name": name, "description": description})
     if original_name != name:

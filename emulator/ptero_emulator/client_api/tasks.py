@@ -8,9 +8,9 @@ from aiohttp import web
 from .. import http
 from ..http import Check, MISSING, display_error, empty_response, forbidden, item, json_response
 from ..state import State
+from ..wings import POWER_PERMISSIONS, POWER_SIGNALS
 from .common import PERMISSION_DENIED, int_or_none, php_bool
 from .context import Row, ServerContext, server_route
-from .permissions import POWER_PERMISSIONS
 from .transformers import schedule_tasks, task_attributes
 
 
@@ -31,7 +31,7 @@ TASK_RULES: dict[str, Any] = {
 }
 
 
-POWER_TASK_PAYLOADS = ("start", "stop", "restart", "kill")
+POWER_TASK_PAYLOADS = POWER_SIGNALS
 _POWER_PAYLOAD_RULE = Check("in", lambda value, path, data: data.get("action") != "power"
                             or http.to_php_string(value) in POWER_TASK_PAYLOADS)
 
