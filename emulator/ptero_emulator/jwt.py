@@ -77,9 +77,10 @@ def decode(token: str, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def node_audience(node: dict[str, Any] | None) -> str:
-    """The ``aud`` of a token: the node's daemon address."""
+    """The ``aud`` of a token: the node's daemon address (Pelican: the ``daemon_connect`` port clients use)."""
     node = node or {}
-    return f"{node.get('scheme', 'https')}://{node.get('fqdn', 'node.invalid')}:{node.get('daemon_listen', 8080)}"
+    port = node.get("daemon_connect") or node.get("daemon_listen", 8080)
+    return f"{node.get('scheme', 'https')}://{node.get('fqdn', 'node.invalid')}:{port}"
 
 
 def unique_id() -> str:

@@ -122,3 +122,33 @@ def test_command_to_an_offline_server_answers_204(client: Api) -> None:
     state = client.get(f"/api/client/servers/{server}/resources").json()["attributes"]["current_state"]
     assert state == "offline"
     assert client.post(f"/api/client/servers/{server}/command", {"command": "say hi"}).status_code == 204
+
+
+def test_websocket_token_audience_uses_daemon_connect(pelican: RunningEmulator, client: Api) -> None:
+    """§3.11: the token's aud names the node's daemon_connect port, not daemon_listen."""
+    import base64
+    import json
+
+    app = Api(pelican)
+    node = app.get("nodes/2").json()["attributes"]
+    body = {name: node[name] for name in ("name", "fqdn", "scheme", "memory", "memory_overallocate", "disk",
+                                          "disk_overallocate", "cpu", "cpu_overallocate", "daemon_listen",
+                                          "daemon_sftp", "tags")}
+    assert app.patch("nodes/2", {**body, "daemon_connect": 443}).status_code == 200
+    server = next(s["attributes"]["identifier"] for s in client.get("/api/client").json()["data"]
+                  if s["attributes"]["node"] == node["name"])
+    token = client.get(f"/api/client/servers/{server}/websocket").json()["data"]["token"]
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["aud"] == [f"{node['scheme']}://{node['fqdn']}:443"]
+    assert claims["scope"] == "websocket" and "user_id" not in claims
+    pelican.clear_rate_limits()
+
+
+def test_rename_ignores_a_description(client: Api) -> None:
+    server = client.get("/api/client").json()["data"][1]["attributes"]["identifier"]
+    before = client.get(f"/api/client/servers/{server}").json()["attributes"]["description"]
+    renamed = client.post(f"/api/client/servers/{server}/settings/rename", {"name": "Creative 2", "description": "x"})
+    assert renamed.status_code == 204, renamed.text
+    after = client.get(f"/api/client/servers/{server}").json()["attributes"]
+    assert (after["name"], after["description"]) == ("Creative 2", before)
