@@ -11,7 +11,7 @@ OLD_VENV ?= .venv-ansible-2.16
 # The release tools (galaxy-importer, antsibull-docs) live in a virtualenv of their own.
 IMPORTER_VENV ?= .venv-importer
 
-.PHONY: venv demo test unit unit-old emulator-tests integration integration-old test-panel sanity lint build-test changelog-lint docs docs-test reliability clean \
+.PHONY: venv demo test unit unit-old emulator-tests integration integration-old integration-pelican test-panel sanity lint build-test changelog-lint docs docs-test reliability clean \
 	galaxy-importer awx-test docs-lint docsite
 
 $(STAMP): requirements-dev.txt requirements.txt emulator/pyproject.toml
@@ -50,6 +50,11 @@ integration: $(STAMP)
 integration-old: $(STAMP)
 	PTERO_TEST_PANEL_VERSION=1.11 $(PY) -m pytest tests/integration -q -n 2
 
+# The shared integration tests whose panel behaviour differs on Pelican, again with the emulator playing Pelican
+# (tests/integration/conftest.py FLAVOUR_SENSITIVE_MODULES); the test_pelican_* modules ran in `integration`.
+integration-pelican: $(STAMP)
+	PTERO_TEST_PANEL_FLAVOUR=pelican $(PY) -m pytest tests/integration -q -n 2
+
 sanity: $(STAMP)
 	$(PY) tests/tools/run_sanity.py
 
@@ -80,7 +85,7 @@ docs-test: $(STAMP)
 build-test: $(STAMP)
 	$(PY) -m pytest tests/build -q
 
-test: unit unit-old emulator-tests integration integration-old reliability docs-test build-test lint sanity docs-lint awx-test galaxy-importer
+test: unit unit-old emulator-tests integration integration-old integration-pelican reliability docs-test build-test lint sanity docs-lint awx-test galaxy-importer
 
 # Release checks with the ecosystem's own tools, in a virtualenv of their own (requirements-importer.txt) so their
 # pins never change the main one's ansible-core: galaxy-importer with Automation Hub's settings on the built tarball.
