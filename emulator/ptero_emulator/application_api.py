@@ -840,8 +840,9 @@ def expand_ports(entries: list[Any], lowest: int = PORT_FLOOR + 1) -> list[int]:
                                 code="InvalidPortMappingException")
         for port in candidates:
             if port < lowest or port > PORT_CEIL:
-                raise display_error("Ports in an allocation must be greater than 1024 and less than or equal to "
-                                    "65535.", code="PortOutOfRangeException")
+                floor = "greater than 1024" if lowest > PORT_FLOOR else f"greater than or equal to {lowest}"
+                raise display_error(f"Ports in an allocation must be {floor} and less than or equal to 65535.",
+                                    code="PortOutOfRangeException")
         ports.extend(candidates)
     return ports
 
@@ -1266,31 +1267,29 @@ def update_startup(ctx: Ctx, server: Row) -> web.Response:
     return json_response(server_object(ctx, server, includes(ctx.request)))
 
 
-def refuse_while_transferring(server: Row) -> None:
-    """Pelican: suspension changes wait until a transfer is over (only Pelican servers ever carry one)."""
-    if server.get("transfer"):
-        raise conflict("This server is currently being transferred to a new machine, please try again later.")
-
-
 @app_route("POST", "/servers/{server}/suspend", "r_servers", WRITE)
 async def servers_suspend(ctx: Ctx, server: Row) -> web.Response:
-    refuse_while_transferring(server)
-    if server["status"] == "suspended":
-        return empty_response(204)
-    ensure_daemon_reachable(ctx)  # a failed Wings sync rolls the change back
-    ctx.state.update("servers", server, {"status": "suspended"})
-    ctx.state.emit("server.suspended", {"server": server})
-    return empty_response(204)
+    return set_suspended(ctx, server, True)
 
 
 @app_route("POST", "/servers/{server}/unsuspend", "r_servers", WRITE)
 async def servers_unsuspend(ctx: Ctx, server: Row) -> web.Response:
-    refuse_while_transferring(server)
-    if server["status"] != "suspended":
+    return set_suspended(ctx, server, False)
+
+
+def set_suspended(ctx: Ctx, server: Row, suspend: bool) -> web.Response:
+    """SuspensionService: a no-op when already so, 409 during a transfer (only Pelican servers move), then the
+    change and the Wings sync. A failed sync rolls back on Pterodactyl; Pelican keeps the change and answers 500."""
+    if (server["status"] == "suspended") == suspend:
         return empty_response(204)
+    if server.get("transfer"):
+        raise conflict("Cannot toggle suspension status on a server that is currently being transferred.")
+    kept_on_failure = ctx.state.config.has("wings_errors_500")
+    if not kept_on_failure:
+        ensure_daemon_reachable(ctx)
+    ctx.state.update("servers", server, {"status": "suspended" if suspend else None})
+    ctx.state.emit("server.suspended" if suspend else "server.unsuspended", {"server": server})
     ensure_daemon_reachable(ctx)
-    ctx.state.update("servers", server, {"status": None})
-    ctx.state.emit("server.unsuspended", {"server": server})
     return empty_response(204)
 
 

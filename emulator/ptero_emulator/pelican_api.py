@@ -183,12 +183,12 @@ async def users_update(ctx: Ctx, user: Row) -> web.Response:
 @override_route("DELETE", "/users/{user}", "pelican_users")
 async def users_delete(ctx: Ctx, user: Row) -> web.Response:
     if user["root_admin"]:
-        return json_response([], status=403)  # an abort(403) without the error envelope
-    if user["id"] == ctx.key["user_id"]:
-        raise display_error("You cannot delete your own account.")
-    if ctx.state.select("servers", owner_id=user["id"]):
+        return json_response([], status=403)  # a bare 403 without the error envelope
+    if ctx.state.select("servers", owner_id=user["id"]):  # the model's deleting hook: servers first, then self
         raise display_error("Cannot delete a user with active servers attached to their account. Please delete "
                             "their servers before continuing.")
+    if user["id"] == ctx.key["user_id"]:
+        raise display_error("Cannot delete your own user account.")
     ctx.state.delete_user(user["id"])
     return empty_response(204)
 
@@ -348,13 +348,16 @@ def viable_nodes(state: State, memory: int, disk: int, cpu: int, tags: list[str]
     for node in state.rows("nodes"):
         if not node["public"] or (tags and not set(tags) & set(node.get("tags") or [])):
             continue
-        servers = state.select("servers", node_id=node["id"])
-        used = {column: sum(int(s[column] or 0) for s in servers) for column in ("memory", "disk", "cpu")}
-        fits = all(_room(node, column, used[column] + wanted) for column, wanted in
-                   (("memory", memory), ("disk", disk), ("cpu", cpu)))
-        if fits:
+        if node_fits(state, node, {"memory": memory, "disk": disk, "cpu": cpu}):
             result.append(node)
     return result
+
+
+def node_fits(state: State, node: Row, wanted: dict[str, int]) -> bool:
+    """Node::isViable: memory, disk and cpu of the node's servers plus ``wanted`` within each limit."""
+    servers = state.select("servers", node_id=node["id"])
+    return all(_room(node, column, sum(int(s[column] or 0) for s in servers) + amount)
+               for column, amount in wanted.items())
 
 
 def _room(node: Row, column: str, total: int) -> bool:
@@ -521,52 +524,83 @@ async def servers_startup(ctx: Ctx, server: Row) -> web.Response:
 
 
 # ====================================================================== transfers (§2.1, §4)
+TRANSFER_BLOCKERS = {"installing", "install_failed", "reinstall_failed", "restoring_backup"}
+
+
+def _transfer_rules(state: State) -> dict[str, Any]:
+    return {"node_id": ["required", exists(state, "nodes")],
+            "allocation_id": ["required", "bail", unique(state, "servers", "allocation_id"),
+                              exists(state, "allocations")],
+            "allocation_additional": "nullable|array", "allocation_additional.*": ["integer",
+                                                                                   exists(state, "allocations")]}
+
+
+def _transfer_conflict(server: Row) -> ApiError:
+    """ServerStateConflictException: not installed, restoring a backup, or already transferring."""
+    reason = "transferring" if server.get("transfer") else (
+        "restoring" if server["status"] == "restoring_backup" else "installing")
+    messages = {"transferring": "This server is currently being transferred to a new machine, please try again "
+                                "later.",
+                "restoring": "This server is currently restoring from a backup, please try again later.",
+                "installing": "This server has not yet completed its installation process, please try again "
+                              "later."}
+    return ApiError(409, "ServerStateConflictException", messages[reason])
+
+
 @_route("POST", "/servers/{server}/transfer", "r_servers", WRITE)
 async def servers_transfer(ctx: Ctx, server: Row) -> web.Response:
+    """204 and the transfer runs (config.transfer_seconds; POST /_emulator/advance {"kind": "transfer"} ends it),
+    or an empty 406 when the target node lacks room for the server."""
     state = ctx.state
-    data = validate(body(ctx.request), {
-        "node_id": ["required", "integer", exists(state, "nodes")],
-        "allocation_id": ["required", "integer", base.unassigned_allocation(state)],
-        "allocation_additional": "sometimes|array", "allocation_additional.*": "integer"})
+    data = validate(body(ctx.request), _transfer_rules(state))
     node_id = int(str(data["node_id"]))
-    allocation = state.get("allocations", int(str(data["allocation_id"])))
-    viable = {n["id"] for n in viable_nodes(state, int(server["memory"] or 0), int(server["disk"] or 0),
-                                            int(server["cpu"] or 0), [])}
-    if server.get("transfer") or node_id == server["node_id"] or node_id not in viable \
-            or allocation is None or allocation["node_id"] != node_id:
-        return web.Response(status=406)  # not viable: an empty 406
-    additional = [int(v) for v in _string_list(data.get("allocation_additional"))]
+    target = state.get("nodes", node_id)
+    assert target is not None
+    if not node_fits(state, target, {column: int(server[column] or 0) for column in ("memory", "disk", "cpu")}):
+        return web.Response(status=406)
+    if server.get("transfer") or server["status"] in TRANSFER_BLOCKERS:
+        raise _transfer_conflict(server)
+    wanted = [int(str(data["allocation_id"])), *(int(v) for v in _string_list(data.get("allocation_additional")))]
+    # The target node's free allocations among them are reserved for the server at once.
+    free = [a for a in state.select("allocations", node_id=node_id) if a["id"] in wanted and a["server_id"] is None]
+    reserved = [a["id"] for a in free] if server["allocation_id"] else []
+    for allocation in free if reserved else []:
+        state.update("allocations", allocation, {"server_id": server["id"]})
     server_id = server["id"]
     timer_id = state.later(state.config.transfer_seconds, lambda: finish_transfer(state, server_id), kind="transfer")
-    state.update("servers", server, {"transfer": {"new_node": node_id, "new_allocation": allocation["id"],
-                                                  "new_additional_allocations": additional, "timer_id": timer_id}})
+    new_allocation = wanted[0] if server["allocation_id"] else None  # a server without allocations moves bare
+    state.update("servers", server, {"transfer": {
+        "old_node": server["node_id"], "new_node": node_id, "new_allocation": new_allocation,
+        "reserved_allocations": reserved, "timer_id": timer_id}})
     return empty_response(204)
 
 
 def finish_transfer(state: State, server_id: int) -> None:
-    """The transfer completes: the server moves to the new node with the new allocations."""
+    """The transfer completes: the old node's allocations are released and the server lives on the new node."""
     server = state.get("servers", server_id)
     if server is None or not server.get("transfer"):
         return
     transfer = server["transfer"]
-    for allocation in state.server_allocations(server_id):
-        allocation["server_id"] = None
-    taken = [transfer["new_allocation"], *transfer["new_additional_allocations"]]
-    for allocation_id in taken:
-        row = state.get("allocations", allocation_id)
-        if row is not None and row["server_id"] is None:
-            row["server_id"] = server_id
-    state.update("servers", server, {"node_id": transfer["new_node"], "allocation_id": transfer["new_allocation"],
-                                     "transfer": None})
+    for allocation in state.select("allocations", node_id=transfer["old_node"], server_id=server_id):
+        state.update("allocations", allocation, {"server_id": None, "notes": None})
+    changes: Row = {"node_id": transfer["new_node"], "transfer": None}
+    if transfer["new_allocation"] is not None:
+        changes["allocation_id"] = transfer["new_allocation"]
+    state.update("servers", server, changes)
     state.emit("server.updated", {"server": server})
 
 
 @_route("POST", "/servers/{server}/transfer/cancel", "r_servers", WRITE)
 async def servers_transfer_cancel(ctx: Ctx, server: Row) -> web.Response:
+    """406 when nothing is moving. Wings' failure callback then hands the reserved allocations back."""
     transfer = server.get("transfer")
     if not transfer:
         return web.Response(status=406)
     ctx.state.cancel(transfer["timer_id"])
+    for allocation_id in transfer["reserved_allocations"]:
+        allocation = ctx.state.get("allocations", allocation_id)
+        if allocation is not None and allocation["server_id"] == server["id"]:
+            ctx.state.update("allocations", allocation, {"server_id": None})
     ctx.state.update("servers", server, {"transfer": None})
     return empty_response(204)
 
@@ -610,9 +644,9 @@ def _variable_export(variable: Row) -> Row:
 
 @_route("GET", "/eggs/{egg}/export", "r_eggs", READ)
 async def eggs_export(ctx: Ctx, egg: Row) -> web.Response:
-    export_format = str(query(ctx.request).get("format") or "yaml").lower()
+    export_format = str(query(ctx.request).get("format") or "")
     if export_format not in ("yaml", "json"):
-        raise server_error("InvalidArgumentException")
+        export_format = "yaml"  # EggFormat::tryFrom() ?? YAML
     content = egg_export(ctx.state, egg)
     slug = re.sub(r"[^a-z0-9]+", "-", egg["name"].lower()).strip("-")
     if export_format == "json":
@@ -693,10 +727,11 @@ def _import_variables(state: State, egg: Row, variables: list[Row]) -> None:
 def _delete_egg(ctx: Ctx, egg: Row) -> web.Response:
     state = ctx.state
     if state.find("servers", egg_id=egg["id"]) is not None:
-        raise display_error("Cannot delete an egg that has servers attached to it.", code="HasActiveServersException")
+        raise display_error("An Egg with active servers attached to it cannot be deleted from the Panel.",
+                            code="HasActiveServersException")
     if any(e.get("config_from") == egg["id"] or e.get("copy_script_from") == egg["id"] for e in state.rows("eggs")):
-        raise display_error("Cannot delete an egg that has children eggs attached to it.",
-                            code="HasChildrenException")
+        raise display_error("This Egg is a parent to one or more other Eggs. Please delete those Eggs before "
+                            "deleting this Egg.", code="HasChildrenException")
     state.delete("eggs", egg["id"])
     state.delete_where("egg_variables", lambda row: row["egg_id"] == egg["id"])
     state._detach_mounts("eggs", egg["id"])
@@ -777,7 +812,8 @@ async def mounts_update(ctx: Ctx, mount: Row) -> web.Response:
 @_route("DELETE", "/mounts/{mount}", "r_mounts", WRITE)
 async def mounts_delete(ctx: Ctx, mount: Row) -> web.Response:
     if _mount_targets(ctx.state, mount, "servers"):
-        raise display_error("Cannot delete a mount that has servers attached to it.", code="HasActiveServersException")
+        raise display_error("A mount must have no servers attached to it in order to be deleted.",
+                            code="HasActiveServersException")
     ctx.state.delete("mounts", mount["id"])
     ctx.state.delete_where("mountables", lambda row: row["mount_id"] == mount["id"])
     return empty_response(204)
@@ -878,7 +914,6 @@ async def database_hosts_update(ctx: Ctx, database_host: Row) -> web.Response:
 @_route("DELETE", "/database-hosts/{database_host}", "r_database_hosts", WRITE)
 async def database_hosts_delete(ctx: Ctx, database_host: Row) -> web.Response:
     if ctx.state.find("databases", database_host_id=database_host["id"]) is not None:
-        raise display_error("Cannot delete a database host that has active databases linked to it.",
-                            code="HasActiveDatabasesException")
+        raise server_error("QueryException")  # no check in the controller: the foreign key refuses (by reading)
     ctx.state.delete("database_hosts", database_host["id"])
     return empty_response(204)

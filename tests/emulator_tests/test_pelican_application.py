@@ -62,6 +62,8 @@ def test_root_admin_comes_from_the_role_and_cannot_be_deleted(api: Api) -> None:
     assert [r["attributes"]["name"] for r in admin["relationships"]["roles"]["data"]] == ["Root Admin"]
     refused = api.delete("users/1")
     assert refused.status_code == 403 and refused.json() == []
+    owner = api.delete("users/2")
+    assert owner.status_code == 400 and "active servers" in error_of(owner)["detail"]
 
 
 # ---------------------------------------------------------------------------------------------------- nodes
@@ -106,7 +108,9 @@ def test_allocation_port_1024_allowed_hostnames_refused(api: Api) -> None:
     assert api.post("nodes/2/allocations", {"ip": "10.0.1.11", "ports": ["1024"]}).status_code == 204
     refused = api.post("nodes/2/allocations", {"ip": "localhost", "ports": ["30000"]})
     assert refused.status_code == 400
-    assert api.post("nodes/2/allocations", {"ip": "10.0.1.11", "ports": ["1023"]}).status_code == 400
+    too_low = api.post("nodes/2/allocations", {"ip": "10.0.1.11", "ports": ["1023"]})
+    assert error_of(too_low)["detail"] == ("Ports in an allocation must be greater than or equal to 1024 and less "
+                                           "than or equal to 65535.")
 
 
 # ---------------------------------------------------------------------------------------------------- servers
@@ -173,6 +177,7 @@ def test_egg_export_yaml_and_json(api: Api) -> None:
     assert as_yaml.status_code == 200 and as_yaml.headers["Content-Type"].startswith("application/yaml")
     assert 'filename="egg-paper.yaml"' in as_yaml.headers["Content-Disposition"]
     assert yaml.safe_load(as_yaml.text)["name"] == "Paper"
+    assert api.get("eggs/1/export?format=xml").headers["Content-Type"].startswith("application/yaml")  # fallback
     as_json = api.get("eggs/1/export?format=json")
     assert as_json.headers["Content-Type"].startswith("application/json")
     assert json.loads(as_json.text)["meta"]["version"] == "PLCN_v3"
@@ -196,7 +201,7 @@ def test_egg_import_upserts_by_uuid(api: Api) -> None:
 
 def test_egg_delete_rules(api: Api) -> None:
     in_use = api.delete("eggs/1")
-    assert in_use.status_code == 400
+    assert in_use.status_code == 400 and error_of(in_use)["code"] == "HasActiveServersException"
     exported = yaml.safe_load(api.get("eggs/4/export").text)
     exported["uuid"] = "8a2c4d6e-0000-4000-8000-000000000001"
     made = api.post("eggs/import", data=yaml.safe_dump(exported), headers={"Content-Type": "application/yaml"})

@@ -73,7 +73,7 @@ def test_database_host_crud(api: Api) -> None:
     assert api.get("database-hosts?filter[name]=NYC").json()["data"][0]["attributes"]["id"] == host["id"]
     assert api.delete(f"database-hosts/{host['id']}").status_code == 204
     assert api.get(f"database-hosts/{host['id']}").status_code == 404
-    assert api.delete("database-hosts/1").status_code == 400  # the demo database lives there
+    assert api.delete("database-hosts/1").status_code == 500  # the demo database lives there: the foreign key refuses
 
 
 # ---------------------------------------------------------------------------------------------------- roles
@@ -105,10 +105,23 @@ def test_assign_and_remove_roles(api: Api) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- transfers
+def _assigned(api: Api, node_id: int) -> dict[int, bool]:
+    """allocation id -> assigned, of one node."""
+    rows = api.get(f"nodes/{node_id}/allocations?per_page=500").json()["data"]
+    return {row["attributes"]["id"]: row["attributes"]["assigned"] for row in rows}
+
+
 def test_transfer_not_viable_is_an_empty_406(api: Api) -> None:
-    same_node = api.post("servers/1/transfer", {"node_id": 1, "allocation_id": 10})
-    assert same_node.status_code == 406 and same_node.content == b""
-    assert api.post("servers/1/transfer/cancel").status_code == 406
+    """A target node without room for the server's memory (Node::isViable) answers an empty 406."""
+    tiny = api.post("nodes", {"name": "tiny", "fqdn": "tiny.example.test", "scheme": "https", "memory": 512,
+                              "memory_overallocate": 0, "disk": 100000, "disk_overallocate": 0, "cpu": 0,
+                              "cpu_overallocate": 0, "daemon_listen": 8080, "daemon_sftp": 2022,
+                              "daemon_connect": 8080}).json()["attributes"]
+    refused = api.post("servers/1/transfer", {"node_id": tiny["id"], "allocation_id": 10})
+    assert refused.status_code == 406 and refused.content == b""
+    assert api.post("servers/1/transfer/cancel").status_code == 406  # nothing is moving
+    taken = api.post("servers/1/transfer", {"node_id": 2, "allocation_id": 1})  # server 1's own primary
+    assert "allocation_id" in validation_fields(taken)
 
 
 def test_transfer_moves_the_server_and_gates_the_client_api(api: Api, pelican: RunningEmulator) -> None:
@@ -121,6 +134,7 @@ def test_transfer_moves_the_server_and_gates_the_client_api(api: Api, pelican: R
     assert pelican.advance("transfer") == 1  # the transfer completes
     moved = api.get("servers/2").json()["attributes"]
     assert (moved["node"], moved["allocation"]) == (2, free[0]["attributes"]["id"])
+    assert _assigned(api, 1)[server["allocation"]] is False  # the old node's allocation is released
     assert Api(pelican, "user").get(f"/api/client/servers/{server['identifier']}/startup").status_code == 200
 
 
@@ -129,19 +143,28 @@ def test_transfer_cancel(api: Api, pelican: RunningEmulator) -> None:
     free = [a for a in api.get("nodes/1/allocations?per_page=100").json()["data"] if not a["attributes"]["assigned"]]
     moving = api.post("servers/3/transfer", {"node_id": 1, "allocation_id": free[-1]["attributes"]["id"]})
     assert moving.status_code == 204, moving.text
+    wanted = free[-1]["attributes"]["id"]
+    assert _assigned(api, 1)[wanted] is True  # reserved for the server while it moves
+    again = api.post("servers/3/transfer", {"node_id": 1, "allocation_id": free[-2]["attributes"]["id"]})
+    assert again.status_code == 409 and "transferred" in error_of(again)["detail"]
     assert api.post("servers/3/transfer/cancel").status_code == 204
     assert pelican.advance("transfer") == 0  # a cancelled transfer never completes
     assert api.get("servers/3").json()["attributes"]["node"] == 2
+    assert _assigned(api, 1)[wanted] is False  # handed back
 
 
 def test_suspend_refused_during_a_transfer(api: Api) -> None:
-    """Server 1 ("Survival", node 1) is held mid-transfer: suspend and unsuspend answer 409."""
+    """Server 1 ("Survival", node 1) is held mid-transfer: suspending answers 409; unsuspending a server that is
+    not suspended stays a no-op (checked first)."""
     free = [a for a in api.get("nodes/2/allocations?per_page=100").json()["data"] if not a["attributes"]["assigned"]]
     assert api.post("servers/1/transfer", {"node_id": 2, "allocation_id": free[-1]["attributes"]["id"]}).status_code \
         == 204
     try:
-        assert api.post("servers/1/suspend").status_code == 409
-        assert api.post("servers/1/unsuspend").status_code == 409
+        refused = api.post("servers/1/suspend")
+        assert refused.status_code == 409
+        assert error_of(refused)["detail"] == ("Cannot toggle suspension status on a server that is currently being "
+                                               "transferred.")
+        assert api.post("servers/1/unsuspend").status_code == 204
     finally:
         assert api.post("servers/1/transfer/cancel").status_code == 204
     assert api.post("servers/1/suspend").status_code == 204
@@ -152,6 +175,10 @@ def test_wings_failures_are_generic_500s(api: Api, pelican: RunningEmulator) -> 
     pelican.configure(daemon_unreachable=True)
     try:
         response = api.post("servers/3/reinstall")
+        suspended = api.post("servers/3/suspend")
     finally:
         pelican.configure(daemon_unreachable=False)
     assert response.status_code == 500 and error_of(response)["code"] == "ConnectionException"
+    assert suspended.status_code == 500
+    assert api.get("servers/3").json()["attributes"]["suspended"] is True  # no rollback on Pelican
+    assert api.post("servers/3/unsuspend").status_code == 204
