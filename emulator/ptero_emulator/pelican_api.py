@@ -60,12 +60,12 @@ def _user(ctx: Ctx, user: Row, requested: set[str], obj: Row) -> Row:
     for name in ("first_name", "last_name"):
         attributes.pop(name, None)
     attributes["is_managed_externally"] = bool(user.get("is_managed_externally"))
-    attributes["2fa_enabled"] = attributes["2fa"]
-    attributes["timezone"] = user.get("timezone") or "UTC"
+    attributes["2fa_enabled"] = attributes["2fa"]  # "2fa" stays, deprecated; timezone is stored, not shown
     if "roles" in requested:
         roles = [role_object(r) for r in (ctx.state.get("roles", i) for i in user_role_ids(ctx.state, user["id"]))
                  if r is not None]
-        attributes.setdefault("relationships", {})["roles"] = list_envelope(roles)
+        rendered = list_envelope(roles) if ctx.can_read("r_roles") else null_resource()
+        attributes.setdefault("relationships", {})["roles"] = rendered
     return obj
 
 
@@ -295,7 +295,7 @@ def _node_rules() -> dict[str, Any]:
         "daemon_connect": "required|numeric|between:1,65535",
         "daemon_sftp_alias": "sometimes|nullable|string",
         "daemon_base": r"sometimes|required|regex:/^([\/][\d\w.\-\/]+)$/",
-        "tags": "sometimes|array", "tags.*": "string",
+        "tags": "array",
     }
 
 
@@ -323,7 +323,7 @@ async def nodes_store(ctx: Ctx) -> web.Response:
     state = ctx.state
     data = validate(body(ctx.request), _node_rules())  # location_id has no rule: ignored
     node: Row = {"uuid": state.new_uuid(), "public": True, "description": None, "behind_proxy": False,
-                 "maintenance_mode": False, "upload_size": 256, "location_id": None, "tags": [],
+                 "maintenance_mode": False, "upload_size": 100, "location_id": None, "tags": [],
                  "daemon_sftp_alias": None, "daemon_token_id": state.random_string(16),
                  "daemon_token": state.random_string(64), **_node_columns(data)}
     state.insert("nodes", node)
@@ -442,8 +442,8 @@ def _server_store_rules(state: State, data: Row) -> dict[str, Any]:
     deploying = "deploy" in data
     present = "|present" if deploying else ""
     rules.update({
-        "docker_image": "sometimes|nullable|string|max:255",
-        "startup": "sometimes|nullable|string",
+        "docker_image": "sometimes|string",
+        "startup": "sometimes|string",
         "oom_killer": "sometimes|boolean",
         "limits.io": "required|numeric|between:0,1000",
         "deploy.tags": "array" + present, "deploy.tags.*": "string",

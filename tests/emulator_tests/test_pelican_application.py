@@ -210,7 +210,7 @@ def test_egg_delete_rules(api: Api) -> None:
     assert api.delete(f"eggs/uuid/{exported['uuid']}").status_code == 404
 
 
-def test_user_update_ignores_names_and_root_admin(api: Api) -> None:
+def test_user_update_ignores_names_and_root_admin(api: Api, pelican: RunningEmulator) -> None:
     user = api.post("users", {"email": "named@example.com", "username": "named"}).json()["attributes"]
     updated = api.patch(f"users/{user['id']}", {"email": "Named@Example.com", "username": "named",
                                                 "first_name": "A", "last_name": "B", "root_admin": True,
@@ -218,7 +218,9 @@ def test_user_update_ignores_names_and_root_admin(api: Api) -> None:
     assert updated.status_code == 200, updated.text
     attributes = updated.json()["attributes"]
     assert attributes["root_admin"] is False and attributes["email"] == "named@example.com"
-    assert attributes["timezone"] == "Europe/Berlin" and "first_name" not in attributes
+    assert "first_name" not in attributes and "timezone" not in attributes
+    stored = next(row for row in pelican.state("users") if row["id"] == user["id"])
+    assert (stored["timezone"], stored["name_first"]) == ("Europe/Berlin", None)
     assert "email" in validation_fields(api.patch(f"users/{user['id']}", {"username": "named"}))
 
 
