@@ -11,7 +11,7 @@ class ModuleDocFragment:
 options:
   url:
     description:
-      - Base URL of the Pterodactyl panel, for example V(https://panel.example.com).
+      - Base URL of the Pterodactyl or Pelican panel, for example V(https://panel.example.com).
       - The value is templated, so it may use lookups and extra vars (C(-e)).
     type: str
     required: true
@@ -28,6 +28,18 @@ options:
     env:
       - name: PTERODACTYL_CLIENT_API_KEY
       - name: PTERODACTYL_API_KEY
+  panel:
+    description:
+      - Which panel O(url) runs, Pterodactyl or Pelican (its successor).
+      - V(auto) tells them apart once per listing, cheaply. A key with a Pelican prefix (C(papp_), C(pacc_), C(peli_),
+        C(plcn_)) means Pelican. Otherwise one request without the key is sent (C(GET /api/application/eggs)), to
+        which Pelican answers 401 and Pterodactyl 404.
+      - Set V(pterodactyl) or V(pelican) to skip the detection, for example when a proxy answers that request itself.
+    type: str
+    choices: [auto, pterodactyl, pelican]
+    default: auto
+    env:
+      - name: PTERODACTYL_PANEL
   validate_certs:
     description:
       - Whether to verify the panel's TLS certificate.

@@ -58,8 +58,11 @@ description:
   - When two hosts would get the same name, the one listed first (nodes before servers, then hosts whose name needed
     no change, then by id) keeps it and the others get C(_<identifier>) (servers) or C(_<id>) (nodes) appended;
     the plugin warns about every renamed host. The same panel data always gives the same names.
-  - Requests are pages of 100 servers; the server pages are fetched 4 at a time while the small listings run one
-    after another beside them, so no more requests are in flight than the client's connection pool holds (10).
+  - Requests are pages of 100 servers, asked in id order. Every listing is queued at once, with at most 8 requests in
+    flight (within the client's connection pool of 10). Each page's hosts go to ansible-core as soon as the page
+    arrives, while later pages are still on the wire; hosts whose name had to be made pattern-safe are added when the
+    listing is complete (a later server may hold that name unchanged). A listing that fails half-way takes back every
+    host and group it added.
   - "Speed at 5,000 servers and 50 nodes (emulated panel, 20 ms a request; C(docs/benchmarks.md)):
     C(ansible-inventory --list) took 2.82 times (ansible-core 2.19) and 2.25 times (2.16) what ansible-core itself
     needs to hold the same hosts and groups without variables; the plugin's own work (its time less the same hosts
@@ -215,7 +218,6 @@ import json
 import os
 import re
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from ansible.errors import AnsibleError
@@ -237,6 +239,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._client import (
     PanelError,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._operations import get_operation
+from ansible_collections.ptero.panel.plugins.module_utils._paging import Listing, PageReader
 
 API_APPLICATION = "application"
 API_CLIENT = "client"
@@ -252,11 +255,12 @@ INSTALLED_STATUS = "installed"
 # Bumped when the cached host data changes shape: older entries are then ignored.
 # 2: pattern-safe host names, the panel 1.12+ client fields.
 CACHE_FORMAT = 2
-# Pages of one listing fetched at the same time, and listings run side by side ("lanes": the server listing in
-# one, the small listings one after another in the other). 2 x 4 requests in flight stays within the 10
-# connections PanelClient keeps per panel, so no connection is opened and thrown away.
-PAGE_WORKERS = 4
-LISTING_LANES = 2
+# Requests in flight at once, every listing together (the pages of the servers and the small listings): within
+# the 10 connections PanelClient keeps per panel, so no connection is opened and thrown away (PageReader checks).
+MAX_IN_FLIGHT = 8
+# Servers a page: the client API's maximum; the application API has none, and larger pages would leave less to
+# overlap (ansible-core takes each page's hosts while the next pages are on the wire).
+SERVER_PAGE_SIZE = 100
 # The host variables stored by default (unprefixed names; a field the panel did not send is left out).
 # compose, groups and keyed_groups see every field; extra_hostvars stores more.
 # Every stored value costs ansible-core time on every run (tests/bench/), so the set holds what playbooks address
@@ -431,54 +435,66 @@ def _node_hosts(nodes: t.Iterable[t.Mapping[str, t.Any]],
     return hosts
 
 
+class _Joins:
+    """The small listings a server is joined with, by id."""
+
+    def __init__(self, nodes: t.Sequence[t.Mapping[str, t.Any]], locations: t.Sequence[t.Mapping[str, t.Any]],
+                 nests: t.Sequence[t.Mapping[str, t.Any]]) -> None:
+        self.nodes = _by_id(nodes)
+        self.locations = _by_id(locations)
+        self.nests = _by_id(nests)
+        self.eggs: dict[t.Any, t.Mapping[str, t.Any]] = {}
+        for nest in nests:
+            eggs = _relationships(nest).get("eggs")
+            self.eggs.update(_by_id(eggs if isinstance(eggs, list) else []))
+
+
+def application_server_host(settings: Settings, server: t.Mapping[str, t.Any], joins: _Joins) -> _Host | None:
+    """One server of the application API's listing (with `allocations` and `user` included) as a host; None when
+    the options leave it out."""
+    if settings.exclude_suspended and status_of(server) == "suspended":
+        return None
+    relationships = _relationships(server)
+    allocations = relationships.get("allocations")
+    allocations = allocations if isinstance(allocations, list) else []
+    owner = relationships.get("user") if isinstance(relationships.get("user"), t.Mapping) else None
+    node = joins.nodes.get(server.get("node")) or {}
+    location = joins.locations.get(node.get("location_id")) or {}
+    nest = joins.nests.get(server.get("nest")) or {}
+    egg = joins.eggs.get(server.get("egg")) or {}
+    primary = next((a for a in allocations if a.get("id") == server.get("allocation")), None)
+    identifier = str(server.get("identifier") or "")
+    owner_name = owner.get("username") if owner else None
+    host = _Host("server", int(server.get("id") or 0), _server_hostname(settings, server), identifier,
+                 str(server.get("uuid") or identifier))
+    host.vars = {
+        **_attributes(server), "resource_type": "server", "allocations": allocations,
+        **_allocation_vars(primary), "owner": dict(owner) if owner else None,
+        "node_name": node.get("name"), "node_fqdn": node.get("fqdn"), "location_id": node.get("location_id"),
+        "location_short": location.get("short"), "location_long": location.get("long"),
+        "nest_name": nest.get("name"), "egg_name": egg.get("name"),
+        "sftp_host": node.get("fqdn"), "sftp_port": node.get("daemon_sftp"),
+        "sftp_user": _sftp_user(owner_name, server),
+    }
+    host.ansible_host = node.get("fqdn") or None
+    host.groups.append(SERVERS_GROUP)
+    host.add_group("node", node.get("name"))
+    host.add_group("location", location.get("short"))
+    host.add_group("nest", nest.get("name"))
+    host.add_group("egg", egg.get("name"))
+    host.add_group("status", status_of(server))
+    return host
+
+
 def application_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]],
                       nodes: t.Sequence[t.Mapping[str, t.Any]], locations: t.Sequence[t.Mapping[str, t.Any]],
                       nests: t.Sequence[t.Mapping[str, t.Any]]) -> list[_Host]:
     """Hosts from the application API's listings: servers (with `allocations` and `user` included), nodes,
     locations and nests (with `eggs` included), joined by id."""
-    nodes_by_id = _by_id(nodes)
-    locations_by_id = _by_id(locations)
-    nests_by_id = _by_id(nests)
-    eggs_by_id: dict[t.Any, t.Mapping[str, t.Any]] = {}
-    for nest in nests:
-        eggs = _relationships(nest).get("eggs")
-        eggs_by_id.update(_by_id(eggs if isinstance(eggs, list) else []))
-    hosts = _node_hosts(nodes, locations_by_id) if settings.include_nodes else []
-    if not settings.include_servers:
-        return hosts
-    for server in servers:
-        if settings.exclude_suspended and status_of(server) == "suspended":
-            continue
-        relationships = _relationships(server)
-        allocations = relationships.get("allocations")
-        allocations = allocations if isinstance(allocations, list) else []
-        owner = relationships.get("user") if isinstance(relationships.get("user"), t.Mapping) else None
-        node = nodes_by_id.get(server.get("node")) or {}
-        location = locations_by_id.get(node.get("location_id")) or {}
-        nest = nests_by_id.get(server.get("nest")) or {}
-        egg = eggs_by_id.get(server.get("egg")) or {}
-        primary = next((a for a in allocations if a.get("id") == server.get("allocation")), None)
-        identifier = str(server.get("identifier") or "")
-        owner_name = owner.get("username") if owner else None
-        host = _Host("server", int(server.get("id") or 0), _server_hostname(settings, server), identifier,
-                     str(server.get("uuid") or identifier))
-        host.vars = {
-            **_attributes(server), "resource_type": "server", "allocations": allocations,
-            **_allocation_vars(primary), "owner": dict(owner) if owner else None,
-            "node_name": node.get("name"), "node_fqdn": node.get("fqdn"), "location_id": node.get("location_id"),
-            "location_short": location.get("short"), "location_long": location.get("long"),
-            "nest_name": nest.get("name"), "egg_name": egg.get("name"),
-            "sftp_host": node.get("fqdn"), "sftp_port": node.get("daemon_sftp"),
-            "sftp_user": _sftp_user(owner_name, server),
-        }
-        host.ansible_host = node.get("fqdn") or None
-        host.groups.append(SERVERS_GROUP)
-        host.add_group("node", node.get("name"))
-        host.add_group("location", location.get("short"))
-        host.add_group("nest", nest.get("name"))
-        host.add_group("egg", egg.get("name"))
-        host.add_group("status", status_of(server))
-        hosts.append(host)
+    joins = _Joins(nodes, locations, nests)
+    hosts = _node_hosts(nodes, joins.locations) if settings.include_nodes else []
+    if settings.include_servers:
+        hosts += [host for host in (application_server_host(settings, server, joins) for server in servers) if host]
     return hosts
 
 
@@ -514,118 +530,167 @@ def client_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]],
     return hosts
 
 
+def naming_order(host: _Host) -> tuple[bool, bool, int, str]:
+    """Who keeps a contested name: nodes, then hosts whose name needed no change, then the lower id."""
+    return (host.kind != "node", host.sanitised, host.order, host.unique)
+
+
+class _Namer:
+    """Gives hosts unique names, first come first served: hosts must come in naming_order()."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.renamed: list[str] = []
+
+    def name(self, host: _Host) -> str:
+        """The preferred name if free, else `_<suffix>` (identifier or id), then `_<uuid>`, appended."""
+        candidates = [host.preferred] if host.preferred else []
+        base = host.preferred or host.kind
+        candidates += [f"{base}_{host.suffix}", f"{base}_{host.unique}"]
+        name = next((candidate for candidate in candidates if candidate not in self.taken), None)
+        counter = 2
+        while name is None:
+            # Only reachable when uuids repeat: keep going rather than merge two hosts.
+            name = f"{base}_{host.unique}_{counter}" if f"{base}_{host.unique}_{counter}" not in self.taken else None
+            counter += 1
+        self.taken.add(name)
+        if host.preferred and name != host.preferred:
+            self.renamed.append(f"{host.preferred!r} -> {name!r} ({host.kind} {host.suffix})")
+        return name
+
+    def warnings(self) -> list[str]:
+        if not self.renamed:
+            return []
+        listed = "; ".join(self.renamed[:MAX_NAMED_RENAMES])
+        more = f"; and {len(self.renamed) - MAX_NAMED_RENAMES} more" if len(self.renamed) > MAX_NAMED_RENAMES else ""
+        return [f"{len(self.renamed)} host(s) had a name already in use and were renamed: {listed}{more}"]
+
+
 def assign_names(hosts: list[_Host]) -> tuple[list[tuple[str, _Host]], list[str]]:
     """A unique, stable name per host: nodes first, then servers; within each, hosts whose name needed no
     change first, then by id. A host whose name is taken gets `_<suffix>` (identifier or id), then `_<uuid>`,
     appended. Returns the named hosts and the warnings."""
-    ordered = sorted(hosts, key=lambda host: (host.kind != "node", host.sanitised, host.order, host.unique))
-    taken: set[str] = set()
-    named: list[tuple[str, _Host]] = []
-    renamed: list[str] = []
-    for host in ordered:
-        candidates = [host.preferred] if host.preferred else []
-        base = host.preferred or host.kind
-        candidates += [f"{base}_{host.suffix}", f"{base}_{host.unique}"]
-        name = next((candidate for candidate in candidates if candidate not in taken), None)
-        counter = 2
-        while name is None:
-            # Only reachable when uuids repeat: keep going rather than merge two hosts.
-            name = f"{base}_{host.unique}_{counter}" if f"{base}_{host.unique}_{counter}" not in taken else None
-            counter += 1
-        taken.add(name)
-        named.append((name, host))
-        if host.preferred and name != host.preferred:
-            renamed.append(f"{host.preferred!r} -> {name!r} ({host.kind} {host.suffix})")
-    warnings = []
-    if renamed:
-        listed = "; ".join(renamed[:MAX_NAMED_RENAMES])
-        more = f"; and {len(renamed) - MAX_NAMED_RENAMES} more" if len(renamed) > MAX_NAMED_RENAMES else ""
-        warnings.append(f"{len(renamed)} host(s) had a name already in use and were renamed: {listed}{more}")
-    return named, warnings
+    namer = _Namer()
+    named = [(namer.name(host), host) for host in sorted(hosts, key=naming_order)]
+    return named, namer.warnings()
+
+
+def host_entry(settings: Settings, name: str, host: _Host) -> HostData:
+    """A named host as cached and populated: its name, default groups and every field, prefixed."""
+    variables = {settings.prefix + key: value for key, value in host.vars.items()}
+    if host.ansible_host:
+        variables["ansible_host"] = host.ansible_host
+    return {"name": name, "groups": host.groups, "vars": variables}
+
+
+def top_groups(settings: Settings) -> list[str]:
+    """The top groups exist even when empty, so a playbook can name them; client keys never see nodes."""
+    with_nodes = settings.include_nodes and settings.api == API_APPLICATION
+    return ([SERVERS_GROUP] if settings.include_servers else []) + ([NODES_GROUP] if with_nodes else [])
 
 
 def host_data(settings: Settings, hosts: list[_Host], warnings: list[str]) -> dict[str, t.Any]:
     """The JSON-serialisable result of one listing: what is cached and what populates the inventory."""
     named, naming_warnings = assign_names(hosts)
-    entries: list[HostData] = []
-    for name, host in named:
-        variables = {settings.prefix + key: value for key, value in host.vars.items()}
-        if host.ansible_host:
-            variables["ansible_host"] = host.ansible_host
-        entries.append({"name": name, "groups": host.groups, "vars": variables})
-    # The top groups exist even when empty, so a playbook can name them; client keys never see nodes.
-    with_nodes = settings.include_nodes and settings.api == API_APPLICATION
-    groups = ([SERVERS_GROUP] if settings.include_servers else []) + ([NODES_GROUP] if with_nodes else [])
-    return {"format": CACHE_FORMAT, "groups": groups, "hosts": entries, "warnings": warnings + naming_warnings}
+    entries = [host_entry(settings, name, host) for name, host in named]
+    return {"format": CACHE_FORMAT, "groups": top_groups(settings), "hosts": entries,
+            "warnings": warnings + naming_warnings}
 
 
-Job = t.Callable[[], t.Any]
+class HostStream:
+    """Names hosts while the listing is still arriving, exactly as assign_names() would name them all at the end,
+    so each can be handed to ansible-core at once (while later pages are on the wire): nodes first, then servers
+    whose name needed no change, in id order (the listing is asked sorted by id), then, when the listing is
+    complete, the servers whose name had to be made pattern-safe (a later server may own that name unchanged)
+    and any server that came out of id order. Every method returns the entries it finished."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.entries: list[HostData] = []
+        self._namer = _Namer()
+        self._held: list[_Host] = []
+        self._last_id: int | None = None
+
+    def _finish(self, hosts: t.Iterable[_Host]) -> list[HostData]:
+        done = [host_entry(self.settings, self._namer.name(host), host) for host in hosts]
+        self.entries += done
+        return done
+
+    def add_nodes(self, hosts: t.Iterable[_Host]) -> list[HostData]:
+        return self._finish(sorted(hosts, key=naming_order))
+
+    def add_server(self, host: _Host) -> list[HostData]:
+        if host.sanitised or (self._last_id is not None and host.order <= self._last_id):
+            self._held.append(host)
+            return []
+        self._last_id = host.order
+        return self._finish([host])
+
+    def finish(self) -> list[HostData]:
+        return self._finish(sorted(self._held, key=naming_order))
+
+    def warnings(self) -> list[str]:
+        return self._namer.warnings()
 
 
-class _Fetcher:
-    """Runs listings in lanes (the jobs of one lane one after another, the lanes side by side, so no more than
-    LISTING_LANES x PAGE_WORKERS requests are ever in flight) and turns panel errors into AnsibleError naming what
-    was being read."""
+def _answer(what: str, read: t.Callable[[], t.Any], warnings: list[str], optional: bool = False) -> t.Any:
+    """What `read` gives (a queued request's or a listing's answer); a 403 on an `optional` one gives a warning and
+    None instead of an error."""
+    try:
+        return read()
+    except PanelError as error:
+        if optional and error.status == 403:
+            warnings.append(f"The api_key may not read {what} ({error}); continuing without them")
+            return None
+        raise AnsibleError(f"Could not read {what} from the panel: {error}") from None
 
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
 
-    def run(self, lanes: t.Sequence[dict[str, Job]], optional: t.Collection[str] = ()) -> dict[str, t.Any]:
-        """Run every job; a 403 on a job named in `optional` gives a warning and None instead of an error."""
-        if len(lanes) > LISTING_LANES:
-            raise ValueError(f"at most {LISTING_LANES} lanes keep the requests in flight within the connection pool")
-        lanes = [lane for lane in lanes if lane]
-        if not lanes:
-            return {}
-        if len(lanes) == 1:
-            return self._lane(lanes[0], optional)
-        results: dict[str, t.Any] = {}
-        pool = ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="ptero-inventory")
-        try:
-            futures = [pool.submit(self._lane, lane, optional) for lane in lanes]
-            for future in futures:
-                results.update(future.result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return results
-
-    def _lane(self, jobs: dict[str, Job], optional: t.Collection[str]) -> dict[str, t.Any]:
-        results: dict[str, t.Any] = {}
-        for what, job in jobs.items():
-            try:
-                results[what] = job()
-            except PanelError as error:
-                if what in optional and error.status == 403:
-                    self.warnings.append(f"The api_key may not read {what} ({error}); continuing without them")
-                    results[what] = None
-                else:
-                    raise AnsibleError(f"Could not read {what} from the panel: {error}") from None
-        return results
+def _pages(what: str, listing: Listing) -> t.Iterator[list[t.Any]]:
+    try:
+        yield from listing.pages()
+    except PanelError as error:
+        raise AnsibleError(f"Could not read {what} from the panel: {error}") from None
 
 
 def fetch_application(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
-    fetcher = _Fetcher()
-    # The server listing (most pages) in one lane, the small listings one after another in the other.
-    servers: dict[str, Job] = {}
-    lookups: dict[str, Job] = {}
-    if settings.include_servers:
-        query = {"include": "allocations,user", **dict(settings.filters)}
-        servers["servers"] = lambda: client.collect(SERVER_LIST[API_APPLICATION], query=query)
-    if settings.include_servers or settings.include_nodes:
-        lookups["nodes"] = lambda: client.collect("application.nodes.list")
-        lookups["locations"] = lambda: client.collect("application.locations.list")
-    if settings.include_servers:
-        lookups["nests"] = lambda: client.collect("application.nests.list", query={"include": "eggs"})
-    found = fetcher.run([servers, lookups], optional=("nodes", "locations", "nests"))
-    hosts = application_hosts(settings, found.get("servers") or [], found.get("nodes") or [],
-                              found.get("locations") or [], found.get("nests") or [])
-    data = host_data(settings, hosts, fetcher.warnings)
-    if not hosts:
+    """The application API's listing. Its `hosts` are produced while they are iterated (a generator that reads
+    the pages as they arrive); once iterated to the end, the dict is the whole result, as host_data() gives it."""
+    data: dict[str, t.Any] = {"format": CACHE_FORMAT, "groups": top_groups(settings), "warnings": []}
+    data["hosts"] = _application_stream(client, settings, data)
+    return data
+
+
+def _application_stream(client: PanelClient, settings: Settings, data: dict[str, t.Any]) -> t.Iterator[HostData]:
+    warnings: list[str] = data["warnings"]
+    with PageReader(client, MAX_IN_FLIGHT) as reader:
+        # Every listing is queued at once; the joins need the small ones complete, the servers come page by page.
+        lookups = {}
+        if settings.include_servers or settings.include_nodes:
+            lookups["nodes"] = reader.listing("application.nodes.list")
+            lookups["locations"] = reader.listing("application.locations.list")
+        if settings.include_servers:
+            lookups["nests"] = reader.listing("application.nests.list", query={"include": "eggs"})
+            query = {"include": "allocations,user", "sort": "id", **dict(settings.filters)}
+            servers = reader.listing(SERVER_LIST[API_APPLICATION], query=query, per_page=SERVER_PAGE_SIZE)
+        found = {what: _answer(what, listing.items, warnings, optional=True) or [] for what, listing in lookups.items()}
+        joins = _Joins(found.get("nodes", []), found.get("locations", []), found.get("nests", []))
+        stream = HostStream(settings)
+        if settings.include_nodes:
+            yield from stream.add_nodes(_node_hosts(found.get("nodes", []), joins.locations))
+        if settings.include_servers:
+            for page in _pages("servers", servers):
+                for server in page:
+                    host = application_server_host(settings, server, joins)
+                    if host:
+                        yield from stream.add_server(host)
+        yield from stream.finish()
+    data["hosts"] = stream.entries
+    warnings += stream.warnings()
+    if not stream.entries:
         listed = " or ".join(kind for kind, wanted in (("servers", settings.include_servers),
                                                        ("nodes", settings.include_nodes)) if wanted) or "hosts"
         matching = " matching the filters" if settings.filters else ""
         data["empty_reason"] = f"the application key sees no {listed}{matching}"
-    return data
 
 
 def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
@@ -635,24 +700,22 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
                         "adds servers only (set include_nodes: false to silence this warning)")
     if not settings.include_servers:
         return host_data(settings, [], warnings)
-    fetcher = _Fetcher()
     query: dict[str, t.Any] = {"include": "egg", **dict(settings.filters)}
     if settings.client_list_all:
         query["type"] = "admin-all"
-    found = fetcher.run([
-        {"servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query)},
-        {"the key's account": lambda: client.call("client.account.get")},
-    ])
-    account = found["the key's account"] or {}
-    servers = found["servers"]
-    if settings.client_list_all and not account.get("admin"):
-        # The panel answers an empty list to type=admin-all for other users: list what the key can access.
-        warnings.append("client_list_all: only a root admin's key can list every server; listing the servers this "
-                        "key's account can access instead")
-        query.pop("type")
-        servers = fetcher.run([{"servers": lambda: client.collect(SERVER_LIST[API_CLIENT], query=query)}])["servers"]
+    with PageReader(client, MAX_IN_FLIGHT) as reader:
+        listing = reader.listing(SERVER_LIST[API_CLIENT], query=query, per_page=SERVER_PAGE_SIZE)
+        account = _answer("the key's account", reader.call("client.account.get").result, warnings) or {}
+        servers = _answer("servers", listing.items, warnings)
+        if settings.client_list_all and not account.get("admin"):
+            # The panel answers an empty list to type=admin-all for other users: list what the key can access.
+            warnings.append("client_list_all: only a root admin's key can list every server; listing the servers "
+                            "this key's account can access instead")
+            query.pop("type")
+            listing = reader.listing(SERVER_LIST[API_CLIENT], query=query, per_page=SERVER_PAGE_SIZE)
+            servers = _answer("servers", listing.items, warnings)
     hosts = client_hosts(settings, servers or [], account.get("username"))
-    data = host_data(settings, hosts, warnings + fetcher.warnings)
+    data = host_data(settings, hosts, warnings)
     if not hosts:
         reason = f"the client key's account {account.get('username')!r} can use no servers"
         if settings.filters:
@@ -746,12 +809,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
                 data = None
         with _cyclic_gc_paused():
-            if data is None:
+            fetched = data is None
+            if fetched:
+                # Its hosts are read while ansible-core takes them (see populate()).
                 data = self.fetch(url, api_key, settings)
-                if use_cache:
+            try:
+                self.populate(data, stored)
+            finally:
+                # A listing read to its end is cached, an empty one too (as before: the error is the options').
+                if fetched and use_cache and isinstance(data.get("hosts"), list):
                     self._cache[cache_key] = data
-            self.refuse_empty(data)
-            self.populate(data, stored)
 
     def refuse_empty(self, data: t.Mapping[str, t.Any]) -> None:
         """An empty listing fails unless allow_empty: it is more often a key or filter mistake than an empty panel,
@@ -834,30 +901,65 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # -- listing ----------------------------------------------------------------------------------
 
     def fetch(self, url: str, api_key: str, settings: Settings) -> dict[str, t.Any]:
+        """The listing. With an application key its `hosts` is a generator that reads the server pages as it is
+        iterated; the client is closed when it ends."""
         try:
             client = PanelClient(url, api_key, validate_certs=self.get_option("validate_certs"),
                                  timeout=self.get_option("timeout"), retries=self.get_option("retries"),
                                  backoff_factor=self.get_option("backoff_factor"),
                                  extra_retry_codes=self.get_option("extra_retry_codes") or (),
-                                 max_workers=PAGE_WORKERS, user_agent_extra="ansible-inventory")
+                                 max_workers=MAX_IN_FLIGHT, user_agent_extra="ansible-inventory",
+                                 panel=self.get_option("panel"))
         except ValueError as error:
             raise AnsibleError(f"url, timeout or retries: {error}") from None
-        with client:
-            if settings.api == API_APPLICATION:
-                data = fetch_application(client, settings)
-            else:
+        if settings.api == API_CLIENT:
+            with client:
                 data = fetch_client(client, settings)
-            self.display.vvv(f"pterodactyl inventory: {len(data['hosts'])} hosts from {client.request_count} "
-                             f"request(s) to the {settings.api} API")
+            self._report_requests(client, settings, len(data["hosts"]))
+            return data
+        data = fetch_application(client, settings)
+        data["hosts"] = self._closing(client, settings, data["hosts"])
         return data
 
-    def populate(self, data: t.Mapping[str, t.Any], stored: dict[str, tuple[str, ...]] | None) -> None:
+    def _closing(self, client: PanelClient, settings: Settings, hosts: t.Iterator[HostData]) -> t.Iterator[HostData]:
+        count = 0
+        try:
+            for host in hosts:
+                count += 1
+                yield host
+        finally:
+            client.close()
+        self._report_requests(client, settings, count)
+
+    def _report_requests(self, client: PanelClient, settings: Settings, count: int) -> None:
+        self.display.vvv(f"pterodactyl inventory: {count} hosts from {client.request_count} request(s) to the "
+                         f"{settings.api} API")
+
+    def populate(self, data: t.MutableMapping[str, t.Any], stored: dict[str, tuple[str, ...]] | None) -> None:
         """Adds the hosts and their groups, stores the `stored` variables of each (all with None), and runs
-        compose, groups and keyed_groups over every field of the host, stored or not."""
+        compose, groups and keyed_groups over every field of the host, stored or not. `data["hosts"]` may still be
+        arriving (a generator): each host goes to ansible-core as soon as it is named, while later pages are on the
+        wire. A failure, an empty listing included, takes back every host and group added, so nothing is left
+        half-done."""
+        hosts_before = set(self.inventory.hosts)
+        groups_before = set(self.inventory.groups)
+        hosts = data.get("hosts", [])
+        try:
+            for group in data.get("groups", []):
+                self.inventory.add_group(group)
+            found = self._add_hosts(hosts, stored)
+            self.refuse_empty(data)
+        except BaseException:
+            getattr(hosts, "close", lambda: None)()
+            self._take_back(hosts_before, groups_before)
+            raise
         for message in data.get("warnings", []):
             self.display.warning(f"pterodactyl inventory: {message}")
-        for group in data.get("groups", []):
-            self.inventory.add_group(group)
+        if stored is not None and data.get("hosts"):
+            self._warn_unknown_extra_vars(found)
+
+    def _add_hosts(self, hosts: t.Iterable[HostData], stored: dict[str, tuple[str, ...]] | None) -> set[str]:
+        """Adds every host; returns the names of the variables stored on any of them."""
         strict = self.get_option("strict")
         compose = self.get_option("compose")
         groups = self.get_option("groups")
@@ -865,7 +967,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         constructed = bool(compose or groups or keyed_groups)
         type_var = (self._prefix or "") + "resource_type"
         found: set[str] = set()
-        for host in data.get("hosts", []):
+        for host in hosts:
             name = host["name"]
             full = host["vars"]
             self.inventory.add_host(name)
@@ -889,8 +991,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._set_composite_vars(compose, everything, name, strict=strict)
                 self._add_host_to_composed_groups(groups, everything, name, strict=strict)
                 self._add_host_to_keyed_groups(keyed_groups, everything, name, strict=strict)
-        if stored is not None and data.get("hosts"):
-            self._warn_unknown_extra_vars(found)
+        return found
+
+    def _take_back(self, hosts_before: set[str], groups_before: set[str]) -> None:
+        """Removes the hosts and groups added since the sets were taken."""
+        for name in [name for name in self.inventory.hosts if name not in hosts_before]:
+            self.inventory.remove_host(self.inventory.hosts[name])
+        for name in [name for name in self.inventory.groups if name not in groups_before]:
+            group = self.inventory.groups[name]
+            for parent in list(group.parent_groups):
+                if group in parent.child_groups:
+                    parent.child_groups.remove(group)
+            # ansible-core 2.19 takes the Group, 2.16 its name.
+            self.inventory.remove_group(group)
+            if name in self.inventory.groups:
+                self.inventory.remove_group(name)
 
     def _warn_unknown_extra_vars(self, found: set[str]) -> None:
         """A name in extra_hostvars that no host has is most likely a typo: say so rather than store nothing."""

@@ -297,7 +297,8 @@ class SlowPanel(FakePanel):
 
 
 def test_requests_in_flight_never_exceed_the_connection_pool(config):
-    """Many server pages and paginated nodes: at most LISTING_LANES x PAGE_WORKERS requests at once, <= 10."""
+    """Many server pages and paginated nodes, all listings side by side: at most MAX_IN_FLIGHT requests at once,
+    within the client's connection pool (10)."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = SlowPanel(mock, servers=1500)
         fake.rows["/api/application/nodes"] = [dict(fake.rows["/api/application/nodes"][0], id=number,
@@ -305,7 +306,7 @@ def test_requests_in_flight_never_exceed_the_connection_pool(config):
         inventory = Run(config).parse()
     assert len(members(inventory, "pterodactyl_servers")) == 1500
     assert len(members(inventory, "pterodactyl_nodes")) == 450
-    assert 2 <= fake.peak <= plugin.LISTING_LANES * plugin.PAGE_WORKERS <= 10
+    assert 2 <= fake.peak <= plugin.MAX_IN_FLIGHT <= 10
     pages = [query for path, query in fake.queries if path == "/api/application/servers"]
     assert len(pages) == 15 and all(int(query["per_page"]) >= 100 for query in pages)
 
@@ -374,8 +375,12 @@ def test_the_cyclic_collector_is_paused_while_listing_and_left_as_it_was(panel, 
         gc.enable()
 
 
-def test_more_lanes_than_the_pool_allows_are_refused():
-    with pytest.raises(ValueError, match="at most 2 lanes"):
-        plugin._Fetcher().run([{"a": lambda: 1}, {"b": lambda: 2}, {"c": lambda: 3}])
-    assert plugin._Fetcher().run([{"a": lambda: 1}, {}]) == {"a": 1}
-    assert plugin._Fetcher().run([{"a": lambda: 1, "b": lambda: 2}, {"c": lambda: 3}]) == {"a": 1, "b": 2, "c": 3}
+def test_more_requests_in_flight_than_the_pool_holds_are_refused():
+    from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
+    from ansible_collections.ptero.panel.plugins.module_utils._paging import PageReader
+
+    with PanelClient("https://panel.example.test", APPLICATION_KEY, max_workers=plugin.MAX_IN_FLIGHT) as client:
+        with pytest.raises(ValueError, match=r"between 1 and the client's connection pool \(10\), not 11"):
+            PageReader(client, 11)
+        with PageReader(client, plugin.MAX_IN_FLIGHT) as reader:
+            assert reader.submit(lambda: 1).result() == 1

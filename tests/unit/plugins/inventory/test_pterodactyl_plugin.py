@@ -29,7 +29,7 @@ CLIENT_KEY = "ptlc_IDENTIFIER02" + "CLISECRETSENTINEL0123456789ABCDE"
 # Options as Ansible would resolve them from an empty configuration file.
 DEFAULTS = {
     "plugin": "ptero.panel.pterodactyl", "url": URL, "api_key": APPLICATION_KEY, "api_type": "auto",
-    "validate_certs": True, "timeout": 30.0, "retries": 0, "backoff_factor": 0.0, "extra_retry_codes": [],
+    "panel": "auto", "validate_certs": True, "timeout": 30.0, "retries": 0, "backoff_factor": 0.0, "extra_retry_codes": [],
     "include_servers": True, "include_nodes": True, "server_hostname": "name", "filters": {},
     "exclude_suspended": False, "client_list_all": False, "hostvar_prefix": "pterodactyl_", "extra_hostvars": [],
     "strict": False, "allow_empty": False,
@@ -59,6 +59,9 @@ class FakePanel:
         for path in self.rows:
             mock.add_callback("GET", re.compile(re.escape(URL + path) + r"(\?.*)?$"), callback=self.answer)
         mock.add_callback("GET", URL + "/api/client/account", callback=self.answer_account)
+        # The client's flavour probe (panel: auto): Pterodactyl has no flat egg route, so 404.
+        self.probes = 0
+        mock.add_callback("GET", URL + "/api/application/eggs", callback=self.answer_probe)
 
     @staticmethod
     def _server(number: int) -> dict:
@@ -81,6 +84,11 @@ class FakePanel:
         pagination = {"total": len(rows), "count": len(chunk), "per_page": per_page, "current_page": page,
                       "total_pages": max(1, math.ceil(len(rows) / per_page)), "links": {}}
         return 200, {}, json.dumps({"object": "list", "data": data, "meta": {"pagination": pagination}})
+
+    def answer_probe(self, request) -> tuple[int, dict, str]:
+        assert "Authorization" not in request.headers, "the flavour probe is sent without the key"
+        self.probes += 1
+        return 404, {}, json.dumps({"errors": [{"code": "NotFoundHttpException", "status": "404", "detail": ""}]})
 
     def answer_account(self, request) -> tuple[int, dict, str]:
         self.queries.append((urlsplit(request.url).path, {}))
