@@ -195,7 +195,7 @@ async def users_delete(ctx: Ctx, user: Row) -> web.Response:
 
 # ====================================================================== roles (§2.1, §3.7)
 def _role_rules(state: State) -> dict[str, Any]:
-    return {"name": "required|string|max:255"}
+    return {"name": "required|string"}
 
 
 @_route("GET", "/roles", "r_roles", READ)
@@ -220,7 +220,7 @@ async def roles_store(ctx: Ctx) -> web.Response:
     if ctx.state.find("roles", name=data["name"]) is not None:
         raise server_error("RoleAlreadyExists")  # spatie/permission throws: 500, not a 422
     role = ctx.state.insert("roles", {"name": data["name"], "guard_name": "web"})
-    return json_response(role_object(role), status=201)
+    return base.created(role_object(role), f"{ctx.base_url}{PREFIX}/roles/{role['id']}")
 
 
 def _editable_role(ctx: Ctx, role: Row) -> None:
@@ -391,18 +391,14 @@ async def nodes_deployable(ctx: Ctx) -> web.Response:
 
 # ====================================================================== allocations (§3.7)
 def _expand_ip(value: str) -> list[str]:
-    """IPs or CIDR /25-/32 only: host names (localhost too) are not resolved any more (400)."""
-    if "/" not in value:
-        try:
-            return [str(ipaddress.ip_address(value))]
-        except ValueError:
-            raise display_error(f"The IP address {value} is not valid.", code="InvalidIpAddressException") from None
+    """IPs or CIDR /25-/32 only: host names (localhost too) are not resolved any more. The parser's own reason is
+    not modelled; the DisplayException's opening words are the panel's."""
     try:
-        return base.expand_ip(value)
-    except ApiError as error:
-        if error.status == 500:  # an unparseable CIDR
-            raise display_error(f"The IP address {value} is not valid.", code="InvalidIpAddressException") from None
-        raise
+        return base.expand_ip(value) if "/" in value else [str(ipaddress.ip_address(value))]
+    except (ValueError, ApiError) as error:
+        if isinstance(error, ApiError) and error.status != 500:
+            raise  # CidrOutOfRangeException
+        raise display_error(f"Could not parse provided allocation IP address ({value}): invalid address.") from None
 
 
 @override_route("POST", "/nodes/{node}/allocations", "allocation_duplicates_fail")

@@ -108,6 +108,7 @@ def test_allocation_port_1024_allowed_hostnames_refused(api: Api) -> None:
     assert api.post("nodes/2/allocations", {"ip": "10.0.1.11", "ports": ["1024"]}).status_code == 204
     refused = api.post("nodes/2/allocations", {"ip": "localhost", "ports": ["30000"]})
     assert refused.status_code == 400
+    assert error_of(refused)["detail"].startswith("Could not parse provided allocation IP address (localhost)")
     too_low = api.post("nodes/2/allocations", {"ip": "10.0.1.11", "ports": ["1023"]})
     assert error_of(too_low)["detail"] == ("Ports in an allocation must be greater than or equal to 1024 and less "
                                            "than or equal to 65535.")

@@ -82,6 +82,7 @@ def test_roles_name_only_duplicates_fail(api: Api) -> None:
     assert created.status_code == 201, created.text
     role = created.json()["attributes"]
     assert set(role) == {"id", "name", "created_at", "updated_at"}
+    assert created.json()["meta"]["resource"].endswith(f"/api/application/roles/{role['id']}")
     assert api.post("roles", {"name": "Support"}).status_code == 500
     assert api.get("roles").json()["meta"]["pagination"]["per_page"] == 10
     assert api.patch(f"roles/{role['id']}", {"name": "Helpdesk"}).json()["attributes"]["name"] == "Helpdesk"
