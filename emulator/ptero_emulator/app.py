@@ -224,6 +224,8 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
     # Panel-wide "require 2FA" also applies to API keys.
     required = config.two_factor_required
     covered = required == 2 or (required == 1 and user.get("root_admin"))
+    if config.has("api_ignores_two_factor_requirement"):
+        covered = False  # Pelican enforces it in the web UI only
     if covered and not user.get("use_totp") and (request.method, request.path.rstrip("/")) not in _TWO_FACTOR_EXEMPT:
         raise ApiError(400, "TwoFactorAuthRequiredException",
                        "Two-factor authentication is required on this account in order to access this endpoint.")

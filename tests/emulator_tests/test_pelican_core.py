@@ -125,3 +125,16 @@ def test_pelican_client_routes_are_unknown_on_pterodactyl(pterodactyl: RunningEm
     response = client.request(method, url, json={})
     assert response.status_code == 404
     assert error_of(response)["detail"] == f"The route {url.lstrip('/')} could not be found."
+
+
+@pytest.mark.parametrize(("emulator_name", "status"), [("pelican", 200), ("pterodactyl", 400)])
+def test_two_factor_requirement_binds_api_keys_only_on_pterodactyl(
+        request: pytest.FixtureRequest, emulator_name: str, status: int) -> None:
+    """§3.1: Pelican's panel-wide 2FA requirement lives in the web UI's middleware only."""
+    emulator: RunningEmulator = request.getfixturevalue(emulator_name)
+    emulator.configure(two_factor_required=2)
+    try:
+        response = Api(emulator).get("users")
+    finally:
+        emulator.configure(two_factor_required=0)
+    assert response.status_code == status, response.text
