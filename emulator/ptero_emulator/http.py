@@ -443,97 +443,119 @@ def _message(rule: str, attribute: str, value: Any, params: list[str], has_numer
     return text
 
 
+def _alpha(allow: str = "", digits: bool = False) -> Callable[[Any], bool]:
+    """alpha / alpha_num / alpha_dash: a non-empty string or integer of letters (and digits, and ``allow``)."""
+    def check(value: Any) -> bool:
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            return False
+        text = str(value)
+        return text != "" and all(ch.isalpha() or (digits and ch.isdigit()) or ch in allow for ch in text)
+
+    return check
+
+
+def _is_ip(value: Any) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https", "ftp", "ftps") and bool(parts.netloc)
+
+
+_UUID = re.compile(r"[\da-fA-F]{8}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{12}")
+
+# Rules that look at the value alone.
+_VALUE_RULES: dict[str, Callable[[Any], bool]] = {
+    "required": lambda value: is_filled(value),
+    "present": lambda value: value is not MISSING,
+    "filled": lambda value: value is MISSING or is_filled(value),
+    "accepted": lambda value: value in ("yes", "on", "1", 1, True, "true"),
+    "string": lambda value: isinstance(value, str),
+    "integer": lambda value: is_php_integer(value),
+    "numeric": lambda value: is_php_numeric(value),
+    "boolean": lambda value: value in (True, False, 0, 1, "0", "1") and not isinstance(value, float),
+    "array": lambda value: isinstance(value, (list, dict)),
+    # Panel 1.14.1 UserEmail: the local part (quotes removed) must not start with a dash.
+    "p_user_email": lambda value: not (isinstance(value, str)
+                                       and value.rpartition("@")[0].replace('"', "").startswith("-")),
+    "alpha_dash": _alpha("_-", digits=True),
+    "alpha": _alpha(),
+    "alpha_num": _alpha(digits=True),
+    "url": _is_url,
+    "ip": _is_ip,
+    "uuid": lambda value: isinstance(value, str) and bool(_UUID.fullmatch(value)),
+    "p_username": lambda value: isinstance(value, str) and bool(_USERNAME.match(value.lower())),
+}
+
+
+def _email_rule(value: Any, params: list[str]) -> bool:
+    if "strict" in params:
+        return isinstance(value, str) and strict_email_valid(value)
+    return isinstance(value, str) and bool(_EMAIL.match(value))
+
+
+def _regex_rule(value: Any, params: list[str]) -> bool:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return False
+    return _php_regex(",".join(params)).search(to_php_string(value)) is not None
+
+
+def _digits_between(value: Any, params: list[str]) -> bool:
+    text = to_php_string(value)
+    return text.isdigit() and int(params[0]) <= len(text) <= int(params[1])
+
+
+# Rules that look at the value and their parameters.
+_PARAMETER_RULES: dict[str, Callable[[Any, list[str]], bool]] = {
+    "email": _email_rule,
+    "in": lambda value, params: not isinstance(value, (list, dict)) and to_php_string(value) in params,
+    "not_in": lambda value, params: to_php_string(value) not in params,
+    "regex": _regex_rule,
+    "digits_between": _digits_between,
+}
+
+
+def _size_rule(rule: str, params: list[str], value: Any, has_numeric: bool) -> bool:
+    """min / max / size / between on the value's size (length, count or number, as Laravel decides)."""
+    kind = "string" if isinstance(value, bool) or value is None else _size_kind(value, has_numeric)
+    if kind == "string" and not isinstance(value, (str, int, float)) and value is not None:
+        return False
+    size = _size(value, kind)
+    if rule == "min":
+        return size >= float(params[0])
+    if rule == "max":
+        return size <= float(params[0])
+    if rule == "size":
+        return size == float(params[0])
+    return float(params[0]) <= size <= float(params[1])
+
+
+def _data_rule(rule: str, params: list[str], value: Any, path: str, data: dict[str, Any]) -> bool:
+    """Rules that look at other fields: required_with, required_without, confirmed."""
+    if rule == "confirmed":
+        return bool(get_path(data, f"{path}_confirmation") == value)
+    others_filled = [is_filled(get_path(data, other)) for other in params]
+    applies = any(others_filled) if rule == "required_with" else not all(others_filled)
+    return is_filled(value) if applies else True
+
+
 def _check_builtin(rule: str, params: list[str], value: Any, path: str, data: dict[str, Any],
                    has_numeric: bool) -> bool:
-    if rule == "required":
-        return is_filled(value)
-    if rule == "present":
-        return value is not MISSING
-    if rule == "filled":
-        return value is MISSING or is_filled(value)
-    if rule == "required_with":
-        if any(is_filled(get_path(data, other)) for other in params):
-            return is_filled(value)
-        return True
-    if rule == "required_without":
-        if any(not is_filled(get_path(data, other)) for other in params):
-            return is_filled(value)
-        return True
-    if rule == "accepted":
-        return value in ("yes", "on", "1", 1, True, "true")
-    if rule == "string":
-        return isinstance(value, str)
-    if rule == "integer":
-        return is_php_integer(value)
-    if rule == "numeric":
-        return is_php_numeric(value)
-    if rule == "boolean":
-        return value in (True, False, 0, 1, "0", "1") and not isinstance(value, float)
-    if rule == "array":
-        return isinstance(value, (list, dict))
-    if rule == "email":
-        if "strict" in params:
-            return isinstance(value, str) and strict_email_valid(value)
-        return isinstance(value, str) and bool(_EMAIL.match(value))
-    if rule == "p_user_email":
-        # Panel 1.14.1 UserEmail: the local part (quotes removed) must not start with a dash.
-        return not (isinstance(value, str) and value.rpartition("@")[0].replace('"', "").startswith("-"))
+    if rule in _VALUE_RULES:
+        return _VALUE_RULES[rule](value)
+    if rule in _PARAMETER_RULES:
+        return _PARAMETER_RULES[rule](value, params)
     if rule in SIZE_RULES:
-        if isinstance(value, (bool,)) or (value is None):
-            kind = "string"
-        else:
-            kind = _size_kind(value, has_numeric)
-        if kind == "string" and not isinstance(value, (str, int, float)) and value is not None:
-            return False
-        size = _size(value, kind)
-        if rule == "min":
-            return size >= float(params[0])
-        if rule == "max":
-            return size <= float(params[0])
-        if rule == "size":
-            return size == float(params[0])
-        return float(params[0]) <= size <= float(params[1])
-    if rule == "in":
-        if isinstance(value, (list, dict)):
-            return False
-        return to_php_string(value) in params
-    if rule == "not_in":
-        return to_php_string(value) not in params
-    if rule == "regex":
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            return False
-        return _php_regex(",".join(params)).search(to_php_string(value)) is not None
-    if rule == "alpha_dash":
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            return False
-        text = str(value)
-        return text != "" and all(ch.isalnum() or ch in "_-" for ch in text)
-    if rule in ("alpha", "alpha_num"):
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            return False
-        text = str(value)
-        return text != "" and all(ch.isalpha() or (rule == "alpha_num" and ch.isdigit()) for ch in text)
-    if rule == "digits_between":
-        text = to_php_string(value)
-        return text.isdigit() and int(params[0]) <= len(text) <= int(params[1])
-    if rule == "url":
-        if not isinstance(value, str):
-            return False
-        parts = urlsplit(value)
-        return parts.scheme in ("http", "https", "ftp", "ftps") and bool(parts.netloc)
-    if rule == "ip":
-        try:
-            ipaddress.ip_address(value)
-            return True
-        except (ValueError, TypeError):
-            return False
-    if rule == "uuid":
-        return isinstance(value, str) and bool(
-            re.fullmatch(r"[\da-fA-F]{8}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{12}", value))
-    if rule == "confirmed":
-        return get_path(data, f"{path}_confirmation") == value
-    if rule == "p_username":
-        return isinstance(value, str) and bool(_USERNAME.match(value.lower()))
+        return _size_rule(rule, params, value, has_numeric)
+    if rule in ("required_with", "required_without", "confirmed"):
+        return _data_rule(rule, params, value, path, data)
     raise ValueError(f"unsupported validation rule {rule!r}")
 
 

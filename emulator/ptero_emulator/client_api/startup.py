@@ -1,13 +1,12 @@
 """A server's startup variables: list and update, validated by the egg variable's rules."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
 
 from .. import http
-from ..http import Check, bad_request, item, json_response, list_envelope
+from ..http import bad_request, item, json_response, list_envelope
 from ..state import State
 from .context import ServerContext, server_route
 from .transformers import egg_variable_attributes, render_startup, server_variables_view
@@ -16,33 +15,11 @@ _SUPPORTED_RULES = set(http.MESSAGES) | {"sometimes", "nullable", "bail"}
 _UNCHECKABLE_RULES = {"exists", "unique"}
 
 
-def _digits_between(low: int, high: int) -> Check:
-    def passes(value: Any, path: str, data: dict[str, Any]) -> bool:
-        text = http.to_php_string(value)
-        return text.isdigit() and low <= len(text) <= high
-
-    return Check("digits_between", passes, f"The :attribute must be between {low} and {high} digits.")
-
-
-_ALPHA_NUM = Check("alpha_num", lambda value, path, data: isinstance(value, (str, int)) and not isinstance(value, bool)
-                   and str(value) != "" and all(ch.isalnum() for ch in str(value)),
-                   "The :attribute may only contain letters and numbers.")
-
-
-def egg_rules(rules: str | None) -> list[str | Check]:
+def egg_rules(rules: str | None) -> list[str]:
     """An egg variable's rule string as validator rules; rules the emulator cannot check (exists, unique, ...)
     are skipped."""
-    kept: list[str | Check] = []
-    for rule in http.parse_rules(rules or ""):
-        name, _unused, params = rule.partition(":")
-        if name == "alpha_num":
-            kept.append(_ALPHA_NUM)
-        elif name == "digits_between" and re.fullmatch(r"\d+,\d+", params):
-            low, high = (int(part) for part in params.split(","))
-            kept.append(_digits_between(low, high))
-        elif name in _SUPPORTED_RULES and name not in _UNCHECKABLE_RULES:
-            kept.append(rule)
-    return kept
+    return [rule for rule in http.parse_rules(rules or "")
+            if rule.partition(":")[0] in _SUPPORTED_RULES and rule.partition(":")[0] not in _UNCHECKABLE_RULES]
 
 
 def _startup_meta(state: State, server: dict[str, Any], with_images: bool) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from ..http import MISSING, item, list_envelope, null_resource
 from ..state import State, database_hashid
@@ -244,6 +244,16 @@ def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requ
         "is_installing": status in ("installing", "install_failed"),
         "is_transferring": bool(server.get("transfer")) or bool(server.get("is_transferring")),
     }
+    attributes["relationships"] = _server_relationships(state, server, requested, indexes, variables, can)
+    return item("server", attributes, meta)
+
+
+def _server_relationships(state: State, server: dict[str, Any], requested: set[str], indexes: ServerIndexes,
+                          variables: list[tuple[dict[str, Any], Any]],
+                          can: Callable[[str], bool]) -> dict[str, Any]:
+    """The server's allocations and variables (always; reduced without the permission) and the egg and subusers
+    includes."""
+    subusers = indexes.subusers.get(server["id"], [])
     allocations = sorted(indexes.allocations.get(server["id"], []), key=lambda a: a["id"])
     if can("allocation.read"):
         allocation_items = [item("allocation", allocation_attributes(a, server)) for a in allocations]
@@ -258,6 +268,7 @@ def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requ
     else:
         relationships["variables"] = null_resource()
     if "egg" in requested:
+        egg = state.get("eggs", server["egg_id"])
         relationships["egg"] = (item("egg", {"uuid": egg.get("uuid"), "name": egg.get("name")}) if egg
                                 else null_resource())
     if "subusers" in requested:
@@ -267,5 +278,4 @@ def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requ
                 for subuser in sorted(subusers, key=lambda s: s["id"])])
         else:
             relationships["subusers"] = null_resource()
-    attributes["relationships"] = relationships
-    return item("server", attributes, meta)
+    return relationships
