@@ -103,7 +103,7 @@ async def list_backups(ctx: ServerContext) -> web.Response:
 @server_route("POST", "/backups", "backup.create")
 async def create_backup(ctx: ServerContext) -> web.Response:
     data = http.validate(ctx.input(), {"name": "nullable|string|max:191", "is_locked": "nullable|boolean",
-                                           "ignored": "nullable|string"})
+                                       "ignored": "nullable|string"})
     locked = php_bool(data.get("is_locked")) if ctx.can("backup.delete") else False
     ignored = str(data.get("ignored") or "").split("\n")
     backup = start_backup(ctx.state, ctx.server, data.get("name"), ignored, locked)

@@ -27,6 +27,12 @@ def _wings_files(action: Callable[[], Any]) -> Any:
         raise daemon_error(error.status, error.message) from None
 
 
+def _root_and_names(ctx: ServerContext, root_rule: str) -> tuple[dict[str, Any], list[str]]:
+    """The validated body of the routes that act on several names below a root (compress, delete)."""
+    data = http.validate(ctx.input(), {"root": root_rule, "files": "required|array", "files.*": "string"})
+    return data, [str(name) for name in data["files"]]
+
+
 @server_route("GET", "/files/list", "file.read")
 async def list_files(ctx: ServerContext) -> web.Response:
     directory = ctx.input().get("directory") or "/"
@@ -89,10 +95,8 @@ async def write_file(ctx: ServerContext) -> web.Response:
 
 @server_route("POST", "/files/compress", "file.archive")
 async def compress_files(ctx: ServerContext) -> web.Response:
-    data = http.validate(ctx.input(), {"root": "sometimes|nullable|string", "files": "required|array",
-                                           "files.*": "string"})
+    data, names = _root_and_names(ctx, "sometimes|nullable|string")
     tree = _files(ctx)
-    names = [str(name) for name in data["files"]]
     archive = _wings_files(lambda: tree.compress(data.get("root"), names))
     ctx.log("server:file.compress", {"directory": data.get("root"), "files": data["files"]})
     stat = tree.stat(archive)
@@ -111,10 +115,8 @@ async def decompress_file(ctx: ServerContext) -> web.Response:
 
 @server_route("POST", "/files/delete", "file.delete")
 async def delete_files(ctx: ServerContext) -> web.Response:
-    data = http.validate(ctx.input(), {"root": "required|nullable|string", "files": "required|array",
-                                           "files.*": "string"})
+    data, names = _root_and_names(ctx, "required|nullable|string")
     tree = _files(ctx)
-    names = [str(name) for name in data["files"]]
     _wings_files(lambda: tree.delete(data["root"], names))
     ctx.log("server:file.delete", {"directory": data["root"], "files": data["files"]})
     return empty_response(204)
@@ -132,7 +134,7 @@ async def create_folder(ctx: ServerContext) -> web.Response:
 @server_route("POST", "/files/chmod", "file.update")
 async def chmod_files(ctx: ServerContext) -> web.Response:
     data = http.validate(ctx.input(), {"root": "required|nullable|string", "files": "required|array",
-                                           "files.*.file": "required|string", "files.*.mode": "required|numeric"})
+                                       "files.*.file": "required|string", "files.*.mode": "required|numeric"})
     tree = _files(ctx)
     changes = [(str(entry["file"]), http.to_php_string(entry["mode"])) for entry in data["files"]]
     _wings_files(lambda: tree.chmod(data["root"], changes))

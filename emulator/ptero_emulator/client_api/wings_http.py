@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from ..files import WingsFileError
 from ..http import json_response
 from .common import files_for, new_request_id, routes, runtime
+
+
+Row = dict[str, Any]
+SignedHandler = Callable[[web.Request, Row, Row], Awaitable[web.StreamResponse]]
 
 
 def _wings_json_error(status: int, message: str) -> web.Response:
@@ -27,31 +31,41 @@ def _verify_wings_token(request: web.Request) -> tuple[dict[str, Any], dict[str,
     return claims, server
 
 
-@routes.get("/download/file")
-async def wings_download_file(request: web.Request) -> web.StreamResponse:
-    verified = _verify_wings_token(request)
-    if isinstance(verified, web.Response):
-        return verified
-    claims, server = verified
+def _attachment(body: bytes, disposition: str) -> web.Response:
+    return web.Response(body=body, headers={"Content-Type": "application/octet-stream",
+                                            "Content-Disposition": f"attachment; filename={disposition}"})
+
+
+def _signed(method: str, path: str) -> Callable[[SignedHandler], SignedHandler]:
+    """A Wings route authenticated by the signed URL's token: ``handler(request, claims, server)``."""
+
+    def decorator(handler: SignedHandler) -> SignedHandler:
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            verified = _verify_wings_token(request)
+            if isinstance(verified, web.Response):
+                return verified
+            return await handler(request, *verified)
+
+        routes.route(method, path)(wrapper)
+        return handler
+
+    return decorator
+
+
+@_signed("GET", "/download/file")
+async def wings_download_file(request: web.Request, claims: Row, server: Row) -> web.StreamResponse:
     tree = files_for(request.app["state"], server)
     try:
         entry = tree.read(str(claims.get("file_path") or ""))
     except WingsFileError as error:
         return _wings_json_error(error.status, error.message)
-    return web.Response(body=entry.content, headers={
-        "Content-Type": "application/octet-stream",
-        "Content-Disposition": f'attachment; filename={json.dumps(entry.name)}'})
+    return _attachment(entry.content, json.dumps(entry.name))
 
 
-@routes.post("/upload/file")
-async def wings_upload_file(request: web.Request) -> web.StreamResponse:
-    verified = _verify_wings_token(request)
-    if isinstance(verified, web.Response):
-        return verified
-    _unused, server = verified
-    state = request.app["state"]
+@_signed("POST", "/upload/file")
+async def wings_upload_file(request: web.Request, claims: Row, server: Row) -> web.StreamResponse:
     directory = request.query.get("directory", "/")
-    tree = files_for(state, server)
+    tree = files_for(request.app["state"], server)
     received = 0
     try:
         reader = await request.multipart()
@@ -75,16 +89,10 @@ async def wings_upload_file(request: web.Request) -> web.StreamResponse:
     return web.Response(status=200)
 
 
-@routes.get("/download/backup")
-async def wings_download_backup(request: web.Request) -> web.StreamResponse:
-    verified = _verify_wings_token(request)
-    if isinstance(verified, web.Response):
-        return verified
-    claims, server = verified
+@_signed("GET", "/download/backup")
+async def wings_download_backup(request: web.Request, claims: Row, server: Row) -> web.StreamResponse:
     backup = request.app["state"].get("backups", claims.get("backup_uuid"))
     if backup is None or backup["server_id"] != server["id"] or not backup.get("is_successful"):
         return _wings_json_error(404, "The requested backup was not found on this server.")
     archive = runtime(request.app["state"]).files.backup_archive(backup["uuid"])
-    return web.Response(body=archive, headers={
-        "Content-Type": "application/octet-stream",
-        "Content-Disposition": f'attachment; filename="{backup["uuid"]}.tar.gz"'})
+    return _attachment(archive, f'"{backup["uuid"]}.tar.gz"')
