@@ -88,6 +88,12 @@ class EmulatorConfig:
     def is_pelican(self) -> bool:
         return self.flavour == "pelican"
 
+    @property
+    def app_name(self) -> str | None:
+        """Wings' app_name, read by the Wings emulation's settings (the console's "[<app_name> Daemon]:" prefix):
+        Pelican Wings defaults to "pelican"; None leaves Wings' own default."""
+        return "pelican" if self.is_pelican else None
+
     def has(self, feature: str) -> bool:
         """Whether the modelled panel (flavour and version) has a behaviour of versions.PANEL_FEATURES /
         versions.PELICAN_FEATURES."""

@@ -138,3 +138,9 @@ def test_two_factor_requirement_binds_api_keys_only_on_pterodactyl(
     finally:
         emulator.configure(two_factor_required=0)
     assert response.status_code == status, response.text
+
+
+def test_wings_lines_say_pelican_daemon(pelican: RunningEmulator, pterodactyl: RunningEmulator) -> None:
+    """§3.12: Wings-originated console lines carry app_name, "pelican" on Pelican Wings."""
+    assert pelican.control("GET", "wings/config")["app_name"] == "pelican"
+    assert pterodactyl.control("GET", "wings/config")["app_name"] == "Pterodactyl"
