@@ -12,6 +12,8 @@ description:
     default wait until the panel shows it on the new node. Pterodactyl has no transfer API; on a Pterodactyl panel the
     module fails before any change, naming the panel.
   - Idempotent by node, not by allocation; a server already on O(node) is left as it is, whatever its allocation.
+    A server that is being moved to O(node) (the panel gives it allocations there when the transfer starts) is not
+    sent again; with O(wait=true) the task waits for it.
   - The panel answers C(406 Not Acceptable) when the node cannot take the server (not enough free memory, disk or CPU,
     or the node is not deployable); the module reports that without retrying.
   - The application API does not show a transfer in progress (the panel's C(transfer) include fails), so waiting
@@ -120,9 +122,14 @@ class Transfer:
         self.node: Item = required_object(self.client, self.params["node"], "node", find_node)
         self.label = f"server '{self.server['name']}'"
 
-    def node_allocations(self) -> list[Item]:
+    def node_allocations(self, query: dict[str, t.Any] | None = None) -> list[Item]:
         with failure_context(f"Could not list the allocations of node '{self.node['name']}'"):
-            return self.client.collect("application.allocations.list", {"node": self.node["id"]})
+            return self.client.collect("application.allocations.list", {"node": self.node["id"]}, query=query)
+
+    def moving_here(self) -> bool:
+        """Whether a transfer to the node is running: the panel gives the server its new allocations when the
+        transfer starts, and moves the server itself only when Wings has finished."""
+        return bool(self.node_allocations({"filter[server_id]": self.server["id"]}))
 
     def pick(self, allocations: list[Item], ref: str, option: str) -> int:
         """The id of the allocation `ref` names; it must be on the node and free."""
@@ -166,7 +173,8 @@ class Transfer:
                 raise TaskFailure.from_error(
                     error,
                     f"Node '{self.node['name']}' cannot take {self.label} (the panel found it not viable: not "
-                    "enough free memory, disk or CPU for the server, or the node is not deployable)",
+                    "enough free memory, disk or CPU for the server, or the node is not deployable; the panel also "
+                    "answers so while the server is being transferred already, then run the task again later)",
                 ) from None
             raise TaskFailure.from_error(error, f"Could not start the transfer of {self.label}") from None
         self.module.record_write(f"started the transfer of {self.label} to node '{self.node['name']}'")
@@ -193,6 +201,11 @@ class Transfer:
         before = {"node": self.server["node"], "allocation": self.server.get("allocation")}
         if self.server["node"] == self.node["id"]:
             return Outcome("server", False, self.server, before, before, existed=True, extra={"transferred": False})
+        if self.moving_here():
+            # Started by an earlier run: sending it again would fail; wait for it like the run that started it.
+            server = self.wait() if self.params["wait"] and not self.module.check_mode else self.server
+            after = {"node": server["node"], "allocation": server.get("allocation")}
+            return Outcome("server", False, server, before, after, existed=True, extra={"transferred": False})
         primary, extra = self.allocation_ids()
         after = {"node": self.node["id"], "allocation": primary}
         server = {**self.server, **after}

@@ -5,6 +5,7 @@ new node (and a timeout that says what it saw), check mode, Pterodactyl refused 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
@@ -53,19 +54,29 @@ def listing(kind, items):
     }
 
 
+def serve_allocations(panel, allocations, of_server=()):
+    """Node 2's allocations; `filter[server_id]=7` answers `of_server` (the panel's callback filter)."""
+
+    def answer(request):
+        asked = parse_qs(urlsplit(request.url).query).get("filter[server_id]")
+        return 200, {}, json.dumps(listing("allocation", list(of_server) if asked == ["7"] else allocations))
+
+    panel.add_callback(responses.GET, f"{APP}/nodes/2/allocations", callback=answer, content_type="application/json")
+
+
 @pytest.fixture
 def panel():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get(f"{APP}/servers/7", json=item("server", SERVER))
         mock.get(f"{APP}/nodes", json=listing("node", [NODE_1, NODE_2]))
         mock.get(f"{APP}/nodes/2", json=item("node", NODE_2))
-        mock.get(f"{APP}/nodes/2/allocations", json=listing("allocation", ALLOCATIONS_2))
+        serve_allocations(mock, ALLOCATIONS_2)
         yield mock
 
 
-def arrives_after(panel, reads):
-    """The server shows on node 2 after `reads` reads of it that follow the transfer."""
-    state = {"transferred": False, "reads": 0}
+def arrives_after(panel, reads, started=False):
+    """The server shows on node 2 after `reads` reads of it that follow the transfer (`started` by an earlier run)."""
+    state = {"transferred": started, "reads": 0}
 
     def transfer(request):
         state["transferred"] = True
@@ -165,7 +176,8 @@ def test_check_mode_predicts_the_move(panel, run_module):
 
 
 def test_no_free_allocation_is_said(panel, run_module):
-    panel.replace(responses.GET, f"{APP}/nodes/2/allocations", json=listing("allocation", ALLOCATIONS_2[:1]))
+    panel.remove(responses.GET, f"{APP}/nodes/2/allocations")
+    serve_allocations(panel, ALLOCATIONS_2[:1])
     outcome = run(run_module, {"node": "fra2"})
     assert outcome.failed and outcome.result["msg"].startswith(
         "node 'fra2' has no free allocation for server 'survival'"
@@ -176,3 +188,15 @@ def test_pterodactyl_is_refused_before_any_request(panel, run_module):
     outcome = run_module(transfer_module.main, {"server": "7", "node": "fra2", "panel": "pterodactyl"})
     assert outcome.failed and "ptero.panel.server_transfer needs a Pelican panel" in outcome.result["msg"]
     assert len(panel.calls) == 0
+
+
+def test_a_transfer_already_running_is_not_sent_again(panel, run_module):
+    # The panel gave the server allocation 21 on node 2 when an earlier run started the move.
+    panel.remove(responses.GET, f"{APP}/nodes/2/allocations")
+    serve_allocations(panel, ALLOCATIONS_2, of_server=[{**ALLOCATIONS_2[2], "assigned": True}])
+    arrives_after(panel, reads=1, started=True)
+    outcome = run(run_module, {"node": "fra2"})
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is False and outcome.result["transferred"] is False
+    assert outcome.result["server"]["node"] == 2
+    assert writes(panel) == []
