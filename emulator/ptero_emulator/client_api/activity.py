@@ -106,7 +106,7 @@ async def account_activity(ctx: ClientCtx) -> web.Response:
 @server_route("GET", "/activity", "activity.read")
 async def server_activity(ctx: ServerContext) -> web.Response:
     rows = [row for row in ctx.state.rows("activity") if row.get("server_id") == ctx.server["id"]]
-    if getattr(ctx.state.config, "activity_hide_admin", False):
+    if ctx.state.config.activity_hide_admin:
         members = {sub["user_id"] for sub in ctx.state.select("subusers", server_id=ctx.server["id"])}
         members.add(ctx.server["owner_id"])
 

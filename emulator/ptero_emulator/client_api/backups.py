@@ -38,7 +38,7 @@ def start_backup(state: State, server: dict[str, Any], name: str | None, ignored
                  locked: bool, override: bool = False) -> dict[str, Any]:
     """InitiateBackupService: throttle (429), limit (400, or rotate the oldest unlocked one in override mode),
     then the row, and completion after config.backup_seconds."""
-    limit_count, period = getattr(state.config, "backup_throttle", (2, 600))
+    limit_count, period = state.config.backup_throttle
     now = state.time()
     if period and period > 0:
         recent = [b for b in sorted(state.tables["backups"].values(), key=lambda b: b["id"])
@@ -86,7 +86,7 @@ def start_backup(state: State, server: dict[str, Any], name: str | None, ignored
         state.log_activity("server:backup.complete", None, server_id=server["id"], properties={"name": row["name"]},
                            is_api=False)
 
-    state.later(float(getattr(state.config, "backup_seconds", 1.0)), complete, kind="backup")
+    state.later(float(state.config.backup_seconds), complete, kind="backup")
     return backup
 
 
@@ -157,7 +157,7 @@ async def restore_backup(ctx: ServerContext, backup: Row) -> web.Response:
         state.log_activity("server:backup.restore-complete", None, server_id=server_id,
                            properties={"name": backup["name"]}, is_api=False)
 
-    state.later(float(getattr(state.config, "restore_seconds", 1.0)), finished, kind="restore")
+    state.later(float(state.config.restore_seconds), finished, kind="restore")
     return empty_response(204)
 
 

@@ -63,7 +63,7 @@ def files_for(state: State, server: dict[str, Any]) -> ServerFiles:
 
 
 def extra_setting(state: State, name: str, default: Any) -> Any:
-    extra = getattr(state.config, "extra", None) or {}
+    extra = state.config.extra or {}
     return extra.get(name, default)
 
 

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from .. import http
 from ..http import ApiError, forbidden, json_response, not_found
+from ..pelican import unfinished_install_states
 from ..state import State, decode_database_hashid
 from .common import (
     BINDING_NOT_FOUND, NOT_FOR_THIS_SERVER, NO_SERVER_ACCESS, PREFIX, STATE_MESSAGES, require_daemon_reachable,
@@ -201,14 +202,15 @@ def bind_children(ctx: ServerContext) -> Row:
 
 
 # ---------------------------------------------------------------------------------------------------- gate
-def blocked_reason(server: Row, node: Row) -> str | None:
+def blocked_reason(server: Row, node: Row, install_states: tuple[str, ...] = ("installing", "install_failed")
+                   ) -> str | None:
     """Which 409 message applies (in the panel's order), or None when the server is usable."""
     status = server.get("status")
     if status == "suspended":
         return "suspended"
     if node.get("maintenance_mode"):
         return "maintenance"
-    if status in ("installing", "install_failed"):
+    if status in install_states:
         return "installing"
     if status == "restoring_backup":
         return "restoring"
@@ -225,7 +227,7 @@ def gate(ctx: ServerContext, kind: str = "default") -> None:
     """
     if not (ctx.is_owner or ctx.is_admin or ctx.subuser is not None):
         raise not_found(NO_SERVER_ACCESS)
-    reason = blocked_reason(ctx.server, ctx.node)
+    reason = blocked_reason(ctx.server, ctx.node, unfinished_install_states(ctx.state.config))
     if reason is None or kind == "view":
         return
     if reason in ("suspended", "maintenance") or not ctx.is_admin or kind != "websocket":

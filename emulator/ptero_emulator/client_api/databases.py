@@ -62,11 +62,11 @@ async def create_database(ctx: ServerContext) -> web.Response:
         raise display_error("No database host was found that meets the requirements for this server.",
                             "NoSuitableDatabaseHostException")
     node_hosts = [host for host in hosts if host.get("node_id") == server["node_id"]]
-    if not node_hosts and not getattr(state.config, "databases_allow_random_host", True):
+    if not node_hosts and not state.config.databases_allow_random_host:
         raise display_error("No database host was found that meets the requirements for this server.",
                             "NoSuitableDatabaseHostException")
     host = state.random.choice(node_hosts or hosts)
-    if not getattr(state.config, "databases_enabled", True):
+    if not state.config.databases_enabled:
         raise http.server_error()  # DatabaseClientFeatureNotEnabledException is not an HTTP exception
     limit = server.get("database_limit")
     if limit is not None and len(state.select("databases", server_id=server["id"])) >= int(limit):

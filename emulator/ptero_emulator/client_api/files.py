@@ -46,7 +46,7 @@ async def file_contents(ctx: ServerContext) -> web.Response:
     data = http.validate(ctx.input(), {"file": "required|string"})
     tree = _files(ctx)
     entry = _wings_files(lambda: tree.read(data["file"]))
-    if len(entry.content) > int(getattr(ctx.state.config, "files_max_edit_size", 4194304)):
+    if len(entry.content) > int(ctx.state.config.files_max_edit_size):
         raise display_error("The file you are attempting to open is too large to view in the file editor.",
                             "FileSizeTooLargeException")
     ctx.log("server:file.read", {"file": data["file"]})

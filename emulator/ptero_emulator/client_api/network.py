@@ -28,7 +28,7 @@ async def assign_allocation(ctx: ServerContext) -> web.Response:
     limit = server.get("allocation_limit")
     if len(assigned) >= int(limit or 0):
         raise display_error("Cannot assign additional allocations to this server: limit has been reached.")
-    if not getattr(state.config, "allocations_enabled", False):
+    if not state.config.allocations_enabled:
         raise display_error("Server auto-allocation is not enabled for this instance.",
                             "AutoAllocationNotEnabledException")
     primary = state.get("allocations", server.get("allocation_id")) or {}
@@ -38,7 +38,7 @@ async def assign_allocation(ctx: ServerContext) -> web.Response:
     if free:
         allocation = state.random.choice(free)
     else:
-        start, end = getattr(state.config, "allocation_range", (None, None)) or (None, None)
+        start, end = state.config.allocation_range or (None, None)
         if not isinstance(start, int) or not isinstance(end, int):
             raise display_error("Cannot assign additional allocation: no more space available on node.",
                                 "NoAutoAllocationSpaceAvailableException")

@@ -86,7 +86,7 @@ async def create_task(ctx: ServerContext, schedule: Row) -> web.Response:
     _authorize_task(ctx, data)
     http.validate(data, _task_rules(ctx.state))
     tasks = schedule_tasks(ctx.state, schedule["id"])
-    limit = int(getattr(ctx.state.config, "schedule_task_limit", 10))
+    limit = int(ctx.state.config.schedule_task_limit)
     if len(tasks) >= limit:
         raise display_error(f"Schedules may not have more than {limit} tasks associated with them. Creating this "
                             "task would put this schedule over the limit.", "ServiceLimitExceededException")
