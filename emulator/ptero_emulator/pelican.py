@@ -99,6 +99,13 @@ def database_password_permission(config: EmulatorConfig) -> str:
     return "database.view-password" if config.has("flat_permissions") else "database.view_password"
 
 
+def unfinished_install_states(config: EmulatorConfig) -> tuple[str, ...]:
+    """Statuses that count as "not installed" (409, client is_installing): Pelican adds reinstall_failed."""
+    if config.has("reinstall_failed_gated"):
+        return ("installing", "install_failed", "reinstall_failed")
+    return ("installing", "install_failed")
+
+
 def route_not_found(path: str) -> ApiError:
     return ApiError(404, "NotFoundHttpException", f"The route {path.lstrip('/')} could not be found.")
 

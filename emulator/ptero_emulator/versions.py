@@ -88,6 +88,7 @@ PELICAN_FEATURES: dict[str, int] = {
     "account_username": 28,  # PUT /account/username
     "account_without_id": 1,  # client account object: uuid, no id / first / last name
     "command_offline_204": 1,  # POST /command to an offline server answers 204
+    "reinstall_failed_gated": 38,  # reinstall_failed counts as not installed (409, is_installing)
     "api_ignores_two_factor_requirement": 38,  # the panel-wide 2FA requirement binds the web UI only
 }
 

@@ -3,8 +3,11 @@ account without id, SSH-key delete by fingerprint (404 when absent), no 2FA rout
 limiters and a command to an offline server answering 204."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from ptero_emulator.config import EmulatorConfig
 from ptero_emulator.fixture import (
     TEST_DEFAULTS,
     Api,
@@ -13,6 +16,8 @@ from ptero_emulator.fixture import (
     module_emulator_fixture,
     start_emulator,
 )
+from ptero_emulator.seed import seed_state
+from ptero_emulator.state import State
 
 pelican = module_emulator_fixture("pelican-client", lambda d: start_emulator(d, seed="demo", flavour="pelican",
                                                                              **TEST_DEFAULTS))
@@ -152,3 +157,34 @@ def test_rename_ignores_a_description(client: Api) -> None:
     assert renamed.status_code == 204, renamed.text
     after = client.get(f"/api/client/servers/{server}").json()["attributes"]
     assert (after["name"], after["description"]) == ("Creative 2", before)
+
+
+def _start_with_failed_reinstall(directory: Path, flavour: str) -> RunningEmulator:
+    """Server "Rust Island" left in reinstall_failed."""
+    state = State(EmulatorConfig(seed="demo", flavour=flavour))
+    seed_state(state, "demo")
+    rust = state.find("servers", name="Rust Island")
+    assert rust is not None
+    rust["status"] = "reinstall_failed"
+    state_file = directory / "reinstall-failed.json"
+    state.save(str(state_file))
+    return start_emulator(directory, seed="demo", state_file=str(state_file), flavour=flavour, **TEST_DEFAULTS)
+
+
+failed_pelican = module_emulator_fixture("failed-pelican", lambda d: _start_with_failed_reinstall(d, "pelican"))
+failed_pterodactyl = module_emulator_fixture("failed-ptero", lambda d: _start_with_failed_reinstall(d, "pterodactyl"))
+
+
+@pytest.mark.parametrize(("flavour", "status", "installing"), [("pelican", 409, True), ("pterodactyl", 200, False)])
+def test_reinstall_failed_counts_as_not_installed(request: pytest.FixtureRequest, flavour: str, status: int,
+                                                  installing: bool) -> None:
+    """§3.10: Pelican's isInstalled() treats reinstall_failed like install_failed; Pterodactyl let it through."""
+    emulator: RunningEmulator = request.getfixturevalue(f"failed_{flavour}")
+    client = Api(emulator, "user")
+    rust = next(s["attributes"] for s in client.get("/api/client").json()["data"]
+                if s["attributes"]["name"] == "Rust Island")
+    assert rust["is_installing"] is installing
+    response = client.get(f"/api/client/servers/{rust['identifier']}/startup")
+    assert response.status_code == status, response.text
+    if status == 409:
+        assert "has not yet completed its installation process" in error_of(response)["detail"]
