@@ -30,8 +30,10 @@ $(OLD_VENV)/.installed: requirements-dev.txt requirements.txt
 		$$(grep -E '^(pytest|responses|aiohttp|websocket-client|requests|trustme|PyYAML)==' requirements-dev.txt)
 	touch $@
 
+# `make demo PANEL=pelican`: the same against the emulator playing a Pelican panel.
+PANEL ?= pterodactyl
 demo: $(STAMP)
-	$(PY) tests/tools/demo.py
+	$(PY) tests/tools/demo.py --panel $(PANEL)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q -n 2

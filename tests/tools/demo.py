@@ -1,11 +1,13 @@
 """`make demo`: start the panel emulator, run the example playbook twice and the inventory, stop the emulator.
 
 What a newcomer sees: the first run changes things, the second changes nothing, and the inventory lists the
-panel's servers and nodes.
+panel's servers and nodes. `make demo PANEL=pelican` (`--panel pelican`) does the same against the emulator playing
+a Pelican panel, with the same playbook and inventory file.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -41,12 +43,20 @@ def recap_changed(output: str) -> int:
     return sum(int(n) for n in re.findall(r"changed=(\d+)", output))
 
 
-def main() -> int:
+def parse_panel(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--panel", choices=("pterodactyl", "pelican"), default="pterodactyl",
+                        help="which panel the emulator plays (default: pterodactyl)")
+    return str(parser.parse_args(argv).panel)
+
+
+def main(argv: list[str] | None = None) -> int:
+    panel = parse_panel(argv)
     with tempfile.TemporaryDirectory(prefix="ptero-demo-") as tmp:
         link_collection(Path(tmp))
-        emulator = start_emulator(Path(tmp), seed="demo", install_seconds=1.0, power_seconds=0.3)
+        emulator = start_emulator(Path(tmp), seed="demo", install_seconds=1.0, power_seconds=0.3, flavour=panel)
         try:
-            banner(f"panel emulator listening on {emulator.url}")
+            banner(f"{panel} panel emulator listening on {emulator.url}")
             env = dict(
                 os.environ,
                 ANSIBLE_COLLECTIONS_PATH=tmp,
@@ -55,6 +65,7 @@ def main() -> int:
                 PTERODACTYL_URL=emulator.url,
                 PTERODACTYL_API_KEY=emulator.application_key,
                 PTERODACTYL_CLIENT_API_KEY=emulator.client_key,
+                PTERODACTYL_PANEL=panel,
                 ANSIBLE_STDOUT_CALLBACK="default",
                 ANSIBLE_CALLBACK_RESULT_FORMAT="yaml",
                 ANSIBLE_PYTHON_INTERPRETER=sys.executable,
@@ -70,7 +81,9 @@ def main() -> int:
             inventory = ROOT / "examples" / "panel.pterodactyl.yml"
             if (ROOT / "plugins" / "inventory" / "pterodactyl.py").exists():
                 banner("dynamic inventory of the panel")
-                run([str(BIN / "ansible-inventory"), "-i", str(inventory), "--graph"], env)
+                graph = run([str(BIN / "ansible-inventory"), "-i", str(inventory), "--graph"], env)
+                if "@pterodactyl_servers" not in graph or "@pterodactyl_nodes" not in graph:
+                    raise SystemExit("demo failed: the inventory listed no servers or no nodes")
             banner(f"done: first run changed {recap_changed(first)} task(s), second run changed 0")
         finally:
             emulator.stop()
