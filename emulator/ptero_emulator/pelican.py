@@ -106,6 +106,18 @@ def unfinished_install_states(config: EmulatorConfig) -> tuple[str, ...]:
     return ("installing", "install_failed")
 
 
+def adjust_client_server(config: EmulatorConfig, node: dict[str, Any], server: dict[str, Any],
+                         attributes: dict[str, Any]) -> None:
+    """The client server object on Pelican: sftp_details.alias, limits.oom_killer, and no description while
+    descriptions are not editable."""
+    if not config.has("pelican_servers"):
+        return
+    attributes["sftp_details"]["alias"] = node.get("daemon_sftp_alias")
+    attributes["limits"]["oom_killer"] = not server.get("oom_disabled")
+    if not config.editable_server_descriptions:
+        attributes.pop("description", None)
+
+
 def route_not_found(path: str) -> ApiError:
     return ApiError(404, "NotFoundHttpException", f"The route {path.lstrip('/')} could not be found.")
 

@@ -188,3 +188,15 @@ def test_reinstall_failed_counts_as_not_installed(request: pytest.FixtureRequest
     assert response.status_code == status, response.text
     if status == 409:
         assert "has not yet completed its installation process" in error_of(response)["detail"]
+
+
+def test_client_server_object(pelican: RunningEmulator, client: Api) -> None:
+    """§3.5: sftp_details.alias and limits.oom_killer; no description while descriptions are not editable."""
+    server = client.get("/api/client").json()["data"][0]["attributes"]
+    assert "alias" in server["sftp_details"] and server["limits"]["oom_killer"] is False
+    pelican.configure(editable_server_descriptions=False)
+    try:
+        hidden = client.get(f"/api/client/servers/{server['identifier']}").json()["attributes"]
+    finally:
+        pelican.configure(editable_server_descriptions=True)
+    assert "description" not in hidden

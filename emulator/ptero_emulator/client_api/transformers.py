@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..http import MISSING, item, list_envelope, null_resource
-from ..pelican import unfinished_install_states
+from ..pelican import adjust_client_server, unfinished_install_states
 from ..state import State, database_hashid
 from .common import gravatar
 from .identifiers import realtime_identifier
@@ -245,6 +245,7 @@ def server_item(state: State, user: dict[str, Any], server: dict[str, Any], requ
         "is_installing": status in unfinished_install_states(state.config),
         "is_transferring": bool(server.get("transfer")) or bool(server.get("is_transferring")),
     }
+    adjust_client_server(state.config, node, server, attributes)
     attributes["relationships"] = _server_relationships(state, server, requested, indexes, variables, can)
     return item("server", attributes, meta)
 
