@@ -1,54 +1,30 @@
 """The Pelican-only modules (egg, mount, database_host, role, server_transfer) against the emulator playing Pelican,
 and each of them against the emulator playing Pterodactyl, where they must fail before any write. The request log
-shows that idempotent runs and check mode wrote nothing, and that no write was ever sent twice."""
+shows that idempotent runs and check mode wrote nothing, and that no write was ever sent twice.
+
+`pelican_emulator` plays Pelican in every run; `emulator` plays Pterodactyl here, since `make integration-pelican`
+(which makes it play Pelican) does not select this module."""
 
 from __future__ import annotations
 
-import pytest
 from conftest import Ansible, writes
 
-from ptero_emulator.fixture import start_emulator
+
+def accepted_writes(running, fragment: str) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in writes(running.requests()) if fragment in r["path"] and r["status"] < 400]
 
 
-@pytest.fixture(scope="module")
-def pelican(tmp_path_factory):
-    running = start_emulator(
-        tmp_path_factory.mktemp("pelican"),
-        seed="demo",
-        flavour="pelican",
-        install_seconds=0.5,
-        power_seconds=0.2,
-        backup_seconds=0.3,
-        transfer_seconds=1.0,
-    )
-    yield running
-    running.stop()
+def test_role(pelican_emulator):
+    pelican_emulator.clear_requests()
+    Ansible(pelican_emulator).playbook("pelican_new_role")
+    assert [method for method, _path in accepted_writes(pelican_emulator, "/roles")] == ["POST", "DELETE"]
 
 
-@pytest.fixture(scope="module")
-def pterodactyl(tmp_path_factory):
-    running = start_emulator(tmp_path_factory.mktemp("pterodactyl"), seed="demo", flavour="pterodactyl")
-    yield running
-    running.stop()
-
-
-def accepted_writes(emulator, fragment: str) -> list[tuple[str, str]]:
-    return [
-        (r["method"], r["path"]) for r in writes(emulator.requests()) if fragment in r["path"] and r["status"] < 400
-    ]
-
-
-def test_role(pelican):
-    pelican.clear_requests()
-    Ansible(pelican).playbook("pelican_new_role")
-    assert [method for method, _path in accepted_writes(pelican, "/roles")] == ["POST", "DELETE"]
-
-
-def test_database_host(pelican):
-    pelican.clear_requests()
-    Ansible(pelican).playbook("pelican_new_database_host")
+def test_database_host(pelican_emulator):
+    pelican_emulator.clear_requests()
+    Ansible(pelican_emulator).playbook("pelican_new_database_host")
     # Create, the port, the password (update_password=always), delete.
-    assert [method for method, _path in accepted_writes(pelican, "/database-hosts")] == [
+    assert [method for method, _path in accepted_writes(pelican_emulator, "/database-hosts")] == [
         "POST",
         "PATCH",
         "PATCH",
@@ -56,10 +32,10 @@ def test_database_host(pelican):
     ]
 
 
-def test_mount(pelican):
-    pelican.clear_requests()
-    Ansible(pelican).playbook("pelican_new_mount")
-    log = writes(pelican.requests())
+def test_mount(pelican_emulator):
+    pelican_emulator.clear_requests()
+    Ansible(pelican_emulator).playbook("pelican_new_mount")
+    log = writes(pelican_emulator.requests())
     assert [r for r in log if r["status"] >= 400] == [], "a write was refused (re-attach answers 500)"
     assert [(r["method"], r["path"].split("/api/application")[1]) for r in log] == [
         ("PATCH", "/mounts/1"),
@@ -73,19 +49,19 @@ def test_mount(pelican):
     ]
 
 
-def test_egg(pelican):
-    pelican.clear_requests()
-    Ansible(pelican).playbook("pelican_new_egg")
-    assert [method for method, _path in accepted_writes(pelican, "/eggs")] == ["POST", "POST", "DELETE"]
+def test_egg(pelican_emulator):
+    pelican_emulator.clear_requests()
+    Ansible(pelican_emulator).playbook("pelican_new_egg")
+    assert [method for method, _path in accepted_writes(pelican_emulator, "/eggs")] == ["POST", "POST", "DELETE"]
 
 
-def test_server_transfer(pelican):
-    pelican.clear_requests()
-    Ansible(pelican).playbook("pelican_new_server_transfer")
-    assert [path.rsplit("/", 1)[1] for _method, path in accepted_writes(pelican, "/servers")] == ["transfer"]
+def test_server_transfer(pelican_emulator):
+    pelican_emulator.clear_requests()
+    Ansible(pelican_emulator).playbook("pelican_new_server_transfer")
+    assert [path.rsplit("/", 1)[1] for _method, path in accepted_writes(pelican_emulator, "/servers")] == ["transfer"]
 
 
-def test_every_module_fails_on_pterodactyl_before_any_write(pterodactyl):
-    pterodactyl.clear_requests()
-    Ansible(pterodactyl).playbook("pelican_new_on_pterodactyl")
-    assert writes(pterodactyl.requests()) == []
+def test_every_module_fails_on_pterodactyl_before_any_write(emulator):
+    emulator.clear_requests()
+    Ansible(emulator).playbook("pelican_new_on_pterodactyl")
+    assert writes(emulator.requests()) == []
