@@ -208,7 +208,7 @@ def _variables(variables: t.Any) -> dict[str, t.Any]:
         fields = {key: variable.get(key) for key in VARIABLE_KEYS}
         fields["rules"] = _rules(fields["rules"])
         fields["default_value"] = "" if fields["default_value"] is None else str(fields["default_value"])
-        fields["description"] = _text(fields["description"])
+        fields["description"] = _text(fields["description"] or "")
         for flag in ("user_viewable", "user_editable"):
             fields[flag] = bool(fields[flag])
         normalised[variable.get("env_variable")] = fields

@@ -229,3 +229,17 @@ def test_pterodactyl_is_refused_before_any_request(panel, run_module):
     outcome = run_module(egg_module.main, {"content": json.dumps({**PTDL_V2, "uuid": UUID}), "panel": "pterodactyl"})
     assert outcome.failed and outcome.result["msg"].startswith("ptero.panel.egg needs a Pelican panel")
     assert len(panel.calls) == 0
+
+
+def test_an_empty_variable_description_and_a_null_one_are_the_same(panel, run_module):
+    document = {**PTDL_V2, "variables": [{**PTDL_V2["variables"][0], "description": ""}]}
+    exported_variables = [{**PTDL_V2["variables"][0], "description": None, "rules": ["required", "string", "max:20"]}]
+    panel.get(f"{APP}/eggs", json=eggs(EGG))
+    panel.get(
+        f"{APP}/eggs/12/export",
+        body=pelican_export(document, variables=exported_variables),
+        content_type="application/json",
+    )
+    outcome = run(run_module, {"content": json.dumps(document), "uuid": UUID})
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is False
