@@ -90,6 +90,7 @@ PELICAN_FEATURES: dict[str, int] = {
     "command_offline_204": 1,  # POST /command to an offline server answers 204
     "reinstall_failed_gated": 38,  # reinstall_failed counts as not installed (409, is_installing)
     "api_ignores_two_factor_requirement": 38,  # the panel-wide 2FA requirement binds the web UI only
+    "jwt_identity_required": 1,  # Pelican Wings (beta27+): no user_uuid/server_uuid claim -> denylist jwt error
 }
 
 # Wings behaviour -> first Wings version (as modelled) that has it.

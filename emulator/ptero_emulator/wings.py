@@ -60,6 +60,8 @@ ERR_UUID_MISMATCH = "jwt: server uuid mismatch"
 GENERIC_ERROR = "an unexpected error was encountered while handling this request"
 POWER_LOCKED = "another power action is currently being processed for this server, please try again later"
 THROTTLE_LINE = "Server is outputting console data too quickly -- throttling..."
+CRASH_LINES = ("---------- Detected server process in a crashed state! ----------", "Exit code: 1",
+               "Out of memory: false", "Aborting automatic restart, last crash occurred less than 60 seconds ago.")
 
 MAX_LINE_BYTES = 64 * 1024
 READ_LIMIT_1_12 = 4096
@@ -498,7 +500,7 @@ class Daemon:
         if not isinstance(exp, (int, float)) or self.clock() > exp:
             return ERR_EXPIRED
         iat = claims.get("iat")
-        if not isinstance(iat, (int, float)) or iat < self.boot_time:
+        if not isinstance(iat, (int, float)) or iat < self.boot_time or self._identity_missing(claims):
             return ERR_DENYLIST
         denied = self.denied_jti.get(str(claims.get("jti")))
         if denied is not None and iat < denied:
@@ -516,6 +518,11 @@ class Daemon:
             if not isinstance(scope, str) or "websocket" not in scope.split():
                 return ERR_NO_CONNECT
         return None
+
+    def _identity_missing(self, claims: dict[str, Any]) -> bool:
+        """Pelican Wings (beta27+) reads user_uuid and server_uuid in its denylist check: a token without them is
+        "created too far in past"."""
+        return self.config.has("jwt_identity_required") and not (claims.get("user_uuid") and claims.get("server_uuid"))
 
     def socket_url(self, server: dict[str, Any], base_url: str | None = None) -> str:
         base = (base_url or self.panel_url() or "http://127.0.0.1").rstrip("/")
@@ -876,8 +883,7 @@ class Daemon:
             return
         proc.cancel_timers(self.state)
         self._go_offline(proc)
-        for text in ("---------- Detected server process in a crashed state! ----------", "Exit code: 1",
-                     "Out of memory: false", "Aborting automatic restart, last crash occurred less than 60 seconds ago."):
+        for text in CRASH_LINES:
             self.daemon_console(proc.uuid, text)
 
     # install / backup / lifecycle hooks (called by the panel side) -----------------------------------------------
