@@ -263,7 +263,11 @@ class Egg(PanelResource):
 
     def compare(self, current: dict[str, t.Any], desired: dict[str, t.Any]) -> list[str]:
         exported = self.client.call("application.egg_catalog.export", {"egg": current["id"]}, query={"format": "json"})
-        self.exported = egg_fields(json.loads(exported) if isinstance(exported, str) else exported or {})
+        try:
+            document = json.loads(exported) if isinstance(exported, str) else exported or {}
+        except ValueError:
+            raise TaskFailure(f"{self.describe(current)}: the panel's JSON export of the egg is not JSON") from None
+        self.exported = egg_fields(document)
         return sorted(key for key in desired if self.exported.get(key) != desired[key])
 
     def view(self, obj: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
