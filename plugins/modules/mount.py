@@ -174,10 +174,43 @@ from ansible_collections.ptero.panel.plugins.module_utils._pelican import (
 )
 
 FIELDS = ("name", "description", "source", "target", "read_only", "user_mountable")
-# Attachment kind -> how its option's values become ids.
-ATTACHMENTS: dict[str, t.Callable[..., list[int]]] = {"eggs": egg_ids, "nodes": node_ids, "servers": server_ids}
-# Attachment kind -> one object of it: the detach route's name part and path parameter.
-SINGULAR = {"eggs": "egg", "nodes": "node", "servers": "server"}
+
+
+class Kind(t.NamedTuple):
+    """One kind of object a mount is attached to: its routes and how the option's values become ids."""
+
+    list_operation: str
+    attach_operation: str
+    detach_operation: str
+    #: the detach route's path parameter
+    parameter: str
+    resolve: t.Callable[..., list[int]]
+
+
+# Option (and the attach body's field) -> the kind.
+KINDS: dict[str, Kind] = {
+    "eggs": Kind(
+        "application.mounts.list_eggs",
+        "application.mounts.attach_eggs",
+        "application.mounts.detach_egg",
+        "egg",
+        egg_ids,
+    ),
+    "nodes": Kind(
+        "application.mounts.list_nodes",
+        "application.mounts.attach_nodes",
+        "application.mounts.detach_node",
+        "node",
+        node_ids,
+    ),
+    "servers": Kind(
+        "application.mounts.list_servers",
+        "application.mounts.attach_servers",
+        "application.mounts.detach_server",
+        "server",
+        server_ids,
+    ),
+}
 
 
 class Mount(PanelResource):
@@ -220,8 +253,8 @@ class Mount(PanelResource):
 def wanted_attachments(module: PanelModule) -> dict[str, list[int]]:
     """The ids the `eggs`, `nodes` and `servers` options name, found before anything is written."""
     return {
-        kind: resolve(module.client, module.params[kind], kind)
-        for kind, resolve in ATTACHMENTS.items()
+        kind: spec.resolve(module.client, module.params[kind], kind)
+        for kind, spec in KINDS.items()
         if module.params[kind] is not None
     }
 
@@ -240,7 +273,7 @@ class Attachments:
     def attached(self, kind: str) -> list[int]:
         """Ids of the objects of `kind` the mount is attached to now."""
         with failure_context(f"Could not list the {kind} of {self.label}"):
-            listed = self.client.call(f"application.mounts.list_{kind}", {"mount": self.mount["id"]})
+            listed = self.client.call(KINDS[kind].list_operation, {"mount": self.mount["id"]})
         return sorted(int(item["id"]) for item in listed or [])
 
     def plan(self, kind: str, wanted: list[int], have: list[int]) -> tuple[list[int], list[int]]:
@@ -252,12 +285,11 @@ class Attachments:
         mount = {"mount": self.mount["id"]}
         if attach:
             with failure_context(f"Could not attach {kind} {attach} to {self.label}"):
-                self.client.call(f"application.mounts.attach_{kind}", mount, body={kind: attach})
+                self.client.call(KINDS[kind].attach_operation, mount, body={kind: attach})
             self.module.record_write(f"attached {kind} {attach}")
         for object_id in detach:
             with failure_context(f"Could not detach {kind} {object_id} from {self.label}"):
-                singular = SINGULAR[kind]
-                self.client.call(f"application.mounts.detach_{singular}", {**mount, singular: object_id})
+                self.client.call(KINDS[kind].detach_operation, {**mount, KINDS[kind].parameter: object_id})
             self.module.record_write(f"detached {kind} {object_id}")
 
     def ensure(self, outcome: Outcome) -> Outcome:
