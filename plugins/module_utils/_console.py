@@ -3,7 +3,8 @@
 """A synchronous console session on a server's Wings websocket.
 
 `ConsoleSession` gets websocket credentials from the panel (`client.servers.websocket`) through a `ConsoleClient`,
-opens the socket with the panel's `Origin` (Wings rejects any other origin with 403), authenticates, tracks the
+opens the socket with the panel's `Origin` (Wings rejects any other origin with 403; a default Origin refused is
+tried once more with a trailing slash, for a Pelican APP_URL written with one), authenticates, tracks the
 server status, sends console commands and collects the console lines that follow. It renews the token when Wings
 announces its expiry (`token expiring`, `token expired`, or a `jwt error` about expiry/denylist) on the same socket,
 so no line is lost.
@@ -94,11 +95,14 @@ KIND_REFRESH = "refresh"  # the token could not be renewed
 KIND_INVALID = "invalid"  # bad argument (empty command, bad regex)
 KIND_DEAUTHORIZED = "deauthorized"  # Wings closed an authenticated socket: the user lost or changed access
 KIND_MISSING_SCOPE = "missing_scope"  # Wings >= 1.12.2 refused a token without `scope` (panel < 1.12.3)
+KIND_MISSING_IDENTITY = "missing_identity"  # Pelican Wings refused a token without user_uuid/server_uuid
 # Failures a retry cannot fix: modules end the task with the message instead of falling back or retrying.
-FATAL_KINDS = (KIND_DEAUTHORIZED, KIND_MISSING_SCOPE)
+FATAL_KINDS = (KIND_DEAUTHORIZED, KIND_MISSING_SCOPE, KIND_MISSING_IDENTITY)
 
 OPERATION_CREDENTIALS = "client.servers.websocket"
 MISSING_CONNECT = "missing connect permission"
+# Pelican Wings (beta27+) denylists a token without these claims ("jwt: created too far in past (denylist)").
+IDENTITY_CLAIMS = ("user_uuid", "server_uuid")
 
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences (colours, cursor)
@@ -228,6 +232,32 @@ def origin_from_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
+def origin_candidates(origin: str, given: bool) -> list[str]:
+    """The Origin headers to try, in order.
+
+    Wings compares the Origin with the panel URL exactly as the panel wrote it into Wings' `remote`: Pterodactyl
+    writes it without a trailing slash, Pelican writes its APP_URL verbatim, so a Pelican APP_URL configured with a
+    trailing slash needs the slash in the Origin too. An origin the user set is sent as given, and only that.
+    """
+    if given or origin.endswith("/"):
+        return [origin]
+    return [origin, f"{origin}/"]
+
+
+def origins_refused(origins: list[str]) -> str:
+    """"Origin 'a' is not allowed" / "neither Origin 'a' nor 'a/' is allowed"."""
+    if len(origins) == 1:
+        return f"Origin {origins[0]!r} is not allowed"
+    return f"neither Origin {origins[0]!r} nor {origins[1]!r} is allowed"
+
+
+def missing_identity(claims: dict[str, t.Any]) -> list[str] | None:
+    """The identity claims Pelican Wings needs that the token lacks; None when the token could not be read."""
+    if not claims:
+        return None
+    return [name for name in IDENTITY_CLAIMS if not claims.get(name)]
+
+
 def close_details(data: bytes) -> tuple[int, str]:
     """(code, reason) of a close frame payload; 1005 when the frame has no code."""
     if len(data) < 2:
@@ -274,6 +304,7 @@ class ConsoleProtocol:
         # What the session read from the current token (None: unknown), to explain a "missing connect permission".
         self.token_has_scope: bool | None = None
         self.token_can_connect: bool | None = None
+        self.token_missing_identity: list[str] | None = None
 
     def start_auth(self) -> None:
         if self.phase == PHASE_NEW:
@@ -347,6 +378,8 @@ class ConsoleProtocol:
         from_auth = reason != text  # prefixed: the answer to an `auth` we sent
         if MISSING_CONNECT in reason:
             self._refuse_connect(reason)
+        if "denylist" in reason and self.token_missing_identity:
+            self._refuse_identity(reason)
         if self.phase != PHASE_READY:
             if "no jwt present" in reason:
                 return []  # an answer to something sent before auth; harmless
@@ -400,6 +433,20 @@ class ConsoleProtocol:
             "lacks a `scope` claim Wings >= 1.12.2 needs, from a panel >= 1.12.3, or the user lacks "
             "websocket.connect)",
             reason=reason,
+        )
+
+    def _refuse_identity(self, reason: str) -> t.NoReturn:
+        """Pelican Wings (beta27+) calls a token without user_uuid or server_uuid "created too far in past": every
+        token of this panel lacks them, so a new one would be refused the same way."""
+        missing = " and ".join(self.token_missing_identity or [])
+        self._fail(
+            KIND_MISSING_IDENTITY,
+            f"Wings refused the websocket token of server {self.server} ({reason}): the token has no {missing} "
+            "claim, which Pelican Wings (beta27 and later) requires. The panel that issued it does not write that "
+            "claim (a panel older than this Wings, or something between the panel and this task rewrote the token); "
+            "upgrade the panel to match Wings; not retried.",
+            reason=reason,
+            missing_claims=list(self.token_missing_identity or []),
         )
 
     def handle_close(self, code: int, reason: str) -> t.NoReturn:
@@ -505,6 +552,7 @@ class ConsoleClient:
         self.base_url = getattr(client, "base_url", "") or ""
         self.no_log_values: set[str] = no_log_values if no_log_values is not None else set()
         self.tokens_fetched = 0
+        self.accepted_origin: str | None = None  # the default Origin Wings took (with or without a trailing slash)
         self._credentials: dict[str, t.Any] = {}
 
     @classmethod
@@ -581,7 +629,9 @@ class ConsoleSession:
         # Any panel client works; a shared ConsoleClient makes sessions of one task reuse one token per server.
         self.client = client if isinstance(client, ConsoleClient) else ConsoleClient(client)
         self.server = server
-        self.origin = origin or origin_from_url(self.client.base_url)
+        # The Origin Wings accepted for an earlier session of this task, so the next one needs no second handshake.
+        self.origin_given = origin is not None
+        self.origin = origin or self.client.accepted_origin or origin_from_url(self.client.base_url)
         self.validate_certs = validate_certs
         self.ca_path = ca_path
         self.timeout = timeout
@@ -650,6 +700,7 @@ class ConsoleSession:
             self.protocol.token_can_connect = self.permissions is None or has_permission(
                 self.permissions, "websocket.connect"
             )
+        self.protocol.token_missing_identity = missing_identity(claims)
         return {"token": token, "socket": str(data["socket"])}
 
     # connection --------------------------------------------------------------------------------------------------
@@ -690,11 +741,29 @@ class ConsoleSession:
         return {}
 
     def _open(self, url: str) -> None:
+        """Open the socket; a 403 on the default Origin is retried once with a trailing slash (see origin_candidates)."""
+        candidates = origin_candidates(self.origin, self.origin_given)
+        for attempt, origin in enumerate(candidates, start=1):
+            try:
+                self._ws = self._handshake(url, origin)
+            except websocket.WebSocketBadStatusException as error:
+                if getattr(error, "status_code", None) == 403 and attempt < len(candidates):
+                    continue
+                raise self._handshake_error(error, candidates[:attempt]) from None
+            self.origin = origin
+            if not self.origin_given:
+                self.client.accepted_origin = origin
+            self._last_sent = time.monotonic()
+            return
+
+    def _handshake(self, url: str, origin: str) -> t.Any:
+        """A connected websocket.WebSocket; a refused handshake raises WebSocketBadStatusException, the rest
+        ConsoleError."""
         ws = websocket.WebSocket(sslopt=self._sslopt(), skip_utf8_validation=True)
         try:
-            ws.connect(url, origin=self.origin, timeout=self.timeout)
-        except websocket.WebSocketBadStatusException as error:
-            raise self._handshake_error(error) from None
+            ws.connect(url, origin=origin, timeout=self.timeout)
+        except websocket.WebSocketBadStatusException:
+            raise
         except ssl.SSLError as error:
             raise ConsoleError(
                 KIND_TLS,
@@ -709,10 +778,9 @@ class ConsoleSession:
             raise ConsoleError(
                 KIND_CONNECT, f"cannot connect to the websocket of server {self.server} ({url}): {error}"
             ) from None
-        self._ws = ws
-        self._last_sent = time.monotonic()
+        return ws
 
-    def _handshake_error(self, error: t.Any) -> ConsoleError:
+    def _handshake_error(self, error: t.Any, origins: list[str]) -> ConsoleError:
         status = getattr(error, "status_code", None)
         body = getattr(error, "resp_body", None) or b""
         if isinstance(body, bytes):
@@ -721,10 +789,12 @@ class ConsoleSession:
         if status == 403:
             return ConsoleError(
                 KIND_ORIGIN,
-                f"Wings refused the websocket handshake for server {self.server} with 403 "
-                f"Forbidden: Origin {self.origin!r} is not allowed. Set origin to the panel URL as "
-                "configured in Wings (remote), or add it to Wings' allowed_origins.",
+                f"Wings refused the websocket handshake for server {self.server} with 403 Forbidden: "
+                f"{origins_refused(origins)}. Set origin to the panel URL exactly as Wings has it (its remote "
+                "setting; on Pelican the panel's APP_URL, trailing slash included), or add it to Wings' "
+                "allowed_origins.",
                 status=status,
+                details={"origins_tried": list(origins)},
             )
         if status == 404:
             return ConsoleError(
