@@ -1,5 +1,6 @@
 """The aiohttp application: middleware chain (404/405, auth, JSON, 2FA, IP allow-list, rate limit, key type,
 faults, latency, request log) and mounting of the application, client, Wings and control routes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,8 @@ import sys
 import time
 import traceback
 from collections import deque
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -29,14 +31,16 @@ CLIENT_PREFIX = "/api/client"
 # Laravel skips TrimStrings for file routes addressed by the full 36-character uuid.
 _UNTRIMMED_FILE_PATH = re.compile(r"^/api/client/servers/[0-9a-fA-F-]{36}/files")
 _TWO_FACTOR_EXEMPT = {
-    ("GET", "/api/client/account"), ("GET", "/api/client/account/two-factor"),
-    ("POST", "/api/client/account/two-factor"), ("POST", "/api/client/account/two-factor/disable"),
+    ("GET", "/api/client/account"),
+    ("GET", "/api/client/account/two-factor"),
+    ("POST", "/api/client/account/two-factor"),
+    ("POST", "/api/client/account/two-factor/disable"),
 }
 _METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def api_of(path: str) -> str | None:
-    """"application", "client" or None (control, Wings and other unauthenticated paths)."""
+    """ "application", "client" or None (control, Wings and other unauthenticated paths)."""
     if path == APPLICATION_PREFIX or path.startswith(APPLICATION_PREFIX + "/"):
         return "application"
     if path == CLIENT_PREFIX or path.startswith(CLIENT_PREFIX + "/"):
@@ -69,8 +73,12 @@ def _base_url(request: web.Request) -> str:
 
 # ====================================================================== middlewares
 # SetSecurityHeaders (panel 1.12.1+): on every panel response that does not set them itself.
-SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
-                    "X-XSS-Protection": "1; mode=block", "Referrer-Policy": "no-referrer-when-downgrade"}
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "X-XSS-Protection": "1; mode=block",
+    "Referrer-Policy": "no-referrer-when-downgrade",
+}
 # Laravel's HandleCors with the panel's config/cors.php (APP_CORS_ALLOWED_ORIGINS unset), on the API paths.
 CORS_HEADERS = {"Access-Control-Allow-Origin": "", "Access-Control-Allow-Credentials": "true"}
 # Paths the emulator serves as Wings or for tests, not as the panel.
@@ -114,11 +122,17 @@ async def request_log_middleware(request: web.Request, handler: Handler) -> web.
         raise
     finally:
         user = request.get("user")
-        request.app["request_log"].append({
-            "method": request.method, "path": request.path, "query": request.query_string, "status": status,
-            "time": started, "duration_ms": round((time.time() - started) * 1000, 2),
-            "user_id": user["id"] if user else None,
-        })
+        request.app["request_log"].append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string,
+                "status": status,
+                "time": started,
+                "duration_ms": round((time.time() - started) * 1000, 2),
+                "user_id": user["id"] if user else None,
+            }
+        )
 
 
 @web.middleware
@@ -129,15 +143,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         routing_error = request.match_info.http_exception
         if routing_error is not None:
             if isinstance(routing_error, web.HTTPMethodNotAllowed):
-                allowed = sorted(routing_error.allowed_methods | (
-                    {"HEAD"} if "GET" in routing_error.allowed_methods else set()),
-                    key=lambda m: _METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99)
-                raise ApiError(405, "MethodNotAllowedHttpException",
-                               f"The {request.method} method is not supported for route {request.path.lstrip('/')}. "
-                               f"Supported methods: {', '.join(allowed)}.")
+                allowed = sorted(
+                    routing_error.allowed_methods | ({"HEAD"} if "GET" in routing_error.allowed_methods else set()),
+                    key=lambda m: _METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99,
+                )
+                raise ApiError(
+                    405,
+                    "MethodNotAllowedHttpException",
+                    f"The {request.method} method is not supported for route {request.path.lstrip('/')}. "
+                    f"Supported methods: {', '.join(allowed)}.",
+                )
             if isinstance(routing_error, web.HTTPNotFound):
-                raise ApiError(404, "NotFoundHttpException",
-                               f"The route {request.path.lstrip('/')} could not be found.")
+                raise ApiError(
+                    404, "NotFoundHttpException", f"The route {request.path.lstrip('/')} could not be found."
+                )
         return await handler(request)
     except ApiError as error:
         if api is not None and not wants_json(request):
@@ -145,12 +164,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error.response()
     except (web.HTTPException, asyncio.CancelledError):
         raise
-    except Exception as exc:  # noqa: BLE001 - the panel turns every other exception into a generic 500
+    except Exception as exc:
         traceback.print_exc(file=sys.stderr)
-        error = server_error(type(exc).__name__)
+        # The panel turns every other exception into a generic 500 whose code is the exception's class name.
+        unexpected = server_error(type(exc).__name__)
         if api is not None and not wants_json(request):
-            return _not_json_response(request, error)
-        return error.response()
+            return _not_json_response(request, unexpected)
+        return unexpected.response()
 
 
 def _client_ip(request: web.Request) -> str:
@@ -183,7 +203,7 @@ async def _read_body(request: web.Request, api: str) -> None:
         try:
             data = json.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
-            raise bad_request("The JSON data passed in the request appears to be malformed: Syntax error")
+            raise bad_request("The JSON data passed in the request appears to be malformed: Syntax error") from None
         if isinstance(data, list):
             data = {str(i): v for i, v in enumerate(data)}
         elif not isinstance(data, dict):
@@ -227,17 +247,27 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if config.has("api_ignores_two_factor_requirement"):
         covered = False  # Pelican enforces it in the web UI only
     if covered and not user.get("use_totp") and (request.method, request.path.rstrip("/")) not in _TWO_FACTOR_EXEMPT:
-        raise ApiError(400, "TwoFactorAuthRequiredException",
-                       "Two-factor authentication is required on this account in order to access this endpoint.")
+        raise ApiError(
+            400,
+            "TwoFactorAuthRequiredException",
+            "Two-factor authentication is required on this account in order to access this endpoint.",
+        )
 
     allowed_ips = key.get("allowed_ips") or []
     address = _client_ip(request)
     if allowed_ips and not _ip_allowed(allowed_ips, address):
-        state.log_activity("auth:ip-blocked", user["id"], properties={"identifier": key["identifier"]},
-                           ip=address, api_key_id=key["id"])
-        raise ApiError(403, "AccessDeniedHttpException",
-                       f"This IP address ({address}) does not have permission to access the API using these "
-                       f"credentials.")
+        state.log_activity(
+            "auth:ip-blocked",
+            user["id"],
+            properties={"identifier": key["identifier"]},
+            ip=address,
+            api_key_id=key["id"],
+        )
+        raise ApiError(
+            403,
+            "AccessDeniedHttpException",
+            f"This IP address ({address}) does not have permission to access the API using these credentials.",
+        )
 
     # Route-model binding runs before the throttle: an unknown server/node/model is a 404 that costs nothing.
     probe = request.app["binding_probes"].get(api)
@@ -250,14 +280,17 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
 
     if api == "client" and key["key_type"] == KEY_TYPE_APPLICATION:
-        raise ApiError(403, "AccessDeniedHttpException",
-                       "You are attempting to use an application API key on an endpoint that requires a client API "
-                       "key.")
+        raise ApiError(
+            403,
+            "AccessDeniedHttpException",
+            "You are attempting to use an application API key on an endpoint that requires a client API key.",
+        )
     if api == "application" and not user.get("root_admin"):
         # Raised by the application routes right after route-model binding (binding runs first in the panel, so
         # an unknown id is a 404 even for a non-admin).
-        request["application_denied"] = ApiError(403, "AccessDeniedHttpException",
-                                                 "This account does not have permission to access the API.")
+        request["application_denied"] = ApiError(
+            403, "AccessDeniedHttpException", "This account does not have permission to access the API."
+        )
 
     key["last_used_at"] = state.now()
     try:
@@ -295,8 +328,14 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
 # ====================================================================== application factory
 def create_app(config: EmulatorConfig, state: State | None = None) -> web.Application:
     """Build the emulator. ``state`` defaults to a new State seeded according to ``config.seed``."""
-    from . import application_api, client_api, pelican, pelican_api, wings
-    from . import pelican_client  # noqa: F401 - registers DELETE /account/ssh-keys/{fingerprint} on client_api.routes
+    from . import (
+        application_api,
+        client_api,
+        pelican,
+        pelican_api,
+        pelican_client,  # noqa: F401 - registers DELETE /account/ssh-keys/{fingerprint} on client_api.routes
+        wings,
+    )
     from .seed import seed_state
 
     if state is None:
@@ -304,8 +343,14 @@ def create_app(config: EmulatorConfig, state: State | None = None) -> web.Applic
         seed_state(state, config.seed)
     state.config = config
     app = web.Application(
-        middlewares=[request_log_middleware, panel_headers_middleware, error_middleware,
-                     pelican.route_gate_middleware, gate_middleware, fault_middleware],
+        middlewares=[
+            request_log_middleware,
+            panel_headers_middleware,
+            error_middleware,
+            pelican.route_gate_middleware,
+            gate_middleware,
+            fault_middleware,
+        ],
         client_max_size=64 * 1024 * 1024,
     )
     app["config"] = config

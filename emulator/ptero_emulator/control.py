@@ -1,4 +1,5 @@
 """Unauthenticated test-control endpoints under /_emulator/ (the emulator only listens on loopback)."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except ValueError:
-        raise bad_request("The JSON data passed in the request appears to be malformed: Syntax error")
+        raise bad_request("The JSON data passed in the request appears to be malformed: Syntax error") from None
     if not isinstance(data, dict):
         raise ValidationFailed([("body", "array", "The body must be a JSON object.")])
     return data
@@ -30,8 +31,12 @@ async def health(request: web.Request) -> web.Response:
     daemon = request.app.get("daemon")
     # A Wings override (POST /_emulator/wings/config) wins over the configured / panel-paired release.
     wings_version = daemon.setting("wings_version") if daemon is not None else config.effective_wings_version()
-    health = {"ok": True, "pending_timers": len(request.app["state"].pending()),
-              "panel_version": config.panel_version, "wings_version": wings_version}
+    health = {
+        "ok": True,
+        "pending_timers": len(request.app["state"].pending()),
+        "panel_version": config.panel_version,
+        "wings_version": wings_version,
+    }
     if config.is_pelican:  # a Pterodactyl emulator's health stays as it was (no flavour keys = pterodactyl)
         health.update({"flavour": config.flavour, "pelican_version": config.pelican_version})
     return json_response(health)
@@ -113,7 +118,7 @@ async def set_config(request: web.Request) -> web.Response:
     try:
         unknown = config.update(changes)
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed([("config", "type", f"Invalid configuration value: {exc}")])
+        raise ValidationFailed([("config", "type", f"Invalid configuration value: {exc}")]) from None
     if unknown:
         raise ValidationFailed([(name, "in", f"Unknown configuration field {name}.") for name in unknown])
     return json_response(config.to_dict())

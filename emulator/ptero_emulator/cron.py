@@ -1,11 +1,12 @@
 """Cron expressions as the panel's library reads them: fields, names, steps, ranges and the L/W/# specials;
 ``cron_next_run`` finds the next matching minute."""
+
 from __future__ import annotations
 
 import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -13,12 +14,19 @@ class CronError(ValueError):
     """The expression does not evaluate (the panel answers 400 "...does not evaluate to a valid expression.")."""
 
 
-_MONTH_NAMES = {name: index for index, name in enumerate(
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_MONTH_NAMES = {
+    name: index
+    for index, name in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
+    )
+}
 _DAY_NAMES = {name: index for index, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
 # (position name, lowest, highest, names)
 _CRON_FIELDS: list[tuple[str, int, int, dict[str, int]]] = [
-    ("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day_of_month", 1, 31, {}), ("month", 1, 12, _MONTH_NAMES),
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day_of_month", 1, 31, {}),
+    ("month", 1, 12, _MONTH_NAMES),
     ("day_of_week", 0, 7, _DAY_NAMES),
 ]
 
@@ -146,13 +154,13 @@ def cron_next_run(minute: Any, hour: Any, day_of_month: Any, month: Any, day_of_
         raise CronError("wrong number of parts")
     fields = [parse_cron_field(text, position) for position, text in enumerate(expression)]
     minutes, hours, dom, months, dow = fields
-    start = datetime.fromtimestamp(int(after) - int(after) % 60, tz=timezone.utc) + timedelta(minutes=1)
+    start = datetime.fromtimestamp(int(after) - int(after) % 60, tz=UTC) + timedelta(minutes=1)
     day = start.date()
     for _unused in range(366 * 8):
         if day.month in months.values and _day_matches(dom, dow, day.year, day.month, day.day):
             for hour_value in sorted(hours.values):
                 for minute_value in sorted(minutes.values):
-                    candidate = datetime(day.year, day.month, day.day, hour_value, minute_value, tzinfo=timezone.utc)
+                    candidate = datetime(day.year, day.month, day.day, hour_value, minute_value, tzinfo=UTC)
                     if candidate >= start:
                         return candidate.timestamp()
         day += timedelta(days=1)

@@ -14,13 +14,16 @@ A fault is a dict posted to /_emulator/faults:
   chunk_size, delay_ms  body trickling for kind "slow_body" (defaults 16 bytes, 200 ms)
   retry_after  Retry-After seconds for kind "429_burst" (default 1)
 """
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -37,12 +40,16 @@ DEFAULT_ERRORS: dict[int, tuple[str, str]] = {
     409: ("ConflictHttpException", "Conflict"),
     429: ("ThrottleRequestsException", "Too Many Attempts."),
     500: ("HttpException", GENERIC_500),
-    502: ("DaemonConnectionException",
-          "There was an error while communicating with the machine running this server. This error has been "
-          "logged, please try again. (code: 502) (request_id: emulator)"),
+    502: (
+        "DaemonConnectionException",
+        "There was an error while communicating with the machine running this server. This error has been "
+        "logged, please try again. (code: 502) (request_id: emulator)",
+    ),
     503: ("HttpException", "Service Unavailable"),
-    504: ("DaemonConnectionException",
-          "Could not establish a connection to the machine running this server. Please try again."),
+    504: (
+        "DaemonConnectionException",
+        "Could not establish a connection to the machine running this server. Please try again.",
+    ),
 }
 
 
@@ -70,11 +77,20 @@ class FaultRegistry:
         if failures:
             raise ValidationFailed(failures)
         fault = {
-            "id": next(self._ids), "route": route, "method": str(spec.get("method") or "*").upper(), "kind": kind,
-            "status": int(spec.get("status", 500)), "code": spec.get("code"), "detail": spec.get("detail"),
-            "when": when, "count": spec.get("count", 1), "skip": int(spec.get("skip", 0)),
-            "latency_ms": int(spec.get("latency_ms", 1000)), "chunk_size": int(spec.get("chunk_size", 16)),
-            "delay_ms": int(spec.get("delay_ms", 200)), "retry_after": int(spec.get("retry_after", 1)),
+            "id": next(self._ids),
+            "route": route,
+            "method": str(spec.get("method") or "*").upper(),
+            "kind": kind,
+            "status": int(spec.get("status", 500)),
+            "code": spec.get("code"),
+            "detail": spec.get("detail"),
+            "when": when,
+            "count": spec.get("count", 1),
+            "skip": int(spec.get("skip", 0)),
+            "latency_ms": int(spec.get("latency_ms", 1000)),
+            "chunk_size": int(spec.get("chunk_size", 16)),
+            "delay_ms": int(spec.get("delay_ms", 200)),
+            "retry_after": int(spec.get("retry_after", 1)),
             "hits": 0,
         }
         self._faults.append(fault)
@@ -125,19 +141,31 @@ async def apply_fault(fault: dict[str, Any], request: web.Request, handler: Hand
         return await handler(request)
     if kind == "429_burst":
         reset = int(time.time()) + fault["retry_after"]
-        raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers={
-            "Retry-After": str(fault["retry_after"]), "X-RateLimit-Limit": "0", "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(reset)})
+        raise ApiError(
+            429,
+            "ThrottleRequestsException",
+            "Too Many Attempts.",
+            headers={
+                "Retry-After": str(fault["retry_after"]),
+                "X-RateLimit-Limit": "0",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(reset),
+            },
+        )
     if kind == "slow_body":
         response = await handler(request)
         payload = response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else b""
-        stream = web.StreamResponse(status=response.status, headers={
-            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "transfer-encoding")})
+        stream = web.StreamResponse(
+            status=response.status,
+            headers={
+                k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "transfer-encoding")
+            },
+        )
         stream.content_length = len(payload)
         await stream.prepare(request)
         try:
             for start in range(0, len(payload), max(1, fault["chunk_size"])):
-                await stream.write(payload[start:start + fault["chunk_size"]])
+                await stream.write(payload[start : start + fault["chunk_size"]])
                 await asyncio.sleep(fault["delay_ms"] / 1000)
             await stream.write_eof()
         except ConnectionResetError:
@@ -145,10 +173,9 @@ async def apply_fault(fault: dict[str, Any], request: web.Request, handler: Hand
         return stream
     # "status" and "drop": before or after the handler applied its write.
     if fault["when"] == "after":
-        try:
+        # The injected failure replaces whatever the handler answered.
+        with contextlib.suppress(ApiError):
             await handler(request)
-        except ApiError:
-            pass  # the injected failure replaces whatever the handler answered
     if kind == "drop":
         return _drop(request)
     raise error_for(fault)

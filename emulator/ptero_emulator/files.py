@@ -5,6 +5,7 @@ paths are relative to the server root and can never leave it, listing puts folde
 "name copy.ext" / "name copy N.ext", ``compress`` builds a real ``.tar.gz`` so ``decompress`` can unpack it,
 and errors carry the HTTP status and message Wings would answer with (the panel wraps them, see client_api).
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,9 +17,10 @@ import stat as stat_module
 import tarfile
 import time
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 # Messages Wings puts in its {"error": ...} bodies.
 NOT_FOUND = "The requested resources was not found on the system."
@@ -59,13 +61,13 @@ class FsEntry:
     created: float
     modified: float
     content: bytes = b""
-    children: dict[str, "FsEntry"] = field(default_factory=dict)
+    children: dict[str, FsEntry] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
         return DIRECTORY_SIZE if self.is_dir else len(self.content)
 
-    def clone(self, name: str, now: float) -> "FsEntry":
+    def clone(self, name: str, now: float) -> FsEntry:
         copy = FsEntry(name=name, is_dir=self.is_dir, mode=self.mode, created=now, modified=now, content=self.content)
         copy.children = {child_name: child.clone(child_name, now) for child_name, child in self.children.items()}
         return copy
@@ -85,7 +87,7 @@ class FsEntry:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FsEntry":
+    def from_json(cls, data: dict[str, Any]) -> FsEntry:
         entry = cls(
             name=data["name"],
             is_dir=bool(data["is_dir"]),
@@ -123,7 +125,7 @@ def detect_mimetype(entry: FsEntry) -> str:
     data = entry.content
     if data.startswith(b"\x1f\x8b"):
         return "application/gzip"
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "application/zip"
     if len(data) >= 262 and data[257:262] == b"ustar":
         return "application/x-tar"
@@ -137,7 +139,7 @@ def detect_mimetype(entry: FsEntry) -> str:
 
 
 def rfc3339(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ServerFiles:
@@ -153,7 +155,7 @@ class ServerFiles:
         return self.root.to_json()
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], clock: Callable[[], float] = time.time) -> "ServerFiles":
+    def from_json(cls, data: dict[str, Any], clock: Callable[[], float] = time.time) -> ServerFiles:
         return cls(clock=clock, root=FsEntry.from_json(data))
 
     # ---- lookup helpers ----------------------------------------------------------------------------------------
@@ -312,10 +314,10 @@ class ServerFiles:
                 parsed.append((join_path(root, name), int(str(mode), 8)))
             except ValueError:
                 raise WingsFileError(400, INVALID_FILE_MODE) from None
-        for path, mode in parsed:
+        for path, bits in parsed:
             entry = self.find(path)
             if entry is not None:
-                entry.mode = mode & 0o7777
+                entry.mode = bits & 0o7777
 
     def compress(self, root: str | None, names: Iterable[str]) -> FsEntry:
         targets = [join_path(root, name) for name in names]
@@ -327,7 +329,7 @@ class ServerFiles:
             for target in targets:
                 entry = self._require(target)
                 self._add_to_tar(archive, entry, posixpath.relpath(target, base))
-        stamp = datetime.fromtimestamp(self._clock(), tz=timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+        stamp = datetime.fromtimestamp(self._clock(), tz=UTC).strftime("%Y-%m-%dT%H%M%SZ")
         archive_path = join_path(root, f"archive-{stamp}.tar.gz")
         return self.write(archive_path, buffer.getvalue())
 
@@ -380,7 +382,8 @@ def _archive_members(data: bytes, name: str) -> list[tuple[str, bool, bytes, int
     if zipfile.is_zipfile(io.BytesIO(data)):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in archive.infolist():
-                members.append((info.filename.rstrip("/"), info.is_dir(), b"" if info.is_dir() else archive.read(info), 0))
+                content = b"" if info.is_dir() else archive.read(info)
+                members.append((info.filename.rstrip("/"), info.is_dir(), content, 0))
         return members
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:

@@ -8,6 +8,7 @@
     finally:
         emu.stop()
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -44,16 +46,23 @@ class RunningEmulator:
     def headers(self, which: str = "application") -> dict[str, str]:
         """Request headers for "application", "client" (admin), "user" (player) or "subuser" (helper, a subuser of
         the demo server "Survival")."""
-        token = {"application": self.application_key, "client": self.client_key, "user": self.user_client_key,
-                 "subuser": self.connection.get("subuser_client_key", "")}[which]
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json",
-                "Content-Type": "application/json"}
+        token = {
+            "application": self.application_key,
+            "client": self.client_key,
+            "user": self.user_client_key,
+            "subuser": self.connection.get("subuser_client_key", ""),
+        }[which]
+        return {"Authorization": f"Bearer {token}", "Accept": "application/json", "Content-Type": "application/json"}
 
     def control(self, method: str, path: str, payload: Any = None, timeout: float = 30.0) -> Any:
         """Call /_emulator/<path>; returns the decoded JSON (None for empty bodies)."""
         data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(f"{self.url}/_emulator/{path.lstrip('/')}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}/_emulator/{path.lstrip('/')}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 raw = response.read()
@@ -107,7 +116,7 @@ class RunningEmulator:
                 self.process.wait(timeout=timeout)
         return self.process.returncode
 
-    def __enter__(self) -> "RunningEmulator":
+    def __enter__(self) -> RunningEmulator:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -118,8 +127,17 @@ def _arguments(directory: Path, config: dict[str, Any]) -> tuple[list[str], Path
     """Command line for the given EmulatorConfig fields: seed, latency_ms and state_file have flags, the rest goes
     through --config-json."""
     connection_file = directory / f"emulator-connection-{os.getpid()}-{time.monotonic_ns()}.json"
-    args = [sys.executable, "-m", "ptero_emulator", "--host", "127.0.0.1", "--port", str(config.pop("port", 0)),
-            "--write-connection", str(connection_file)]
+    args = [
+        sys.executable,
+        "-m",
+        "ptero_emulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(config.pop("port", 0)),
+        "--write-connection",
+        str(connection_file),
+    ]
     seed = config.pop("seed", "demo")
     args += ["--seed", seed if seed else "none"]
     if "latency_ms" in config:
@@ -142,8 +160,10 @@ def start_emulator(tmp_path: Path | str, **config: Any) -> RunningEmulator:
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     process = subprocess.Popen(args, cwd=str(directory), stdout=subprocess.PIPE, stderr=log_handle, env=env)
+    stdout = process.stdout
+    assert stdout is not None  # stdout=PIPE
     first_line: list[bytes] = []
-    reader = threading.Thread(target=lambda: first_line.append(process.stdout.readline()), daemon=True)
+    reader = threading.Thread(target=lambda: first_line.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(START_TIMEOUT_SECONDS)
     line = first_line[0].decode().strip() if first_line else ""
@@ -151,14 +171,21 @@ def start_emulator(tmp_path: Path | str, **config: Any) -> RunningEmulator:
         process.kill()
         process.wait(timeout=10)
         log_handle.close()
-        raise RuntimeError(f"emulator did not start (first line {line!r}); stderr:\n"
-                           f"{log_path.read_text(errors='replace')[-4000:]}")
+        raise RuntimeError(
+            f"emulator did not start (first line {line!r}); stderr:\n{log_path.read_text(errors='replace')[-4000:]}"
+        )
     # Keep draining stdout so the child never blocks on a full pipe.
-    threading.Thread(target=lambda: [None for _unused in iter(process.stdout.readline, b"")], daemon=True).start()
+    threading.Thread(target=lambda: [None for _unused in iter(stdout.readline, b"")], daemon=True).start()
     connection = json.loads(connection_file.read_text())
-    return RunningEmulator(url=connection["url"], application_key=connection["application_key"],
-                           client_key=connection["client_key"], user_client_key=connection["user_client_key"],
-                           process=process, connection=connection, log_path=log_path)
+    return RunningEmulator(
+        url=connection["url"],
+        application_key=connection["application_key"],
+        client_key=connection["client_key"],
+        user_client_key=connection["user_client_key"],
+        process=process,
+        connection=connection,
+        log_path=log_path,
+    )
 
 
 REQUEST_TIMEOUT_SECONDS = 15.0
@@ -220,13 +247,22 @@ def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) ->
 
 # Fast timings for tests, and rate limits high enough that a whole session never trips them (rate-limit tests
 # lower them on their own emulator).
-TEST_DEFAULTS: dict[str, Any] = {"install_seconds": 0.3, "power_seconds": 0.2, "backup_seconds": 0.3,
-                                 "restore_seconds": 0.3, "app_rate_limit": 1000000, "client_rate_limit": 1000000}
+TEST_DEFAULTS: dict[str, Any] = {
+    "install_seconds": 0.3,
+    "power_seconds": 0.2,
+    "backup_seconds": 0.3,
+    "restore_seconds": 0.3,
+    "app_rate_limit": 1000000,
+    "client_rate_limit": 1000000,
+}
 
 
 def module_emulator_fixture(name: str, start: Callable[[Path], Any]) -> Any:
     """A module-scoped fixture: what ``start(<new temp dir>)`` returns (a RunningEmulator, or anything with a
-    ``stop()``), stopped after the module. ``old = module_emulator_fixture("x-1.11", lambda d: start_emulator(d, ...))``"""
+    ``stop()``), stopped after the module.
+
+    ``old = module_emulator_fixture("x-1.11", lambda d: start_emulator(d, ...))``
+    """
 
     @pytest.fixture(scope="module")
     def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:

@@ -1,5 +1,6 @@
 """HTTP building blocks shared by every emulated API: errors, input parsing, validation, envelopes,
 pagination, filters, sorts and includes, all shaped like the Pterodactyl panel's output."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -8,7 +9,8 @@ import math
 import re
 import unicodedata
 import warnings
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from aiohttp import web
@@ -26,8 +28,14 @@ UNAUTHORIZED_ACTION = "This action is unauthorized."
 class ApiError(Exception):
     """An error rendered as the panel's JSON error body: {"errors":[{"code","status","detail","meta"?}]}."""
 
-    def __init__(self, status: int, code: str, detail: str, meta: dict[str, Any] | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        meta: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
@@ -56,8 +64,15 @@ class ValidationFailed(ApiError):
         self.failures = list(failures)
 
     def entries(self) -> list[dict[str, Any]]:
-        return [{"code": "ValidationException", "status": "422", "detail": message,
-                 "meta": {"source_field": field, "rule": rule}} for field, rule, message in self.failures]
+        return [
+            {
+                "code": "ValidationException",
+                "status": "422",
+                "detail": message,
+                "meta": {"source_field": field, "rule": rule},
+            }
+            for field, rule, message in self.failures
+        ]
 
 
 def not_found(detail: str = MODEL_NOT_FOUND) -> ApiError:
@@ -86,14 +101,21 @@ def server_error(code: str = "HttpException") -> ApiError:
 
 
 def daemon_unreachable() -> ApiError:
-    return ApiError(504, "DaemonConnectionException",
-                    "Could not establish a connection to the machine running this server. Please try again.")
+    return ApiError(
+        504,
+        "DaemonConnectionException",
+        "Could not establish a connection to the machine running this server. Please try again.",
+    )
 
 
 # ====================================================================== responses
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.Response(body=json.dumps(data, separators=(",", ":")).encode(), status=status,
-                        content_type="application/json", headers=dict(headers or {}))
+    return web.Response(
+        body=json.dumps(data, separators=(",", ":")).encode(),
+        status=status,
+        content_type="application/json",
+        headers=dict(headers or {}),
+    )
 
 
 def empty_response(status: int = 204) -> web.Response:
@@ -112,7 +134,7 @@ def parse_php_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if not match:
             result[raw_key] = value
             continue
-        segments = [match.group(1)] + re.findall(r"\[([^\[\]]*)\]", match.group(2))
+        segments = [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))]
         container: Any = result
         for index, segment in enumerate(segments):
             last = index == len(segments) - 1
@@ -208,9 +230,11 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "alpha_dash": "The :attribute may only contain letters, numbers, and dashes.",
     "alpha_num": "The :attribute may only contain letters and numbers.",
     "array": "The :attribute must be an array.",
-    "between": {"numeric": "The :attribute must be between :min and :max.",
-                "string": "The :attribute must be between :min and :max characters.",
-                "array": "The :attribute must have between :min and :max items."},
+    "between": {
+        "numeric": "The :attribute must be between :min and :max.",
+        "string": "The :attribute must be between :min and :max characters.",
+        "array": "The :attribute must have between :min and :max items.",
+    },
     "boolean": "The :attribute field must be true or false.",
     "confirmed": "The :attribute confirmation does not match.",
     "digits_between": "The :attribute must be between :min and :max digits.",
@@ -220,12 +244,16 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "in": "The selected :attribute is invalid.",
     "integer": "The :attribute must be an integer.",
     "ip": "The :attribute must be a valid IP address.",
-    "max": {"numeric": "The :attribute may not be greater than :max.",
-            "string": "The :attribute may not be greater than :max characters.",
-            "array": "The :attribute may not have more than :max items."},
-    "min": {"numeric": "The :attribute must be at least :min.",
-            "string": "The :attribute must be at least :min characters.",
-            "array": "The :attribute must have at least :min items."},
+    "max": {
+        "numeric": "The :attribute may not be greater than :max.",
+        "string": "The :attribute may not be greater than :max characters.",
+        "array": "The :attribute may not have more than :max items.",
+    },
+    "min": {
+        "numeric": "The :attribute must be at least :min.",
+        "string": "The :attribute must be at least :min characters.",
+        "array": "The :attribute must have at least :min items.",
+    },
     "not_in": "The selected :attribute is invalid.",
     "numeric": "The :attribute must be a number.",
     "present": "The :attribute field must be present.",
@@ -233,14 +261,17 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "required": "The :attribute field is required.",
     "required_with": "The :attribute field is required when :values is present.",
     "required_without": "The :attribute field is required when :values is not present.",
-    "size": {"numeric": "The :attribute must be :size.", "string": "The :attribute must be :size characters.",
-             "array": "The :attribute must contain :size items."},
+    "size": {
+        "numeric": "The :attribute must be :size.",
+        "string": "The :attribute must be :size characters.",
+        "array": "The :attribute must contain :size items.",
+    },
     "string": "The :attribute must be a string.",
     "unique": "The :attribute has already been taken.",
     "url": "The :attribute format is invalid.",
     "uuid": "The :attribute must be a valid UUID.",
     "p_username": "The :attribute must start and end with alpha-numeric characters and contain only letters, "
-                  "numbers, dashes, underscores, and periods.",
+    "numbers, dashes, underscores, and periods.",
     "p_user_email": "The :attribute must not start with a dash.",
 }
 IMPLICIT_RULES = frozenset({"required", "required_with", "required_without", "present", "filled", "accepted"})
@@ -295,8 +326,13 @@ class Check:
     """A custom rule: ``passes(value, attribute_path, data) -> bool``. ``name`` is what meta.rule shows;
     the message defaults to the panel's message for that name."""
 
-    def __init__(self, name: str, passes: Callable[[Any, str, dict[str, Any]], bool], message: str | None = None,
-                 implicit: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        passes: Callable[[Any, str, dict[str, Any]], bool],
+        message: str | None = None,
+        implicit: bool = False,
+    ) -> None:
         self.name = name
         self.passes = passes
         self.message = message
@@ -379,7 +415,7 @@ def expand_wildcards(data: Any, key: str) -> list[str]:
 
 
 def parse_rules(rules: str | Sequence[Rule]) -> list[Rule]:
-    """"a|b:1,2" -> ["a", "b:1,2"]; lists are taken as given (use a list when a regex contains '|')."""
+    """ "a|b:1,2" -> ["a", "b:1,2"]; lists are taken as given (use a list when a regex contains '|')."""
     if isinstance(rules, str):
         return [part for part in rules.split("|") if part]
     return list(rules)
@@ -411,7 +447,7 @@ def _php_regex(pattern: str) -> re.Pattern[str]:
     delimiter = pattern[0]
     closing = {"(": ")", "{": "}", "[": "]", "<": ">"}.get(delimiter, delimiter)
     end = pattern.rindex(closing)
-    body_text, flags_text = pattern[1:end], pattern[end + 1:]
+    body_text, flags_text = pattern[1:end], pattern[end + 1 :]
     flags = 0 if "u" in flags_text else re.ASCII
     if "i" in flags_text:
         flags |= re.IGNORECASE
@@ -424,8 +460,9 @@ def _php_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(body_text, flags)
 
 
-def _message(rule: str, attribute: str, value: Any, params: list[str], has_numeric: bool,
-             override: str | None = None) -> str:
+def _message(
+    rule: str, attribute: str, value: Any, params: list[str], has_numeric: bool, override: str | None = None
+) -> str:
     template = override if override is not None else MESSAGES.get(rule, "The :attribute is invalid.")
     if isinstance(template, dict):
         template = template[_size_kind(value, has_numeric)]
@@ -445,6 +482,7 @@ def _message(rule: str, attribute: str, value: Any, params: list[str], has_numer
 
 def _alpha(allow: str = "", digits: bool = False) -> Callable[[Any], bool]:
     """alpha / alpha_num / alpha_dash: a non-empty string or integer of letters (and digits, and ``allow``)."""
+
     def check(value: Any) -> bool:
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             return False
@@ -483,8 +521,9 @@ _VALUE_RULES: dict[str, Callable[[Any], bool]] = {
     "boolean": lambda value: value in (True, False, 0, 1, "0", "1") and not isinstance(value, float),
     "array": lambda value: isinstance(value, (list, dict)),
     # Panel 1.14.1 UserEmail: the local part (quotes removed) must not start with a dash.
-    "p_user_email": lambda value: not (isinstance(value, str)
-                                       and value.rpartition("@")[0].replace('"', "").startswith("-")),
+    "p_user_email": lambda value: (
+        not (isinstance(value, str) and value.rpartition("@")[0].replace('"', "").startswith("-"))
+    ),
     "alpha_dash": _alpha("_-", digits=True),
     "alpha": _alpha(),
     "alpha_num": _alpha(digits=True),
@@ -546,8 +585,9 @@ def _data_rule(rule: str, params: list[str], value: Any, path: str, data: dict[s
     return is_filled(value) if applies else True
 
 
-def _check_builtin(rule: str, params: list[str], value: Any, path: str, data: dict[str, Any],
-                   has_numeric: bool) -> bool:
+def _check_builtin(
+    rule: str, params: list[str], value: Any, path: str, data: dict[str, Any], has_numeric: bool
+) -> bool:
     if rule in _VALUE_RULES:
         return _VALUE_RULES[rule](value)
     if rule in _PARAMETER_RULES:
@@ -559,9 +599,12 @@ def _check_builtin(rule: str, params: list[str], value: Any, path: str, data: di
     raise ValueError(f"unsupported validation rule {rule!r}")
 
 
-def collect_failures(data: dict[str, Any], rules: Mapping[str, str | Sequence[Rule]],
-                     attributes: Mapping[str, str] | None = None,
-                     messages: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+def collect_failures(
+    data: dict[str, Any],
+    rules: Mapping[str, str | Sequence[Rule]],
+    attributes: Mapping[str, str] | None = None,
+    messages: Mapping[str, str] | None = None,
+) -> list[tuple[str, str, str]]:
     """Run Laravel-style rules and return (source_field, rule, message) for every failure, in rule order.
 
     ``attributes`` maps a field path to the text used for :attribute; ``messages`` maps "field.rule" (or "rule")
@@ -612,8 +655,12 @@ def collect_failures(data: dict[str, Any], rules: Mapping[str, str | Sequence[Ru
     return failures
 
 
-def validate(data: dict[str, Any], rules: Mapping[str, str | Sequence[Rule]],
-             attributes: Mapping[str, str] | None = None, messages: Mapping[str, str] | None = None) -> dict[str, Any]:
+def validate(
+    data: dict[str, Any],
+    rules: Mapping[str, str | Sequence[Rule]],
+    attributes: Mapping[str, str] | None = None,
+    messages: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Validate like a Laravel Form Request: raise ValidationFailed (422) or return the validated subset
     (the top-level keys that have rules and are present in the data)."""
     failures = collect_failures(data, rules, attributes, messages)
@@ -631,8 +678,9 @@ def to_bool(value: Any) -> bool:
 
 
 # ====================================================================== envelopes
-def item(object_name: str | None, attributes: dict[str, Any] | None, meta: dict[str, Any] | None = None
-         ) -> dict[str, Any]:
+def item(
+    object_name: str | None, attributes: dict[str, Any] | None, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
     data: dict[str, Any] = {"object": object_name, "attributes": attributes}
     if meta is not None:
         data["meta"] = meta
@@ -695,27 +743,40 @@ def page_link(request: web.Request, page: int, keep_query: bool) -> str:
     return f"{base}?{urlencode(out)}"
 
 
-def pagination_meta(request: web.Request, total: int, count: int, per_page: int, page: int,
-                    keep_query: bool) -> dict[str, Any]:
+def pagination_meta(
+    request: web.Request, total: int, count: int, per_page: int, page: int, keep_query: bool
+) -> dict[str, Any]:
     total_pages = max(1, math.ceil(total / per_page))
     links: dict[str, str] = {}
     if page > 1:
         links["previous"] = page_link(request, page - 1, keep_query)
     if page < total_pages:
         links["next"] = page_link(request, page + 1, keep_query)
-    return {"total": total, "count": count, "per_page": per_page, "current_page": page,
-            "total_pages": total_pages, "links": links}
+    return {
+        "total": total,
+        "count": count,
+        "per_page": per_page,
+        "current_page": page,
+        "total_pages": total_pages,
+        "links": links,
+    }
 
 
-def paginate(request: web.Request, rows: Sequence[Any], transform: Callable[[Any], dict[str, Any]],
-             default_per_page: int = 50, max_per_page: int | None = None, app_links: bool = True,
-             extra_meta: dict[str, Any] | None = None) -> dict[str, Any]:
+def paginate(
+    request: web.Request,
+    rows: Sequence[Any],
+    transform: Callable[[Any], dict[str, Any]],
+    default_per_page: int = 50,
+    max_per_page: int | None = None,
+    app_links: bool = True,
+    extra_meta: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A paginated list envelope. ``app_links``: links drop the query string (application lists, backups);
     False keeps it (client server list, activity lists)."""
     per_page = per_page_value(request, default_per_page, max_per_page)
     page = _page_number(query(request).get("page"))
     start = (page - 1) * per_page
-    window = rows[start:start + per_page]
+    window = rows[start : start + per_page]
     data = [transform(row) for row in window]
     meta: dict[str, Any] = dict(extra_meta or {})
     meta["pagination"] = pagination_meta(request, len(rows), len(data), per_page, page, keep_query=not app_links)
@@ -742,8 +803,9 @@ def _filter_values(raw: Any) -> list[Any]:
     return converted
 
 
-def apply_filters(rows: list[dict[str, Any]], query_data: Mapping[str, Any],
-                  allowed: Mapping[str, FilterSpec]) -> list[dict[str, Any]]:
+def apply_filters(
+    rows: list[dict[str, Any]], query_data: Mapping[str, Any], allowed: Mapping[str, FilterSpec]
+) -> list[dict[str, Any]]:
     """spatie/laravel-query-builder filters. ``allowed`` maps a filter name to (column, "partial"|"exact") or to a
     callback (rows, values) -> rows. Unknown names -> 400 InvalidFilterQuery."""
     filters = query_data.get("filter")
@@ -751,9 +813,12 @@ def apply_filters(rows: list[dict[str, Any]], query_data: Mapping[str, Any],
         return rows
     unknown = [name for name in filters if name not in allowed]
     if unknown:
-        raise ApiError(400, "InvalidFilterQuery",
-                       f"Requested filter(s) `{', '.join(unknown)}` are not allowed. "
-                       f"Allowed filter(s) are `{', '.join(allowed)}`.")
+        raise ApiError(
+            400,
+            "InvalidFilterQuery",
+            f"Requested filter(s) `{', '.join(unknown)}` are not allowed. "
+            f"Allowed filter(s) are `{', '.join(allowed)}`.",
+        )
     for name, raw in filters.items():
         if raw is None or raw == [] or raw == {}:
             continue
@@ -765,17 +830,20 @@ def apply_filters(rows: list[dict[str, Any]], query_data: Mapping[str, Any],
         column, mode = spec
         if mode == "partial":
             needles = [to_php_string(v).lower() for v in values]
-            rows = [row for row in rows if row.get(column) is not None
-                    and any(n in to_php_string(row[column]).lower() for n in needles)]
+            rows = [
+                row
+                for row in rows
+                if row.get(column) is not None and any(n in to_php_string(row[column]).lower() for n in needles)
+            ]
         else:
             wanted = {to_php_string(v).lower() for v in values}
-            rows = [row for row in rows if row.get(column) is not None
-                    and to_php_string(row[column]).lower() in wanted]
+            rows = [row for row in rows if row.get(column) is not None and to_php_string(row[column]).lower() in wanted]
     return rows
 
 
-def apply_sort(rows: list[dict[str, Any]], query_data: Mapping[str, Any],
-               allowed: Mapping[str, str] | Sequence[str]) -> list[dict[str, Any]]:
+def apply_sort(
+    rows: list[dict[str, Any]], query_data: Mapping[str, Any], allowed: Mapping[str, str] | Sequence[str]
+) -> list[dict[str, Any]]:
     """``sort=a,-b``. ``allowed`` lists sort names (or maps names to columns). Unknown -> 400 InvalidSortQuery."""
     raw = query_data.get("sort")
     columns = dict(allowed) if isinstance(allowed, Mapping) else {name: name for name in allowed}
@@ -784,14 +852,18 @@ def apply_sort(rows: list[dict[str, Any]], query_data: Mapping[str, Any],
     fields = [f for f in (raw if isinstance(raw, list) else str(raw).split(",")) if f]
     unknown = [f.lstrip("-") for f in fields if f.lstrip("-") not in columns]
     if unknown:
-        raise ApiError(400, "InvalidSortQuery",
-                       f"Requested sort(s) `{', '.join(unknown)}` is not allowed. "
-                       f"Allowed sort(s) are `{', '.join(columns)}`.")
+        raise ApiError(
+            400,
+            "InvalidSortQuery",
+            f"Requested sort(s) `{', '.join(unknown)}` is not allowed. Allowed sort(s) are `{', '.join(columns)}`.",
+        )
     ordered = list(rows)
     for field in reversed(fields):
         column = columns[field.lstrip("-")]
-        ordered.sort(key=lambda r: (r.get(column) is not None, r.get(column) if r.get(column) is not None else 0),
-                     reverse=field.startswith("-"))
+        ordered.sort(
+            key=lambda r: (r.get(column) is not None, r.get(column) if r.get(column) is not None else 0),
+            reverse=field.startswith("-"),
+        )
     return ordered
 
 
@@ -816,7 +888,7 @@ def includes(request: web.Request) -> set[str]:
 def sub_includes(requested: set[str], name: str) -> set[str]:
     """The includes nested under ``name``: sub_includes({"a", "a.b"}, "a") == {"b"}."""
     prefix = name + "."
-    return {entry[len(prefix):] for entry in requested if entry.startswith(prefix)}
+    return {entry[len(prefix) :] for entry in requested if entry.startswith(prefix)}
 
 
 # ====================================================================== routing

@@ -7,6 +7,7 @@ claim, no scope. Panel 1.12.3+ ("1.14" here): jti = sha256 of the same text, no 
 naming what the token may do. ``unique_id`` is Laravel's Str::random() (16 mixed-case alphanumerics) on every
 version.
 """
+
 from __future__ import annotations
 
 import base64
@@ -99,5 +100,10 @@ def identity_claims(config: Any, user: dict[str, Any], server_uuid: str, scope: 
 
 def panel_claims(issuer: str, node: dict[str, Any] | None, issued: int, lifetime: int) -> dict[str, Any]:
     """The registered claims of every panel token (the identity claims follow)."""
-    return {"iss": issuer, "aud": [node_audience(node)], "iat": issued, "nbf": issued - NOT_BEFORE_LEEWAY,
-            "exp": issued + lifetime}
+    return {
+        "iss": issuer,
+        "aud": [node_audience(node)],
+        "iat": issued,
+        "nbf": issued - NOT_BEFORE_LEEWAY,
+        "exp": issued + lifetime,
+    }

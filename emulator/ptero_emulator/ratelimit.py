@@ -1,10 +1,11 @@
 """Per-user fixed-window rate limiting, like Laravel's ThrottleRequests middleware."""
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass
@@ -19,8 +20,12 @@ class RateDecision:
         return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining)}
 
     def failure_headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after), "X-RateLimit-Limit": str(self.limit),
-                "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(self.reset_at)}
+        return {
+            "Retry-After": str(self.retry_after),
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
 
 
 class RateLimiter:
@@ -37,10 +42,10 @@ class RateLimiter:
         if now - started >= period:
             started, count = now, 0
         reset_in = max(0.0, started + period - now)
-        reset_at = int(math.ceil(now + reset_in))
+        reset_at = math.ceil(now + reset_in)
         if count >= limit:
             self._windows[(limiter, key)] = (started, count)
-            return RateDecision(False, limit, 0, max(1, int(math.ceil(reset_in))), reset_at)
+            return RateDecision(False, limit, 0, max(1, math.ceil(reset_in)), reset_at)
         count += 1
         self._windows[(limiter, key)] = (started, count)
         return RateDecision(True, limit, max(0, limit - count), 0, reset_at)

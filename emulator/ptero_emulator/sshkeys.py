@@ -1,5 +1,6 @@
 """Public SSH keys as the panel's account routes read them: the accepted formats, its error messages, the
 PEM it stores and the SHA-256 fingerprint."""
+
 from __future__ import annotations
 
 import base64
@@ -7,6 +8,7 @@ import hashlib
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 
 class SshKeyError(ValueError):
@@ -14,10 +16,18 @@ class SshKeyError(ValueError):
 
 
 # Panel 1.14.1 UserSSHKey: the key (trimmed) must start with one of these.
-SSH_KEY_PREFIXES = ("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ",
-                    "sk-ecdsa-sha2-nistp256@openssh.com ", "-----BEGIN PUBLIC KEY-----",
-                    "-----BEGIN RSA PUBLIC KEY-----", "-----BEGIN EC PUBLIC KEY-----",
-                    "-----BEGIN DSA PUBLIC KEY-----", "---- BEGIN SSH2 PUBLIC KEY ----")
+SSH_KEY_PREFIXES = (
+    "ssh-rsa ",
+    "ssh-ed25519 ",
+    "ecdsa-sha2-",
+    "sk-ssh-ed25519@openssh.com ",
+    "sk-ecdsa-sha2-nistp256@openssh.com ",
+    "-----BEGIN PUBLIC KEY-----",
+    "-----BEGIN RSA PUBLIC KEY-----",
+    "-----BEGIN EC PUBLIC KEY-----",
+    "-----BEGIN DSA PUBLIC KEY-----",
+    "---- BEGIN SSH2 PUBLIC KEY ----",
+)
 
 
 def parse_public_key(text: str) -> tuple[str, str]:
@@ -28,12 +38,13 @@ def parse_public_key(text: str) -> tuple[str, str]:
     data = text.strip().encode()
     if data.startswith(b"ssh-dss "):
         raise SshKeyError("DSA keys are not supported.")
+    key: PublicKeyTypes | serialization.SSHPublicKeyTypes
     try:
         if data.startswith(b"-----BEGIN"):
             key = serialization.load_pem_public_key(data)
         else:
             key = serialization.load_ssh_public_key(data)
-    except (ValueError, TypeError, Exception):  # noqa: BLE001 - any parse failure means "not valid"
+    except Exception:  # ValueError, UnsupportedAlgorithm...: any parse failure means "not valid"
         raise SshKeyError("The public key provided is not valid.") from None
     if isinstance(key, dsa.DSAPublicKey):
         raise SshKeyError("DSA keys are not supported.")

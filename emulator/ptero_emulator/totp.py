@@ -1,4 +1,5 @@
 """RFC 6238 one-time codes (SHA-1, 6 digits, 30 s steps), as the panel's two-factor check accepts them."""
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,7 @@ def totp_code(secret: str, at: float, step: int = 30) -> str:
     counter = struct.pack(">Q", int(at // step))
     digest = hmac.new(key, counter, hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{number % 1_000_000:06d}"
 
 

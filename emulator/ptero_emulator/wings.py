@@ -16,18 +16,21 @@ Settings are looked up, in order, in the run-time overrides (POST /_emulator/win
 Test hooks live under /_emulator/wings/ (no auth, loopback): mint custom tokens, inject events, drop sockets,
 simulate deletion/suspension/reboot/revocation, inspect sockets.
 """
+
 from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import hashlib
 import json
 import math
 import re
 import time
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -42,8 +45,12 @@ routes = web.RouteTableDef()
 STATES = ("offline", "starting", "running", "stopping")
 POWER_SIGNALS = ("start", "stop", "restart", "kill")
 # The permission each power action needs (the panel's power route and schedule tasks use the same map).
-POWER_PERMISSIONS = {"start": "control.start", "stop": "control.stop", "restart": "control.restart",
-                     "kill": "control.stop"}
+POWER_PERMISSIONS = {
+    "start": "control.start",
+    "stop": "control.stop",
+    "restart": "control.restart",
+    "kill": "control.stop",
+}
 
 PERMISSION_CONNECT = "websocket.connect"
 PERMISSION_CONSOLE = "control.console"
@@ -60,8 +67,12 @@ ERR_UUID_MISMATCH = "jwt: server uuid mismatch"
 GENERIC_ERROR = "an unexpected error was encountered while handling this request"
 POWER_LOCKED = "another power action is currently being processed for this server, please try again later"
 THROTTLE_LINE = "Server is outputting console data too quickly -- throttling..."
-CRASH_LINES = ("---------- Detected server process in a crashed state! ----------", "Exit code: 1",
-               "Out of memory: false", "Aborting automatic restart, last crash occurred less than 60 seconds ago.")
+CRASH_LINES = (
+    "---------- Detected server process in a crashed state! ----------",
+    "Exit code: 1",
+    "Out of memory: false",
+    "Aborting automatic restart, last crash occurred less than 60 seconds ago.",
+)
 
 MAX_LINE_BYTES = 64 * 1024
 READ_LIMIT_1_12 = 4096
@@ -454,10 +465,12 @@ class Daemon:
             proc = self.processes[server_uuid] = ServerProcess(server_uuid)
         return proc
 
-    def _log_activity(self, event: str, user_id: Any, server: dict[str, Any] | None,
-                      properties: dict[str, Any]) -> None:
-        self.state.log_activity(event, user_id, server_id=server.get("id") if server else None, properties=properties,
-                                is_api=False)
+    def _log_activity(
+        self, event: str, user_id: Any, server: dict[str, Any] | None, properties: dict[str, Any]
+    ) -> None:
+        self.state.log_activity(
+            event, user_id, server_id=server.get("id") if server else None, properties=properties, is_api=False
+        )
 
     def _later(self, proc: ServerProcess, seconds: float, callback: Callable[[], None], kind: str = "power") -> None:
         """Schedule through State.later() so POST /_emulator/advance (kind "power"/"console") can run it early."""
@@ -529,8 +542,17 @@ class Daemon:
         base = re.sub(r"^https://", "wss://", re.sub(r"^http://", "ws://", base))
         return f"{base}/api/servers/{server['uuid']}/ws"
 
-    def mint_token(self, user: dict[str, Any], server: dict[str, Any], scope: str, claims: dict[str, Any], *,
-                   lifetime: float, base_url: str = "", now: float | None = None) -> str:
+    def mint_token(
+        self,
+        user: dict[str, Any],
+        server: dict[str, Any],
+        scope: str,
+        claims: dict[str, Any],
+        *,
+        lifetime: float,
+        base_url: str = "",
+        now: float | None = None,
+    ) -> str:
         """A token the panel signs for this Wings with the node's daemon token: the registered and identity claims,
         then ``claims`` (a None value removes a claim)."""
         issued = int(self.clock() if now is None else now)
@@ -559,8 +581,7 @@ class Daemon:
         """A websocket JWT exactly like the panel's, and the socket URL (pointing at this emulator)."""
         claims = {"server_uuid": server.get("uuid"), "permissions": list(permissions), **(extra_claims or {})}
         lifetime = self.setting("token_lifetime_seconds") if lifetime is None else lifetime
-        token = self.mint_token(user, server, "websocket", claims, lifetime=lifetime, base_url=base_url or "",
-                                now=now)
+        token = self.mint_token(user, server, "websocket", claims, lifetime=lifetime, base_url=base_url or "", now=now)
         return token, self.socket_url(server, base_url)
 
     def verify_panel_token(self, token: str) -> dict[str, Any] | None:
@@ -756,28 +777,55 @@ class Daemon:
         seed = int(hashlib.md5(proc.uuid.encode()).hexdigest()[:6], 16)
         disk_bytes = (64 + seed % 512) * MIB
         if proc.started_at is None or proc.state == "offline":
-            return {"memory_bytes": 0, "memory_limit_bytes": limit_bytes, "cpu_absolute": 0, "rx": 0, "tx": 0,
-                    "uptime": 0, "state": proc.state, "disk_bytes": disk_bytes}
+            return {
+                "memory_bytes": 0,
+                "memory_limit_bytes": limit_bytes,
+                "cpu_absolute": 0,
+                "rx": 0,
+                "tx": 0,
+                "uptime": 0,
+                "state": proc.state,
+                "disk_bytes": disk_bytes,
+            }
         uptime = max(0.0, time.monotonic() - proc.started_at)
         memory = min(limit_bytes, int((256 + seed % 256) * MIB + uptime * 512 * 1024))
         cpu = round(8.0 + (seed % 40) + 4.0 * math.sin(uptime), 3)
-        return {"memory_bytes": memory, "memory_limit_bytes": limit_bytes, "cpu_absolute": cpu,
-                "rx": int(uptime * 1500), "tx": int(uptime * 3700), "uptime": int(uptime * 1000),
-                "state": proc.state, "disk_bytes": disk_bytes}
+        return {
+            "memory_bytes": memory,
+            "memory_limit_bytes": limit_bytes,
+            "cpu_absolute": cpu,
+            "rx": int(uptime * 1500),
+            "tx": int(uptime * 3700),
+            "uptime": int(uptime * 1000),
+            "state": proc.state,
+            "disk_bytes": disk_bytes,
+        }
 
     def _stats_json(self, proc: ServerProcess, ordered: bool) -> str:
         values = self._stats_values(proc)
         network = {"rx_bytes": values["rx"], "tx_bytes": values["tx"]}
         if ordered:
             # Snapshot (after auth, `send stats`): Go struct field order.
-            payload = {"memory_bytes": values["memory_bytes"], "memory_limit_bytes": values["memory_limit_bytes"],
-                       "cpu_absolute": values["cpu_absolute"], "network": network, "uptime": values["uptime"],
-                       "state": values["state"], "disk_bytes": values["disk_bytes"]}
+            payload = {
+                "memory_bytes": values["memory_bytes"],
+                "memory_limit_bytes": values["memory_limit_bytes"],
+                "cpu_absolute": values["cpu_absolute"],
+                "network": network,
+                "uptime": values["uptime"],
+                "state": values["state"],
+                "disk_bytes": values["disk_bytes"],
+            }
         else:
             # Periodic samples are re-encoded from a map: alphabetical keys.
-            payload = {"cpu_absolute": values["cpu_absolute"], "disk_bytes": values["disk_bytes"],
-                       "memory_bytes": values["memory_bytes"], "memory_limit_bytes": values["memory_limit_bytes"],
-                       "network": network, "state": values["state"], "uptime": values["uptime"]}
+            payload = {
+                "cpu_absolute": values["cpu_absolute"],
+                "disk_bytes": values["disk_bytes"],
+                "memory_bytes": values["memory_bytes"],
+                "memory_limit_bytes": values["memory_limit_bytes"],
+                "network": network,
+                "state": values["state"],
+                "uptime": values["uptime"],
+            }
         return json.dumps(payload, separators=(",", ":"))
 
     def resources(self, server_uuid: str) -> dict[str, Any]:
@@ -864,9 +912,12 @@ class Daemon:
         delay = float(self.setting("console_delay_seconds"))
         if isinstance(lines, Trickle):
             for index in range(lines.count):
-                self._later(proc, delay + index * lines.interval,
-                            lambda n=index: self.container_output(proc.uuid, f"trickle line {n + 1} of {lines.count}"),
-                            kind="console")
+                self._later(
+                    proc,
+                    delay + index * lines.interval,
+                    functools.partial(self.container_output, proc.uuid, f"trickle line {index + 1} of {lines.count}"),
+                    kind="console",
+                )
             return
         if lines == CRASH:
             self._later(proc, delay, lambda: self._crash(proc), kind="console")
@@ -891,8 +942,12 @@ class Daemon:
         self._ensure_watchdog()
         self.publish(server_uuid, "daemon message", ["Starting installation process, this could take a few minutes..."])
         self.publish(server_uuid, "install started", [""])
-        for line in ("Pulling Docker container image, this could take a few minutes to complete...",
-                     "Finished pulling Docker container image", "+ cd /mnt/server", "Installing server files..."):
+        for line in (
+            "Pulling Docker container image, this could take a few minutes to complete...",
+            "Finished pulling Docker container image",
+            "+ cd /mnt/server",
+            "Installing server files...",
+        ):
             self.install_output(server_uuid, line)
 
     def install_output(self, server_uuid: str, line: str) -> None:
@@ -904,9 +959,13 @@ class Daemon:
         self.publish(server_uuid, "install completed", [""])
 
     def backup_completed(self, server_uuid: str, backup: dict[str, Any]) -> None:
-        payload = {"checksum": backup.get("checksum") or "", "checksum_type": "sha1",
-                   "file_size": int(backup.get("bytes") or 0), "is_successful": bool(backup.get("is_successful", True)),
-                   "uuid": backup.get("uuid")}
+        payload = {
+            "checksum": backup.get("checksum") or "",
+            "checksum_type": "sha1",
+            "file_size": int(backup.get("bytes") or 0),
+            "is_successful": bool(backup.get("is_successful", True)),
+            "uuid": backup.get("uuid"),
+        }
         self.publish(server_uuid, "backup completed", [json.dumps(payload, separators=(",", ":"))])
 
     def backup_restore_completed(self, server_uuid: str) -> None:
@@ -1047,8 +1106,9 @@ class Daemon:
             return  # not attached to the container: dropped without a word
         self._run_command(proc, command)
         claims = session.claims or {}
-        self._log_activity("server:console.command", self._actor_id(claims), self.server_row(session.server_uuid),
-                           {"command": command})
+        self._log_activity(
+            "server:console.command", self._actor_id(claims), self.server_row(session.server_uuid), {"command": command}
+        )
 
     def _handle_set_state(self, session: SocketSession, action: str) -> None:
         permission = POWER_PERMISSIONS.get(action)
@@ -1203,9 +1263,7 @@ async def server_websocket(request: web.Request) -> web.StreamResponse:
         if version_1_12 and server.get("status") == "suspended":
             session.enqueue(Outbound("", close_code=4409, close_message="server is suspended"))
         async for message in ws:
-            if message.type == WSMsgType.TEXT:
-                daemon.handle_frame(session, message.data)
-            elif message.type == WSMsgType.BINARY and not version_1_12:
+            if message.type == WSMsgType.TEXT or (message.type == WSMsgType.BINARY and not version_1_12):
                 daemon.handle_frame(session, message.data)
             elif message.type == WSMsgType.ERROR:
                 break
@@ -1229,7 +1287,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text="invalid JSON")
+        raise web.HTTPBadRequest(text="invalid JSON") from None
     return body if isinstance(body, dict) else {}
 
 
@@ -1272,8 +1330,12 @@ async def wings_token(request: web.Request) -> web.Response:
     users = daemon._table("users")
     user = users.get(body.get("user_id")) or users.get(server.get("owner_id")) or {"id": 0, "uuid": "unknown"}
     token, socket = daemon.issue_token(
-        user, server, body.get("permissions", ["*"]), base_url=_origin_of(request),
-        lifetime=body.get("lifetime"), now=daemon.clock() + float(body.get("iat_offset", 0)),
+        user,
+        server,
+        body.get("permissions", ["*"]),
+        base_url=_origin_of(request),
+        lifetime=body.get("lifetime"),
+        now=daemon.clock() + float(body.get("iat_offset", 0)),
         extra_claims=body.get("claims"),
     )
     if body.get("key"):
@@ -1371,8 +1433,9 @@ async def wings_deauthorize(request: web.Request) -> web.Response:
     """Wings' /api/deauthorize-user: {user_uuid, servers?: [uuid...]} (every server when omitted)."""
     body = await _json_body(request)
     servers = body.get("servers")
-    applied = _daemon(request).deauthorize_user(str(body.get("user_uuid")),
-                                                [str(s) for s in servers] if servers is not None else None)
+    applied = _daemon(request).deauthorize_user(
+        str(body.get("user_uuid")), [str(s) for s in servers] if servers is not None else None
+    )
     return web.json_response({"applied": applied})
 
 
@@ -1393,8 +1456,14 @@ async def wings_advance(request: web.Request) -> web.Response:
 async def wings_sockets(request: web.Request) -> web.Response:
     daemon = _daemon(request)
     listing = {
-        server_uuid: [{"authenticated": session.claims is not None, "listening": session.listening,
-                       "dropped_frames": session.dropped_frames} for session in sessions]
+        server_uuid: [
+            {
+                "authenticated": session.claims is not None,
+                "listening": session.listening,
+                "dropped_frames": session.dropped_frames,
+            }
+            for session in sessions
+        ]
         for server_uuid, sessions in daemon.sockets.items()
     }
     return web.json_response(listing)

@@ -4,11 +4,13 @@ Each test module starts its own emulator (module scope) from a state file built 
 whatever the module needs (suspended servers, a node in maintenance, a stranger account...). Keys are read back
 from the state so every account can be used.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -17,8 +19,12 @@ from ptero_emulator.fixture import RunningEmulator, module_emulator_fixture, sta
 from ptero_emulator.seed import add_api_key, add_user, seed_state
 from ptero_emulator.state import KEY_TYPE_ACCOUNT, KEY_TYPE_APPLICATION, State
 
-FAST_TIMINGS: dict[str, Any] = {"install_seconds": 0.3, "power_seconds": 0.1, "backup_seconds": 0.2,
-                                "restore_seconds": 0.2}
+FAST_TIMINGS: dict[str, Any] = {
+    "install_seconds": 0.3,
+    "power_seconds": 0.1,
+    "backup_seconds": 0.2,
+    "restore_seconds": 0.2,
+}
 REQUEST_TIMEOUT = 15.0
 
 
@@ -54,14 +60,23 @@ class ClientEnv:
     def stop(self) -> None:
         self.emulator.stop()
 
-    def call(self, method: str, path: str, who: str = "player", json: Any = None, params: Any = None,
-             data: bytes | str | None = None, headers: dict[str, str] | None = None) -> requests.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        who: str = "player",
+        json: Any = None,
+        params: Any = None,
+        data: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
         all_headers = {"Accept": "application/json", "Authorization": f"Bearer {self.keys[who]}"}
         if data is None:
             all_headers["Content-Type"] = "application/json"
         all_headers.update(headers or {})
-        return self.session.request(method, self.url + path, json=json, params=params, data=data,
-                                    headers=all_headers, timeout=REQUEST_TIMEOUT)
+        return self.session.request(
+            method, self.url + path, json=json, params=params, data=data, headers=all_headers, timeout=REQUEST_TIMEOUT
+        )
 
     def get(self, path: str, who: str = "player", **kwargs: Any) -> requests.Response:
         return self.call("GET", path, who, **kwargs)
@@ -88,17 +103,22 @@ class ClientEnv:
         wait_until(predicate, timeout, interval)
 
 
-def start_client_env(tmp_path: Path, prepare: Callable[[State], dict[str, Any]] | None = None,
-                     **config: Any) -> ClientEnv:
+def start_client_env(
+    tmp_path: Path, prepare: Callable[[State], dict[str, Any]] | None = None, **config: Any
+) -> ClientEnv:
     """Seed "demo" in-process, let ``prepare`` add data (it returns facts for the tests), save it as the state file
     and start the emulator on it. Accounts: admin, player (owner of the demo servers), helper (subuser)."""
     state = State(EmulatorConfig(seed="demo"))
     seed_state(state, "demo")
     facts: dict[str, Any] = {}
     stranger = add_user(state, "stranger", "stranger@example.com", "Sam", "Stranger", "stranger-password")
-    keys = {"admin": key_of(state, "admin"), "player": key_of(state, "player"), "helper": key_of(state, "helper"),
-            "stranger": add_client_key(state, stranger, "stranger key"),
-            "application": _application_key(state)}
+    keys = {
+        "admin": key_of(state, "admin"),
+        "player": key_of(state, "player"),
+        "helper": key_of(state, "helper"),
+        "stranger": add_client_key(state, stranger, "stranger key"),
+        "application": _application_key(state),
+    }
     survival = state.find("servers", name="Survival")
     assert survival is not None
     facts["survival"] = survival["uuid_short"]
@@ -146,9 +166,15 @@ def validation_fields(response: requests.Response) -> list[tuple[str, str]]:
     return [(entry["meta"]["source_field"], entry["meta"]["rule"]) for entry in response.json()["errors"]]
 
 
-def add_extra_server(state: State, name: str, owner: str = "player", egg: str = "Paper",
-                     node_name: str = "fra-node-1", limits: tuple[int | None, int | None, int | None] = (1, 1, 1),
-                     status: str | None = None) -> dict[str, Any]:
+def add_extra_server(
+    state: State,
+    name: str,
+    owner: str = "player",
+    egg: str = "Paper",
+    node_name: str = "fra-node-1",
+    limits: tuple[int | None, int | None, int | None] = (1, 1, 1),
+    status: str | None = None,
+) -> dict[str, Any]:
     """A further installed server on a free allocation of ``node_name``; ``status`` is set as given."""
     from ptero_emulator.seed import add_server
 
@@ -171,9 +197,12 @@ def add_subuser(state: State, username: str, server: dict[str, Any], permissions
     return state.insert("subusers", {"user_id": user["id"], "server_id": server["id"], "permissions": permissions})
 
 
-def client_env_fixture(name: str, panel_version: str, prepare: Callable[[State], dict[str, Any]] | None = None,
-                       **config: Any) -> Any:
+def client_env_fixture(
+    name: str, panel_version: str, prepare: Callable[[State], dict[str, Any]] | None = None, **config: Any
+) -> Any:
     """A module-scoped fixture: a ClientEnv (see start_client_env) on an emulator playing ``panel_version``,
     stopped after the module. ``env = client_env_fixture("email", "1.14")`` in a test module."""
-    return module_emulator_fixture(f"{name}-{panel_version}", lambda directory: start_client_env(
-        directory, prepare, panel_version=panel_version, **config))
+    return module_emulator_fixture(
+        f"{name}-{panel_version}",
+        lambda directory: start_client_env(directory, prepare, panel_version=panel_version, **config),
+    )

@@ -1,11 +1,13 @@
 """Pelican Wings' websocket rules (pelican.md §3.11-§3.12) on the emulator: the token must carry the websocket scope
 and the user_uuid and server_uuid claims, the panel's own token passes, and Wings' console lines say
 "[pelican Daemon]:". The same tokens on a Pterodactyl emulator show which rules are Pelican's."""
+
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -17,8 +19,9 @@ TIMEOUT = 5.0
 DENYLIST = "jwt: created too far in past (denylist)"
 NO_CONNECT = "jwt: missing connect permission"
 
-pelican = module_emulator_fixture("wings-pelican", lambda d: start_emulator(d, seed="demo", flavour="pelican",
-                                                                             **TEST_DEFAULTS))
+pelican = module_emulator_fixture(
+    "wings-pelican", lambda d: start_emulator(d, seed="demo", flavour="pelican", **TEST_DEFAULTS)
+)
 pterodactyl = module_emulator_fixture("wings-pterodactyl", lambda d: start_emulator(d, seed="demo", **TEST_DEFAULTS))
 
 
@@ -74,24 +77,29 @@ def _jwt_error(message: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("claim", ["user_uuid", "server_uuid"])
-def test_pelican_refuses_a_token_without_identity_claims(pelican: RunningEmulator, consoles: list[Console],
-                                                         claim: str) -> None:
+def test_pelican_refuses_a_token_without_identity_claims(
+    pelican: RunningEmulator, consoles: list[Console], claim: str
+) -> None:
     console, token = _minted(pelican, consoles, **{claim: None})
     error = _jwt_error(console.auth(token))
     assert error.startswith("Error Event [") and error.endswith(f"]: {DENYLIST}")
 
 
 @pytest.mark.parametrize("scope", [None, "file-download"])
-def test_pelican_refuses_a_token_without_the_websocket_scope(pelican: RunningEmulator, consoles: list[Console],
-                                                             scope: str | None) -> None:
+def test_pelican_refuses_a_token_without_the_websocket_scope(
+    pelican: RunningEmulator, consoles: list[Console], scope: str | None
+) -> None:
     console, token = _minted(pelican, consoles, scope=scope)
     assert _jwt_error(console.auth(token)).endswith(f"]: {NO_CONNECT}")
 
 
 def test_pelican_panel_token_authenticates(pelican: RunningEmulator, consoles: list[Console]) -> None:
     server = _survival(pelican)
-    answer = requests.get(f"{pelican.url}/api/client/servers/{server['uuid_short']}/websocket",
-                          headers=pelican.headers("user"), timeout=10)
+    answer = requests.get(
+        f"{pelican.url}/api/client/servers/{server['uuid_short']}/websocket",
+        headers=pelican.headers("user"),
+        timeout=10,
+    )
     assert answer.status_code == 200, answer.text
     data = answer.json()["data"]
     payload = data["token"].split(".")[1]
@@ -103,21 +111,29 @@ def test_pelican_panel_token_authenticates(pelican: RunningEmulator, consoles: l
     assert console.auth(data["token"]) == {"event": "auth success"}
 
 
-def test_pterodactyl_wings_does_not_ask_for_identity_claims(pterodactyl: RunningEmulator,
-                                                            consoles: list[Console]) -> None:
+def test_pterodactyl_wings_does_not_ask_for_identity_claims(
+    pterodactyl: RunningEmulator, consoles: list[Console]
+) -> None:
     console, token = _minted(pterodactyl, consoles, user_uuid=None)
     assert console.auth(token) == {"event": "auth success"}
 
 
-@pytest.mark.parametrize("flavour, prefix", [("pelican", "[pelican Daemon]:"),
-                                             ("pterodactyl", "[Pterodactyl Daemon]:")])
-def test_daemon_console_lines_name_the_wings(request: pytest.FixtureRequest, consoles: list[Console], flavour: str,
-                                             prefix: str) -> None:
+@pytest.mark.parametrize(
+    ("flavour", "prefix"), [("pelican", "[pelican Daemon]:"), ("pterodactyl", "[Pterodactyl Daemon]:")]
+)
+def test_daemon_console_lines_name_the_wings(
+    request: pytest.FixtureRequest, consoles: list[Console], flavour: str, prefix: str
+) -> None:
     emulator: RunningEmulator = request.getfixturevalue(flavour)
     console, token = _minted(emulator, consoles)
     assert console.auth(token) == {"event": "auth success"}
-    emulator.control("POST", f"wings/servers/{_survival(emulator)['uuid']}/inject",
-                     {"daemon_lines": ["Checking server disk space usage, this could take a few seconds..."]})
+    emulator.control(
+        "POST",
+        f"wings/servers/{_survival(emulator)['uuid']}/inject",
+        {"daemon_lines": ["Checking server disk space usage, this could take a few seconds..."]},
+    )
     line = console.console_lines(1)[0]
-    assert line == f"\x1b[33m\x1b[1m{prefix}\x1b[39m Checking server disk space usage, this could take a few " \
-                   "seconds...\x1b[0m"
+    assert (
+        line == f"\x1b[33m\x1b[1m{prefix}\x1b[39m Checking server disk space usage, this could take a few "
+        "seconds...\x1b[0m"
+    )

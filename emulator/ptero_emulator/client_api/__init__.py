@@ -19,12 +19,25 @@ the regular config fields (backup_throttle, allocation_range, allocations_enable
 schedule_task_limit, files_max_edit_size, files_pull_throttle, databases_enabled, databases_allow_random_host,
 daemon_unreachable, activity_hide_admin, *_seconds timings).
 """
+
 from __future__ import annotations
 
 # The controllers register their routes on import.
 from . import (  # noqa: F401
-    account, activity, backups, databases, files, network, schedules, servers, settings, startup, subusers, tasks,
-    websocket, wings_http,
+    account,
+    activity,
+    backups,
+    databases,
+    files,
+    network,
+    schedules,
+    servers,
+    settings,
+    startup,
+    subusers,
+    tasks,
+    websocket,
+    wings_http,
 )
 from .common import deauthorize, routes
 from .context import binding_probe

@@ -1,4 +1,5 @@
 """The account routes: details, two-factor authentication, e-mail, password, API keys and SSH keys."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,16 @@ from aiohttp import web
 
 from .. import http
 from ..http import (
-    ApiError, Check, ValidationFailed, bad_request, display_error, empty_response, item, json_response,
-    list_envelope, not_found,
+    ApiError,
+    Check,
+    ValidationFailed,
+    bad_request,
+    display_error,
+    empty_response,
+    item,
+    json_response,
+    list_envelope,
+    not_found,
 )
 from ..pelican import key_prefixes
 from ..sshkeys import SSH_KEY_PREFIXES, SshKeyError, parse_public_key
@@ -47,8 +56,10 @@ async def two_factor_setup(ctx: ClientCtx) -> web.Response:
     secret = "".join(secrets.choice(BASE32_ALPHABET) for _unused in range(32))
     state.update("users", user, {"totp_secret": secret})
     company = "Pterodactyl"
-    uri = f"otpauth://totp/{quote(company, safe='')}:{quote(user['email'], safe='')}?secret={quote(secret, safe='')}" \
-          f"&issuer={quote(company, safe='')}"
+    uri = (
+        f"otpauth://totp/{quote(company, safe='')}:{quote(user['email'], safe='')}?secret={quote(secret, safe='')}"
+        f"&issuer={quote(company, safe='')}"
+    )
     return json_response({"data": {"image_url_data": uri, "secret": secret}})
 
 
@@ -59,12 +70,19 @@ async def two_factor_enable(ctx: ClientCtx) -> web.Response:
     if not State.check_password(user, data["password"]):
         raise bad_request(NOT_VALID_PASSWORD)
     if not totp_valid(user.get("totp_secret"), data["code"], state.time()):
-        raise display_error("The provided two-factor authentication token was not valid.",
-                            "TwoFactorAuthenticationTokenInvalid")
+        raise display_error(
+            "The provided two-factor authentication token was not valid.", "TwoFactorAuthenticationTokenInvalid"
+        )
     tokens = [random_string(10) for _unused in range(10)]
-    state.update("users", user, {
-        "use_totp": True, "totp_authenticated_at": state.now(),
-        "recovery_tokens": [hashlib.sha256(token.encode()).hexdigest() for token in tokens]})
+    state.update(
+        "users",
+        user,
+        {
+            "use_totp": True,
+            "totp_authenticated_at": state.now(),
+            "recovery_tokens": [hashlib.sha256(token.encode()).hexdigest() for token in tokens],
+        },
+    )
     ctx.log("user:two-factor.create")
     return json_response({"object": "recovery_tokens", "attributes": {"tokens": tokens}})
 
@@ -89,9 +107,15 @@ async def update_email(ctx: ClientCtx) -> web.Response:
         throttle(ctx.request, "throttle:account.email", str(user["id"]), *EMAIL_ROUTE_THROTTLE)
     data = ctx.input()
     _ensure_user_password(ctx, data.get("password"))
-    unique = Check("unique", lambda value, path, d: not any(
-        http.collation_key(other["email"]) == http.collation_key(value) and other["id"] != user["id"]
-        for other in state.tables["users"].values()))
+    unique = Check(
+        "unique",
+        lambda value, path, d: (
+            not any(
+                http.collation_key(other["email"]) == http.collation_key(value) and other["id"] != user["id"]
+                for other in state.tables["users"].values()
+            )
+        ),
+    )
     http.validate(data, {"email": http.user_email_rules(state.config, unique)})
     original = user["email"]
     if not limited:
@@ -103,8 +127,11 @@ async def update_email(ctx: ClientCtx) -> web.Response:
     # the same address (any case) changes nothing and is not counted.
     limiter, key = ctx.request.app["rate_limiter"], user["uuid"]
     if limiter.attempts(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGE_PERIOD) >= EMAIL_CHANGES_PER_DAY:
-        raise ApiError(429, "TooManyRequestsHttpException",
-                       "Your email address has been changed too many times today. Please try again later.")
+        raise ApiError(
+            429,
+            "TooManyRequestsHttpException",
+            "Your email address has been changed too many times today. Please try again later.",
+        )
     if str(data["email"]).lower() != original.lower():
         state.update("users", user, {"email": data["email"]})
         limiter.hit(EMAIL_CHANGE_LIMITER, key, EMAIL_CHANGES_PER_DAY, EMAIL_CHANGE_PERIOD)
@@ -132,13 +159,15 @@ async def update_password(ctx: ClientCtx) -> web.Response:
 
 
 def _account_keys(ctx: ClientCtx) -> list[Row]:
-    return [key for key in ctx.state.rows("api_keys")
-            if key["user_id"] == ctx.user["id"] and key["key_type"] == KEY_TYPE_ACCOUNT]
+    return [
+        key
+        for key in ctx.state.rows("api_keys")
+        if key["user_id"] == ctx.user["id"] and key["key_type"] == KEY_TYPE_ACCOUNT
+    ]
 
 
 @client_route("GET", "/account/api-keys")
 async def list_api_keys(ctx: ClientCtx) -> web.Response:
-    state, user = ctx.state, ctx.user
     return json_response(list_envelope([item("api_key", api_key_attributes(key)) for key in _account_keys(ctx)]))
 
 
@@ -159,27 +188,43 @@ def _valid_ip_or_cidr(text: Any) -> bool:
 async def create_api_key(ctx: ClientCtx) -> web.Response:
     state, user = ctx.state, ctx.user
     data = ctx.input()
-    failures = http.collect_failures(data, {
-        "description": "required|string|max:500", "allowed_ips": "nullable|array|max:50", "allowed_ips.*": "string"})
+    failures = http.collect_failures(
+        data,
+        {"description": "required|string|max:500", "allowed_ips": "nullable|array|max:50", "allowed_ips.*": "string"},
+    )
     ips = data.get("allowed_ips")
     if isinstance(ips, list):
         for index, ip in enumerate(ips):
             if not _valid_ip_or_cidr(ip):
-                failures.append((f"allowed_ips.{index}", "", f'"{http.to_php_string(ip)}" is not a valid IP address or '
-                                 "CIDR range."))
+                failures.append(
+                    (f"allowed_ips.{index}", "", f'"{http.to_php_string(ip)}" is not a valid IP address or CIDR range.')
+                )
     if failures:
         raise ValidationFailed(failures)
     if len(_account_keys(ctx)) >= int(state.config.api_key_limit):
         raise display_error("You have reached the account limit for number of API keys.")
     secret = random_string(32)
     row: dict[str, Any] = {
-        "user_id": user["id"], "key_type": KEY_TYPE_ACCOUNT,
+        "user_id": user["id"],
+        "key_type": KEY_TYPE_ACCOUNT,
         "identifier": key_prefixes(state.config)[1] + random_string(11),
-        "token": secret, "memo": data.get("description") or "", "allowed_ips": list(ips or []),
-        "last_used_at": None, "expires_at": None,
+        "token": secret,
+        "memo": data.get("description") or "",
+        "allowed_ips": list(ips or []),
+        "last_used_at": None,
+        "expires_at": None,
     }
-    for resource in ("r_servers", "r_nodes", "r_allocations", "r_users", "r_locations", "r_nests", "r_eggs",
-                     "r_database_hosts", "r_server_databases"):
+    for resource in (
+        "r_servers",
+        "r_nodes",
+        "r_allocations",
+        "r_users",
+        "r_locations",
+        "r_nests",
+        "r_eggs",
+        "r_database_hosts",
+        "r_server_databases",
+    ):
         row[resource] = 0
     key = state.insert("api_keys", row)
     ctx.log("user:api-key.create", {"identifier": key["identifier"]})
@@ -189,8 +234,9 @@ async def create_api_key(ctx: ClientCtx) -> web.Response:
 @client_route("DELETE", "/account/api-keys/{identifier}")
 async def delete_api_key(ctx: ClientCtx) -> web.Response:
     state, user = ctx.state, ctx.user
-    key = state.find("api_keys", user_id=user["id"], key_type=KEY_TYPE_ACCOUNT,
-                     identifier=ctx.request.match_info["identifier"])
+    key = state.find(
+        "api_keys", user_id=user["id"], key_type=KEY_TYPE_ACCOUNT, identifier=ctx.request.match_info["identifier"]
+    )
     if key is None:
         raise not_found(BINDING_NOT_FOUND)
     ctx.log("user:api-key.delete", {"identifier": key["identifier"]})
@@ -210,10 +256,12 @@ async def create_ssh_key(ctx: ClientCtx) -> web.Response:
     state, user = ctx.state, ctx.user
     data = ctx.input()
     checked = state.config.has("ssh_key_prefixes")
-    failures = http.collect_failures(data, {"name": "required|string", "public_key": "required|string"
-                                            + ("|max:16384" if checked else "")})
+    failures = http.collect_failures(
+        data, {"name": "required|string", "public_key": "required|string" + ("|max:16384" if checked else "")}
+    )
     parsed: tuple[str, str] | None = None
-    public_key = data.get("public_key") if isinstance(data.get("public_key"), str) else ""
+    given = data.get("public_key")
+    public_key = given if isinstance(given, str) else ""
     # The after-hook runs even when the rules failed (Laravel runs after callbacks regardless); 1.14.1 skips it
     # when there is no key at all.
     try:
@@ -230,8 +278,9 @@ async def create_ssh_key(ctx: ClientCtx) -> web.Response:
     if failures:
         raise ValidationFailed(failures)
     assert parsed is not None
-    key = state.insert("ssh_keys", {"user_id": user["id"], "name": data["name"], "public_key": parsed[0],
-                                    "fingerprint": parsed[1]})
+    key = state.insert(
+        "ssh_keys", {"user_id": user["id"], "name": data["name"], "public_key": parsed[0], "fingerprint": parsed[1]}
+    )
     ctx.log("user:ssh-key.create", {"fingerprint": parsed[1]})
     return json_response(item("ssh_key", ssh_key_attributes(key)))
 

@@ -1,4 +1,5 @@
 """The activity logs of the account (GET /account/activity) and of a server (GET /servers/{server}/activity)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,26 +18,49 @@ from .transformers import client_user_attributes
 ACTIVITY_TEXT_KEYS: dict[str, tuple[str, ...]] = {
     "auth:ip-blocked": ("identifier",),
     "user:account.email-changed": ("old", "new"),
-    "user:api-key.create": ("identifier",), "user:api-key.delete": ("identifier",),
-    "user:ssh-key.create": ("fingerprint",), "user:ssh-key.delete": ("fingerprint",),
+    "user:api-key.create": ("identifier",),
+    "user:api-key.delete": ("identifier",),
+    "user:ssh-key.create": ("fingerprint",),
+    "user:ssh-key.delete": ("fingerprint",),
     "server:console.command": ("command",),
-    "server:backup.download": ("name",), "server:backup.delete": ("name",),
-    "server:backup.restore": ("name", "truncate"), "server:backup.restore-complete": ("name",),
-    "server:backup.restore-failed": ("name",), "server:backup.start": ("name",), "server:backup.complete": ("name",),
-    "server:backup.fail": ("name",), "server:backup.lock": ("name",), "server:backup.unlock": ("name",),
-    "server:database.create": ("name",), "server:database.rotate-password": ("name",),
+    "server:backup.download": ("name",),
+    "server:backup.delete": ("name",),
+    "server:backup.restore": ("name", "truncate"),
+    "server:backup.restore-complete": ("name",),
+    "server:backup.restore-failed": ("name",),
+    "server:backup.start": ("name",),
+    "server:backup.complete": ("name",),
+    "server:backup.fail": ("name",),
+    "server:backup.lock": ("name",),
+    "server:backup.unlock": ("name",),
+    "server:database.create": ("name",),
+    "server:database.rotate-password": ("name",),
     "server:database.delete": ("name",),
-    "server:file.read": ("file",), "server:file.copy": ("file",), "server:file.create-directory": ("directory", "name"),
-    "server:file.decompress": ("files", "directory"), "server:file.download": ("file",),
-    "server:file.pull": ("url", "directory"), "server:file.write": ("file",),
-    "server:allocation.create": ("allocation",), "server:allocation.notes": ("allocation", "old", "new"),
-    "server:allocation.primary": ("allocation",), "server:allocation.delete": ("allocation",),
-    "server:schedule.create": ("name",), "server:schedule.update": ("name",), "server:schedule.execute": ("name",),
+    "server:file.read": ("file",),
+    "server:file.copy": ("file",),
+    "server:file.create-directory": ("directory", "name"),
+    "server:file.decompress": ("files", "directory"),
+    "server:file.download": ("file",),
+    "server:file.pull": ("url", "directory"),
+    "server:file.write": ("file",),
+    "server:allocation.create": ("allocation",),
+    "server:allocation.notes": ("allocation", "old", "new"),
+    "server:allocation.primary": ("allocation",),
+    "server:allocation.delete": ("allocation",),
+    "server:schedule.create": ("name",),
+    "server:schedule.update": ("name",),
+    "server:schedule.execute": ("name",),
     "server:schedule.delete": ("name",),
-    "server:task.create": ("action", "name"), "server:task.update": ("action", "name"), "server:task.delete": ("name",),
-    "server:settings.rename": ("old", "new"), "server:settings.description": ("old", "new"),
-    "server:startup.edit": ("variable", "old", "new"), "server:startup.image": ("old", "new"),
-    "server:subuser.create": ("email",), "server:subuser.update": ("email",), "server:subuser.delete": ("email",),
+    "server:task.create": ("action", "name"),
+    "server:task.update": ("action", "name"),
+    "server:task.delete": ("name",),
+    "server:settings.rename": ("old", "new"),
+    "server:settings.description": ("old", "new"),
+    "server:startup.edit": ("variable", "old", "new"),
+    "server:startup.image": ("old", "new"),
+    "server:subuser.create": ("email",),
+    "server:subuser.update": ("email",),
+    "server:subuser.delete": ("email",),
 }
 HIDDEN_ACTIVITY_EVENTS = frozenset({"server:file.upload"})
 
@@ -75,7 +99,8 @@ def activity_item(state: State, viewer: dict[str, Any], row: dict[str, Any], wit
     if with_actor:
         actor = state.get("users", actor_id) if actor_id is not None else None
         attributes["relationships"] = {
-            "actor": item("user", client_user_attributes(state, actor)) if actor else null_resource()}
+            "actor": item("user", client_user_attributes(state, actor)) if actor else null_resource()
+        }
     return item("activity_log", attributes)
 
 
@@ -91,8 +116,14 @@ def activity_list(ctx: ClientCtx, rows: list[dict[str, Any]]) -> web.Response:
         # Timestamps have one-second resolution: break ties by insertion order so newest-first is stable.
         rows = sorted(rows, key=lambda row: (row.get("timestamp") or "", row["id"]), reverse=sort.startswith("-"))
     with_actor = "actor" in http.includes(request)
-    envelope = http.paginate(request, rows, lambda row: activity_item(ctx.state, ctx.user, row, with_actor),
-                             default_per_page=25, max_per_page=100, app_links=False)
+    envelope = http.paginate(
+        request,
+        rows,
+        lambda row: activity_item(ctx.state, ctx.user, row, with_actor),
+        default_per_page=25,
+        max_per_page=100,
+        app_links=False,
+    )
     return json_response(envelope)
 
 

@@ -1,8 +1,9 @@
 """A server's backups: list, create (InitiateBackupService), view, download, lock, restore, delete."""
+
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -20,9 +21,16 @@ def _epoch(text: str | None) -> float:
 
 
 def _non_failed_backups(state: State, server_id: int) -> list[dict[str, Any]]:
-    return sorted((b for b in state.tables["backups"].values()
-                   if b["server_id"] == server_id and not b.get("deleted_at")
-                   and (b.get("completed_at") is None or b.get("is_successful"))), key=lambda b: b["id"])
+    return sorted(
+        (
+            b
+            for b in state.tables["backups"].values()
+            if b["server_id"] == server_id
+            and not b.get("deleted_at")
+            and (b.get("completed_at") is None or b.get("is_successful"))
+        ),
+        key=lambda b: b["id"],
+    )
 
 
 def delete_backup_row(state: State, backup: dict[str, Any]) -> None:
@@ -34,26 +42,36 @@ def delete_backup_row(state: State, backup: dict[str, Any]) -> None:
     runtime(state).files.drop_backup(backup["uuid"])
 
 
-def start_backup(state: State, server: dict[str, Any], name: str | None, ignored: list[str],
-                 locked: bool, override: bool = False) -> dict[str, Any]:
+def start_backup(
+    state: State, server: dict[str, Any], name: str | None, ignored: list[str], locked: bool, override: bool = False
+) -> dict[str, Any]:
     """InitiateBackupService: throttle (429), limit (400, or rotate the oldest unlocked one in override mode),
     then the row, and completion after config.backup_seconds."""
     limit_count, period = state.config.backup_throttle
     now = state.time()
     if period and period > 0:
-        recent = [b for b in sorted(state.tables["backups"].values(), key=lambda b: b["id"])
-                  if b["server_id"] == server["id"] and (b.get("completed_at") is None or b.get("is_successful"))
-                  and _epoch(b.get("created_at")) >= now - period]
+        recent = [
+            b
+            for b in sorted(state.tables["backups"].values(), key=lambda b: b["id"])
+            if b["server_id"] == server["id"]
+            and (b.get("completed_at") is None or b.get("is_successful"))
+            and _epoch(b.get("created_at")) >= now - period
+        ]
         if len(recent) >= limit_count:
             retry = max(0, int(_epoch(recent[-1]["created_at"]) + period - now))
-            raise ApiError(429, "TooManyRequestsHttpException",
-                           f"Only {int(limit_count)} backups may be generated within a {int(period)} second span "
-                           "of time.", headers={"Retry-After": str(retry)})
+            raise ApiError(
+                429,
+                "TooManyRequestsHttpException",
+                f"Only {int(limit_count)} backups may be generated within a {int(period)} second span of time.",
+                headers={"Retry-After": str(retry)},
+            )
     backup_limit = server.get("backup_limit")
     existing = _non_failed_backups(state, server["id"])
     if not backup_limit or len(existing) >= int(backup_limit):
-        too_many = display_error(f"Cannot create a new backup, this server has reached its limit of "
-                                 f"{int(backup_limit or 0)} backups.", "TooManyBackupsException")
+        too_many = display_error(
+            f"Cannot create a new backup, this server has reached its limit of {int(backup_limit or 0)} backups.",
+            "TooManyBackupsException",
+        )
         if not override or int(backup_limit or 0) <= 0:
             raise too_many
         unlocked = sorted((b for b in existing if not b.get("is_locked")), key=lambda b: (b.get("created_at"), b["id"]))
@@ -61,13 +79,25 @@ def start_backup(state: State, server: dict[str, Any], name: str | None, ignored
             raise too_many
         delete_backup_row(state, unlocked[0])
     require_daemon_reachable(state)
-    started = datetime.fromtimestamp(int(now), tz=timezone.utc)
+    started = datetime.fromtimestamp(int(now), tz=UTC)
     cleaned_name = (name or "").strip() or f"Backup at {started:%Y-%m-%d %H:%M:%S}"
-    backup = state.insert("backups", {
-        "uuid": state.new_uuid(), "server_id": server["id"], "upload_id": None, "is_successful": False,
-        "is_locked": bool(locked), "name": cleaned_name, "ignored_files": [line for line in ignored if line],
-        "disk": "wings", "checksum": None, "bytes": 0, "completed_at": None, "deleted_at": None,
-    })
+    backup = state.insert(
+        "backups",
+        {
+            "uuid": state.new_uuid(),
+            "server_id": server["id"],
+            "upload_id": None,
+            "is_successful": False,
+            "is_locked": bool(locked),
+            "name": cleaned_name,
+            "ignored_files": [line for line in ignored if line],
+            "disk": "wings",
+            "checksum": None,
+            "bytes": 0,
+            "completed_at": None,
+            "deleted_at": None,
+        },
+    )
     backup_uuid = backup["uuid"]
 
     def complete() -> None:
@@ -77,14 +107,24 @@ def start_backup(state: State, server: dict[str, Any], name: str | None, ignored
             return
         if extra_setting(state, "backups_fail", False):
             state.update("backups", row, {"is_successful": False, "is_locked": False, "completed_at": state.now()})
-            state.log_activity("server:backup.fail", None, server_id=server["id"], properties={"name": row["name"]},
-                               is_api=False)
+            state.log_activity(
+                "server:backup.fail", None, server_id=server["id"], properties={"name": row["name"]}, is_api=False
+            )
             return
         archive, size = runtime(state).files.snapshot(current_server["uuid"], backup_uuid, row["ignored_files"])
-        state.update("backups", row, {"is_successful": True, "checksum": "sha1:" + hashlib.sha1(archive).hexdigest(),
-                                      "bytes": size, "completed_at": state.now()})
-        state.log_activity("server:backup.complete", None, server_id=server["id"], properties={"name": row["name"]},
-                           is_api=False)
+        state.update(
+            "backups",
+            row,
+            {
+                "is_successful": True,
+                "checksum": "sha1:" + hashlib.sha1(archive).hexdigest(),
+                "bytes": size,
+                "completed_at": state.now(),
+            },
+        )
+        state.log_activity(
+            "server:backup.complete", None, server_id=server["id"], properties={"name": row["name"]}, is_api=False
+        )
 
     state.later(float(state.config.backup_seconds), complete, kind="backup")
     return backup
@@ -92,18 +132,31 @@ def start_backup(state: State, server: dict[str, Any], name: str | None, ignored
 
 @server_route("GET", "/backups", "backup.read")
 async def list_backups(ctx: ServerContext) -> web.Response:
-    rows = sorted((b for b in ctx.state.tables["backups"].values()
-                   if b["server_id"] == ctx.server["id"] and not b.get("deleted_at")), key=lambda b: b["id"])
-    envelope = http.paginate(ctx.request, rows, lambda b: item("backup", backup_attributes(b)), default_per_page=20,
-                             max_per_page=50, app_links=True,
-                             extra_meta={"backup_count": len(_non_failed_backups(ctx.state, ctx.server["id"]))})
+    rows = sorted(
+        (
+            b
+            for b in ctx.state.tables["backups"].values()
+            if b["server_id"] == ctx.server["id"] and not b.get("deleted_at")
+        ),
+        key=lambda b: b["id"],
+    )
+    envelope = http.paginate(
+        ctx.request,
+        rows,
+        lambda b: item("backup", backup_attributes(b)),
+        default_per_page=20,
+        max_per_page=50,
+        app_links=True,
+        extra_meta={"backup_count": len(_non_failed_backups(ctx.state, ctx.server["id"]))},
+    )
     return json_response(envelope)
 
 
 @server_route("POST", "/backups", "backup.create")
 async def create_backup(ctx: ServerContext) -> web.Response:
-    data = http.validate(ctx.input(), {"name": "nullable|string|max:191", "is_locked": "nullable|boolean",
-                                       "ignored": "nullable|string"})
+    data = http.validate(
+        ctx.input(), {"name": "nullable|string|max:191", "is_locked": "nullable|boolean", "ignored": "nullable|string"}
+    )
     locked = php_bool(data.get("is_locked")) if ctx.can("backup.delete") else False
     ignored = str(data.get("ignored") or "").split("\n")
     backup = start_backup(ctx.state, ctx.server, data.get("name"), ignored, locked)
@@ -121,8 +174,9 @@ async def download_backup(ctx: ServerContext, backup: Row) -> web.Response:
     if backup.get("disk") not in ("wings", "s3"):
         raise bad_request("The backup requested references an unknown disk driver type and cannot be downloaded.")
     ctx.log("server:backup.download", {"name": backup["name"]})
-    return ctx.signed_url("/download/backup", "backup-download",
-                      {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]})
+    return ctx.signed_url(
+        "/download/backup", "backup-download", {"backup_uuid": backup["uuid"], "server_uuid": ctx.server["uuid"]}
+    )
 
 
 @server_route("POST", "/backups/{backup}/lock", "backup.delete")
@@ -154,8 +208,13 @@ async def restore_backup(ctx: ServerContext, backup: Row) -> web.Response:
         runtime(state).files.restore(current["uuid"], backup_uuid, truncate)
         if current.get("status") == "restoring_backup":
             state.update("servers", current, {"status": None})
-        state.log_activity("server:backup.restore-complete", None, server_id=server_id,
-                           properties={"name": backup["name"]}, is_api=False)
+        state.log_activity(
+            "server:backup.restore-complete",
+            None,
+            server_id=server_id,
+            properties={"name": backup["name"]},
+            is_api=False,
+        )
 
     state.later(float(state.config.restore_seconds), finished, kind="restore")
     return empty_response(204)

@@ -1,12 +1,14 @@
 """What the client API controllers share besides the route context (``context.py``): the route table, the
 panel's messages, the per-State runtime (file trees, resources cache), the Wings error wrapping, route throttles,
 deauthorization on Wings and small value helpers."""
+
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
 import uuid as uuid_module
+import weakref
 from typing import Any
 
 from aiohttp import web
@@ -26,7 +28,7 @@ NOT_FOR_THIS_SERVER = "The requested resource was not found for this server."
 STATE_MESSAGES = {
     "suspended": "This server is currently suspended and the functionality requested is unavailable.",
     "maintenance": "The node of this server is currently under maintenance and the functionality requested is "
-                   "unavailable.",
+    "unavailable.",
     "installing": "This server has not yet completed its installation process, please try again later.",
     "restoring": "This server is currently restoring from a backup, please try again later.",
     "transferring": "This server is currently being transferred to a new machine, please try again later.",
@@ -50,11 +52,14 @@ class ClientRuntime:
         self.resources_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
+_RUNTIMES: weakref.WeakKeyDictionary[State, ClientRuntime] = weakref.WeakKeyDictionary()
+
+
 def runtime(state: State) -> ClientRuntime:
-    current: ClientRuntime | None = getattr(state, "_client_runtime", None)
+    """The State's runtime data, rebuilt when its tables were replaced."""
+    current = _RUNTIMES.get(state)
     if current is None or current.tables_ref is not state.tables:
-        current = ClientRuntime(state)
-        setattr(state, "_client_runtime", current)
+        current = _RUNTIMES[state] = ClientRuntime(state)
     return current
 
 
@@ -101,8 +106,10 @@ def daemon_error(status: int, wings_message: str | None) -> ApiError:
     if status < 500:
         detail = f"An error occurred on the remote host: {wings_message}. (request id: {request_id})"
     else:
-        detail = ("There was an error while communicating with the machine running this server. This error has been "
-                  f"logged, please try again. (code: {status}) (request_id: {request_id})")
+        detail = (
+            "There was an error while communicating with the machine running this server. This error has been "
+            f"logged, please try again. (code: {status}) (request_id: {request_id})"
+        )
     return ApiError(status, "DaemonConnectionException", detail)
 
 

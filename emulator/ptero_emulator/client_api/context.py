@@ -5,11 +5,13 @@
 access and state gate (404/409), the route's per-server limiter (panel 1.12+) and the permission check (403), in
 the panel's order, and passes the bound child models as keyword arguments named like the path parameters
 (``{user}`` gives ``subuser`` and ``member``, the subuser row and its user)."""
+
 from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -18,8 +20,14 @@ from ..http import ApiError, forbidden, json_response, not_found
 from ..pelican import unfinished_install_states
 from ..state import State, decode_database_hashid
 from .common import (
-    BINDING_NOT_FOUND, NOT_FOR_THIS_SERVER, NO_SERVER_ACCESS, PREFIX, STATE_MESSAGES, require_daemon_reachable,
-    routes, throttle,
+    BINDING_NOT_FOUND,
+    NO_SERVER_ACCESS,
+    NOT_FOR_THIS_SERVER,
+    PREFIX,
+    STATE_MESSAGES,
+    require_daemon_reachable,
+    routes,
+    throttle,
 )
 from .identifiers import decode_realtime_identifier
 from .permissions import ADMIN_PERMISSIONS
@@ -58,10 +66,16 @@ class ClientCtx:
 
     def _log(self, event: str, properties: Row | None, server: Row | None, subject_user_id: int | None) -> None:
         key = self.request.get("api_key")
-        self.state.log_activity(event, self.user["id"], server_id=server["id"] if server else None,
-                                properties=properties or {}, is_api=key is not None,
-                                ip=self.request.remote or "127.0.0.1", api_key_id=key["id"] if key else None,
-                                subject_user_id=subject_user_id)
+        self.state.log_activity(
+            event,
+            self.user["id"],
+            server_id=server["id"] if server else None,
+            properties=properties or {},
+            is_api=key is not None,
+            ip=self.request.remote or "127.0.0.1",
+            api_key_id=key["id"] if key else None,
+            subject_user_id=subject_user_id,
+        )
 
 
 class ServerContext(ClientCtx):
@@ -108,8 +122,9 @@ class ServerContext(ClientCtx):
         backup-download). It points at the emulator itself, which also plays Wings' HTTP side."""
         request = self.request
         base_url = f"{request.scheme}://{request.host}"
-        token = self.app["daemon"].mint_token(self.user, self.server, scope, claims, lifetime=SIGNED_URL_LIFETIME,
-                                              base_url=base_url)
+        token = self.app["daemon"].mint_token(
+            self.user, self.server, scope, claims, lifetime=SIGNED_URL_LIFETIME, base_url=base_url
+        )
         url = f"{(self.state.config.panel_url or base_url).rstrip('/')}{path}?token={token}"
         return json_response({"object": "signed_url", "attributes": {"url": url}})
 
@@ -181,14 +196,17 @@ def bind_children(ctx: ServerContext) -> Row:
     params, server_id = ctx.request.match_info, ctx.server["id"]
     children: Row = {}
     if "schedule" in params:
-        children["schedule"] = _owned_child(ctx, "schedules", http.int_param(params["schedule"]), "server_id",
-                                            server_id)
+        children["schedule"] = _owned_child(
+            ctx, "schedules", http.int_param(params["schedule"]), "server_id", server_id
+        )
     if "task" in params:
-        children["task"] = _owned_child(ctx, "tasks", http.int_param(params["task"]), "schedule_id",
-                                        children["schedule"]["id"])
+        children["task"] = _owned_child(
+            ctx, "tasks", http.int_param(params["task"]), "schedule_id", children["schedule"]["id"]
+        )
     if "allocation" in params:
-        children["allocation"] = _owned_child(ctx, "allocations", http.int_param(params["allocation"]), "server_id",
-                                              server_id)
+        children["allocation"] = _owned_child(
+            ctx, "allocations", http.int_param(params["allocation"]), "server_id", server_id
+        )
     if "backup" in params:
         children["backup"] = _owned_child(ctx, "backups", params["backup"], "server_id", server_id)
     if "user" in params:
@@ -202,8 +220,9 @@ def bind_children(ctx: ServerContext) -> Row:
 
 
 # ---------------------------------------------------------------------------------------------------- gate
-def blocked_reason(server: Row, node: Row, install_states: tuple[str, ...] = ("installing", "install_failed")
-                   ) -> str | None:
+def blocked_reason(
+    server: Row, node: Row, install_states: tuple[str, ...] = ("installing", "install_failed")
+) -> str | None:
     """Which 409 message applies (in the panel's order), or None when the server is usable."""
     status = server.get("status")
     if status == "suspended":
@@ -259,8 +278,9 @@ def client_route(method: str, path: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
-def server_route(method: str, path: str, permission: str | None = None, *, kind: str = "default",
-                 limiter: str | None = None) -> Callable[[Handler], Handler]:
+def server_route(
+    method: str, path: str, permission: str | None = None, *, kind: str = "default", limiter: str | None = None
+) -> Callable[[Handler], Handler]:
     """A server route (``/api/client/servers/{server}`` + ``path``): bindings, access + state gate, the database's
     server, the per-server limiter named ``limiter``, then ``permission`` (None: the handler checks its own)."""
 

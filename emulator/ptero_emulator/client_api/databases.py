@@ -1,4 +1,5 @@
 """A server's databases: list, create, rotate the password, delete."""
+
 from __future__ import annotations
 
 import secrets
@@ -27,7 +28,7 @@ def _database_password() -> str:
 
 def _prefixed_database_name(name: str, server_id: int) -> str:
     prefix = f"s{server_id}_"
-    return prefix + name[:48 - len(prefix)]
+    return prefix + name[: 48 - len(prefix)]
 
 
 def _password_include(ctx: ServerContext, requested: bool) -> bool | None:
@@ -52,32 +53,51 @@ async def create_database(ctx: ServerContext) -> web.Response:
         name = _prefixed_database_name(http.to_php_string(value), server["id"])
         return state.find("databases", server_id=server["id"], database=name) is None
 
-    http.validate(data, {
-        "database": ["required", "alpha_dash", "min:3", "max:48",
-                     Check("unique", unique, "The database name you have selected is already in use by this server.")],
-        "remote": ["required", "string", DATABASE_REMOTE_REGEX]},
-        messages={"database.unique": "The database name you have selected is already in use by this server."})
+    http.validate(
+        data,
+        {
+            "database": [
+                "required",
+                "alpha_dash",
+                "min:3",
+                "max:48",
+                Check("unique", unique, "The database name you have selected is already in use by this server."),
+            ],
+            "remote": ["required", "string", DATABASE_REMOTE_REGEX],
+        },
+        messages={"database.unique": "The database name you have selected is already in use by this server."},
+    )
     hosts = state.rows("database_hosts")
     if not hosts:
-        raise display_error("No database host was found that meets the requirements for this server.",
-                            "NoSuitableDatabaseHostException")
+        raise display_error(
+            "No database host was found that meets the requirements for this server.", "NoSuitableDatabaseHostException"
+        )
     node_hosts = [host for host in hosts if host.get("node_id") == server["node_id"]]
     if not node_hosts and not state.config.databases_allow_random_host:
-        raise display_error("No database host was found that meets the requirements for this server.",
-                            "NoSuitableDatabaseHostException")
+        raise display_error(
+            "No database host was found that meets the requirements for this server.", "NoSuitableDatabaseHostException"
+        )
     host = state.random.choice(node_hosts or hosts)
     if not state.config.databases_enabled:
         raise http.server_error()  # DatabaseClientFeatureNotEnabledException is not an HTTP exception
     limit = server.get("database_limit")
     if limit is not None and len(state.select("databases", server_id=server["id"])) >= int(limit):
-        raise display_error("Operation aborted: creating a new database would put this server over the defined "
-                            "limit.", "TooManyDatabasesException")
-    database = state.insert("databases", {
-        "server_id": server["id"], "database_host_id": host["id"],
-        "database": _prefixed_database_name(str(data["database"]), server["id"]),
-        "username": f"u{server['id']}_{random_string(10)}", "remote": data["remote"],
-        "password": _database_password(), "max_connections": 0,
-    })
+        raise display_error(
+            "Operation aborted: creating a new database would put this server over the defined limit.",
+            "TooManyDatabasesException",
+        )
+    database = state.insert(
+        "databases",
+        {
+            "server_id": server["id"],
+            "database_host_id": host["id"],
+            "database": _prefixed_database_name(str(data["database"]), server["id"]),
+            "username": f"u{server['id']}_{random_string(10)}",
+            "remote": data["remote"],
+            "password": _database_password(),
+            "max_connections": 0,
+        },
+    )
     ctx.log("server:database.create", {"name": database["database"]})
     # The create response is built from the unsaved model: max_connections shows null.
     return json_response(database_item(state, database, _password_include(ctx, True), max_connections_override=None))

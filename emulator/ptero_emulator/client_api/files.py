@@ -1,7 +1,9 @@
 """A server's file manager, delegated to the file trees of ``ptero_emulator.files`` as Wings would run it."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -47,8 +49,9 @@ async def file_contents(ctx: ServerContext) -> web.Response:
     tree = _files(ctx)
     entry = _wings_files(lambda: tree.read(data["file"]))
     if len(entry.content) > int(ctx.state.config.files_max_edit_size):
-        raise display_error("The file you are attempting to open is too large to view in the file editor.",
-                            "FileSizeTooLargeException")
+        raise display_error(
+            "The file you are attempting to open is too large to view in the file editor.", "FileSizeTooLargeException"
+        )
     ctx.log("server:file.read", {"file": data["file"]})
     return web.Response(body=entry.content, status=200, headers={"Content-Type": "text/plain; charset=UTF-8"})
 
@@ -57,15 +60,23 @@ async def file_contents(ctx: ServerContext) -> web.Response:
 async def file_download(ctx: ServerContext) -> web.Response:
     data = http.validate(ctx.input(), {"file": "required|string"})
     ctx.log("server:file.download", {"file": data["file"]})
-    return ctx.signed_url("/download/file", "file-download",
-                      {"file_path": unquote(str(data["file"])), "server_uuid": ctx.server["uuid"]})
+    return ctx.signed_url(
+        "/download/file", "file-download", {"file_path": unquote(str(data["file"])), "server_uuid": ctx.server["uuid"]}
+    )
 
 
 @server_route("PUT", "/files/rename", "file.update")
 async def rename_files(ctx: ServerContext) -> web.Response:
-    data = http.validate(ctx.input(), {
-        "root": "required|nullable|string", "files": "required|array", "files.*": "array",
-        "files.*.to": "required|string", "files.*.from": "required|string"})
+    data = http.validate(
+        ctx.input(),
+        {
+            "root": "required|nullable|string",
+            "files": "required|array",
+            "files.*": "array",
+            "files.*.to": "required|string",
+            "files.*.from": "required|string",
+        },
+    )
     tree = _files(ctx)
     pairs = [(str(entry["from"]), str(entry["to"])) for entry in data["files"]]
     _wings_files(lambda: tree.rename(data["root"], pairs))
@@ -133,8 +144,15 @@ async def create_folder(ctx: ServerContext) -> web.Response:
 
 @server_route("POST", "/files/chmod", "file.update")
 async def chmod_files(ctx: ServerContext) -> web.Response:
-    data = http.validate(ctx.input(), {"root": "required|nullable|string", "files": "required|array",
-                                       "files.*.file": "required|string", "files.*.mode": "required|numeric"})
+    data = http.validate(
+        ctx.input(),
+        {
+            "root": "required|nullable|string",
+            "files": "required|array",
+            "files.*.file": "required|string",
+            "files.*.mode": "required|numeric",
+        },
+    )
     tree = _files(ctx)
     changes = [(str(entry["file"]), http.to_php_string(entry["mode"])) for entry in data["files"]]
     _wings_files(lambda: tree.chmod(data["root"], changes))
@@ -148,9 +166,16 @@ async def pull_file(ctx: ServerContext) -> web.Response:
         limit, period = ctx.state.config.files_pull_throttle
         throttle(ctx.request, "files.pull", ctx.user["uuid"], int(limit), float(period), headers=False)
     ctx.require("file.create")
-    data = http.validate(ctx.input(), {
-        "url": "required|string|url", "directory": "nullable|string", "filename": "nullable|string",
-        "use_header": "boolean", "foreground": "boolean"})
+    data = http.validate(
+        ctx.input(),
+        {
+            "url": "required|string|url",
+            "directory": "nullable|string",
+            "filename": "nullable|string",
+            "use_header": "boolean",
+            "foreground": "boolean",
+        },
+    )
     tree = _files(ctx)
     _wings_files(lambda: tree.pull(str(data["url"]), data.get("directory"), data.get("filename")))
     ctx.log("server:file.pull", {"directory": data.get("directory"), "url": data["url"]})

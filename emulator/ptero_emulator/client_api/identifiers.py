@@ -1,4 +1,5 @@
 """Panel 1.12.1+ "realtime" identifiers (``serv_…``, ``user_…``)."""
+
 from __future__ import annotations
 
 import base64
@@ -23,7 +24,7 @@ def decode_realtime_identifier(prefix: str, value: str) -> str | None:
     raises the panel's 500 InvalidArgumentException (Uuid::fromBytes)."""
     if not value.startswith(prefix + "_"):
         return None
-    body_text = value[len(prefix) + 1:].rstrip("=")
+    body_text = value[len(prefix) + 1 :].rstrip("=")
     if not body_text or any(ch not in REALTIME_ALPHABET for ch in body_text):
         return None
     length = len(body_text) // 8 * 5 + _TAIL_BYTES[len(body_text) % 8]

@@ -1,4 +1,5 @@
 """A server's network allocations: list, auto-assign, notes, primary, remove."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,27 +30,43 @@ async def assign_allocation(ctx: ServerContext) -> web.Response:
     if len(assigned) >= int(limit or 0):
         raise display_error("Cannot assign additional allocations to this server: limit has been reached.")
     if not state.config.allocations_enabled:
-        raise display_error("Server auto-allocation is not enabled for this instance.",
-                            "AutoAllocationNotEnabledException")
+        raise display_error(
+            "Server auto-allocation is not enabled for this instance.", "AutoAllocationNotEnabledException"
+        )
     primary = state.get("allocations", server.get("allocation_id")) or {}
     ip = primary.get("ip")
-    free = [a for a in state.rows("allocations")
-            if a["node_id"] == server["node_id"] and a["ip"] == ip and a.get("server_id") is None]
+    free = [
+        a
+        for a in state.rows("allocations")
+        if a["node_id"] == server["node_id"] and a["ip"] == ip and a.get("server_id") is None
+    ]
     if free:
         allocation = state.random.choice(free)
     else:
         start, end = state.config.allocation_range or (None, None)
         if not isinstance(start, int) or not isinstance(end, int):
-            raise display_error("Cannot assign additional allocation: no more space available on node.",
-                                "NoAutoAllocationSpaceAvailableException")
+            raise display_error(
+                "Cannot assign additional allocation: no more space available on node.",
+                "NoAutoAllocationSpaceAvailableException",
+            )
         used = {a["port"] for a in state.rows("allocations") if a["node_id"] == server["node_id"] and a["ip"] == ip}
         candidates = [port for port in range(start, end + 1) if port not in used]
         if not candidates:
-            raise display_error("Cannot assign additional allocation: no more space available on node.",
-                                "NoAutoAllocationSpaceAvailableException")
-        allocation = state.insert("allocations", {"node_id": server["node_id"], "ip": ip, "ip_alias": None,
-                                                  "port": state.random.choice(candidates), "server_id": None,
-                                                  "notes": None})
+            raise display_error(
+                "Cannot assign additional allocation: no more space available on node.",
+                "NoAutoAllocationSpaceAvailableException",
+            )
+        allocation = state.insert(
+            "allocations",
+            {
+                "node_id": server["node_id"],
+                "ip": ip,
+                "ip_alias": None,
+                "port": state.random.choice(candidates),
+                "server_id": None,
+                "notes": None,
+            },
+        )
     state.update("allocations", allocation, {"server_id": server["id"]})
     ctx.log("server:allocation.create", {"allocation": _allocation_text(allocation)})
     return json_response(item("allocation", allocation_attributes(allocation, server)))
@@ -61,8 +78,10 @@ async def update_allocation_notes(ctx: ServerContext, allocation: Row) -> web.Re
     original = allocation.get("notes")
     ctx.state.update("allocations", allocation, {"notes": data.get("notes")})
     if original != allocation.get("notes"):
-        ctx.log("server:allocation.notes", {"allocation": _allocation_text(allocation), "old": original,
-                                            "new": allocation.get("notes")})
+        ctx.log(
+            "server:allocation.notes",
+            {"allocation": _allocation_text(allocation), "old": original, "new": allocation.get("notes")},
+        )
     return json_response(item("allocation", allocation_attributes(allocation, ctx.server)))
 
 

@@ -1,7 +1,9 @@
 """Running a schedule now (ProcessScheduleService with "now", then RunTaskJob per task): the first task runs
 synchronously, the rest are queued by their time offsets on the state's timers."""
+
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .. import http
@@ -50,8 +52,16 @@ def run_task_action(state: State, daemon: Any, server: Row, task: Row) -> None:
 def schedule_next_run(state: State, schedule: Row) -> str | None:
     """The schedule's next run after now; the stored value when its expression does not evaluate."""
     try:
-        return format_atom(cron_next_run(schedule["cron_minute"], schedule["cron_hour"], schedule["cron_day_of_month"],
-                                         schedule["cron_month"], schedule["cron_day_of_week"], state.time()))
+        return format_atom(
+            cron_next_run(
+                schedule["cron_minute"],
+                schedule["cron_hour"],
+                schedule["cron_day_of_month"],
+                schedule["cron_month"],
+                schedule["cron_day_of_week"],
+                state.time(),
+            )
+        )
     except CronError:
         return schedule.get("next_run_at")
 
@@ -92,21 +102,22 @@ class ScheduleRun:
         self._queue_next(task)
 
     def _queue_next(self, task: Row) -> None:
-        later = sorted((t for t in schedule_tasks(self.state, self.schedule_id)
-                        if t["sequence_id"] > task["sequence_id"]), key=lambda t: t["sequence_id"])
+        later = sorted(
+            (t for t in schedule_tasks(self.state, self.schedule_id) if t["sequence_id"] > task["sequence_id"]),
+            key=lambda t: t["sequence_id"],
+        )
         if not later:
             self.end()
             return
         following = later[0]
         self.state.update("tasks", following, {"is_queued": True})
-        self.state.later(float(following.get("time_offset") or 0), lambda: self._run_queued(following["id"]),
-                         kind="schedule")
+        self.state.later(
+            float(following.get("time_offset") or 0), lambda: self._run_queued(following["id"]), kind="schedule"
+        )
 
     def _run_queued(self, task_id: int) -> None:
-        try:
+        with contextlib.suppress(TaskFailed):  # a queued job failing only ends the run
             self.execute(task_id)
-        except TaskFailed:
-            pass  # a queued job failing only ends the run
 
 
 def run_schedule(state: State, daemon: Any, schedule: Row) -> None:

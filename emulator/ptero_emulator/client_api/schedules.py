@@ -1,4 +1,5 @@
 """A server's schedules: list, create, view, update, delete, and run now (``schedule_runner``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,12 @@ from .tasks import task_permission
 from .transformers import schedule_item, schedule_tasks
 
 SCHEDULE_RULES: dict[str, Any] = {
-    "name": "required|string|max:191", "minute": "required|string", "hour": "required|string",
-    "day_of_month": "required|string", "day_of_week": "required|string", "is_active": "filled|boolean",
+    "name": "required|string|max:191",
+    "minute": "required|string",
+    "hour": "required|string",
+    "day_of_month": "required|string",
+    "day_of_week": "required|string",
+    "is_active": "filled|boolean",
 }
 
 
@@ -26,8 +31,9 @@ def _next_run(state: State, data: dict[str, Any]) -> str:
         # The panel passes null into a typed parameter: a TypeError, not an Exception, so it is a plain 500.
         raise http.server_error()
     try:
-        epoch = cron_next_run(data["minute"], data["hour"], data["day_of_month"], data["month"],
-                              data["day_of_week"], state.time())
+        epoch = cron_next_run(
+            data["minute"], data["hour"], data["day_of_month"], data["month"], data["day_of_week"], state.time()
+        )
     except CronError:
         raise display_error("The cron data provided does not evaluate to a valid expression.") from None
     return format_atom(epoch)
@@ -44,12 +50,23 @@ async def create_schedule(ctx: ServerContext) -> web.Response:
     data = ctx.input()
     http.validate(data, SCHEDULE_RULES)
     next_run = _next_run(ctx.state, data)
-    schedule = ctx.state.insert("schedules", {
-        "server_id": ctx.server["id"], "name": data["name"], "cron_day_of_week": data["day_of_week"],
-        "cron_month": data["month"], "cron_day_of_month": data["day_of_month"], "cron_hour": data["hour"],
-        "cron_minute": data["minute"], "is_active": php_bool(data.get("is_active")), "is_processing": False,
-        "only_when_online": php_bool(data.get("only_when_online")), "last_run_at": None, "next_run_at": next_run,
-    })
+    schedule = ctx.state.insert(
+        "schedules",
+        {
+            "server_id": ctx.server["id"],
+            "name": data["name"],
+            "cron_day_of_week": data["day_of_week"],
+            "cron_month": data["month"],
+            "cron_day_of_month": data["day_of_month"],
+            "cron_hour": data["hour"],
+            "cron_minute": data["minute"],
+            "is_active": php_bool(data.get("is_active")),
+            "is_processing": False,
+            "only_when_online": php_bool(data.get("only_when_online")),
+            "last_run_at": None,
+            "next_run_at": next_run,
+        },
+    )
     ctx.log("server:schedule.create", {"name": schedule["name"]})
     return json_response(schedule_item(ctx.state, schedule))
 
@@ -66,9 +83,15 @@ async def update_schedule(ctx: ServerContext, schedule: Row) -> web.Response:
     next_run = _next_run(ctx.state, data)
     active = php_bool(data.get("is_active"))
     changes: dict[str, Any] = {
-        "name": data["name"], "cron_day_of_week": data["day_of_week"], "cron_month": data["month"],
-        "cron_day_of_month": data["day_of_month"], "cron_hour": data["hour"], "cron_minute": data["minute"],
-        "is_active": active, "only_when_online": php_bool(data.get("only_when_online")), "next_run_at": next_run,
+        "name": data["name"],
+        "cron_day_of_week": data["day_of_week"],
+        "cron_month": data["month"],
+        "cron_day_of_month": data["day_of_month"],
+        "cron_hour": data["hour"],
+        "cron_minute": data["minute"],
+        "is_active": active,
+        "only_when_online": php_bool(data.get("only_when_online")),
+        "next_run_at": next_run,
     }
     if bool(schedule.get("is_active")) != active:
         changes["is_processing"] = False

@@ -1,8 +1,10 @@
 """The server list, the permission catalogue, and a server's details, resources, console command and power."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -27,6 +29,7 @@ _IPV4_SEARCH = re.compile(r"^(?:[0-9]{1,3}\.){3}[0-9]{1,3}(:\d{1,5})?$")
 
 def _multi_field_filter(state: State) -> Callable[[list[dict[str, Any]], list[Any]], list[dict[str, Any]]]:
     """filter[*]: an IPv4[:port] or :port searches allocations, anything else uuid/identifier/external id/name."""
+
     def apply(rows: list[dict[str, Any]], values: list[Any]) -> list[dict[str, Any]]:
         term = ",".join(http.to_php_string(v) for v in values)
         if _IPV4_SEARCH.match(term) or re.fullmatch(r":\d{1,5}", term):
@@ -43,9 +46,15 @@ def _multi_field_filter(state: State) -> Callable[[list[dict[str, Any]], list[An
                     matching.add(allocation["server_id"])
             return [row for row in rows if row["id"] in matching]
         lowered = term.lower()
-        return [row for row in rows if row["uuid"] == term or row["uuid"].startswith(term)
-                or row["uuid_short"] == term or (row.get("external_id") is not None and row["external_id"] == term)
-                or lowered in str(row.get("name") or "").lower()]
+        return [
+            row
+            for row in rows
+            if row["uuid"] == term
+            or row["uuid"].startswith(term)
+            or row["uuid_short"] == term
+            or (row.get("external_id") is not None and row["external_id"] == term)
+            or lowered in str(row.get("name") or "").lower()
+        ]
 
     return apply
 
@@ -67,13 +76,21 @@ async def list_servers(ctx: ClientCtx) -> web.Response:
     else:
         mine = accessible_server_ids(state, user)
         servers = [s for s in servers if s["id"] in mine]
-    servers = http.apply_filters(servers, query, {
-        "uuid": ("uuid", "partial"), "name": ("name", "partial"), "description": ("description", "partial"),
-        "external_id": ("external_id", "partial"), "*": _multi_field_filter(state)})
+    servers = http.apply_filters(
+        servers,
+        query,
+        {
+            "uuid": ("uuid", "partial"),
+            "name": ("name", "partial"),
+            "description": ("description", "partial"),
+            "external_id": ("external_id", "partial"),
+            "*": _multi_field_filter(state),
+        },
+    )
     requested = http.includes(ctx.request)
     per_page = http.per_page_value(ctx.request, 50, 100)
     page = page_number(query.get("page"))
-    window = servers[(page - 1) * per_page: page * per_page]
+    window = servers[(page - 1) * per_page : page * per_page]
     indexes = ServerIndexes.build(state, {s["id"] for s in window})
     data = [server_item(state, user, server, requested, indexes) for server in window]
     meta = {"pagination": http.pagination_meta(ctx.request, len(servers), len(data), per_page, page, keep_query=True)}
@@ -86,8 +103,10 @@ async def system_permissions(ctx: ClientCtx) -> web.Response:
         from ..pelican_client import flat_permissions
 
         return json_response({"object": "system_permissions", "attributes": {"permissions": flat_permissions()}})
-    permissions = {group: {"description": description, "keys": dict(keys)}
-                   for group, (description, keys) in PERMISSION_GROUPS.items()}
+    permissions = {
+        group: {"description": description, "keys": dict(keys)}
+        for group, (description, keys) in PERMISSION_GROUPS.items()
+    }
     return json_response({"object": "system_permissions", "attributes": {"permissions": permissions}})
 
 

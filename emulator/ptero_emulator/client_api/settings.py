@@ -1,7 +1,8 @@
 """A server's settings: rename (and describe), reinstall, Docker image."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from aiohttp import web
 
@@ -15,8 +16,9 @@ DOCKER_IMAGE_REGEX = r"regex:/^[\w#\.\/\- ]*\|?~?[\w\.\/\-:@ ]*$/"
 
 def _in_list(values: Iterable[str], name: str = "in") -> Check:
     allowed = [str(v) for v in values]
-    return Check(name, lambda value, path, data: not isinstance(value, (list, dict)) and
-                 http.to_php_string(value) in allowed)
+    return Check(
+        name, lambda value, path, data: not isinstance(value, (list, dict)) and http.to_php_string(value) in allowed
+    )
 
 
 @server_route("POST", "/settings/rename", "settings.rename")
@@ -53,8 +55,7 @@ async def set_docker_image(ctx: ServerContext) -> web.Response:
     data = ctx.input()
     http.validate(data, {"docker_image": ["required", "string", "max:191", DOCKER_IMAGE_REGEX, _in_list(images)]})
     if server.get("image") not in images:
-        raise bad_request("This server's Docker image has been manually set by an administrator and cannot be "
-                          "updated.")
+        raise bad_request("This server's Docker image has been manually set by an administrator and cannot be updated.")
     original = server.get("image")
     state.update("servers", server, {"image": data["docker_image"]})
     if original != data["docker_image"]:

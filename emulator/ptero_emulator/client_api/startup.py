@@ -1,4 +1,5 @@
 """A server's startup variables: list and update, validated by the egg variable's rules."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,8 @@ _UNCHECKABLE_RULES = {"exists", "unique"}
 def egg_rules(rules: str | None) -> list[str]:
     """An egg variable's rule string as validator rules; rules the emulator cannot check (exists, unique, ...)
     are skipped."""
-    return [rule for rule in http.parse_rules(rules or "")
-            if rule.partition(":")[0] in _SUPPORTED_RULES and rule.partition(":")[0] not in _UNCHECKABLE_RULES]
+    names = _SUPPORTED_RULES - _UNCHECKABLE_RULES
+    return [rule for rule in http.parse_rules(rules or "") if isinstance(rule, str) and rule.partition(":")[0] in names]
 
 
 def _startup_meta(state: State, server: dict[str, Any], with_images: bool) -> dict[str, Any]:
@@ -33,8 +34,11 @@ def _startup_meta(state: State, server: dict[str, Any], with_images: bool) -> di
 
 @server_route("GET", "/startup", "startup.read")
 async def list_startup(ctx: ServerContext) -> web.Response:
-    variables = [item("egg_variable", egg_variable_attributes(variable, value))
-                 for variable, value in server_variables_view(ctx.state, ctx.server) if variable.get("user_viewable")]
+    variables = [
+        item("egg_variable", egg_variable_attributes(variable, value))
+        for variable, value in server_variables_view(ctx.state, ctx.server)
+        if variable.get("user_viewable")
+    ]
     return json_response(list_envelope(variables, _startup_meta(ctx.state, ctx.server, True)))
 
 
@@ -43,8 +47,11 @@ async def update_startup_variable(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
     data = ctx.input()
     http.validate(data, {"key": "required|string", "value": "present"})
-    match = [(variable, value) for variable, value in server_variables_view(state, server)
-             if variable["env_variable"] == data["key"]]
+    match = [
+        (variable, value)
+        for variable, value in server_variables_view(state, server)
+        if variable["env_variable"] == data["key"]
+    ]
     if not match:
         raise http.server_error()  # the panel reads a property of null before its own check
     variable, original = match[0]
@@ -57,5 +64,6 @@ async def update_startup_variable(ctx: ServerContext) -> web.Response:
     state.set_server_variable(server["id"], variable["id"], http.to_php_string(value) if value is not None else "")
     if variable["env_variable"] != value:
         ctx.log("server:startup.edit", {"variable": variable["env_variable"], "old": original, "new": value})
-    return json_response(item("egg_variable", egg_variable_attributes(variable, value),
-                              meta=_startup_meta(state, server, False)))
+    return json_response(
+        item("egg_variable", egg_variable_attributes(variable, value), meta=_startup_meta(state, server, False))
+    )

@@ -1,4 +1,5 @@
 """A server's subusers: list, add (creating the user when needed), view, change permissions, remove."""
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,7 @@ def _clean_permissions(requested: Any, known: Sequence[str]) -> list[str]:
     """Unknown strings dropped, websocket.connect always added, duplicates removed (first one wins)."""
     values = requested if isinstance(requested, list) else []
     cleaned: list[str] = []
-    for value in values + ["websocket.connect"]:
+    for value in [*values, "websocket.connect"]:
         if isinstance(value, str) and value in known and value not in cleaned:
             cleaned.append(value)
     return cleaned
@@ -43,8 +44,10 @@ def _subuser_authorize(ctx: ServerContext, permission: str, data: Row | None = N
         requested = data.get("permissions") or []
         held = set((ctx.subuser or {}).get("permissions") or [])
         if isinstance(requested, list) and any(p not in held for p in requested):
-            raise forbidden("Cannot assign permissions to a subuser that your account does not actively possess.",
-                            "HttpForbiddenException")
+            raise forbidden(
+                "Cannot assign permissions to a subuser that your account does not actively possess.",
+                "HttpForbiddenException",
+            )
 
 
 def _revoke(ctx: ServerContext, member: Row) -> bool:
@@ -72,8 +75,10 @@ async def create_subuser(ctx: ServerContext) -> web.Response:
     state, server = ctx.state, ctx.server
     data = ctx.input()
     _subuser_authorize(ctx, "user.create", data)
-    http.validate(data, {"email": http.user_email_rules(ctx.state.config), "permissions": "required|array",
-                         "permissions.*": "string"})
+    http.validate(
+        data,
+        {"email": http.user_email_rules(ctx.state.config), "permissions": "required|array", "permissions.*": "string"},
+    )
     permissions = _clean_permissions(data["permissions"], _known_permissions(ctx))
     email = str(data["email"])
     # The panel looks the address up in MySQL: case- and accent-insensitively.
@@ -81,22 +86,37 @@ async def create_subuser(ctx: ServerContext) -> web.Response:
     user = next((row for row in state.tables["users"].values() if http.collation_key(row["email"]) == wanted), None)
     if user is not None:
         if server["owner_id"] == user["id"]:
-            raise display_error("You cannot add the server owner as a subuser for this server.",
-                                "UserIsServerOwnerException")
+            raise display_error(
+                "You cannot add the server owner as a subuser for this server.", "UserIsServerOwnerException"
+            )
         if state.find("subusers", user_id=user["id"], server_id=server["id"]) is not None:
-            raise display_error("A user with that email address is already assigned as a subuser for this server.",
-                                "ServerSubuserExistsException")
+            raise display_error(
+                "A user with that email address is already assigned as a subuser for this server.",
+                "ServerSubuserExistsException",
+            )
     else:
         local = re.sub(r"[^\w.-]+", "", email.split("@", 1)[0], flags=re.ASCII)[:64]
-        user = state.insert("users", {
-            "external_id": None, "uuid": state.new_uuid(), "username": (local + random_string(3)).lower(),
-            "email": email, "name_first": "Server", "name_last": "Subuser", "password": None, "language": "en",
-            "root_admin": False, "use_totp": False, "totp_secret": None, "totp_authenticated_at": None,
-            "recovery_tokens": [], "gravatar": True,
-        })
+        user = state.insert(
+            "users",
+            {
+                "external_id": None,
+                "uuid": state.new_uuid(),
+                "username": (local + random_string(3)).lower(),
+                "email": email,
+                "name_first": "Server",
+                "name_last": "Subuser",
+                "password": None,
+                "language": "en",
+                "root_admin": False,
+                "use_totp": False,
+                "totp_secret": None,
+                "totp_authenticated_at": None,
+                "recovery_tokens": [],
+                "gravatar": True,
+            },
+        )
         state.set_password(user, secrets.token_urlsafe(24))
-    subuser = state.insert("subusers", {"user_id": user["id"], "server_id": server["id"],
-                                        "permissions": permissions})
+    subuser = state.insert("subusers", {"user_id": user["id"], "server_id": server["id"], "permissions": permissions})
     ctx.log("server:subuser.create", {"email": email, "permissions": permissions}, subject_user_id=user["id"])
     return json_response(item("server_subuser", subuser_attributes(state, subuser)))
 
@@ -117,8 +137,11 @@ async def update_subuser(ctx: ServerContext, subuser: Row, member: Row) -> web.R
     if sorted(permissions) != current:
         ctx.state.update("subusers", subuser, {"permissions": permissions})
         revoked = _revoke(ctx, member)
-        ctx.log("server:subuser.update", {"email": member["email"], "old": current, "new": sorted(permissions),
-                                          "revoked": revoked}, subject_user_id=member["id"])
+        ctx.log(
+            "server:subuser.update",
+            {"email": member["email"], "old": current, "new": sorted(permissions), "revoked": revoked},
+            subject_user_id=member["id"],
+        )
     return json_response(item("server_subuser", subuser_attributes(ctx.state, subuser)))
 
 

@@ -1,4 +1,5 @@
 """The tasks of a schedule: create, update (with resequencing), delete."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import http
-from ..http import Check, MISSING, display_error, empty_response, forbidden, item, json_response
+from ..http import MISSING, Check, display_error, empty_response, forbidden, item, json_response
 from ..state import State
 from ..wings import POWER_PERMISSIONS, POWER_SIGNALS
 from .common import PERMISSION_DENIED, int_or_none, php_bool
@@ -18,8 +19,9 @@ def required_unless(other: str, value: str) -> Check:
     def passes(current: Any, path: str, data: dict[str, Any]) -> bool:
         return http.to_php_string(data.get(other)) == value or http.is_filled(current)
 
-    return Check("required_unless", passes, f"The :attribute field is required unless {other} is in {value}.",
-                 implicit=True)
+    return Check(
+        "required_unless", passes, f"The :attribute field is required unless {other} is in {value}.", implicit=True
+    )
 
 
 TASK_RULES: dict[str, Any] = {
@@ -32,8 +34,9 @@ TASK_RULES: dict[str, Any] = {
 
 
 POWER_TASK_PAYLOADS = POWER_SIGNALS
-_POWER_PAYLOAD_RULE = Check("in", lambda value, path, data: data.get("action") != "power"
-                            or http.to_php_string(value) in POWER_TASK_PAYLOADS)
+_POWER_PAYLOAD_RULE = Check(
+    "in", lambda value, path, data: data.get("action") != "power" or http.to_php_string(value) in POWER_TASK_PAYLOADS
+)
 
 
 def _task_rules(state: State) -> dict[str, Any]:
@@ -76,8 +79,9 @@ def _requested_sequence(data: dict[str, Any], default: int) -> int:
 def _task_backup_forbidden(server: dict[str, Any], data: dict[str, Any]) -> None:
     limit = server.get("backup_limit")
     if limit is not None and int(limit) == 0 and data.get("action") == "backup":
-        raise forbidden("A backup task cannot be created when the server's backup limit is set to 0.",
-                        "HttpForbiddenException")
+        raise forbidden(
+            "A backup task cannot be created when the server's backup limit is set to 0.", "HttpForbiddenException"
+        )
 
 
 @server_route("POST", "/schedules/{schedule}/tasks", "schedule.update")
@@ -88,8 +92,11 @@ async def create_task(ctx: ServerContext, schedule: Row) -> web.Response:
     tasks = schedule_tasks(ctx.state, schedule["id"])
     limit = int(ctx.state.config.schedule_task_limit)
     if len(tasks) >= limit:
-        raise display_error(f"Schedules may not have more than {limit} tasks associated with them. Creating this "
-                            "task would put this schedule over the limit.", "ServiceLimitExceededException")
+        raise display_error(
+            f"Schedules may not have more than {limit} tasks associated with them. Creating this "
+            "task would put this schedule over the limit.",
+            "ServiceLimitExceededException",
+        )
     _task_backup_forbidden(ctx.server, data)
     sequence_id = max((t["sequence_id"] for t in tasks), default=0) + 1
     requested = _requested_sequence(data, sequence_id)
@@ -98,12 +105,18 @@ async def create_task(ctx: ServerContext, schedule: Row) -> web.Response:
             if task["sequence_id"] >= requested:
                 ctx.state.update("tasks", task, {"sequence_id": task["sequence_id"] + 1})
         sequence_id = requested
-    task = ctx.state.insert("tasks", {
-        "schedule_id": schedule["id"], "sequence_id": sequence_id, "action": data["action"],
-        "payload": data.get("payload") if data.get("payload") is not None else "",
-        "time_offset": int_or_none(data.get("time_offset")) or 0, "is_queued": False,
-        "continue_on_failure": php_bool(data.get("continue_on_failure")),
-    })
+    task = ctx.state.insert(
+        "tasks",
+        {
+            "schedule_id": schedule["id"],
+            "sequence_id": sequence_id,
+            "action": data["action"],
+            "payload": data.get("payload") if data.get("payload") is not None else "",
+            "time_offset": int_or_none(data.get("time_offset")) or 0,
+            "is_queued": False,
+            "continue_on_failure": php_bool(data.get("continue_on_failure")),
+        },
+    )
     ctx.log("server:task.create", {"name": schedule["name"], "action": task["action"], "payload": task["payload"]})
     return json_response(item("schedule_task", task_attributes(task)))
 
@@ -124,12 +137,17 @@ async def update_task(ctx: ServerContext, schedule: Row, task: Row) -> web.Respo
             ctx.state.update("tasks", other, {"sequence_id": other["sequence_id"] + 1})
         elif wanted > current and current < other["sequence_id"] <= wanted:
             ctx.state.update("tasks", other, {"sequence_id": other["sequence_id"] - 1})
-    ctx.state.update("tasks", task, {
-        "sequence_id": wanted, "action": data["action"],
-        "payload": data.get("payload") if data.get("payload") is not None else "",
-        "time_offset": int_or_none(data.get("time_offset")) or 0,
-        "continue_on_failure": php_bool(data.get("continue_on_failure")),
-    })
+    ctx.state.update(
+        "tasks",
+        task,
+        {
+            "sequence_id": wanted,
+            "action": data["action"],
+            "payload": data.get("payload") if data.get("payload") is not None else "",
+            "time_offset": int_or_none(data.get("time_offset")) or 0,
+            "continue_on_failure": php_bool(data.get("continue_on_failure")),
+        },
+    )
     ctx.log("server:task.update", logged)
     return json_response(item("schedule_task", task_attributes(task)))
 

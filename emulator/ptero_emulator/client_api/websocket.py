@@ -1,4 +1,5 @@
 """GET /servers/{server}/websocket: the console token and socket URL, minted by the Wings emulation."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,17 +1,18 @@
 """Wings' plain HTTP side for the signed URLs the panel hands out (they point at the emulator itself):
 ``GET /download/file``, ``POST /upload/file`` (multipart field ``files``, ``&directory=``) and
 ``GET /download/backup``, all authenticated by the JWT in ``?token=``."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from ..files import WingsFileError
 from ..http import json_response
 from .common import files_for, new_request_id, routes, runtime
-
 
 Row = dict[str, Any]
 SignedHandler = Callable[[web.Request, Row, Row], Awaitable[web.StreamResponse]]
@@ -32,8 +33,13 @@ def _verify_wings_token(request: web.Request) -> tuple[dict[str, Any], dict[str,
 
 
 def _attachment(body: bytes, disposition: str) -> web.Response:
-    return web.Response(body=body, headers={"Content-Type": "application/octet-stream",
-                                            "Content-Disposition": f"attachment; filename={disposition}"})
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": f"attachment; filename={disposition}",
+        },
+    )
 
 
 def _signed(method: str, path: str) -> Callable[[SignedHandler], SignedHandler]:
@@ -75,6 +81,8 @@ async def wings_upload_file(request: web.Request, claims: Row, server: Row) -> w
         part = await reader.next()
         if part is None:
             break
+        if not isinstance(part, BodyPartReader):
+            continue  # a nested multipart is no file
         if getattr(part, "name", None) != "files" or not getattr(part, "filename", None):
             continue
         content = await part.read(decode=False)
