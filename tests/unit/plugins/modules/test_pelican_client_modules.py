@@ -5,6 +5,7 @@ rolls back the batch) and port 1024 allowed there."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 import responses
@@ -56,7 +57,7 @@ def test_absent_deletes_by_fingerprint_in_the_path(panel, run_module):
     public_key = new_key()
     fingerprint = fingerprint_of(public_key)
     panel.get(KEYS, json=listing("ssh_key", [{"name": "deploy", "fingerprint": fingerprint, "public_key": "pem"}]))
-    panel.delete(f"{KEYS}/{fingerprint.replace('+', '%2B')}", status=204)
+    panel.delete(f"{KEYS}/{quote(fingerprint, safe='')}", status=204)
     outcome = run_module(ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"})
     assert outcome.result["changed"] is True, outcome.result
     ((method, path, body),) = writes(panel)
