@@ -228,24 +228,12 @@ def _authenticate(request: web.Request, state: State) -> None:
     request["user"] = user
 
 
-@web.middleware
-async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authentication and everything the panel checks before route handling, in the panel's order."""
-    api = api_of(request.path)
-    state: State = request.app["state"]
-    request["state"] = state
-    if api is None:
-        return await handler(request)
-    config: EmulatorConfig = request.app["config"]
-    _authenticate(request, state)
-    await _read_body(request, api)
-    user, key = request["user"], request["api_key"]
-
-    # Panel-wide "require 2FA" also applies to API keys.
+def _check_two_factor(request: web.Request, config: EmulatorConfig, user: dict[str, Any]) -> None:
+    """The panel-wide "require 2FA" setting also applies to API keys (not on Pelican: web UI only)."""
     required = config.two_factor_required
     covered = required == 2 or (required == 1 and user.get("root_admin"))
     if config.has("api_ignores_two_factor_requirement"):
-        covered = False  # Pelican enforces it in the web UI only
+        covered = False
     if covered and not user.get("use_totp") and (request.method, request.path.rstrip("/")) not in _TWO_FACTOR_EXEMPT:
         raise ApiError(
             400,
@@ -253,6 +241,9 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
             "Two-factor authentication is required on this account in order to access this endpoint.",
         )
 
+
+def _check_allowed_ips(request: web.Request, state: State, user: dict[str, Any], key: dict[str, Any]) -> None:
+    """The key's allowed IPs: 403, and an auth:ip-blocked activity entry."""
     allowed_ips = key.get("allowed_ips") or []
     address = _client_ip(request)
     if allowed_ips and not _ip_allowed(allowed_ips, address):
@@ -269,6 +260,39 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
             f"This IP address ({address}) does not have permission to access the API using these credentials.",
         )
 
+
+def _check_key_type(request: web.Request, api: str, user: dict[str, Any], key: dict[str, Any]) -> None:
+    """An application key on the client API is refused; a non-admin's key on the application API is refused by the
+    routes right after route-model binding (binding runs first in the panel, so an unknown id is a 404 even for a
+    non-admin)."""
+    if api == "client" and key["key_type"] == KEY_TYPE_APPLICATION:
+        raise ApiError(
+            403,
+            "AccessDeniedHttpException",
+            "You are attempting to use an application API key on an endpoint that requires a client API key.",
+        )
+    if api == "application" and not user.get("root_admin"):
+        request["application_denied"] = ApiError(
+            403, "AccessDeniedHttpException", "This account does not have permission to access the API."
+        )
+
+
+@web.middleware
+async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authentication and everything the panel checks before route handling, in the panel's order."""
+    api = api_of(request.path)
+    state: State = request.app["state"]
+    request["state"] = state
+    if api is None:
+        return await handler(request)
+    config: EmulatorConfig = request.app["config"]
+    _authenticate(request, state)
+    await _read_body(request, api)
+    user, key = request["user"], request["api_key"]
+
+    _check_two_factor(request, config, user)
+    _check_allowed_ips(request, state, user, key)
+
     # Route-model binding runs before the throttle: an unknown server/node/model is a 404 that costs nothing.
     probe = request.app["binding_probes"].get(api)
     if probe is not None:
@@ -279,18 +303,7 @@ async def gate_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not decision.allowed:
         raise ApiError(429, "ThrottleRequestsException", "Too Many Attempts.", headers=decision.failure_headers())
 
-    if api == "client" and key["key_type"] == KEY_TYPE_APPLICATION:
-        raise ApiError(
-            403,
-            "AccessDeniedHttpException",
-            "You are attempting to use an application API key on an endpoint that requires a client API key.",
-        )
-    if api == "application" and not user.get("root_admin"):
-        # Raised by the application routes right after route-model binding (binding runs first in the panel, so
-        # an unknown id is a 404 even for a non-admin).
-        request["application_denied"] = ApiError(
-            403, "AccessDeniedHttpException", "This account does not have permission to access the API."
-        )
+    _check_key_type(request, api, user, key)
 
     key["last_used_at"] = state.now()
     try:

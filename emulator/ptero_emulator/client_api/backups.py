@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -42,45 +43,76 @@ def delete_backup_row(state: State, backup: dict[str, Any]) -> None:
     runtime(state).files.drop_backup(backup["uuid"])
 
 
+def _throttle_backups(state: State, server: dict[str, Any], now: float) -> None:
+    """The service's own limit (backup_throttle: count per period, failed ones not counted): 429 with Retry-After."""
+    limit_count, period = state.config.backup_throttle
+    if not period or period <= 0:
+        return
+    recent = [
+        b
+        for b in sorted(state.tables["backups"].values(), key=lambda b: b["id"])
+        if b["server_id"] == server["id"]
+        and (b.get("completed_at") is None or b.get("is_successful"))
+        and _epoch(b.get("created_at")) >= now - period
+    ]
+    if len(recent) >= limit_count:
+        retry = max(0, int(_epoch(recent[-1]["created_at"]) + period - now))
+        raise ApiError(
+            429,
+            "TooManyRequestsHttpException",
+            f"Only {int(limit_count)} backups may be generated within a {int(period)} second span of time.",
+            headers={"Retry-After": str(retry)},
+        )
+
+
+def _make_room(state: State, server: dict[str, Any], override: bool) -> None:
+    """At the backup limit: 400, or (a schedule's backup task) delete the oldest unlocked backup."""
+    backup_limit = int(server.get("backup_limit") or 0)
+    existing = _non_failed_backups(state, server["id"])
+    if backup_limit and len(existing) < backup_limit:
+        return
+    too_many = display_error(
+        f"Cannot create a new backup, this server has reached its limit of {backup_limit} backups.",
+        "TooManyBackupsException",
+    )
+    unlocked = sorted((b for b in existing if not b.get("is_locked")), key=lambda b: (b.get("created_at"), b["id"]))
+    if not override or backup_limit <= 0 or not unlocked:
+        raise too_many
+    delete_backup_row(state, unlocked[0])
+
+
+def _complete_backup(state: State, server_id: int, backup_uuid: str) -> None:
+    """Wings reporting the backup: successful with its archive and checksum, or failed (extra backups_fail)."""
+    row = state.get("backups", backup_uuid)
+    server = state.get("servers", server_id)
+    if row is None or row.get("deleted_at") or server is None:
+        return
+    if extra_setting(state, "backups_fail", False):
+        state.update("backups", row, {"is_successful": False, "is_locked": False, "completed_at": state.now()})
+        state.log_activity(
+            "server:backup.fail", None, server_id=server_id, properties={"name": row["name"]}, is_api=False
+        )
+        return
+    archive, size = runtime(state).files.snapshot(server["uuid"], backup_uuid, row["ignored_files"])
+    checksum = "sha1:" + hashlib.sha1(archive).hexdigest()
+    state.update(
+        "backups", row, {"is_successful": True, "checksum": checksum, "bytes": size, "completed_at": state.now()}
+    )
+    state.log_activity(
+        "server:backup.complete", None, server_id=server_id, properties={"name": row["name"]}, is_api=False
+    )
+
+
 def start_backup(
     state: State, server: dict[str, Any], name: str | None, ignored: list[str], locked: bool, override: bool = False
 ) -> dict[str, Any]:
     """InitiateBackupService: throttle (429), limit (400, or rotate the oldest unlocked one in override mode),
     then the row, and completion after config.backup_seconds."""
-    limit_count, period = state.config.backup_throttle
     now = state.time()
-    if period and period > 0:
-        recent = [
-            b
-            for b in sorted(state.tables["backups"].values(), key=lambda b: b["id"])
-            if b["server_id"] == server["id"]
-            and (b.get("completed_at") is None or b.get("is_successful"))
-            and _epoch(b.get("created_at")) >= now - period
-        ]
-        if len(recent) >= limit_count:
-            retry = max(0, int(_epoch(recent[-1]["created_at"]) + period - now))
-            raise ApiError(
-                429,
-                "TooManyRequestsHttpException",
-                f"Only {int(limit_count)} backups may be generated within a {int(period)} second span of time.",
-                headers={"Retry-After": str(retry)},
-            )
-    backup_limit = server.get("backup_limit")
-    existing = _non_failed_backups(state, server["id"])
-    if not backup_limit or len(existing) >= int(backup_limit):
-        too_many = display_error(
-            f"Cannot create a new backup, this server has reached its limit of {int(backup_limit or 0)} backups.",
-            "TooManyBackupsException",
-        )
-        if not override or int(backup_limit or 0) <= 0:
-            raise too_many
-        unlocked = sorted((b for b in existing if not b.get("is_locked")), key=lambda b: (b.get("created_at"), b["id"]))
-        if not unlocked:
-            raise too_many
-        delete_backup_row(state, unlocked[0])
+    _throttle_backups(state, server, now)
+    _make_room(state, server, override)
     require_daemon_reachable(state)
     started = datetime.fromtimestamp(int(now), tz=UTC)
-    cleaned_name = (name or "").strip() or f"Backup at {started:%Y-%m-%d %H:%M:%S}"
     backup = state.insert(
         "backups",
         {
@@ -89,7 +121,7 @@ def start_backup(
             "upload_id": None,
             "is_successful": False,
             "is_locked": bool(locked),
-            "name": cleaned_name,
+            "name": (name or "").strip() or f"Backup at {started:%Y-%m-%d %H:%M:%S}",
             "ignored_files": [line for line in ignored if line],
             "disk": "wings",
             "checksum": None,
@@ -98,34 +130,7 @@ def start_backup(
             "deleted_at": None,
         },
     )
-    backup_uuid = backup["uuid"]
-
-    def complete() -> None:
-        row = state.get("backups", backup_uuid)
-        current_server = state.get("servers", server["id"])
-        if row is None or row.get("deleted_at") or current_server is None:
-            return
-        if extra_setting(state, "backups_fail", False):
-            state.update("backups", row, {"is_successful": False, "is_locked": False, "completed_at": state.now()})
-            state.log_activity(
-                "server:backup.fail", None, server_id=server["id"], properties={"name": row["name"]}, is_api=False
-            )
-            return
-        archive, size = runtime(state).files.snapshot(current_server["uuid"], backup_uuid, row["ignored_files"])
-        state.update(
-            "backups",
-            row,
-            {
-                "is_successful": True,
-                "checksum": "sha1:" + hashlib.sha1(archive).hexdigest(),
-                "bytes": size,
-                "completed_at": state.now(),
-            },
-        )
-        state.log_activity(
-            "server:backup.complete", None, server_id=server["id"], properties={"name": row["name"]}, is_api=False
-        )
-
+    complete = functools.partial(_complete_backup, state, server["id"], backup["uuid"])
     state.later(float(state.config.backup_seconds), complete, kind="backup")
     return backup
 
