@@ -14,7 +14,8 @@ description:
   - The panel cannot change an existing allocation's alias; a different O(alias) on existing allocations fails
     unless O(force=true), which leaves those allocations as they are and warns.
   - Works on Pterodactyl and Pelican. The existing allocations are always listed first and only the missing ones
-    are created: Pelican answers a request holding an existing allocation with a 500 and creates none of the batch.
+    are created, since Pelican answers a request holding an existing allocation with a 500 and creates none of the
+    batch.
   - Uses the application API.
 options:
   node:

@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Returns the eggs (server types) of one nest, each with its variables under C(relationships.variables).
   - On Pelican, which has no nests, every egg (Pelican lists them all at once), or with O(nest) those carrying
-    that tag: Pelican's migration made each nest's name a tag of its eggs, so the same task finds the same eggs.
+    that tag (Pelican's migration made each nest's name a tag of its eggs, so the same task finds the same eggs).
     Pelican eggs also have C(tags), C(features) and C(startup_commands), have no C(nest), and give each variable's
     C(rules) as a list.
   - Uses the application API.

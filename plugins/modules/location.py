@@ -10,7 +10,7 @@ short_description: Manage Pterodactyl locations
 version_added: 0.1.0
 description:
   - Pterodactyl only. Pelican has no locations (its migration made each location's short code a tag of the
-    location's nodes): there the task fails before anything is sent, pointing to the O(ptero.panel.node#module:tags)
+    location's nodes), so there the task fails before anything is sent, pointing to the O(ptero.panel.node#module:tags)
     of M(ptero.panel.node), where O(ptero.panel.node#module:location) names a node tag.
   - Create, update and delete locations, the groups that nodes belong to.
   - Uses the application API.

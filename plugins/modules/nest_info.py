@@ -9,7 +9,7 @@ module: nest_info
 short_description: List Pterodactyl nests
 version_added: 0.1.0
 description:
-  - Pterodactyl only. Pelican has no nests (its eggs carry tags instead): there the task fails, pointing to
+  - Pterodactyl only. Pelican has no nests (its eggs carry tags instead), so there the task fails, pointing to
     M(ptero.panel.egg_info).
   - Returns nests (groups of eggs such as Minecraft or Rust). The panel has no nest filter; panels have a handful of nests.
   - Uses the application API.

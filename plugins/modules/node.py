@@ -37,7 +37,7 @@ options:
     description:
       - Location the node belongs to, as a short code or an id. Required to create the node on Pterodactyl.
       - On Pelican, which has no locations, it is the short code kept as a node tag (as Pelican's migration
-        did it): the node must carry that tag, which is added to O(tags) when they are given, otherwise to the
+        did it); the node must carry that tag, which is added to O(tags) when they are given, otherwise to the
         node's current tags (other tags are left alone). An id fails the task there.
     type: str
   fqdn:

@@ -41,7 +41,7 @@ options:
   nest:
     description:
       - Nest of O(egg), by name or id. Needed when O(egg) is a name, on Pterodactyl.
-      - On Pelican, which has no nests, an egg tag (compared without case): only eggs carrying it are considered.
+      - On Pelican, which has no nests, an egg tag (compared without case); only eggs carrying it are considered.
         Optional there; a name that several eggs share then fails and lists their ids.
     type: str
   egg:

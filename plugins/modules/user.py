@@ -60,8 +60,8 @@ options:
   root_admin:
     description:
       - Whether the user is a panel administrator.
-      - On Pelican this is the user's Root Admin role, which the API can neither grant nor remove: a value that
-        matches the user is fine, a different one fails the task, naming this option, before anything is sent.
+      - On Pelican this is the user's Root Admin role, which the API can neither grant nor remove. A value that
+        matches the user is fine; a different one fails the task, naming this option, before anything is sent.
         Pelican also refuses to delete a root admin through the API; O(state=absent) says so instead of asking.
     type: bool
   language:
