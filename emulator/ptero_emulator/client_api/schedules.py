@@ -39,6 +39,23 @@ def _next_run(state: State, data: dict[str, Any]) -> str:
     return format_atom(epoch)
 
 
+def _schedule_columns(ctx: ServerContext) -> dict[str, Any]:
+    """The validated columns of a create or update (the next run computed from the cron fields)."""
+    data = ctx.input()
+    http.validate(data, SCHEDULE_RULES)
+    return {
+        "name": data["name"],
+        "cron_day_of_week": data["day_of_week"],
+        "cron_month": data["month"],
+        "cron_day_of_month": data["day_of_month"],
+        "cron_hour": data["hour"],
+        "cron_minute": data["minute"],
+        "is_active": php_bool(data.get("is_active")),
+        "only_when_online": php_bool(data.get("only_when_online")),
+        "next_run_at": _next_run(ctx.state, data),
+    }
+
+
 @server_route("GET", "/schedules", "schedule.read")
 async def list_schedules(ctx: ServerContext) -> web.Response:
     schedules = ctx.state.select("schedules", server_id=ctx.server["id"])
@@ -47,25 +64,10 @@ async def list_schedules(ctx: ServerContext) -> web.Response:
 
 @server_route("POST", "/schedules", "schedule.create", limiter="schedules")
 async def create_schedule(ctx: ServerContext) -> web.Response:
-    data = ctx.input()
-    http.validate(data, SCHEDULE_RULES)
-    next_run = _next_run(ctx.state, data)
+    columns = _schedule_columns(ctx)
     schedule = ctx.state.insert(
         "schedules",
-        {
-            "server_id": ctx.server["id"],
-            "name": data["name"],
-            "cron_day_of_week": data["day_of_week"],
-            "cron_month": data["month"],
-            "cron_day_of_month": data["day_of_month"],
-            "cron_hour": data["hour"],
-            "cron_minute": data["minute"],
-            "is_active": php_bool(data.get("is_active")),
-            "is_processing": False,
-            "only_when_online": php_bool(data.get("only_when_online")),
-            "last_run_at": None,
-            "next_run_at": next_run,
-        },
+        {"server_id": ctx.server["id"], **columns, "is_processing": False, "last_run_at": None},
     )
     ctx.log("server:schedule.create", {"name": schedule["name"]})
     return json_response(schedule_item(ctx.state, schedule))
@@ -78,21 +80,8 @@ async def view_schedule(ctx: ServerContext, schedule: Row) -> web.Response:
 
 @server_route("POST", "/schedules/{schedule}", "schedule.update")
 async def update_schedule(ctx: ServerContext, schedule: Row) -> web.Response:
-    data = ctx.input()
-    http.validate(data, SCHEDULE_RULES)
-    next_run = _next_run(ctx.state, data)
-    active = php_bool(data.get("is_active"))
-    changes: dict[str, Any] = {
-        "name": data["name"],
-        "cron_day_of_week": data["day_of_week"],
-        "cron_month": data["month"],
-        "cron_day_of_month": data["day_of_month"],
-        "cron_hour": data["hour"],
-        "cron_minute": data["minute"],
-        "is_active": active,
-        "only_when_online": php_bool(data.get("only_when_online")),
-        "next_run_at": next_run,
-    }
+    changes = _schedule_columns(ctx)
+    active = changes["is_active"]
     if bool(schedule.get("is_active")) != active:
         changes["is_processing"] = False
     original_name = schedule["name"]
