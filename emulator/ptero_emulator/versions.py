@@ -91,6 +91,8 @@ PELICAN_FEATURES: dict[str, int] = {
     "reinstall_failed_gated": 38,  # reinstall_failed counts as not installed (409, is_installing)
     "api_ignores_two_factor_requirement": 38,  # the panel-wide 2FA requirement binds the web UI only
     "jwt_identity_required": 1,  # Pelican Wings (beta27+): no user_uuid/server_uuid claim -> denylist jwt error
+    "remote_is_app_url": 1,  # the panel writes APP_URL verbatim into Wings' remote (Origin check), trailing slash kept
+    "feature_match_event": 1,  # Pelican Wings: a console line matching an egg feature pattern -> `feature match`
 }
 
 # Wings behaviour -> first Wings version (as modelled) that has it.

@@ -94,6 +94,20 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "allowed_origins": [],  # extra Origins accepted besides the panel URL; "*" accepts anything
     "require_scope": None,  # None: required in 1.12 mode only
     "app_name": "Pterodactyl",
+    # The panel's APP_URL as its admin wrote it (None: the emulator's URL). Wings compares the Origin with `remote`:
+    # Pterodactyl writes route('index') (no trailing slash), Pelican APP_URL verbatim (see Daemon.remote).
+    "app_url": None,
+    # Claims the panel's websocket tokens get (a null value removes one), e.g. {"user_uuid": null}.
+    "panel_token_claims": {},
+}
+
+# Pelican egg features -> console patterns (lower case, found anywhere in the line) that raise `feature match`.
+FEATURE_PATTERNS: dict[str, tuple[str, ...]] = {
+    "eula": ("you need to agree to the eula in order to run the server",),
+    "java_version": ("java.lang.unsupportedclassversionerror", "requires running the server with java"),
+    "pid_limit": ("pthread_create failed", "unable to create native thread", "unable to create new native thread"),
+    "gsl_token": ("gslt token expired", "(your server needs a gslt)"),
+    "steam_disk_space": ("steamcmd needs 250mb of free disk space to update",),
 }
 
 
@@ -426,6 +440,11 @@ class Daemon:
     def panel_url(self) -> str:
         return str(self.config.panel_url or self.public_url or "").rstrip("/")
 
+    def remote(self) -> str:
+        """Wings' `remote` as the panel wrote it: Pelican's APP_URL verbatim, Pterodactyl's route('index')."""
+        app_url = str(self.setting("app_url") or self.panel_url())
+        return app_url if self.config.has("remote_is_app_url") else app_url.rstrip("/")
+
     # state access ------------------------------------------------------------------------------------------------
     def _table(self, name: str) -> dict[Any, dict[str, Any]]:
         table: dict[Any, dict[str, Any]] = self.state.tables.get(name, {})
@@ -579,7 +598,12 @@ class Daemon:
         extra_claims: dict[str, Any] | None = None,
     ) -> tuple[str, str]:
         """A websocket JWT exactly like the panel's, and the socket URL (pointing at this emulator)."""
-        claims = {"server_uuid": server.get("uuid"), "permissions": list(permissions), **(extra_claims or {})}
+        claims = {
+            "server_uuid": server.get("uuid"),
+            "permissions": list(permissions),
+            **(self.setting("panel_token_claims") or {}),
+            **(extra_claims or {}),
+        }
         lifetime = self.setting("token_lifetime_seconds") if lifetime is None else lifetime
         token = self.mint_token(user, server, "websocket", claims, lifetime=lifetime, base_url=base_url or "", now=now)
         return token, self.socket_url(server, base_url)
@@ -885,6 +909,21 @@ class Daemon:
             return
         proc.throttling = False
         self.publish(server_uuid, "console output", [line])
+        if self.config.has("feature_match_event"):
+            self._match_features(server_uuid, line)
+
+    def _match_features(self, server_uuid: str, line: str) -> None:
+        """Pelican Wings: a line matching a pattern of one of the egg's features -> `feature match` {key, pattern,
+        line} to every socket."""
+        server = self.server_row(server_uuid) or {}
+        egg = self._table("eggs").get(server.get("egg_id")) or {}
+        lowered = line.lower()
+        for key in egg.get("features") or []:
+            for pattern in FEATURE_PATTERNS.get(str(key), ()):
+                if pattern in lowered:
+                    match = json.dumps({"key": key, "pattern": pattern, "line": line})
+                    self.publish(server_uuid, "feature match", [match])
+                    break
 
     def send_command(self, server_uuid: str, command: str) -> None:
         """The REST command route: raises ServerOffline when the process is not running."""
@@ -1140,8 +1179,8 @@ class Daemon:
             return True
         if origin is None:
             return False
-        panel = self.panel_url() or f"{request.scheme}://{request.host}"
-        return origin == panel or origin in allowed
+        panel = self.remote() or f"{request.scheme}://{request.host}"
+        return origin == panel or origin in allowed  # exact strings: a trailing slash counts
 
 
 def _truncate(line: str) -> str:
