@@ -148,6 +148,11 @@ def migrate_seed(state: State) -> None:
     for server in state.rows("servers"):
         state.update("servers", server, {"nest_id": None, "transfer": None}, touch=False)
     _migrate_users(state)
+    for host in state.rows("database_hosts"):
+        # database_host_node pivot (migration 2024_10_31_203540): a host's node becomes its one linked node.
+        # node_id stays as well: the client API's database creation still picks a host by it.
+        state.update("database_hosts", host, {"node_ids": [host["node_id"]] if host.get("node_id") else []},
+                     touch=False)
     if state.rows("nodes"):
         # Mounts can only be created in the UI (the API's create is broken): the demo panel has one.
         state.insert("mounts", {"uuid": state.new_uuid(), "name": "shared-maps", "description": "Shared map files",

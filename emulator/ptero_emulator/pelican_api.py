@@ -130,6 +130,30 @@ def database_host_object(host: Row) -> Row:
         "id", "name", "host", "port", "username", "created_at", "updated_at")})
 
 
+def database_host_with_includes(ctx: Ctx, host: Row) -> Row:
+    """DatabaseHostTransformer's includes: `nodes` (the linked nodes; needs the node READ bit) and `databases`
+    (needs the server-database READ bit); an include without its bit is a null resource."""
+    state = ctx.state
+    obj = database_host_object(host)
+    requested = includes(ctx.request)
+
+    def linked_nodes() -> Row:
+        nodes = (state.get("nodes", node_id) for node_id in host.get("node_ids") or [])
+        return list_envelope([base.node_object(ctx, node, set()) for node in nodes if node is not None])
+
+    def databases() -> Row:
+        rows = state.select("databases", database_host_id=host["id"])
+        return list_envelope([base.database_object(ctx, database, set()) for database in rows])
+
+    available: dict[str, tuple[str, Callable[[], Row]]] = {
+        "nodes": ("r_nodes", linked_nodes), "databases": ("r_server_databases", databases)}
+    relationships = {name: (render() if ctx.can_read(resource) else null_resource())
+                     for name, (resource, render) in available.items() if name in requested}
+    if relationships:
+        obj["attributes"]["relationships"] = relationships
+    return obj
+
+
 # ====================================================================== users (§3.6)
 def _user_rules(state: State, ignore_id: int | None = None) -> dict[str, Any]:
     return {
@@ -556,31 +580,42 @@ async def servers_transfer(ctx: Ctx, server: Row) -> web.Response:
         return web.Response(status=406)
     if server.get("transfer") or server["status"] in TRANSFER_BLOCKERS:
         raise _transfer_conflict(server)
-    wanted = [int(str(data["allocation_id"])), *(int(v) for v in _string_list(data.get("allocation_additional")))]
-    # The target node's free allocations among them are reserved for the server at once.
-    free = [a for a in state.select("allocations", node_id=node_id) if a["id"] in wanted and a["server_id"] is None]
-    reserved = [a["id"] for a in free] if server["allocation_id"] else []
-    for allocation in free if reserved else []:
-        state.update("allocations", allocation, {"server_id": server["id"]})
+    primary = int(str(data["allocation_id"]))
+    additional = [int(v) for v in _string_list(data.get("allocation_additional"))]
+    transfer: Row = {"old_node": server["node_id"], "new_node": node_id, "old_allocations": [],
+                     "new_allocation": None, "new_allocations": []}
+    if server["allocation_id"]:  # a server without allocations moves bare
+        transfer.update(old_allocations=[a["id"] for a in state.select("allocations", server_id=server["id"])],
+                        new_allocation=primary, new_allocations=[primary, *additional])
+        _assign_free_allocations(state, server, node_id, transfer["new_allocations"])
     server_id = server["id"]
-    timer_id = state.later(state.config.transfer_seconds, lambda: finish_transfer(state, server_id), kind="transfer")
-    new_allocation = wanted[0] if server["allocation_id"] else None  # a server without allocations moves bare
-    state.update("servers", server, {"transfer": {
-        "old_node": server["node_id"], "new_node": node_id, "new_allocation": new_allocation,
-        "reserved_allocations": reserved, "timer_id": timer_id}})
+    transfer["timer_id"] = state.later(state.config.transfer_seconds, lambda: finish_transfer(state, server_id),
+                                       kind="transfer")
+    state.update("servers", server, {"transfer": transfer})
     return empty_response(204)
 
 
+def _assign_free_allocations(state: State, server: Row, node_id: int, wanted: list[int]) -> None:
+    """TransferServerService: the wanted allocations that are free on the target node belong to the server from
+    the start, so nothing else is given them while it moves; taken or foreign ones are skipped silently."""
+    for allocation in state.select("allocations", node_id=node_id):
+        if allocation["id"] in wanted and allocation["server_id"] is None:
+            state.update("allocations", allocation, {"server_id": server["id"]})
+
+
 def finish_transfer(state: State, server_id: int) -> None:
-    """The transfer completes: the old node's allocations are released and the server lives on the new node."""
+    """Wings' success callback: the allocations the server had when the move started are released (beta38 only
+    clears server_id; notes stay), and the server takes the new node and primary allocation."""
     server = state.get("servers", server_id)
     if server is None or not server.get("transfer"):
         return
     transfer = server["transfer"]
-    for allocation in state.select("allocations", node_id=transfer["old_node"], server_id=server_id):
-        state.update("allocations", allocation, {"server_id": None, "notes": None})
     changes: Row = {"node_id": transfer["new_node"], "transfer": None}
-    if transfer["new_allocation"] is not None:
+    if transfer["old_allocations"]:
+        for allocation_id in transfer["old_allocations"]:
+            allocation = state.get("allocations", allocation_id)
+            if allocation is not None:
+                state.update("allocations", allocation, {"server_id": None})
         changes["allocation_id"] = transfer["new_allocation"]
     state.update("servers", server, changes)
     state.emit("server.updated", {"server": server})
@@ -588,15 +623,13 @@ def finish_transfer(state: State, server_id: int) -> None:
 
 @_route("POST", "/servers/{server}/transfer/cancel", "r_servers", WRITE)
 async def servers_transfer_cancel(ctx: Ctx, server: Row) -> web.Response:
-    """406 when nothing is moving. Wings' failure callback then hands the reserved allocations back."""
+    """406 when nothing is moving. The panel marks the transfer finished before it tells Wings to stop, so Wings'
+    failure callback that follows finds no transfer (409) and the target node's allocations given to the server at
+    the start stay assigned to it (by reading beta38's ServerManagementController and ServerTransferController)."""
     transfer = server.get("transfer")
     if not transfer:
         return web.Response(status=406)
     ctx.state.cancel(transfer["timer_id"])
-    for allocation_id in transfer["reserved_allocations"]:
-        allocation = ctx.state.get("allocations", allocation_id)
-        if allocation is not None and allocation["server_id"] == server["id"]:
-            ctx.state.update("allocations", allocation, {"server_id": None})
     ctx.state.update("servers", server, {"transfer": None})
     return empty_response(204)
 
@@ -865,16 +898,15 @@ for _kind, (_table, _resource) in MOUNT_TARGETS.items():
 def _database_host_rules(state: State, ignore_id: int | None = None) -> dict[str, Any]:
     return {"name": "required|string|max:255", "host": "required|string", "port": "required|numeric|between:1,65535",
             "username": "required|string|max:32", "password": "sometimes|nullable|string",
-            "node_ids": "sometimes|array", "node_ids.*": ["integer", exists(state, "nodes")]}
+            "node_ids": "nullable|array", "node_ids.*": ["required", "integer", exists(state, "nodes")]}
 
 
 def _database_host_columns(data: Row) -> Row:
+    """The host's own columns (the model's fillable ones); node_ids are not among them."""
     columns: Row = {"name": data["name"], "host": data["host"], "port": base.as_int(data["port"]),
                     "username": data["username"]}
     if "password" in data:
         columns["password"] = data["password"] or ""
-    if "node_ids" in data:
-        columns["node_ids"] = [int(v) for v in _string_list(data["node_ids"])]
     return columns
 
 
@@ -884,27 +916,36 @@ async def database_hosts_index(ctx: Ctx) -> web.Response:
     filters = {"name": ("name", "partial"), "host": ("host", "partial")}
     rows = apply_filters(ctx.state.rows("database_hosts"), q, filters)
     rows = apply_sort(rows, q, ["id", "name", "host"])
-    return json_response(paginate(ctx.request, rows, database_host_object, default_per_page=10))
+    return json_response(paginate(ctx.request, rows, lambda host: database_host_with_includes(ctx, host),
+                                  default_per_page=10))
 
 
 @_route("GET", "/database-hosts/{database_host}", "r_database_hosts", READ)
 async def database_hosts_view(ctx: Ctx, database_host: Row) -> web.Response:
-    return json_response(database_host_object(database_host))
+    return json_response(database_host_with_includes(ctx, database_host))
 
 
 @_route("POST", "/database-hosts", "r_database_hosts", WRITE)
 async def database_hosts_store(ctx: Ctx) -> web.Response:
+    """HostCreationService links the node_ids (nodes()->sync)."""
     data = validate(body(ctx.request), _database_host_rules(ctx.state))
-    host = ctx.state.insert("database_hosts", {"max_databases": None, "node_id": None, "node_ids": [], "password": "",
-                                               **_database_host_columns(data)})
-    return base.created(database_host_object(host), f"{ctx.base_url}{PREFIX}/database-hosts/{host['id']}")
+    node_ids = list(dict.fromkeys(int(v) for v in _string_list(data.get("node_ids"))))
+    host = ctx.state.insert("database_hosts", {"max_databases": None, "node_id": None, "password": "",
+                                               **_database_host_columns(data), "node_ids": node_ids})
+    return base.created(database_host_with_includes(ctx, host),
+                        f"{ctx.base_url}{PREFIX}/database-hosts/{host['id']}")
 
 
 @_route("PATCH", "/database-hosts/{database_host}", "r_database_hosts", WRITE)
 async def database_hosts_update(ctx: Ctx, database_host: Row) -> web.Response:
+    """HostUpdateService: update() with the validated data, where node_ids is not a fillable column, so the links
+    stay as they are; an empty password keeps the stored one."""
     data = validate(body(ctx.request), _database_host_rules(ctx.state, database_host["id"]))
-    ctx.state.update("database_hosts", database_host, _database_host_columns(data))
-    return json_response(database_host_object(database_host))
+    columns = _database_host_columns(data)
+    if not columns.get("password"):
+        columns.pop("password", None)
+    ctx.state.update("database_hosts", database_host, columns)
+    return json_response(database_host_with_includes(ctx, database_host))
 
 
 @_route("DELETE", "/database-hosts/{database_host}", "r_database_hosts", WRITE)
