@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,12 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 import render_docs  # noqa: E402
-from collection_tree import link_collection  # noqa: E402
+from collection_tree import linked_collection_for_this_process  # noqa: E402
 
-COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="ptero-docs-tests-"))
-# rmtree removes the link to the checkout, never what it points to.
-atexit.register(shutil.rmtree, COLLECTIONS_DIR, True)
-link_collection(COLLECTIONS_DIR)
+COLLECTIONS_DIR = linked_collection_for_this_process("ptero-docs-tests-")
 sys.path.insert(0, str(COLLECTIONS_DIR))
 
 

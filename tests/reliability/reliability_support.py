@@ -9,7 +9,6 @@ import os
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,12 +27,11 @@ BIN = Path(sys.executable).parent
 if str(ROOT / "tests" / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
-from collection_tree import link_collection  # noqa: E402  pylint: disable=wrong-import-position
+from collection_tree import linked_collection_for_this_process  # noqa: E402  pylint: disable=wrong-import-position
 
 from ptero_emulator.fixture import TEST_DEFAULTS, RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
 
-COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="ptero-reliability-"))
-link_collection(COLLECTIONS_DIR)
+COLLECTIONS_DIR = linked_collection_for_this_process("ptero-reliability-")
 
 # Generous ceiling for one ansible run: a hung run must fail the test, not the CI job.
 RUN_TIMEOUT_SECONDS = 400

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,3 +45,15 @@ def link_collection(base: Path) -> Path:
     if not target.exists():
         os.symlink(ROOT, target)
     return target
+
+
+def linked_collection_for_this_process(prefix: str) -> Path:
+    """A new temporary directory holding the checkout as `ansible_collections/ptero/panel` (see `link_collection`),
+    removed when this process exits: for a conftest that must put the collection on sys.path (or name it in
+    ANSIBLE_COLLECTIONS_PATH) before pytest's own temporary directories exist. Each pytest-xdist worker makes its own.
+    """
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    # rmtree removes the link to the checkout, never what it points to.
+    atexit.register(shutil.rmtree, base, True)
+    link_collection(base)
+    return base

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from collection_tree import link_collection
+from collection_tree import linked_collection_for_this_process
 
-_BASE = Path(tempfile.mkdtemp(prefix="ptero-unit-"))
-link_collection(_BASE)
-sys.path.insert(0, str(_BASE))
+sys.path.insert(0, str(linked_collection_for_this_process("ptero-unit-")))
 
 
-import contextlib  # noqa: E402
-import json  # noqa: E402
-from unittest import mock  # noqa: E402
+import contextlib
+import json
+from unittest import mock
 
-import pytest  # noqa: E402
-from ansible.module_utils import basic  # noqa: E402
+import pytest
+from ansible.module_utils import basic
 
 
 class ModuleExit(Exception):
