@@ -9,7 +9,6 @@ import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure
 
-
 # The panel's `between:1,191` on every e-mail field.
 EMAIL_MAX_LENGTH = 191
 # The ASCII characters RFC 5322 allows unquoted in a local part besides letters, digits and dots.
@@ -90,8 +89,12 @@ def pelican_root_admin_problem(current: t.Mapping[str, t.Any] | None, wanted: bo
     if wanted is None or wanted == have:
         return None
     if current is None:
-        return ("Pelican cannot create a root admin through the API (it ignores root_admin and only grants the "
-                "Root Admin role in its admin area); create the user without root_admin, then give it the role there")
-    return (f"Pelican cannot {'grant' if wanted else 'remove'} root admin through the API (the Root Admin role is "
-            f"only {'given' if wanted else 'taken away'} in its admin area); the user has root_admin={have}. Change "
-            "the role in the admin area, or leave root_admin out")
+        return (
+            "Pelican cannot create a root admin through the API (it ignores root_admin and only grants the "
+            "Root Admin role in its admin area); create the user without root_admin, then give it the role there"
+        )
+    return (
+        f"Pelican cannot {'grant' if wanted else 'remove'} root admin through the API (the Root Admin role is "
+        f"only {'given' if wanted else 'taken away'} in its admin area); the user has root_admin={have}. Change "
+        "the role in the admin area, or leave root_admin out"
+    )

@@ -66,8 +66,10 @@ def _pelican_egg(client: PanelClient, egg_ref: str, nest_ref: str | None) -> dic
         raise TaskFailure(f"egg: no egg '{egg_ref}' exists{where}")
     if len(matches) > 1:
         ids = ", ".join(str(egg["id"]) for egg in matches)
-        raise TaskFailure(f"egg: '{egg_ref}' names {len(matches)} eggs{where} (ids {ids}); use an id, or nest to "
-                          "give a tag only one of them has")
+        raise TaskFailure(
+            f"egg: '{egg_ref}' names {len(matches)} eggs{where} (ids {ids}); use an id, or nest to "
+            "give a tag only one of them has"
+        )
     return matches[0]
 
 
@@ -98,11 +100,15 @@ def find_server_egg(client: PanelClient, egg_ref: str | int, nest_ref: str | int
     return _pterodactyl_egg(client, str(egg_ref), nest)
 
 
-NO_LOCATIONS = ("Pelican has no locations: its migration made each location's short code a tag of the location's "
-                "nodes. Manage node tags with ptero.panel.node (tags, or location, which names a node tag on Pelican) "
-                "and read them with ptero.panel.node_info")
-NO_NESTS = ("Pelican has no nests: its eggs carry tags instead (the migration made each nest's name a tag of its "
-            "eggs); use ptero.panel.egg_info, whose nest option names such a tag on Pelican")
+NO_LOCATIONS = (
+    "Pelican has no locations: its migration made each location's short code a tag of the location's "
+    "nodes. Manage node tags with ptero.panel.node (tags, or location, which names a node tag on Pelican) "
+    "and read them with ptero.panel.node_info"
+)
+NO_NESTS = (
+    "Pelican has no nests: its eggs carry tags instead (the migration made each nest's name a tag of its "
+    "eggs); use ptero.panel.egg_info, whose nest option names such a tag on Pelican"
+)
 
 
 def refuse_on_pelican(client: PanelClient, reason: str) -> None:

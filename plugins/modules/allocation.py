@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -192,16 +191,21 @@ def expand_ips(value: str) -> list[str]:
         raise AllocationInputError(f"ip: '{value}' is neither an IP address nor a resolvable host name") from None
 
 
-def list_node_allocations(client: PanelClient, node_id: int, ips: list[str], ports: list[int]) -> list[dict[str, t.Any]]:
+def list_node_allocations(
+    client: PanelClient, node_id: int, ips: list[str], ports: list[int]
+) -> list[dict[str, t.Any]]:
     """The node's allocations on `ips` x `ports`, found with the exact ip/port filters."""
     found: list[dict[str, t.Any]] = []
     wanted_ports = set(ports)
     for ip in ips:
         for start in range(0, len(ports), PORTS_PER_QUERY):
-            chunk = ports[start:start + PORTS_PER_QUERY]
+            chunk = ports[start : start + PORTS_PER_QUERY]
             query = {"filter[ip]": ip, "filter[port]": ",".join(str(p) for p in chunk)}
-            found.extend(a for a in client.collect("application.allocations.list", {"node": node_id}, query=query)
-                         if a["ip"] == ip and int(a["port"]) in wanted_ports)
+            found.extend(
+                a
+                for a in client.collect("application.allocations.list", {"node": node_id}, query=query)
+                if a["ip"] == ip and int(a["port"]) in wanted_ports
+            )
     return found
 
 
@@ -224,9 +228,10 @@ class NodeAllocations:
         self.ips = expand_ips(self.params["ip"])
         self.ports = self.expand_ports()
         with failure_context("Could not look up the node"):
-            self.node = find_node(self.client, self.params["node"])
-        if self.node is None:
+            node = find_node(self.client, self.params["node"])
+        if node is None:
             raise TaskFailure(f"node: no node '{self.params['node']}' exists on the panel")
+        self.node: dict[str, t.Any] = node
         self.existing = self.list()
 
     def expand_ports(self) -> list[int]:
@@ -247,16 +252,26 @@ class NodeAllocations:
         doomed = sorted(self.existing, key=lambda a: (a["ip"], a["port"]))
         assigned = [address(a) for a in doomed if a.get("assigned")]
         if assigned:
-            raise TaskFailure(f"ports: {', '.join(assigned)} on node '{self.node['name']}' are assigned to a server "
-                              "and cannot be deleted; remove them from the server first (nothing was deleted)")
+            raise TaskFailure(
+                f"ports: {', '.join(assigned)} on node '{self.node['name']}' are assigned to a server "
+                "and cannot be deleted; remove them from the server first (nothing was deleted)"
+            )
         if not self.module.check_mode:
             for allocation in doomed:
                 with failure_context(f"Could not delete allocation {address(allocation)}"):
-                    self.client.call("application.allocations.delete",
-                                     {"node": self.node["id"], "allocation": allocation["id"]})
+                    self.client.call(
+                        "application.allocations.delete", {"node": self.node["id"], "allocation": allocation["id"]}
+                    )
                 self.module.record_write(f"deleted {address(allocation)}")
-        return Outcome("allocations", bool(doomed), [], {"allocations": [address(a) for a in doomed]}, {"allocations": []},
-                       existed=bool(doomed), extra={"created": [], "deleted": [address(a) for a in doomed]})
+        return Outcome(
+            "allocations",
+            bool(doomed),
+            [],
+            {"allocations": [address(a) for a in doomed]},
+            {"allocations": []},
+            existed=bool(doomed),
+            extra={"created": [], "deleted": [address(a) for a in doomed]},
+        )
 
     def check_alias(self) -> None:
         """The panel cannot change an alias: refuse a different one, unless `force` says to leave them."""
@@ -264,8 +279,10 @@ class NodeAllocations:
         drifted = [address(a) for a in self.existing if (a.get("alias") or None) != (alias or None)]
         if alias is None or not drifted:
             return
-        message = (f"alias: the panel cannot change the alias of existing allocations ({', '.join(drifted[:10])}"
-                   f"{' ...' if len(drifted) > 10 else ''} have a different one)")
+        message = (
+            f"alias: the panel cannot change the alias of existing allocations ({', '.join(drifted[:10])}"
+            f"{' ...' if len(drifted) > 10 else ''} have a different one)"
+        )
         if not self.params["force"]:
             raise TaskFailure(message + "; delete and recreate them, or set force=true to leave them")
         self.module.warn(message + "; left as they are")
@@ -276,14 +293,23 @@ class NodeAllocations:
         self.check_alias()
         after = self.existing
         if missing and self.module.check_mode:
-            after = self.existing + [{"ip": ip, "port": port, "alias": self.params["alias"], "notes": None,
-                                      "assigned": False} for ip, port in missing]
+            after = self.existing + [
+                {"ip": ip, "port": port, "alias": self.params["alias"], "notes": None, "assigned": False}
+                for ip, port in missing
+            ]
         elif missing:
             self.create(missing)
             after = self.list()
         after = sorted(after, key=lambda a: (a["ip"], a["port"]))
-        return Outcome("allocations", bool(missing), after, addresses(self.existing), addresses(after),
-                       existed=not missing, extra={"created": [f"{ip}:{port}" for ip, port in missing], "deleted": []})
+        return Outcome(
+            "allocations",
+            bool(missing),
+            after,
+            addresses(self.existing),
+            addresses(after),
+            existed=not missing,
+            extra={"created": [f"{ip}:{port}" for ip, port in missing], "deleted": []},
+        )
 
     def create(self, missing) -> None:
         """One request per ip, with all its ports (the panel expands them)."""

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -45,7 +44,9 @@ EXAMPLES = r"""
 
 - name: Its variables' defaults
   ansible.builtin.debug:
-    msg: "{{ result.eggs[0].relationships.variables | items2dict(key_name='env_variable', value_name='default_value') }}"
+    msg: >-
+      {{ result.eggs[0].relationships.variables
+         | items2dict(key_name='env_variable', value_name='default_value') }}
 """
 
 RETURN = r"""
@@ -62,13 +63,27 @@ eggs:
 import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
-from ansible_collections.ptero.panel.plugins.module_utils._info import NEST, InfoQuery, Match, Reading, get_by, read_objects, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    NEST,
+    InfoQuery,
+    Match,
+    Reading,
+    get_by,
+    read_objects,
+    run_info,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import same_value
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, TaskFailure, failure_context
 from ansible_collections.ptero.panel.plugins.module_utils._servers import EGG_QUERY, pelican_eggs
 
-NEST_EGGS = InfoQuery("eggs", "application.eggs.list", scope=NEST, filters={"name": Match("name")},
-                      lookups={"id": get_by("application.eggs.get", "egg")}, query=lambda params: dict(EGG_QUERY))
+NEST_EGGS = InfoQuery(
+    "eggs",
+    "application.eggs.list",
+    scope=NEST,
+    filters={"name": Match("name")},
+    lookups={"id": get_by("application.eggs.get", "egg")},
+    query=lambda params: dict(EGG_QUERY),
+)
 
 
 def read_pelican_eggs(reading: Reading) -> dict[str, t.Any]:
@@ -76,9 +91,12 @@ def read_pelican_eggs(reading: Reading) -> dict[str, t.Any]:
     params = reading.params
     with failure_context("Could not list the eggs"):
         eggs = pelican_eggs(reading.client, params["nest"])
-    found = [egg for egg in eggs
-             if (params["id"] is None or egg.get("id") == params["id"])
-             and (params["name"] is None or same_value("name", egg.get("name"), params["name"]))]
+    found = [
+        egg
+        for egg in eggs
+        if (params["id"] is None or egg.get("id") == params["id"])
+        and (params["name"] is None or same_value("name", egg.get("name"), params["name"]))
+    ]
     return {"eggs": found}
 
 
@@ -98,8 +116,9 @@ QUERY = InfoQuery("eggs", read=read_eggs)
 
 
 def main():
-    run_info(PanelModule({"nest": {"type": "str"}, "id": {"type": "int"}, "name": {"type": "str"}}, api="application"),
-             QUERY)
+    run_info(
+        PanelModule({"nest": {"type": "str"}, "id": {"type": "int"}, "name": {"type": "str"}}, api="application"), QUERY
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -73,12 +72,23 @@ locations:
 
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, Reading, get_by, read_objects, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    InfoQuery,
+    Match,
+    Reading,
+    get_by,
+    read_objects,
+    run_info,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._servers import NO_LOCATIONS, refuse_on_pelican
 
-LOCATIONS = InfoQuery("locations", "application.locations.list", filters={"short": Match("short", "short")},
-                      lookups={"id": get_by("application.locations.get", "location")})
+LOCATIONS = InfoQuery(
+    "locations",
+    "application.locations.list",
+    filters={"short": Match("short", "short")},
+    lookups={"id": get_by("application.locations.get", "location")},
+)
 
 
 def read_locations(reading: Reading) -> dict[str, t.Any]:

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -11,7 +10,8 @@ version_added: 0.1.0
 description:
   - Pterodactyl only. Pelican has no nests (its eggs carry tags instead), so there the task fails, pointing to
     M(ptero.panel.egg_info).
-  - Returns nests (groups of eggs such as Minecraft or Rust). The panel has no nest filter; panels have a handful of nests.
+  - Returns nests (groups of eggs such as Minecraft or Rust). The panel has no nest filter; panels have a handful of
+    nests.
   - Uses the application API.
 options:
   id:
@@ -47,12 +47,23 @@ nests:
 
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Match, Reading, get_by, read_objects, run_info
+from ansible_collections.ptero.panel.plugins.module_utils._info import (
+    InfoQuery,
+    Match,
+    Reading,
+    get_by,
+    read_objects,
+    run_info,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._servers import NO_NESTS, refuse_on_pelican
 
-NESTS = InfoQuery("nests", "application.nests.list", filters={"name": Match("name")},
-                  lookups={"id": get_by("application.nests.get", "nest")})
+NESTS = InfoQuery(
+    "nests",
+    "application.nests.list",
+    filters={"name": Match("name")},
+    lookups={"id": get_by("application.nests.get", "nest")},
+)
 
 
 def read_nests(reading: Reading) -> dict[str, t.Any]:

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -59,7 +58,8 @@ options:
     type: bool
   maintenance_mode:
     description:
-      - Whether the node is in maintenance mode (client API calls for its servers are refused). Default on create V(false).
+      - Whether the node is in maintenance mode (client API calls for its servers are refused).
+        Default on create V(false).
     type: bool
   memory:
     description:
@@ -263,6 +263,7 @@ import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location, find_node, is_id
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     PanelModule,
     PanelResource,
@@ -272,7 +273,6 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
     failure_context,
     without_none,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location, find_node, is_id
 
 # The panel saved the node, then could not send Wings its new configuration.
 NOT_PERSISTED = "ConfigurationNotPersistedException"
@@ -280,20 +280,44 @@ NOT_PERSISTED = "ConfigurationNotPersistedException"
 DESCRIPTION_SINCE = "1.12.0"
 
 SETTINGS = (
-    "location_id", "fqdn", "scheme", "behind_proxy", "public", "maintenance_mode", "memory", "memory_overallocate",
-    "disk", "disk_overallocate", "upload_size", "daemon_listen", "daemon_sftp", "daemon_base",
+    "location_id",
+    "fqdn",
+    "scheme",
+    "behind_proxy",
+    "public",
+    "maintenance_mode",
+    "memory",
+    "memory_overallocate",
+    "disk",
+    "disk_overallocate",
+    "upload_size",
+    "daemon_listen",
+    "daemon_sftp",
+    "daemon_base",
 )
 # Pelican nodes have no location (the migration made each location's short code a node tag) and more fields;
 # description is always part of a Pelican node, so it belongs to the complete update body there.
 PELICAN_ONLY = ("cpu", "cpu_overallocate", "daemon_connect", "daemon_sftp_alias", "tags")
 PELICAN_SETTINGS = tuple(field for field in SETTINGS if field != "location_id") + PELICAN_ONLY + ("description",)
 COMMON_DEFAULTS = {
-    "scheme": "https", "behind_proxy": False, "public": True, "maintenance_mode": False,
-    "memory_overallocate": 0, "disk_overallocate": 0, "upload_size": 100, "daemon_listen": 8080, "daemon_sftp": 2022,
+    "scheme": "https",
+    "behind_proxy": False,
+    "public": True,
+    "maintenance_mode": False,
+    "memory_overallocate": 0,
+    "disk_overallocate": 0,
+    "upload_size": 100,
+    "daemon_listen": 8080,
+    "daemon_sftp": 2022,
 }
 # cpu 0 with cpu_overallocate -1: no CPU check when placing servers, as on Pterodactyl (which has none).
-PELICAN_DEFAULTS = {**COMMON_DEFAULTS, "daemon_base": "/var/lib/pelican/volumes", "cpu": 0, "cpu_overallocate": -1,
-                    "tags": []}
+PELICAN_DEFAULTS = {
+    **COMMON_DEFAULTS,
+    "daemon_base": "/var/lib/pelican/volumes",
+    "cpu": 0,
+    "cpu_overallocate": -1,
+    "tags": [],
+}
 
 
 def sorted_tags(tags: t.Iterable[str] | None) -> list[str]:
@@ -303,21 +327,22 @@ def sorted_tags(tags: t.Iterable[str] | None) -> list[str]:
 
 class Node(PanelResource):
     result_key = "node"
+
     # Asked lazily (after the lookup), so a Pterodactyl task sends its requests in the order it always did.
     @property
     def pelican(self) -> bool:
         return bool(self.client.flavour == PELICAN)
 
-    @property  # type: ignore[override]
-    def managed_fields(self) -> tuple[str, ...]:
-        return ("name",) + PELICAN_SETTINGS if self.pelican else ("name", "description") + SETTINGS
+    @property
+    def managed_fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("name", *PELICAN_SETTINGS) if self.pelican else ("name", "description", *SETTINGS)
 
-    @property  # type: ignore[override]
-    def create_requires(self) -> tuple[str, ...]:
+    @property
+    def create_requires(self) -> tuple[str, ...]:  # type: ignore[override]
         return ("fqdn", "memory", "disk") if self.pelican else ("location", "fqdn", "memory", "disk")
 
-    @property  # type: ignore[override]
-    def create_defaults(self) -> t.Mapping[str, t.Any]:
+    @property
+    def create_defaults(self) -> t.Mapping[str, t.Any]:  # type: ignore[override]
         return PELICAN_DEFAULTS if self.pelican else {**COMMON_DEFAULTS, "daemon_base": "/var/lib/pterodactyl/volumes"}
 
     def describe(self, obj=None):
@@ -376,7 +401,7 @@ class Node(PanelResource):
     def update(self, current, desired):
         # The full set every time: an omitted daemon_base would be reset. On Pterodactyl description only when it
         # is managed, so panels before 1.12 (which do not accept it) see the body they know.
-        body = {field: current.get(field) for field in ("name",) + self.settings()}
+        body = {field: current.get(field) for field in ("name", *self.settings())}
         body.update(desired)
         changes = self.compare(current, desired)
         try:
@@ -384,14 +409,14 @@ class Node(PanelResource):
         except PanelError as error:
             if error.code != NOT_PERSISTED:
                 raise
-            self.module.record_write(f"saved {', '.join(changes)} in the panel, "
-                                     "not in Wings")
+            self.module.record_write(f"saved {', '.join(changes)} in the panel, not in Wings")
             self.fail_not_pushed(self.find() or current, error)
         self.require_description(updated, desired, current)
         return updated
 
-    def require_description(self, node: dict[str, t.Any], desired: dict[str, t.Any],
-                            before: dict[str, t.Any] | None = None) -> None:
+    def require_description(
+        self, node: dict[str, t.Any], desired: dict[str, t.Any], before: dict[str, t.Any] | None = None
+    ) -> None:
         """Fail when the panel ignored `description` (before 1.12.0); a write that changed nothing is no change."""
         if "description" not in desired or not differs(node.get("description"), desired["description"]):
             return
@@ -401,7 +426,8 @@ class Node(PanelResource):
             f"description: the panel did not store the description of {self.describe(node)} (it still has "
             f"{node.get('description')!r}); setting it through the API needs Pterodactyl panel {DESCRIPTION_SINCE} "
             "or later. Set it in the admin area, or leave description out",
-            node=node)
+            node=node,
+        )
 
     def fail_not_pushed(self, node: t.Mapping[str, t.Any], error: PanelError) -> t.NoReturn:
         name, node_id = node.get("name") or self.params["name"], node.get("id")
@@ -413,7 +439,9 @@ class Node(PanelResource):
             f"configuration again: save the node in the admin area (Nodes > {name} > Settings), or on the node run "
             f"'wings configure --panel-url <panel URL> --token <application API key> --node {node_id}' "
             "and restart Wings",
-            error=error.to_dict(), node=dict(node))
+            error=error.to_dict(),
+            node=dict(node),
+        )
 
     def delete(self, current):
         self.client.call("application.nodes.delete", {"node": current["id"]})
@@ -423,8 +451,10 @@ def refuse_pelican_only_options(params: t.Mapping[str, t.Any]) -> None:
     """Pterodactyl nodes have no such fields: a value would be dropped and then differ on every run."""
     given = [option for option in PELICAN_ONLY if params.get(option) is not None]
     if given:
-        raise TaskFailure(f"{', '.join(given)}: only Pelican nodes have {'these fields' if len(given) > 1 else 'this field'}; "
-                          "this panel is Pterodactyl, leave them out (Pterodactyl groups nodes by location)")
+        raise TaskFailure(
+            f"{', '.join(given)}: only Pelican nodes have {'these fields' if len(given) > 1 else 'this field'}; "
+            "this panel is Pterodactyl, leave them out (Pterodactyl groups nodes by location)"
+        )
 
 
 def pelican_tags(params: t.Mapping[str, t.Any], current: t.Mapping[str, t.Any] | None) -> list[str] | None:
@@ -434,8 +464,10 @@ def pelican_tags(params: t.Mapping[str, t.Any], current: t.Mapping[str, t.Any] |
     is added to `tags` when those are given, else to the node's current tags."""
     location = params["location"]
     if location is not None and is_id(location):
-        raise TaskFailure(f"location: '{location}' looks like a location id, but Pelican has no locations (they became "
-                          "node tags); give the location's short code, which Pelican keeps as a tag, or use tags")
+        raise TaskFailure(
+            f"location: '{location}' looks like a location id, but Pelican has no locations (they became "
+            "node tags); give the location's short code, which Pelican keeps as a tag, or use tags"
+        )
     if params["tags"] is not None:
         wanted = list(params["tags"])
     elif location is not None:
@@ -492,8 +524,10 @@ def wings_configuration(client, node):
         what = f"Could not read the Wings configuration of node '{node['name']}'"
         if error.status == 403:
             # Panel 1.13.0+ gives the configuration (it holds the daemon token) only to keys that may change nodes.
-            what += (": this application API key lacks write access to nodes, which panel 1.13 and later require "
-                     "for the node configuration; use a key with Nodes: Read & Write")
+            what += (
+                ": this application API key lacks write access to nodes, which panel 1.13 and later require "
+                "for the node configuration; use a key with Nodes: Read & Write"
+            )
         raise TaskFailure.from_error(error, what) from None
 
 

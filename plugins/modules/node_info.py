@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -70,8 +69,13 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import (
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 from ansible_collections.ptero.panel.plugins.module_utils._servers import NO_LOCATIONS, refuse_on_pelican
 
-NODES = InfoQuery("nodes", "application.nodes.list", filters={"name": Match("name", "name"), "fqdn": Match("fqdn", "fqdn")},
-                  lookups={"id": get_by("application.nodes.get", "node")}, query=includes)
+NODES = InfoQuery(
+    "nodes",
+    "application.nodes.list",
+    filters={"name": Match("name", "name"), "fqdn": Match("fqdn", "fqdn")},
+    lookups={"id": get_by("application.nodes.get", "node")},
+    query=includes,
+)
 
 
 def read_nodes(reading: Reading) -> dict[str, t.Any]:
@@ -87,8 +91,15 @@ QUERY = InfoQuery("nodes", read=read_nodes)
 def main():
     module = PanelModule(
         {
-            "id": {"type": "int"}, "name": {"type": "str"}, "fqdn": {"type": "str"},
-            "include": {"type": "list", "elements": "str", "choices": ["allocations", "location", "servers"], "default": []},
+            "id": {"type": "int"},
+            "name": {"type": "str"},
+            "fqdn": {"type": "str"},
+            "include": {
+                "type": "list",
+                "elements": "str",
+                "choices": ["allocations", "location", "servers"],
+                "default": [],
+            },
         },
         api="application",
     )

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -244,7 +243,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 server:
-  description: The server as the application API shows it, with its allocations under C(relationships); V(null) when absent.
+  description:
+    - The server as the application API shows it, with its allocations under C(relationships); V(null) when absent.
   returned: always
   type: dict
   contains:
@@ -356,8 +356,11 @@ class Server(PanelResource):
     def find(self):
         if self.params["external_id"]:
             return find_server_by_external_id(self.client, self.params["external_id"], include=INCLUDE)
-        return one(find_servers_by_name(self.client, self.params["name"], include=INCLUDE),
-                   f"server name '{self.params['name']}'", key="identifier")
+        return one(
+            find_servers_by_name(self.client, self.params["name"], include=INCLUDE),
+            f"server name '{self.params['name']}'",
+            key="identifier",
+        )
 
     def egg(self, current: t.Mapping[str, t.Any] | None) -> dict[str, t.Any] | None:
         """The egg the server should have (with its variables), or None when the option is not set."""
@@ -370,6 +373,13 @@ class Server(PanelResource):
             egg_ref, nest_ref = current["egg"], current.get("nest")
         self._egg = find_server_egg(self.client, egg_ref, nest_ref)
         return self._egg
+
+    def required_egg(self, current: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+        """The egg, where the code needs one (an option or the server names it)."""
+        egg = self.egg(current)
+        if egg is None:
+            raise TaskFailure(f"egg: required to create {self.describe()}")
+        return egg
 
     @property
     def pelican(self) -> bool:
@@ -402,25 +412,40 @@ class Server(PanelResource):
         container = server.get("container") or {}
         extra = sorted(a["id"] for a in server_allocations(server) if a["id"] != server.get("allocation"))
         return {
-            "name": server.get("name"), "external_id": server.get("external_id"),
-            "description": server.get("description"), "owner": server.get("user"),
-            "limits": server.get("limits"), "feature_limits": server.get("feature_limits"),
-            "allocation": server.get("allocation"), "additional_allocations": extra,
-            "egg": server.get("egg"), "nest": server.get("nest"), "docker_image": container.get("image"),
+            "name": server.get("name"),
+            "external_id": server.get("external_id"),
+            "description": server.get("description"),
+            "owner": server.get("user"),
+            "limits": server.get("limits"),
+            "feature_limits": server.get("feature_limits"),
+            "allocation": server.get("allocation"),
+            "additional_allocations": extra,
+            "egg": server.get("egg"),
+            "nest": server.get("nest"),
+            "docker_image": container.get("image"),
             "startup": container.get("startup_command"),
-            "environment": {k: v for k, v in (container.get("environment") or {}).items() if k not in PANEL_ENVIRONMENT},
+            "environment": {
+                k: v for k, v in (container.get("environment") or {}).items() if k not in PANEL_ENVIRONMENT
+            },
         }
 
     def desired(self):
         current, params = self.current, self.params
-        desired = without_none({
-            "name": params["name"], "external_id": params["external_id"], "description": params["description"],
-            "docker_image": params["docker_image"], "startup": params["startup"],
-            "limits": without_none(params["limits"] or {}) or None,
-            "feature_limits": without_none(params["feature_limits"] or {}) or None,
-        })
+        desired = without_none(
+            {
+                "name": params["name"],
+                "external_id": params["external_id"],
+                "description": params["description"],
+                "docker_image": params["docker_image"],
+                "startup": params["startup"],
+                "limits": without_none(params["limits"] or {}) or None,
+                "feature_limits": without_none(params["feature_limits"] or {}) or None,
+            }
+        )
         if params["environment"] is not None:
-            desired["environment"] = {key: "" if value is None else str(value) for key, value in params["environment"].items()}
+            desired["environment"] = {
+                key: "" if value is None else str(value) for key, value in params["environment"].items()
+            }
         desired.update(self.desired_references(current))
         if current is None:
             self.check_deploy()
@@ -438,7 +463,7 @@ class Server(PanelResource):
             desired["owner"] = owner["id"]
         if params["egg"] is not None:
             with failure_context("Could not look up the egg"):
-                egg = self.egg(current)
+                egg = self.required_egg(current)
             desired["egg"] = egg["id"]
             desired["nest"] = egg.get("nest")  # Pelican eggs have no nest: None, as its servers have
         if params["allocation"] is not None:
@@ -447,7 +472,8 @@ class Server(PanelResource):
         if params["additional_allocations"] is not None:
             with failure_context("Could not look up the allocations"):
                 desired["additional_allocations"] = sorted(
-                    self.allocation_id(ref, node_id) for ref in params["additional_allocations"])
+                    self.allocation_id(ref, node_id) for ref in params["additional_allocations"]
+                )
         return desired
 
     def compare(self, current, desired):
@@ -461,7 +487,9 @@ class Server(PanelResource):
 
     # -- writing ----------------------------------------------------------------------------------
 
-    def environment_for(self, egg: t.Mapping[str, t.Any], base: t.Mapping[str, str], desired: t.Mapping[str, t.Any]) -> dict[str, str]:
+    def environment_for(
+        self, egg: t.Mapping[str, t.Any], base: t.Mapping[str, str], desired: t.Mapping[str, t.Any]
+    ) -> dict[str, str]:
         """A value for every variable of the egg: desired, else `base`, else the egg's default.
 
         The panel stores '' for any variable a request leaves out, so the map must be complete."""
@@ -471,7 +499,7 @@ class Server(PanelResource):
         return {key: "" if value is None else str(value) for key, value in environment.items()}
 
     def create(self, desired):
-        egg = self.egg(None)
+        egg = self.required_egg(None)
         self.client.call("application.servers.create", body=self.create_body(desired, egg))
         self.module.record_write("created the server")
         # The create answer lacks the include; read the server back as find() shows it.
@@ -485,14 +513,22 @@ class Server(PanelResource):
         limits = {**LIMIT_DEFAULTS, **desired.get("limits", {})}
         missing = [key for key in ("memory", "disk") if limits.get(key) is None]
         if missing:
-            raise TaskFailure(f"limits: {', '.join('limits.' + k for k in missing)} required to create "
-                              f"{self.describe()}")
-        body = without_none({
-            "name": desired["name"], "external_id": desired.get("external_id"), "description": desired.get("description"),
-            "user": desired["owner"], "egg": egg["id"],
-            "skip_scripts": params["skip_scripts"], "start_on_completion": params["start_on_completion"],
-            **self.image_and_startup(desired, egg), **self.oom_field(limits.pop("oom_disabled")),
-        })
+            raise TaskFailure(
+                f"limits: {', '.join('limits.' + k for k in missing)} required to create {self.describe()}"
+            )
+        body = without_none(
+            {
+                "name": desired["name"],
+                "external_id": desired.get("external_id"),
+                "description": desired.get("description"),
+                "user": desired["owner"],
+                "egg": egg["id"],
+                "skip_scripts": params["skip_scripts"],
+                "start_on_completion": params["start_on_completion"],
+                **self.image_and_startup(desired, egg),
+                **self.oom_field(limits.pop("oom_disabled")),
+            }
+        )
         body["environment"] = self.environment_for(egg, {}, desired)
         body["limits"] = limits
         body["feature_limits"] = {**FEATURE_DEFAULTS, **desired.get("feature_limits", {})}
@@ -504,8 +540,10 @@ class Server(PanelResource):
         if self.pelican:
             return {"docker_image": desired.get("docker_image"), "startup": desired.get("startup")}
         first_image = next(iter((egg.get("docker_images") or {}).values()), None)
-        return {"docker_image": desired.get("docker_image") or egg.get("docker_image") or first_image,
-                "startup": desired.get("startup") or egg.get("startup")}
+        return {
+            "docker_image": desired.get("docker_image") or egg.get("docker_image") or first_image,
+            "startup": desired.get("startup") or egg.get("startup"),
+        }
 
     def oom_field(self, oom_disabled: bool | None) -> dict[str, t.Any]:
         """Pelican takes `oom_killer` and ignores `oom_disabled` (its negation), which Pterodactyl takes."""
@@ -521,8 +559,12 @@ class Server(PanelResource):
             # Pelican beta38 requires `locations` to be present next to `tags` (later releases ignore it).
             return {"deploy": {**deploy, "tags": tags, "locations": []} if self.pelican else deploy}
         if desired.get("allocation") is not None:
-            return {"allocation": {"default": desired["allocation"],
-                                   "additional": desired.get("additional_allocations", [])}}
+            return {
+                "allocation": {
+                    "default": desired["allocation"],
+                    "additional": desired.get("additional_allocations", []),
+                }
+            }
         raise TaskFailure(f"allocation: set allocation or deploy to create {self.describe()}")
 
     def check_deploy(self) -> None:
@@ -535,31 +577,50 @@ class Server(PanelResource):
                 raise TaskFailure("deploy.tags: node tags exist only on Pelican; on Pterodactyl use deploy.locations")
             return
         if deploy["locations"]:
-            raise TaskFailure("deploy.locations: Pelican has no locations (its migration made each location's short "
-                              "code a node tag); use deploy.tags with those short codes")
+            raise TaskFailure(
+                "deploy.locations: Pelican has no locations (its migration made each location's short "
+                "code a node tag); use deploy.tags with those short codes"
+            )
         if not deploy["port_range"]:
-            self.module.warn("deploy.port_range is empty: on Pelican that creates the server without any allocation "
-                             "(Pterodactyl would pick any free port); give ports to get one")
+            self.module.warn(
+                "deploy.port_range is empty: on Pelican that creates the server without any allocation "
+                "(Pterodactyl would pick any free port); give ports to get one"
+            )
 
     def update(self, current, desired):
         changes = set(self.compare(current, desired))
         server_id = current["id"]
         options = {**self.current_options(current), **desired}
         if changes & set(DETAILS):
-            self.client.call("application.servers.update_details", {"server": server_id}, body={
-                "name": options["name"], "user": options["owner"], "external_id": options["external_id"],
-                "description": options["description"] or "",
-            })
+            self.client.call(
+                "application.servers.update_details",
+                {"server": server_id},
+                body={
+                    "name": options["name"],
+                    "user": options["owner"],
+                    "external_id": options["external_id"],
+                    "description": options["description"] or "",
+                },
+            )
         if changes & set(BUILD):
-            self.client.call("application.servers.update_build", {"server": server_id}, body=self.build_body(current, options))
+            self.client.call(
+                "application.servers.update_build", {"server": server_id}, body=self.build_body(current, options)
+            )
         if changes & set(STARTUP):
-            egg = self.egg(current)
+            egg = self.required_egg(current)
             same_egg = egg["id"] == current["egg"]
             base = self.current_options(current)["environment"] if same_egg else {}
-            self.client.call("application.servers.update_startup", {"server": server_id}, body={
-                "startup": options["startup"], "egg": egg["id"], "image": options["docker_image"],
-                "environment": self.environment_for(egg, base, desired), "skip_scripts": self.params["skip_scripts"],
-            })
+            self.client.call(
+                "application.servers.update_startup",
+                {"server": server_id},
+                body={
+                    "startup": options["startup"],
+                    "egg": egg["id"],
+                    "image": options["docker_image"],
+                    "environment": self.environment_for(egg, base, desired),
+                    "skip_scripts": self.params["skip_scripts"],
+                },
+            )
         return self.client.call("application.servers.get", {"server": server_id}, query={"include": INCLUDE})
 
     def build_body(self, current, options):
@@ -601,8 +662,11 @@ class Server(PanelResource):
             return outcome.but(changed=True) if self.module.check_mode and server is not None else outcome
         if (server.get("status") == "suspended") == want_suspended:
             return outcome
-        outcome = outcome.but(changed=True, before={**outcome.before, "suspended": not want_suspended},
-                              after={**outcome.after, "suspended": want_suspended})
+        outcome = outcome.but(
+            changed=True,
+            before={**outcome.before, "suspended": not want_suspended},
+            after={**outcome.after, "suspended": want_suspended},
+        )
         if self.module.check_mode:
             return outcome
         operation = "application.servers.suspend" if want_suspended else "application.servers.unsuspend"
@@ -616,8 +680,10 @@ class Server(PanelResource):
         if self.module.check_mode or not server or server.get("id") is None or server.get("status") != "installing":
             return outcome
         final = self.module.wait_for(
-            lambda: self.get(server["id"]), lambda s: s.get("status") != "installing",
-            self.params["wait_timeout"], f"{self.describe(server)} to finish installing",
+            lambda: self.get(server["id"]),
+            lambda s: s.get("status") != "installing",
+            self.params["wait_timeout"],
+            f"{self.describe(server)} to finish installing",
             describe=lambda s: f"status {s.get('status')!r}",
         )
         if final.get("status") == "install_failed":

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -99,7 +98,7 @@ def bare(fingerprint):
     """A fingerprint without its `SHA256:` prefix and base64 padding, the way the panel shows it."""
     fingerprint = fingerprint or ""
     if fingerprint.startswith("SHA256:"):
-        fingerprint = fingerprint[len("SHA256:"):]
+        fingerprint = fingerprint[len("SHA256:") :]
     return fingerprint.rstrip("=")
 
 
@@ -116,8 +115,13 @@ def fingerprint_of(public_key):
 
 
 # The key types the panel accepts from 1.14.1 (its prefix allow-list, in OpenSSH form), and its length limit.
-ACCEPTED_PREFIXES = ("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-ed25519@openssh.com ",
-                     "sk-ecdsa-sha2-nistp256@openssh.com ")
+ACCEPTED_PREFIXES = (
+    "ssh-rsa ",
+    "ssh-ed25519 ",
+    "ecdsa-sha2-",
+    "sk-ssh-ed25519@openssh.com ",
+    "sk-ecdsa-sha2-nistp256@openssh.com ",
+)
 MAX_KEY_LENGTH = 16384
 
 
@@ -130,9 +134,11 @@ def public_key_problem(public_key):
     text = public_key.strip()
     if not text.startswith(ACCEPTED_PREFIXES):
         kind = text.split(" ", 1)[0][:40]
-        return (f"key type '{kind}' is not accepted by the panel; use one of "
-                f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[:2])}, ecdsa-sha2-*, "
-                f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[3:])}")
+        return (
+            f"key type '{kind}' is not accepted by the panel; use one of "
+            f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[:2])}, ecdsa-sha2-*, "
+            f"{', '.join(prefix.strip() for prefix in ACCEPTED_PREFIXES[3:])}"
+        )
     return None
 
 
@@ -158,7 +164,11 @@ class SshKey(PanelResource):
         keys = self.client.call("client.ssh_keys.list")
         if self.fingerprint is not None:
             # The panel refuses a key it already has: say under which name.
-            elsewhere = [key["name"] for key in keys if bare(key["fingerprint"]) == self.fingerprint and key["name"] != self.params["name"]]
+            elsewhere = [
+                key["name"]
+                for key in keys
+                if bare(key["fingerprint"]) == self.fingerprint and key["name"] != self.params["name"]
+            ]
             if elsewhere and self.params["state"] == "present":
                 raise TaskFailure(f"public_key: the account already has this key, named '{elsewhere[0]}'")
         return one([key for key in keys if key["name"] == self.params["name"]], self.describe(), key="fingerprint")
@@ -182,7 +192,9 @@ class SshKey(PanelResource):
         return {**current, **self.predict_create(desired), "created_at": None}
 
     def create(self, desired):
-        return self.client.call("client.ssh_keys.create", body={"name": self.params["name"], "public_key": self.params["public_key"]})
+        return self.client.call(
+            "client.ssh_keys.create", body={"name": self.params["name"], "public_key": self.params["public_key"]}
+        )
 
     def update(self, current, desired):
         # Add the new key first, so SFTP access never lapses.
@@ -210,11 +222,16 @@ def delete_on_pelican(client, key):
         if error.status != 404:
             raise
         if any(bare(other["fingerprint"]) == bare(key["fingerprint"]) for other in client.call("client.ssh_keys.list")):
-            why = (" (its fingerprint contains '/', which the route may not take as one path segment)"
-                   if "/" in key["fingerprint"] else "")
-            raise TaskFailure(f"SSH key '{key['name']}': Pelican answered 404 to deleting it by its fingerprint, yet "
-                              f"still has it{why}; delete the key in the panel (Account > SSH Keys)",
-                              error=error.to_dict()) from None
+            why = (
+                " (its fingerprint contains '/', which the route may not take as one path segment)"
+                if "/" in key["fingerprint"]
+                else ""
+            )
+            raise TaskFailure(
+                f"SSH key '{key['name']}': Pelican answered 404 to deleting it by its fingerprint, yet "
+                f"still has it{why}; delete the key in the panel (Account > SSH Keys)",
+                error=error.to_dict(),
+            ) from None
 
 
 def main():

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -123,7 +122,12 @@ import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._accounts import require_valid_email
 from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
-from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, PanelResource, TaskFailure, failure_context
+from ansible_collections.ptero.panel.plugins.module_utils._module import (
+    PanelModule,
+    PanelResource,
+    TaskFailure,
+    failure_context,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._servers import client_server, server_path
 
 # The panel adds this permission to every subuser.
@@ -192,8 +196,11 @@ class Subuser(PanelResource):
         return self.client.call("client.subusers.create", server_path(self.server), body=desired)
 
     def update(self, current, desired):
-        return self.client.call("client.subusers.update", server_path(self.server, user=current["uuid"]),
-                                body={"permissions": desired["permissions"]})
+        return self.client.call(
+            "client.subusers.update",
+            server_path(self.server, user=current["uuid"]),
+            body={"permissions": desired["permissions"]},
+        )
 
     def delete(self, current):
         self.client.call("client.subusers.delete", server_path(self.server, user=current["uuid"]))
@@ -210,8 +217,10 @@ def check_permissions(module: PanelModule) -> None:
     known, groups = known_permissions(listing)
     unknown = sorted(set(wanted) - known)
     if unknown:
-        raise TaskFailure(f"permissions: unknown permission(s) {', '.join(unknown)}; the panel knows the groups "
-                          f"{', '.join(groups)} (see ptero.panel.permission_info)")
+        raise TaskFailure(
+            f"permissions: unknown permission(s) {', '.join(unknown)}; the panel knows the groups "
+            f"{', '.join(groups)} (see ptero.panel.permission_info)"
+        )
 
 
 def main():

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -167,6 +166,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._accounts import (
     require_valid_email,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_user, find_user_by_external_id
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     PanelModule,
     PanelResource,
@@ -174,7 +174,6 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
     differs,
     without_none,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_user, find_user_by_external_id
 
 PROFILE_FIELDS = ("username", "email", "first_name", "last_name", "language", "root_admin", "external_id")
 # Pelican users have no names, and root_admin comes from the Root Admin role, which the API cannot grant: the
@@ -191,12 +190,12 @@ class User(PanelResource):
     def pelican(self) -> bool:
         return bool(self.client.flavour == PELICAN)
 
-    @property  # type: ignore[override]
-    def managed_fields(self) -> tuple[str, ...]:
+    @property
+    def managed_fields(self) -> tuple[str, ...]:  # type: ignore[override]
         return PELICAN_PROFILE_FIELDS if self.pelican else PROFILE_FIELDS
 
-    @property  # type: ignore[override]
-    def create_requires(self) -> tuple[str, ...]:
+    @property
+    def create_requires(self) -> tuple[str, ...]:  # type: ignore[override]
         return ("email",) if self.pelican else ("email", "first_name", "last_name")
 
     def describe(self, obj=None):
@@ -234,11 +233,14 @@ class User(PanelResource):
 
     def body(self, profile: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         """What the panel takes: on Pelican without root_admin, which it would ignore."""
-        return without_none({key: value for key, value in profile.items()
-                             if not (self.pelican and key == "root_admin")})
+        return without_none(
+            {key: value for key, value in profile.items() if not (self.pelican and key == "root_admin")}
+        )
 
     def create(self, desired):
-        return self.client.call("application.users.create", body=self.body({**desired, "password": self.params["password"]}))
+        return self.client.call(
+            "application.users.create", body=self.body({**desired, "password": self.params["password"]})
+        )
 
     def update(self, current, desired):
         # PATCH needs the whole profile; a password is only sent when it should change.
@@ -251,8 +253,11 @@ class User(PanelResource):
     def delete(self, current):
         if self.pelican and current.get("root_admin"):
             # Pelican answers 403 with an empty body: say why before asking.
-            raise TaskFailure(f"{self.describe(current)} is a root admin, and Pelican refuses to delete a root admin "
-                              "through the API; remove the Root Admin role in the admin area first", changed=False)
+            raise TaskFailure(
+                f"{self.describe(current)} is a root admin, and Pelican refuses to delete a root admin "
+                "through the API; remove the Root Admin role in the admin area first",
+                changed=False,
+            )
         self.client.call("application.users.delete", {"user": current["id"]})
 
 
@@ -265,7 +270,12 @@ def main():
             "first_name": {"type": "str"},
             "last_name": {"type": "str"},
             "password": {"type": "str", "no_log": True},
-            "update_password": {"type": "str", "choices": ["always", "on_create"], "default": "on_create", "no_log": False},
+            "update_password": {
+                "type": "str",
+                "choices": ["always", "on_create"],
+                "default": "on_create",
+                "no_log": False,
+            },
             "root_admin": {"type": "bool"},
             "language": {"type": "str"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},

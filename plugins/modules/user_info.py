@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -58,7 +57,8 @@ from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule
 
 QUERY = InfoQuery(
-    "users", "application.users.list",
+    "users",
+    "application.users.list",
     filters={option: Match(option, option) for option in ("username", "email", "external_id")},
     lookups={"id": get_by("application.users.get", "user")},
 )

@@ -1,6 +1,7 @@
 """The modules both panels have, against the emulator playing Pelican (beta38), with the options a Pterodactyl
 playbook uses: the request log shows what Pelican was sent (its payloads, no route it lacks, no write twice, no
 write in check mode or on a second run) and that the refusals sent nothing."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,11 @@ def pelican(pelican_emulator) -> Ansible:
 
 
 def accepted(log: list[dict], fragment: str) -> list[tuple[str, str]]:
-    return [(r["method"], r["path"].split("/api/", 1)[1]) for r in writes(log) if fragment in r["path"]
-            and r["status"] < 400]
+    return [
+        (r["method"], r["path"].split("/api/", 1)[1])
+        for r in writes(log)
+        if fragment in r["path"] and r["status"] < 400
+    ]
 
 
 def refused(log: list[dict]) -> list[tuple[str, str, int]]:
@@ -61,8 +65,12 @@ def openssh() -> str:
 
 def test_ssh_keys(pelican, pelican_emulator):
     extra = {"key_one": openssh(), "key_two": openssh()}
-    pelican.playbook("pelican_ssh_key", "-e", json.dumps(extra),
-                     env=pelican.env(PTERODACTYL_CLIENT_API_KEY=pelican_emulator.user_client_key))
+    pelican.playbook(
+        "pelican_ssh_key",
+        "-e",
+        json.dumps(extra),
+        env=pelican.env(PTERODACTYL_CLIENT_API_KEY=pelican_emulator.user_client_key),
+    )
     log = pelican_emulator.requests()
     ssh = accepted(log, "/ssh-keys")
     # Add, add the replacement, delete the old one by fingerprint, delete the new one; never the removed route, and

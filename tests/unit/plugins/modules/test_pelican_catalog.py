@@ -1,6 +1,7 @@
 """Eggs, nests and locations on Pelican (issue 15), at the HTTP level: egg_info reads Pelican's flat egg list (nest
 as an egg tag) and still needs a nest on Pterodactyl; nest_info, location, location_info and node_info's location
 include fail on Pelican, naming what replaced them, before any other request."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,11 @@ def listing(kind, items):
     return {"object": "list", "data": [envelope(kind, item) for item in items]}
 
 
-EGGS = [{"id": 3, "name": "Paper", "tags": ["Minecraft"]}, {"id": 4, "name": "Vanilla", "tags": ["minecraft"]},
-        {"id": 5, "name": "Rust", "tags": ["rust"]}]
+EGGS = [
+    {"id": 3, "name": "Paper", "tags": ["Minecraft"]},
+    {"id": 4, "name": "Vanilla", "tags": ["minecraft"]},
+    {"id": 5, "name": "Rust", "tags": ["rust"]},
+]
 
 
 @pytest.fixture
@@ -48,7 +52,9 @@ def test_egg_info_nest_is_an_egg_tag_without_case(panel, run_module):
 
 
 def test_egg_info_name_and_id_narrow_exactly(panel, run_module):
-    assert [e["id"] for e in run(run_module, egg_info.main, {"nest": "minecraft", "name": "Paper"}).result["eggs"]] == [3]
+    assert [e["id"] for e in run(run_module, egg_info.main, {"nest": "minecraft", "name": "Paper"}).result["eggs"]] == [
+        3
+    ]
     assert run(run_module, egg_info.main, {"name": "paper"}).result["eggs"] == []
     assert [e["id"] for e in run(run_module, egg_info.main, {"id": 5}).result["eggs"]] == [5]
 
@@ -66,13 +72,20 @@ def test_egg_info_on_pterodactyl_reads_the_nest(panel, run_module):
     assert [egg["id"] for egg in result["eggs"]] == [3]
 
 
-@pytest.mark.parametrize("main, args, start", [
-    (nest_info.main, {}, "Pelican has no nests: its eggs carry tags instead"),
-    (location_info.main, {"short": "fra1"}, "Pelican has no locations: its migration made each location's short code"),
-    (location.main, {"short": "fra1", "long": "Frankfurt"}, "Pelican has no locations"),
-    (location.main, {"short": "fra1", "state": "absent"}, "Pelican has no locations"),
-    (node_info.main, {"include": ["location"]}, "include: location cannot be read. Pelican has no locations"),
-])
+@pytest.mark.parametrize(
+    ("main", "args", "start"),
+    [
+        (nest_info.main, {}, "Pelican has no nests: its eggs carry tags instead"),
+        (
+            location_info.main,
+            {"short": "fra1"},
+            "Pelican has no locations: its migration made each location's short code",
+        ),
+        (location.main, {"short": "fra1", "long": "Frankfurt"}, "Pelican has no locations"),
+        (location.main, {"short": "fra1", "state": "absent"}, "Pelican has no locations"),
+        (node_info.main, {"include": ["location"]}, "include: location cannot be read. Pelican has no locations"),
+    ],
+)
 def test_what_pelican_lacks_fails_naming_what_replaced_it(panel, run_module, main, args, start):
     outcome = run(run_module, main, args)
     assert outcome.failed and not outcome.result.get("changed")
@@ -82,8 +95,14 @@ def test_what_pelican_lacks_fails_naming_what_replaced_it(panel, run_module, mai
 
 
 def test_node_info_reads_pelican_nodes(panel, run_module):
-    panel.get(f"{APP}/nodes", json={**listing("node", [{"id": 1, "name": "n1", "tags": ["fra1"]}]),
-                                    "meta": {"pagination": {"total": 1, "count": 1, "per_page": 50, "current_page": 1,
-                                                            "total_pages": 1, "links": {}}}})
+    panel.get(
+        f"{APP}/nodes",
+        json={
+            **listing("node", [{"id": 1, "name": "n1", "tags": ["fra1"]}]),
+            "meta": {
+                "pagination": {"total": 1, "count": 1, "per_page": 50, "current_page": 1, "total_pages": 1, "links": {}}
+            },
+        },
+    )
     result = run(run_module, node_info.main, {"name": "n1"}).result
     assert result["nodes"] == [{"id": 1, "name": "n1", "tags": ["fra1"]}]

@@ -2,6 +2,7 @@
 only after it was listed (Pelican answers 404 for a missing one); the renamed permission `database.view-password`
 and Pelican's flat permission list; allocations listed before creating (Pelican answers a duplicate with a 500 and
 rolls back the batch) and port 1024 allowed there."""
+
 from __future__ import annotations
 
 import json
@@ -30,14 +31,26 @@ PERMISSIONS = ["websocket.connect", "control.console", "database.read", "databas
 def listing(kind, items, paginated=True):
     body = {"object": "list", "data": [{"object": kind, "attributes": item} for item in items]}
     if paginated:
-        body["meta"] = {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                       "total_pages": 1, "links": {}}}
+        body["meta"] = {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        }
     return body
 
 
 def new_key() -> str:
-    return (ed25519.Ed25519PrivateKey.generate().public_key()
-            .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode())
+    return (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode()
+    )
 
 
 @pytest.fixture
@@ -47,18 +60,24 @@ def panel():
 
 
 def writes(panel):
-    return [(c.request.method, c.request.url.split("/api/", 1)[1], json.loads(c.request.body or "null"))
-            for c in panel.calls if c.request.method != "GET"]
+    return [
+        (c.request.method, c.request.url.split("/api/", 1)[1], json.loads(c.request.body or "null"))
+        for c in panel.calls
+        if c.request.method != "GET"
+    ]
 
 
 # -- ssh_key ---------------------------------------------------------------------------------------------------------
+
 
 def test_absent_deletes_by_fingerprint_in_the_path(panel, run_module):
     public_key = new_key()
     fingerprint = fingerprint_of(public_key)
     panel.get(KEYS, json=listing("ssh_key", [{"name": "deploy", "fingerprint": fingerprint, "public_key": "pem"}]))
     panel.delete(f"{KEYS}/{quote(fingerprint, safe='')}", status=204)
-    outcome = run_module(ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"})
+    outcome = run_module(
+        ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"}
+    )
     assert outcome.result["changed"] is True, outcome.result
     ((method, path, body),) = writes(panel)
     assert method == "DELETE" and body is None and "ssh-keys/remove" not in path
@@ -66,40 +85,69 @@ def test_absent_deletes_by_fingerprint_in_the_path(panel, run_module):
 
 def test_absent_when_missing_sends_no_delete(panel, run_module):
     panel.get(KEYS, json=listing("ssh_key", []))
-    outcome = run_module(ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"})
+    outcome = run_module(
+        ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"}
+    )
     assert outcome.result["changed"] is False and writes(panel) == []
 
 
 def test_a_key_removed_meanwhile_is_gone_as_wanted(panel, run_module):
-    listings = [listing("ssh_key", [{"name": "deploy", "fingerprint": "abc", "public_key": "pem"}]),
-                listing("ssh_key", [])]
+    listings = [
+        listing("ssh_key", [{"name": "deploy", "fingerprint": "abc", "public_key": "pem"}]),
+        listing("ssh_key", []),
+    ]
     panel.add_callback(responses.GET, KEYS, callback=lambda request: (200, {}, json.dumps(listings.pop(0))))
-    panel.delete(f"{KEYS}/abc", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                                              "detail": "The requested resource could not be found."}]})
-    outcome = run_module(ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"})
+    panel.delete(
+        f"{KEYS}/abc",
+        status=404,
+        json={
+            "errors": [
+                {
+                    "code": "NotFoundHttpException",
+                    "status": "404",
+                    "detail": "The requested resource could not be found.",
+                }
+            ]
+        },
+    )
+    outcome = run_module(
+        ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"}
+    )
     assert not outcome.failed and outcome.result["changed"] is True, outcome.result
 
 
 def test_a_404_for_a_key_still_listed_fails_saying_to_use_the_panel(panel, run_module):
     # A fingerprint with '/' is sent encoded (%2F); a panel whose route cannot take it answers 404.
     panel.get(KEYS, json=listing("ssh_key", [{"name": "deploy", "fingerprint": "ab/cd", "public_key": "pem"}]))
-    panel.delete(f"{KEYS}/ab%2Fcd", status=404, json={"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                                                  "detail": "The route could not be found."}]})
-    outcome = run_module(ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"})
+    panel.delete(
+        f"{KEYS}/ab%2Fcd",
+        status=404,
+        json={
+            "errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "The route could not be found."}]
+        },
+    )
+    outcome = run_module(
+        ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"}
+    )
     assert outcome.failed, outcome.result
-    assert outcome.result["msg"].startswith("SSH key 'deploy': Pelican answered "
-                                            "404 to deleting it by its fingerprint, yet still has it (its fingerprint "
-                                            "contains '/'")
+    assert outcome.result["msg"].startswith(
+        "SSH key 'deploy': Pelican answered "
+        "404 to deleting it by its fingerprint, yet still has it (its fingerprint "
+        "contains '/'"
+    )
     assert outcome.result["msg"].endswith("delete the key in the panel (Account > SSH Keys)")
 
 
 # -- subuser ---------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def server(panel):
     panel.get(f"{PANEL}/api/client/servers/{SERVER['identifier']}", json={"object": "server", "attributes": SERVER})
-    panel.get(f"{PANEL}/api/client/permissions",
-              json={"object": "system_permissions", "attributes": {"permissions": PERMISSIONS}})
+    panel.get(
+        f"{PANEL}/api/client/permissions",
+        json={"object": "system_permissions", "attributes": {"permissions": PERMISSIONS}},
+    )
     return panel
 
 
@@ -110,30 +158,66 @@ def subusers(panel, items):
 @pytest.mark.parametrize("spelling", ["database.view_password", "database.view-password"])
 def test_either_spelling_of_view_password_is_sent_as_pelican_spells_it(server, run_module, spelling):
     subusers(server, [])
-    server.post(f"{PANEL}/api/client/servers/{SERVER['uuid']}/users", json={"object": "server_subuser", "attributes": {
-        "uuid": "s", "email": "mod@example.com", "permissions": ["database.view-password", "websocket.connect"]}})
-    outcome = run_module(subuser_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "server": SERVER["identifier"],
-                                               "email": "mod@example.com", "permissions": [spelling]})
+    server.post(
+        f"{PANEL}/api/client/servers/{SERVER['uuid']}/users",
+        json={
+            "object": "server_subuser",
+            "attributes": {
+                "uuid": "s",
+                "email": "mod@example.com",
+                "permissions": ["database.view-password", "websocket.connect"],
+            },
+        },
+    )
+    outcome = run_module(
+        subuser_module.main,
+        {
+            "api_key": CLIENT_KEY,
+            "panel": "auto",
+            "server": SERVER["identifier"],
+            "email": "mod@example.com",
+            "permissions": [spelling],
+        },
+    )
     assert not outcome.failed, outcome.result
-    ((method, _, body),) = writes(server)
+    ((_method, _path, body),) = writes(server)
     assert body["permissions"] == ["database.view-password", "websocket.connect"]
 
 
 def test_the_old_spelling_matches_a_pelican_subuser(server, run_module):
-    subusers(server, [{"uuid": "s", "email": "mod@example.com",
-                       "permissions": ["database.view-password", "websocket.connect"]}])
-    outcome = run_module(subuser_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "server": SERVER["identifier"],
-                                               "email": "mod@example.com", "permissions": ["database.view_password"]})
+    subusers(
+        server,
+        [{"uuid": "s", "email": "mod@example.com", "permissions": ["database.view-password", "websocket.connect"]}],
+    )
+    outcome = run_module(
+        subuser_module.main,
+        {
+            "api_key": CLIENT_KEY,
+            "panel": "auto",
+            "server": SERVER["identifier"],
+            "email": "mod@example.com",
+            "permissions": ["database.view_password"],
+        },
+    )
     assert outcome.result["changed"] is False and writes(server) == []
 
 
 def test_an_unknown_permission_is_named_with_pelicans_groups(server, run_module):
     subusers(server, [])
-    outcome = run_module(subuser_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "server": SERVER["identifier"],
-                                               "email": "mod@example.com", "permissions": ["control.fly"]})
+    outcome = run_module(
+        subuser_module.main,
+        {
+            "api_key": CLIENT_KEY,
+            "panel": "auto",
+            "server": SERVER["identifier"],
+            "email": "mod@example.com",
+            "permissions": ["control.fly"],
+        },
+    )
     assert outcome.failed and writes(server) == []
-    assert outcome.result["msg"].startswith("permissions: unknown permission(s) control.fly; the panel knows the "
-                                            "groups control, database, file, websocket")
+    assert outcome.result["msg"].startswith(
+        "permissions: unknown permission(s) control.fly; the panel knows the groups control, database, file, websocket"
+    )
 
 
 # -- allocation ------------------------------------------------------------------------------------------------------
@@ -162,23 +246,44 @@ def test_only_missing_ports_are_created_on_pelican(node, run_module):
     def create(request):
         body = json.loads(request.body)
         if any(int(port) in (1024, 25566) for port in body["ports"]):
-            return 500, {}, json.dumps({"errors": [{"code": "UniqueConstraintViolationException", "status": "500",
-                                                    "detail": "An unexpected error was encountered."}]})
+            return (
+                500,
+                {},
+                json.dumps(
+                    {
+                        "errors": [
+                            {
+                                "code": "UniqueConstraintViolationException",
+                                "status": "500",
+                                "detail": "An unexpected error was encountered.",
+                            }
+                        ]
+                    }
+                ),
+            )
         created.extend(int(port) for port in body["ports"])
         return 204, {}, ""
+
     node.add_callback(responses.GET, f"{APP}/nodes/4/allocations", callback=allocations)
     node.add_callback(responses.POST, f"{APP}/nodes/4/allocations", callback=create)
-    args = {"api_key": APP_KEY, "panel": "auto", "node": "fra1-node1", "ip": "192.0.2.10", "ports": ["1024", "25565-25567"]}
+    args = {
+        "api_key": APP_KEY,
+        "panel": "auto",
+        "node": "fra1-node1",
+        "ip": "192.0.2.10",
+        "ports": ["1024", "25565-25567"],
+    }
     outcome = run_module(allocation_module.main, args)
     assert not outcome.failed and outcome.result["created"] == ["192.0.2.10:25565", "192.0.2.10:25567"], outcome.result
-    ((_, _, body),) = writes(node)
+    ((_method, _path, body),) = writes(node)
     assert body == {"ip": "192.0.2.10", "ports": ["25565", "25567"]}
     again = run_module(allocation_module.main, args)
     assert again.result["changed"] is False and len(writes(node)) == 1
 
 
 def test_port_1024_stays_refused_on_pterodactyl(node, run_module):
-    outcome = run_module(allocation_module.main, {"panel": "pterodactyl", "node": "fra1-node1", "ip": "192.0.2.10",
-                                                  "ports": ["1024"]})
+    outcome = run_module(
+        allocation_module.main, {"panel": "pterodactyl", "node": "fra1-node1", "ip": "192.0.2.10", "ports": ["1024"]}
+    )
     assert outcome.failed and writes(node) == []
     assert outcome.result["msg"] == "ports: '1024' is outside 1025-65535, the ports the panel allows"

@@ -1,6 +1,7 @@
 """The node module on Pelican (issue 15), at the HTTP level: Pelican's required fields with documented defaults,
 `location` as a node tag, tags compared as a set, no perpetual diff on fields one panel lacks, and the Pelican-only
 options refused on Pterodactyl before anything is sent."""
+
 from __future__ import annotations
 
 import json
@@ -14,17 +15,47 @@ APP = "https://panel.example.test/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
 JSON = {"Content-Type": "application/json"}
 # A Pelican node as beta38 shows it: no location_id; tags, cpu, cpu_overallocate, daemon_connect, daemon_sftp_alias.
-NODE = {"id": 4, "uuid": "n", "name": "fra1-node1", "description": None, "public": True, "fqdn": "node1.example.com",
-        "scheme": "https", "behind_proxy": False, "maintenance_mode": False, "memory": 65536, "memory_overallocate": 0,
-        "disk": 512000, "disk_overallocate": 0, "cpu": 0, "cpu_overallocate": -1, "upload_size": 256,
-        "daemon_listen": 8080, "daemon_sftp": 2022, "daemon_sftp_alias": None, "daemon_connect": 8080,
-        "daemon_base": "/var/lib/pelican/volumes", "tags": ["fra1", "ssd"]}
+NODE = {
+    "id": 4,
+    "uuid": "n",
+    "name": "fra1-node1",
+    "description": None,
+    "public": True,
+    "fqdn": "node1.example.com",
+    "scheme": "https",
+    "behind_proxy": False,
+    "maintenance_mode": False,
+    "memory": 65536,
+    "memory_overallocate": 0,
+    "disk": 512000,
+    "disk_overallocate": 0,
+    "cpu": 0,
+    "cpu_overallocate": -1,
+    "upload_size": 256,
+    "daemon_listen": 8080,
+    "daemon_sftp": 2022,
+    "daemon_sftp_alias": None,
+    "daemon_connect": 8080,
+    "daemon_base": "/var/lib/pelican/volumes",
+    "tags": ["fra1", "ssd"],
+}
 
 
 def page(items):
-    return {"object": "list", "data": [{"object": "node", "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [{"object": "node", "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -44,14 +75,24 @@ def run(run_module, args, **kwargs):
 def echo_create(panel):
     def create(request):
         return 201, JSON, json.dumps({"object": "node", "attributes": {**json.loads(request.body), "id": 9}})
+
     panel.add_callback(responses.POST, f"{APP}/nodes", callback=create)
 
 
 def test_create_sends_pelican_required_fields_with_their_defaults_and_location_as_a_tag(panel, run_module):
     panel.get(f"{APP}/nodes", json=page([]))
     echo_create(panel)
-    outcome = run(run_module, {"name": "fra1-node2", "location": "fra1", "fqdn": "node2.example.com",
-                               "memory": 1024, "disk": 2048, "daemon_listen": 8443})
+    outcome = run(
+        run_module,
+        {
+            "name": "fra1-node2",
+            "location": "fra1",
+            "fqdn": "node2.example.com",
+            "memory": 1024,
+            "disk": 2048,
+            "daemon_listen": 8443,
+        },
+    )
     assert not outcome.failed and outcome.result["changed"] is True, outcome.result
     ((method, body),) = writes(panel)
     assert method == "POST"
@@ -68,18 +109,38 @@ def test_create_sends_pelican_required_fields_with_their_defaults_and_location_a
 def test_create_without_location_is_allowed_on_pelican(panel, run_module):
     panel.get(f"{APP}/nodes", json=page([]))
     echo_create(panel)
-    outcome = run(run_module, {"name": "n2", "fqdn": "node2.example.com", "memory": 1024, "disk": 2048,
-                               "cpu": 400, "daemon_connect": 443, "tags": ["b", "a", "b"]})
+    outcome = run(
+        run_module,
+        {
+            "name": "n2",
+            "fqdn": "node2.example.com",
+            "memory": 1024,
+            "disk": 2048,
+            "cpu": 400,
+            "daemon_connect": 443,
+            "tags": ["b", "a", "b"],
+        },
+    )
     assert not outcome.failed, outcome.result
-    ((_, body),) = writes(panel)
+    ((_method, body),) = writes(panel)
     assert body["cpu"] == 400 and body["daemon_connect"] == 443 and body["tags"] == ["a", "b"]
 
 
 def test_the_same_pterodactyl_playbook_again_is_no_change(panel, run_module):
     # location fra1 is one of the node's tags; tags in another order, and the Pterodactyl options, all match.
     panel.get(f"{APP}/nodes", json=page([NODE]))
-    outcome = run(run_module, {"name": "fra1-node1", "location": "fra1", "fqdn": "node1.example.com",
-                               "memory": 65536, "disk": 512000, "daemon_listen": 8080}, diff=True)
+    outcome = run(
+        run_module,
+        {
+            "name": "fra1-node1",
+            "location": "fra1",
+            "fqdn": "node1.example.com",
+            "memory": 65536,
+            "disk": 512000,
+            "daemon_listen": 8080,
+        },
+        diff=True,
+    )
     assert outcome.result["changed"] is False and writes(panel) == [], outcome.result
     assert outcome.result["diff"]["before"]["tags"] == ["fra1", "ssd"]
 
@@ -130,7 +191,9 @@ def test_pelican_only_options_are_refused_on_pterodactyl_before_any_write(panel,
     panel.get(f"{APP}/nodes", json=page([{**NODE, "location_id": 1}]))
     outcome = run_module(node_module.main, {"panel": "pterodactyl", "name": "fra1-node1", "cpu": 400, "tags": ["x"]})
     assert outcome.failed and writes(panel) == []
-    assert outcome.result["msg"].startswith("cpu, tags: only Pelican nodes have these fields; this panel is Pterodactyl")
+    assert outcome.result["msg"].startswith(
+        "cpu, tags: only Pelican nodes have these fields; this panel is Pterodactyl"
+    )
 
 
 def test_absent_deletes_the_node(panel, run_module):

@@ -1,6 +1,7 @@
 """The server module on Pelican (issue 15), at the HTTP level: the create and build bodies Pelican takes from the
 same options (oom_killer for oom_disabled, deploy by tags with `locations: []` for beta38, docker_image/startup left
 to the panel), eggs from Pelican's flat list with `nest` as an egg tag, servers without an allocation."""
+
 from __future__ import annotations
 
 import json
@@ -20,32 +21,93 @@ def envelope(kind, attributes):
 
 
 def page(kind, items):
-    return {"object": "list", "data": [envelope(kind, item) for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [envelope(kind, item) for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 # A Pelican server: no nest; limits with oom_killer beside oom_disabled (its negation); allocation may be null.
 SERVER = {
-    "id": 7, "external_id": "ext-7", "uuid": "1a7ce997-259b-452e-8b4e-cecc464142ca", "identifier": "1a7ce997",
-    "name": "survival", "description": "", "status": None, "suspended": False,
-    "limits": {"memory": 2048, "swap": 0, "disk": 10000, "io": 500, "cpu": 0, "threads": None,
-               "oom_disabled": True, "oom_killer": False},
+    "id": 7,
+    "external_id": "ext-7",
+    "uuid": "1a7ce997-259b-452e-8b4e-cecc464142ca",
+    "identifier": "1a7ce997",
+    "name": "survival",
+    "description": "",
+    "status": None,
+    "suspended": False,
+    "limits": {
+        "memory": 2048,
+        "swap": 0,
+        "disk": 10000,
+        "io": 500,
+        "cpu": 0,
+        "threads": None,
+        "oom_disabled": True,
+        "oom_killer": False,
+    },
     "feature_limits": {"databases": 0, "allocations": 0, "backups": 0},
-    "user": 2, "node": 1, "allocation": 41, "egg": 3,
-    "container": {"startup_command": "java -jar {{SERVER_JARFILE}}", "image": "ghcr.io/pelican-eggs/yolks:java_21",
-                  "installed": 1, "environment": {"SERVER_JARFILE": "server.jar", "STARTUP": "x", "P_SERVER_UUID": "u"}},
-    "relationships": {"allocations": {"object": "list", "data": [envelope("allocation", {
-        "id": 41, "ip": "192.0.2.1", "alias": None, "port": 25565, "notes": None, "assigned": True})]}},
+    "user": 2,
+    "node": 1,
+    "allocation": 41,
+    "egg": 3,
+    "container": {
+        "startup_command": "java -jar {{SERVER_JARFILE}}",
+        "image": "ghcr.io/pelican-eggs/yolks:java_21",
+        "installed": 1,
+        "environment": {"SERVER_JARFILE": "server.jar", "STARTUP": "x", "P_SERVER_UUID": "u"},
+    },
+    "relationships": {
+        "allocations": {
+            "object": "list",
+            "data": [
+                envelope(
+                    "allocation",
+                    {"id": 41, "ip": "192.0.2.1", "alias": None, "port": 25565, "notes": None, "assigned": True},
+                )
+            ],
+        }
+    },
 }
 
 
 def egg(egg_id, name, tags):
     # Pelican eggs: no nest, tags instead; variable rules as a list.
-    return {"id": egg_id, "uuid": f"e{egg_id}", "name": name, "tags": tags, "docker_image": "ghcr.io/x:1",
-            "docker_images": {"Java 21": "ghcr.io/x:1"}, "startup": "java -jar {{SERVER_JARFILE}}",
-            "relationships": {"variables": {"object": "list", "data": [envelope("egg_variable", {
-                "env_variable": "SERVER_JARFILE", "default_value": "server.jar", "rules": ["required", "string"]})]}}}
+    return {
+        "id": egg_id,
+        "uuid": f"e{egg_id}",
+        "name": name,
+        "tags": tags,
+        "docker_image": "ghcr.io/x:1",
+        "docker_images": {"Java 21": "ghcr.io/x:1"},
+        "startup": "java -jar {{SERVER_JARFILE}}",
+        "relationships": {
+            "variables": {
+                "object": "list",
+                "data": [
+                    envelope(
+                        "egg_variable",
+                        {
+                            "env_variable": "SERVER_JARFILE",
+                            "default_value": "server.jar",
+                            "rules": ["required", "string"],
+                        },
+                    )
+                ],
+            }
+        },
+    }
 
 
 EGGS = [egg(3, "Paper", ["minecraft"]), egg(4, "Paper", ["minecraft-legacy"]), egg(5, "Rust", ["rust"])]
@@ -61,12 +123,17 @@ def panel():
 
 
 def writes(panel):
-    return [(c.request.method, c.request.url.rsplit("/api/application", 1)[1], json.loads(c.request.body or "null"))
-            for c in panel.calls if c.request.method != "GET"]
+    return [
+        (c.request.method, c.request.url.rsplit("/api/application", 1)[1], json.loads(c.request.body or "null"))
+        for c in panel.calls
+        if c.request.method != "GET"
+    ]
 
 
 def run(run_module, args, **kwargs):
-    return run_module(server_module.main, {"api_key": PELICAN_KEY, "panel": "auto", "name": "survival", **args}, **kwargs)
+    return run_module(
+        server_module.main, {"api_key": PELICAN_KEY, "panel": "auto", "name": "survival", **args}, **kwargs
+    )
 
 
 def serve_create(panel):
@@ -78,6 +145,7 @@ def serve_create(panel):
 
     def listing(request):
         return 200, JSON, json.dumps(page("server", [SERVER] if created else []))
+
     panel.add_callback(responses.POST, f"{APP}/servers", callback=create)
     panel.add_callback(responses.GET, f"{APP}/servers", callback=listing)
     return created
@@ -127,8 +195,9 @@ def test_deploy_tags_fail_on_pterodactyl(panel, run_module):
     panel.get(f"{APP}/servers", json=page("server", []))
     panel.get(f"{APP}/nests", json=page("nest", [{"id": 1, "name": "Minecraft"}]))
     panel.get(f"{APP}/nests/1/eggs", json={"object": "list", "data": [envelope("egg", {**EGGS[0], "nest": 1})]})
-    outcome = run_module(server_module.main, {"panel": "pterodactyl", "name": "survival", **CREATE,
-                                              "deploy": {"tags": ["fra1"]}})
+    outcome = run_module(
+        server_module.main, {"panel": "pterodactyl", "name": "survival", **CREATE, "deploy": {"tags": ["fra1"]}}
+    )
     assert outcome.failed and writes(panel) == []
     assert outcome.result["msg"].startswith("deploy.tags: node tags exist only on Pelican")
 
@@ -142,8 +211,11 @@ def test_an_egg_name_shared_by_two_eggs_needs_a_tag(panel, run_module):
 
 def test_the_same_options_again_is_no_change(panel, run_module):
     panel.get(f"{APP}/servers/external/ext-7", json=envelope("server", SERVER))
-    outcome = run(run_module, {"external_id": "ext-7", **CREATE, "limits": {"memory": 2048, "oom_disabled": True},
-                               "allocation": "41"}, diff=True)
+    outcome = run(
+        run_module,
+        {"external_id": "ext-7", **CREATE, "limits": {"memory": 2048, "oom_disabled": True}, "allocation": "41"},
+        diff=True,
+    )
     assert outcome.result["changed"] is False and writes(panel) == [], outcome.result
 
 
@@ -153,7 +225,7 @@ def test_a_build_change_sends_oom_killer_and_clean_limits(panel, run_module):
     panel.patch(f"{APP}/servers/7/build", json=envelope("server", SERVER))
     outcome = run(run_module, {"external_id": "ext-7", "limits": {"memory": 4096, "oom_disabled": False}})
     assert outcome.result["changed_fields"] == ["limits"]
-    ((_, path, body),) = writes(panel)
+    ((_method, path, body),) = writes(panel)
     assert path == "/servers/7/build"
     assert body["oom_killer"] is True and "oom_disabled" not in body
     assert body["limits"] == {"memory": 4096, "swap": 0, "disk": 10000, "io": 500, "cpu": 0, "threads": None}
@@ -167,5 +239,5 @@ def test_a_server_without_an_allocation_keeps_none(panel, run_module):
     panel.patch(f"{APP}/servers/7/build", json=envelope("server", bare))
     outcome = run(run_module, {"external_id": "ext-7", "limits": {"memory": 4096}})
     assert not outcome.failed, outcome.result
-    ((_, _, body),) = writes(panel)
+    ((_method, _path, body),) = writes(panel)
     assert "allocation" not in body and "add_allocations" not in body

@@ -1,5 +1,6 @@
 """The user module on Pelican (issue 15), at the HTTP level: no first/last name (ignored, never a diff), addresses
 and usernames compared lowercased, root_admin only as the Root Admin role the API cannot change."""
+
 from __future__ import annotations
 
 import json
@@ -13,15 +14,36 @@ APP = "https://panel.example.test/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
 JSON = {"Content-Type": "application/json"}
 # A Pelican user: no first_name/last_name; is_managed_externally, 2fa_enabled; root_admin from the role.
-USER = {"id": 5, "external_id": None, "uuid": "u", "username": "alice", "email": "alice@example.com",
-        "language": "en", "timezone": "UTC", "root_admin": False, "is_managed_externally": False,
-        "2fa_enabled": False, "2fa": False}
+USER = {
+    "id": 5,
+    "external_id": None,
+    "uuid": "u",
+    "username": "alice",
+    "email": "alice@example.com",
+    "language": "en",
+    "timezone": "UTC",
+    "root_admin": False,
+    "is_managed_externally": False,
+    "2fa_enabled": False,
+    "2fa": False,
+}
 
 
 def page(items):
-    return {"object": "list", "data": [{"object": "user", "attributes": item} for item in items],
-            "meta": {"pagination": {"total": len(items), "count": len(items), "per_page": 50, "current_page": 1,
-                                    "total_pages": 1, "links": {}}}}
+    return {
+        "object": "list",
+        "data": [{"object": "user", "attributes": item} for item in items],
+        "meta": {
+            "pagination": {
+                "total": len(items),
+                "count": len(items),
+                "per_page": 50,
+                "current_page": 1,
+                "total_pages": 1,
+                "links": {},
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -44,9 +66,19 @@ def test_the_pterodactyl_playbook_creates_without_names_or_root_admin(panel, run
     def create(request):
         sent = {key: value for key, value in json.loads(request.body).items() if key != "password"}
         return 201, JSON, json.dumps({"object": "user", "attributes": {**USER, **sent}})
+
     panel.add_callback(responses.POST, f"{APP}/users", callback=create)
-    outcome = run(run_module, {"username": "Alice", "email": "Alice@Example.com", "first_name": "Alice",
-                               "last_name": "Liddell", "root_admin": False, "password": "Sentinel-Pw-123"})
+    outcome = run(
+        run_module,
+        {
+            "username": "Alice",
+            "email": "Alice@Example.com",
+            "first_name": "Alice",
+            "last_name": "Liddell",
+            "root_admin": False,
+            "password": "Sentinel-Pw-123",
+        },
+    )
     assert not outcome.failed, outcome.result
     ((method, body),) = writes(panel)
     assert method == "POST"
@@ -57,8 +89,18 @@ def test_the_pterodactyl_playbook_creates_without_names_or_root_admin(panel, run
 
 def test_names_and_case_never_make_a_diff(panel, run_module):
     panel.get(f"{APP}/users", json=page([USER]))
-    outcome = run(run_module, {"username": "ALICE", "email": "ALICE@example.com", "first_name": "Alice",
-                               "last_name": "Liddell", "root_admin": False, "language": "en"}, diff=True)
+    outcome = run(
+        run_module,
+        {
+            "username": "ALICE",
+            "email": "ALICE@example.com",
+            "first_name": "Alice",
+            "last_name": "Liddell",
+            "root_admin": False,
+            "language": "en",
+        },
+        diff=True,
+    )
     assert outcome.result["changed"] is False and writes(panel) == [], outcome.result
     assert "first_name" not in outcome.result["diff"]["before"]
 
@@ -75,11 +117,11 @@ def test_an_update_sends_the_profile_without_fields_pelican_ignores(panel, run_m
     panel.patch(f"{APP}/users/5", json={"object": "user", "attributes": {**USER, "language": "de"}})
     outcome = run(run_module, {"username": "alice", "language": "de", "first_name": "X"})
     assert outcome.result["changed_fields"] == ["language"]
-    ((method, body),) = writes(panel)
+    ((_method, body),) = writes(panel)
     assert body == {"username": "alice", "email": "alice@example.com", "language": "de"}
 
 
-@pytest.mark.parametrize("have, want, verb", [(False, True, "grant"), (True, False, "remove")])
+@pytest.mark.parametrize(("have", "want", "verb"), [(False, True, "grant"), (True, False, "remove")])
 def test_changing_root_admin_fails_before_anything_is_sent(panel, run_module, have, want, verb):
     panel.get(f"{APP}/users", json=page([{**USER, "root_admin": have}]))
     outcome = run(run_module, {"username": "alice", "root_admin": want, "language": "de"})
