@@ -61,6 +61,20 @@ def test_server_transfer(pelican_emulator):
     assert [path.rsplit("/", 1)[1] for _method, path in accepted_writes(pelican_emulator, "/servers")] == ["transfer"]
 
 
+def test_server_transfer_already_running(pelican_emulator):
+    """A task run while its transfer still moves (the panel already gave the server the new allocations) waits
+    for it instead of sending it again: one transfer request in all."""
+    previous = pelican_emulator.control("GET", "config")["transfer_seconds"]
+    pelican_emulator.configure(transfer_seconds=12)  # long enough for the second and third tasks to start
+    pelican_emulator.clear_requests()
+    try:
+        Ansible(pelican_emulator).playbook("pelican_new_server_transfer_running")
+    finally:
+        pelican_emulator.configure(transfer_seconds=previous)
+    transfers = [path for _method, path in accepted_writes(pelican_emulator, "/servers") if path.endswith("/transfer")]
+    assert len(transfers) == 1, transfers
+
+
 def test_every_module_fails_on_pterodactyl_before_any_write(emulator):
     emulator.clear_requests()
     Ansible(emulator).playbook("pelican_new_on_pterodactyl")
