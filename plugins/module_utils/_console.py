@@ -55,6 +55,8 @@ FRAME_BURST = 10
 FRAME_REFILL_SECONDS = 0.21
 DEFAULT_MAX_LINES = 10000
 DEFAULT_PING_INTERVAL = 25.0
+# Pelican's `feature match` events kept per session (a looping prompt must not grow without bound).
+MAX_FEATURE_MATCHES = 100
 # How often in a row a token refresh may fail before the session gives up.
 MAX_REFRESH_FAILURES = 3
 REFRESH_BACKOFF_SECONDS = 2.0
@@ -245,7 +247,7 @@ def origin_candidates(origin: str, given: bool) -> list[str]:
 
 
 def origins_refused(origins: list[str]) -> str:
-    """"Origin 'a' is not allowed" / "neither Origin 'a' nor 'a/' is allowed"."""
+    """The refusal in words: "Origin 'a' is not allowed" or "neither Origin 'a' nor 'a/' is allowed"."""
     if len(origins) == 1:
         return f"Origin {origins[0]!r} is not allowed"
     return f"neither Origin {origins[0]!r} nor {origins[1]!r} is allowed"
@@ -301,6 +303,7 @@ class ConsoleProtocol:
         self.throttled: list[str] = []  # names from `throttled` events (inbound messages dropped)
         self.daemon_errors: list[str] = []
         self.daemon_messages: list[str] = []
+        self.feature_matches: list[dict[str, str]] = []  # Pelican: egg feature patterns a console line matched
         # What the session read from the current token (None: unknown), to explain a "missing connect permission".
         self.token_has_scope: bool | None = None
         self.token_can_connect: bool | None = None
@@ -363,9 +366,24 @@ class ConsoleProtocol:
         if event == "daemon message":
             self.daemon_messages.append(message.arg)
             return []
+        if event == "feature match":
+            return self._feature_match(message.arg)
         if event == "deleted":
             self._fail(KIND_DELETED, f"server {self.server} was deleted during the console session")
         return []  # stats noise, install output, unknown events
+
+    def _feature_match(self, text: str) -> list[str]:
+        """Pelican Wings: a console line matched a pattern of one of the egg's features (a EULA prompt, a Java
+        version error); the argument is a JSON object {key, pattern, line}."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return []
+        if isinstance(data, dict) and len(self.feature_matches) < MAX_FEATURE_MATCHES:
+            match = {name: str(data.get(name) or "") for name in ("key", "pattern", "line")}
+            match["line"] = strip_ansi(match["line"])
+            self.feature_matches.append(match)
+        return []
 
     def _want_refresh(self) -> list[str]:
         if self.refresh_pending:
@@ -741,7 +759,7 @@ class ConsoleSession:
         return {}
 
     def _open(self, url: str) -> None:
-        """Open the socket; a 403 on the default Origin is retried once with a trailing slash (see origin_candidates)."""
+        """Open the socket; a 403 on the default Origin is retried once with a trailing slash (origin_candidates)."""
         candidates = origin_candidates(self.origin, self.origin_given)
         for attempt, origin in enumerate(candidates, start=1):
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: console_command
-short_description: Send console commands to a Pterodactyl server and return their output
+short_description: Send console commands to a Pterodactyl or Pelican server and return their output
 version_added: 0.1.0
 description:
   - Opens the live console of a server (the Wings websocket the panel's console page uses), sends one or more
@@ -18,9 +18,13 @@ description:
     one has settled, so the output stays complete and in order.
   - The websocket token is renewed on the same connection when Wings announces its expiry, so long waits lose no
     line. Neither the token nor the API key ever appears in the task's result, warnings or logs.
-  - Panels 1.12.0 and later allow 5 websocket tokens per minute per server (shared by every user and browser). The
-    task fetches one token and, when the panel answers 429, waits as long as the panel asks (C(Retry-After)) within
-    the retry budget (O(retries)), so several console and power tasks in a row succeed.
+  - Panels 1.12.0 and later, and Pelican, allow 5 websocket tokens per minute per server (shared by every user and
+    browser). The task fetches one token and, when the panel answers 429, waits as long as the panel asks
+    (C(Retry-After)) within the retry budget (O(retries)), so several console and power tasks in a row succeed.
+  - On Pelican the commands also go over the websocket, because Pelican's command route answers a command to an
+    offline server with success and so could not report an offline server. Wings' own console lines read
+    C([pelican Daemon]:) there and are returned like any other line. Pelican Wings refuses a token without the
+    C(user_uuid) and C(server_uuid) claims; the task then fails at once saying so (RV(kind) V(missing_identity)).
   - When Wings closes the console because the key's user lost or changed access (panel and Wings 1.12 and later
     close it when subuser permissions change or the subuser is removed, the owner changes or the password changes),
     or refuses a token without a C(scope) (Wings 1.12.2 and later with a panel older than 1.12.3), the task fails
@@ -84,9 +88,12 @@ options:
     default: false
   origin:
     description:
-      - The C(Origin) header sent to Wings. Wings accepts only its panel's URL (its C(remote) setting) and the
-        origins listed in its C(allowed_origins).
-      - Defaults to the scheme, host and port of O(url).
+      - The C(Origin) header sent to Wings. Wings accepts only its panel's URL exactly as the panel wrote it into
+        Wings' configuration (its C(remote) setting) and the origins listed in its C(allowed_origins).
+      - Defaults to the scheme, host and port of O(url). When Wings refuses that default, it is tried once more
+        with a trailing slash. Pelican writes its C(APP_URL) into C(remote) as configured, so an C(APP_URL) set
+        with a trailing slash must be sent with it.
+      - A value set here is sent as given, and only that value.
     type: str
   max_lines:
     description:
@@ -240,12 +247,26 @@ lost_events:
   returned: always
   type: int
   sample: 0
+feature_matches:
+  description:
+    - Pelican only, where Wings reports it; always empty on Pterodactyl. The console lines of the task that matched
+      a pattern of one of the egg's features (for example a EULA prompt or a Java version error), oldest first, at
+      most 100.
+    - Each has C(key) (the feature), C(pattern) (what Wings looked for) and C(line) (the line, without colour codes).
+    - Wings reports a match just after the line. When that line ends the task (it matched O(wait_for)), the report
+      may come too late to be included.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{key: eula, pattern: "you need to agree to the eula in order to run the server",
+            line: "You need to agree to the EULA in order to run the server. Go to eula.txt for more info."}]
 kind:
   description:
     - On failure, what went wrong, for example V(auth) (the panel refused the key), V(origin), V(connect), V(tls),
       V(jwt), V(daemon), V(offline), V(permission), V(timeout), V(closed), V(refresh), V(suspended), V(deleted),
       V(deauthorized) (Wings closed the console because the user lost or changed access), V(missing_scope)
-      (Wings 1.12.2+ refused a token from a panel older than 1.12.3).
+      (Wings 1.12.2+ refused a token from a panel older than 1.12.3), V(missing_identity) (Pelican Wings refused a
+      token without C(user_uuid) or C(server_uuid)).
   returned: on failure
   type: str
   sample: timeout
@@ -471,6 +492,7 @@ class Console:
             "throttled": transcript.throttled or bool(self.history and self.history.throttled),
             "dropped_lines": transcript.dropped_lines,
             "lost_events": transcript.lost_events,
+            "feature_matches": list(self.session.protocol.feature_matches),
         }
         if self.params["raw"]:
             result["raw_output"] = transcript.raw_lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: power
-short_description: Start, stop, restart or kill a Pterodactyl server
+short_description: Start, stop, restart or kill a Pterodactyl or Pelican server
 version_added: 0.1.0
 description:
   - Brings a server to a power state by sending the panel's power signals.
@@ -20,12 +20,15 @@ description:
     be out of date, and waits take longer. Use O(wait=true) when power tasks follow each other quickly.
   - A suspended server, a server that is installing or restoring a backup, or a server whose node is in maintenance
     cannot be controlled; the task fails with the panel's explanation.
-  - Panels 1.12.0 and later allow 5 websocket tokens per minute per server. The task fetches one token and, when
-    the panel answers 429, waits as long as the panel asks (C(Retry-After)) within the retry budget (O(retries)).
+  - Panels 1.12.0 and later, and Pelican, allow 5 websocket tokens per minute per server. The task fetches one token
+    and, when the panel answers 429, waits as long as the panel asks (C(Retry-After)) within the retry budget
+    (O(retries)).
+  - The websocket is opened with the C(Origin) of O(url) (scheme, host and port); when Wings refuses it, once more
+    with a trailing slash, which Pelican needs when its C(APP_URL) is configured with one.
   - When Wings closes the console because the key's user lost or changed access (subuser permissions changed or
     removed, owner or password changed; panel and Wings 1.12 and later), or refuses a token without a C(scope)
-    (Wings 1.12.2 and later with a panel older than 1.12.3), the task fails and says what to do, instead of
-    falling back to the panel.
+    (Wings 1.12.2 and later with a panel older than 1.12.3) or, on Pelican, a token without C(user_uuid) or
+    C(server_uuid), the task fails and says what to do, instead of falling back to the panel.
   - Uses the client API.
 options:
   server:

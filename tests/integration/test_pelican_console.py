@@ -4,14 +4,14 @@ compared with APP_URL as written, 5 websocket tokens per minute per server)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 from conftest import Ansible, writes
 
-# Pelican's per-server websocket token limiter, with a short period so the test waits seconds, not minutes.
-TOKEN_LIMIT = [5, 6]
+# Pelican's per-server websocket token limiter (5 a minute) with a 15 s period: the 14 tasks, about a second each,
+# must hit it and wait, in seconds, not minutes.
+TOKEN_LIMIT = [5, 15]
 
 
 @pytest.fixture
@@ -31,6 +31,10 @@ def set_offline(emulator, name: str) -> None:
 
 def as_player(pelican: Ansible, emulator) -> dict[str, str]:
     return pelican.env(PTERODACTYL_CLIENT_API_KEY=emulator.user_client_key)
+
+
+def handshakes(log: list[dict]) -> list[int]:
+    return [r["status"] for r in log if r["path"].endswith("/ws")]
 
 
 def test_console_and_power(pelican, pelican_emulator):
@@ -55,3 +59,31 @@ def test_console_and_power(pelican, pelican_emulator):
     assert 429 in tokens and set(tokens) == {200, 429}, tokens
     # The power tasks never fell back to the panel's cached resource usage.
     assert not [r for r in log if r["path"].endswith("/resources")]
+    # APP_URL without a trailing slash: every task's first handshake is taken.
+    assert handshakes(log) == [101] * 14, handshakes(log)
+
+
+def test_app_url_with_trailing_slash(pelican, pelican_emulator):
+    """Pelican's Wings wants the Origin exactly as APP_URL is written: each task is refused without the slash once,
+    then connects with it; an origin the user sets is tried alone."""
+    set_offline(pelican_emulator, "Survival")
+    pelican_emulator.control("POST", "wings/config", {"app_url": f"{pelican_emulator.url}/"})
+    pelican.playbook("pelican_console_origin", env=as_player(pelican, pelican_emulator))
+    log = pelican_emulator.requests()
+    signals = [r["status"] for r in writes(log) if r["path"].endswith("/power")]
+    assert signals == [204, 204], signals
+    assert not [r for r in log if r["path"].endswith("/resources")]  # the states came from the websocket
+    # Per task: the default Origin refused, then taken with the slash; the user's origin alone (refused), the user's
+    # origin with the slash (taken); the last power task like the first.
+    assert handshakes(log) == [403, 101, 403, 101, 403, 101, 403, 101], handshakes(log)
+
+
+def test_token_without_identity_claim(pelican, pelican_emulator):
+    set_offline(pelican_emulator, "Survival")
+    pelican_emulator.control("POST", "wings/config", {"panel_token_claims": {"user_uuid": None}})
+    pelican.playbook("pelican_console_identity", env=as_player(pelican, pelican_emulator))
+    log = pelican_emulator.requests()
+    assert not [r for r in writes(log) if r["path"].endswith("/power")]  # nothing sent
+    assert not [r for r in log if r["path"].endswith("/resources")]  # power did not fall back to polling
+    tokens = [r["status"] for r in log if r["path"].endswith("/websocket")]
+    assert tokens == [200, 200], tokens  # one per task: no renewal of a token that cannot work

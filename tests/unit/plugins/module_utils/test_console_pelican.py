@@ -246,8 +246,25 @@ class TestDaemonLines:
             f"[{app_name} Daemon]: Server is outputting console data too quickly -- throttling..."
         ]
 
-    def test_feature_match_event_is_not_a_console_line(self) -> None:
+    def test_feature_match_is_recorded_not_a_console_line(self) -> None:
         protocol = ConsoleProtocol("abcd1234")
-        payload = json.dumps({"key": "eula", "pattern": "agree to the EULA", "line": "You need to agree to the EULA"})
+        line = "\x1b[31mYou need to agree to the EULA\x1b[0m"
+        payload = json.dumps({"key": "eula", "pattern": "agree to the eula", "line": line})
         assert protocol.handle(ConsoleMessage("feature match", (payload,))) == []
         assert protocol.partial() == []
+        assert protocol.feature_matches == [
+            {"key": "eula", "pattern": "agree to the eula", "line": "You need to agree to the EULA"}
+        ]
+
+    @pytest.mark.parametrize("payload", ["not json", "[1, 2]", ""])
+    def test_odd_feature_match_is_ignored(self, payload: str) -> None:
+        protocol = ConsoleProtocol("abcd1234")
+        assert protocol.handle(ConsoleMessage("feature match", (payload,))) == []
+        assert protocol.feature_matches == []
+
+    def test_feature_matches_are_bounded(self) -> None:
+        protocol = ConsoleProtocol("abcd1234")
+        payload = json.dumps({"key": "eula", "pattern": "p", "line": "l"})
+        for _number in range(console.MAX_FEATURE_MATCHES + 5):
+            protocol.handle(ConsoleMessage("feature match", (payload,)))
+        assert len(protocol.feature_matches) == console.MAX_FEATURE_MATCHES

@@ -35,7 +35,7 @@ class FakeSession:
         self.initial = "running"
         self.permitted = True
         self.refreshes = 0
-        self.protocol = type("Protocol", (), {"daemon_errors": []})()
+        self.protocol = type("Protocol", (), {"daemon_errors": [], "feature_matches": []})()
         self.actions: list[tuple[str, t.Any]] = []
         self.results: list[ConsoleResult | ConsoleError] = []
         self.closed = False
