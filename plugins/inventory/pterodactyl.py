@@ -212,6 +212,7 @@ plugin: ptero.panel.pterodactyl
 """
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -342,7 +343,13 @@ def _filter_text(value: t.Any) -> str:
 
 def slug(text: t.Any) -> str:
     """A group-name part: lower case, every run of other characters than [a-z0-9_] replaced by one `_`."""
-    return _NOT_SLUG.sub("_", str(text).lower()).strip("_") or "unnamed"
+    return _slug_of(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _slug_of(text: str) -> str:
+    # Thousands of servers share a few nodes, locations, nests, eggs and statuses.
+    return _NOT_SLUG.sub("_", text.lower()).strip("_") or "unnamed"
 
 
 def pattern_safe(name: str) -> str:
@@ -747,22 +754,34 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 
 def could_be_template(text: str) -> bool:
-    return text.startswith("#jinja2:") or any(marker in text for marker in _TEMPLATE_MARKERS)
+    # Every marker holds "{": most strings are ruled out by one scan.
+    return ("{" in text and any(marker in text for marker in _TEMPLATE_MARKERS)) or text.startswith("#jinja2:")
 
 
-def for_hostvars(value: t.Any) -> t.Any:
+def _marked_string(text: str) -> str:
+    if could_be_template(text):
+        return text if trust_as_template else wrap_var(text)
+    return trust_as_template(text) if trust_as_template else text
+
+
+def for_hostvars(value: t.Any, marked: dict[str, str] | None = None) -> t.Any:
     """Panel data as host variables: a string that could be read as a template (a startup command holds
     {{VARIABLE}}) must never be templated, so it stays untrusted (2.19) or is marked unsafe (2.16); every other
     string is made plain-trusted. Templating such a string changes nothing, and this way `ansible-inventory --export`
-    (what AWX imports and shows) writes values instead of {"__ansible_unsafe": ...} wrappers."""
+    (what AWX imports and shows) writes values instead of {"__ansible_unsafe": ...} wrappers.
+    `marked` remembers each string's marked form across calls: hosts repeat many (node, location, address), and
+    marked strings are immutable, so one can serve them all."""
     if isinstance(value, str):
-        if could_be_template(value):
-            return value if trust_as_template else wrap_var(value)
-        return trust_as_template(value) if trust_as_template else value
+        if marked is None:
+            return _marked_string(value)
+        result = marked.get(value)
+        if result is None:
+            result = marked[value] = _marked_string(value)
+        return result
     if isinstance(value, dict):
-        return {key: for_hostvars(item) for key, item in value.items()}
+        return {key: for_hostvars(item, marked) for key, item in value.items()}
     if isinstance(value, list):
-        return [for_hostvars(item) for item in value]
+        return [for_hostvars(item, marked) for item in value]
     return value
 
 
@@ -967,12 +986,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         constructed = bool(compose or groups or keyed_groups)
         type_var = (self._prefix or "") + "resource_type"
         found: set[str] = set()
+        marked: dict[str, str] = {}
+        added_groups: set[str] = set()
         for host in hosts:
             name = host["name"]
             full = host["vars"]
             self.inventory.add_host(name)
             for group in host["groups"]:
-                self.inventory.add_group(group)
+                if group not in added_groups:
+                    self.inventory.add_group(group)
+                    added_groups.add(group)
                 self.inventory.add_child(group, name)
             if stored is None:
                 kept = full
@@ -983,7 +1006,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # Ansible's time per host grows with every stored value: that is why only `kept` is stored.
             # Panel data is never a template (a startup command contains {{VARIABLE}}): see for_hostvars().
             # The cached data itself stays plain.
-            kept = for_hostvars(kept)
+            kept = for_hostvars(kept, marked)
             for key, value in kept.items():
                 self.inventory.set_variable(name, key, value)
             if constructed:

@@ -35,11 +35,26 @@ from ansible.plugins.inventory import BaseInventoryPlugin
 from ansible.utils.unsafe_proxy import wrap_var
 
 try:
-    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
+    from ansible.template import trust_as_template
 except ImportError:
-    MARK_UNSAFE = True  # as the measured plugin does before ansible-core 2.19
-else:
-    MARK_UNSAFE = False
+    trust_as_template = None
+
+# Strings are marked as the measured plugin marks them (its for_hostvars()), so the replay holds and prints exactly
+# what the plugin's run did (the benchmark checks that the two listings are identical): a string that could be read
+# as a template stays untrusted (2.19) or is marked unsafe (2.16); every other string is trusted (2.19) or plain.
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def marked(value):
+    if isinstance(value, str):
+        if value.startswith("#jinja2:") or any(marker in value for marker in _TEMPLATE_MARKERS):
+            return value if trust_as_template else wrap_var(value)
+        return trust_as_template(value) if trust_as_template else value
+    if isinstance(value, dict):
+        return {key: marked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [marked(item) for item in value]
+    return value
 
 
 class InventoryModule(BaseInventoryPlugin):
@@ -66,4 +81,4 @@ class InventoryModule(BaseInventoryPlugin):
         if self.get_option("with_vars"):
             for name, variables in data["hostvars"].items():
                 for key, value in variables.items():
-                    self.inventory.set_variable(name, key, wrap_var(value) if MARK_UNSAFE else value)
+                    self.inventory.set_variable(name, key, marked(value))

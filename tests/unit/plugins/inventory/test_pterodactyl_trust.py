@@ -40,3 +40,14 @@ def test_nested_values_are_marked_one_by_one():
     assert templatable(marked["limits"]["name"]) and not templatable(marked["startup"])
     assert templatable(marked["ports"][0]) and not templatable(marked["ports"][1])
     assert marked["limits"]["memory"] == 1024 and marked["suspended"] is False
+
+
+def test_remembered_marks_are_the_same_marks():
+    """populate() shares one mark per distinct string across hosts: the remembered form must be what a fresh call
+    gives, template-looking strings included."""
+    remembered: dict = {}
+    for _round in range(2):
+        marked = plugin.for_hostvars({"a": "node1.example.com", "b": "run {{JAR}}", "c": ["node1.example.com"]},
+                                     remembered)
+        assert templatable(marked["a"]) and templatable(marked["c"][0]) and not templatable(marked["b"])
+    assert set(remembered) == {"node1.example.com", "run {{JAR}}"}
