@@ -5,16 +5,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: pterodactyl
-short_description: Servers and nodes of a Pterodactyl panel as inventory
+short_description: Servers and nodes of a Pterodactyl or Pelican panel as inventory
 version_added: 0.1.0
 description:
-  - Reads the game servers and the nodes of a Pterodactyl panel and adds them as hosts, with a lean set of their
-    attributes as host variables (every attribute for O(compose), O(groups) and O(keyed_groups)) and default groups
-    per node, location, nest, egg and status.
+  - Reads the game servers and the nodes of a Pterodactyl panel (or of Pelican, its successor) and adds them as
+    hosts, with a lean set of their attributes as host variables (every attribute for O(compose), O(groups) and
+    O(keyed_groups)) and default groups per node, location, nest, egg and status (on Pelican node and egg tags).
   - The configuration file's name must end in C(pterodactyl.yml) or C(pterodactyl.yaml).
-  - With an application key (C(ptla_...)) it lists every server, with its allocations and owner, in one paginated
-    listing; nodes, locations, nests and eggs are read once each and joined by id, so the number of requests grows
-    with the number of pages (100 servers a page), not with the number of servers. Pages are fetched concurrently.
+  - With an application key (C(ptla_...), on Pelican also C(papp_...)) it lists every server, with its allocations
+    and owner, in one paginated listing; nodes, locations, nests and eggs (on Pelican nodes and eggs) are read once
+    each and joined by id, so the number of requests grows with the number of pages (100 servers a page), not with
+    the number of servers.
   - With a client key (C(ptlc_...)) it lists the servers the key's account can access (all servers with
     O(client_list_all) and a root admin's key). Nodes, locations and nests are not visible to client keys.
   - "Host variables (names start with O(hostvar_prefix), V(pterodactyl_) by default) are a lean set by default, because
@@ -49,6 +50,12 @@ description:
     C(pterodactyl_egg_<egg name>) and C(pterodactyl_status_<status>) (V(installed), V(installing),
     V(install_failed), V(reinstall_failed), V(suspended), V(restoring_backup)). Names are lower-cased and every
     character other than a letter, a digit or C(_) becomes C(_)."
+  - "On Pelican, which has no locations or nests (its nodes and eggs carry tags: its migrations made each location's
+    short code a node tag and each nest's name an egg tag), the groups C(pterodactyl_node_tag_<tag>) (servers and
+    nodes) and C(pterodactyl_egg_tag_<tag>) (servers) take the place of the location and nest groups. Host variables
+    keep their names; C(location_short) is left out. Servers also have the fields C(node_tags) and C(egg_tags) (for
+    O(compose), O(groups) and O(keyed_groups)), and nodes their C(tags). The eggs are read from Pelican's egg list
+    (C(GET /api/application/eggs)). See O(panel)."
   - "Host names follow O(server_hostname) for servers and are the node name for nodes, made safe for host patterns
     (C(--limit), C(hosts:)), which split on white space as well as on C(:) and C(,): white space around the name is
     dropped, and each white space character, each of C(:) C(,) C(!) C(&) C([) C(]) C(*) C(?) and control
@@ -86,8 +93,9 @@ options:
   api_type:
     description:
       - Which API O(api_key) belongs to.
-      - V(auto) decides by the key's prefix, C(ptla_) for V(application) and C(ptlc_) for V(client); a key without one
-        of these prefixes (made before panel 1.8) needs V(application) or V(client).
+      - V(auto) decides by the key's prefix, C(ptla_) (Pelican C(papp_), C(peli_)) for V(application) and C(ptlc_)
+        (Pelican C(pacc_), C(plcn_)) for V(client); a key without one of these prefixes (made before panel 1.8) needs
+        V(application) or V(client).
     type: str
     choices: [auto, application, client]
     default: auto
@@ -239,12 +247,15 @@ from ansible_collections.ptero.panel.plugins.module_utils._client import (
     PanelClient,
     PanelError,
 )
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import KEY_PREFIXES as FLAVOUR_KEY_PREFIXES
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._operations import get_operation
 from ansible_collections.ptero.panel.plugins.module_utils._paging import Listing, PageReader
 
 API_APPLICATION = "application"
 API_CLIENT = "client"
-KEY_PREFIXES = {"ptla_": API_APPLICATION, "ptlc_": API_CLIENT}
+# Pterodactyl's ptla_/ptlc_ and Pelican's papp_/pacc_ (peli_/plcn_ before beta25) -> the API the key belongs to.
+KEY_PREFIXES = {prefix: api for prefix, (_flavour, api) in FLAVOUR_KEY_PREFIXES.items()}
 # The panel's keys are a 16-character public identifier followed by the secret.
 KEY_IDENTIFIER_LENGTH = 16
 SERVER_LIST = {API_APPLICATION: "application.servers.list", API_CLIENT: "client.servers.list"}
@@ -311,8 +322,8 @@ def key_api(api_key: str, api_type: str) -> str:
     for prefix, api in KEY_PREFIXES.items():
         if api_key.startswith(prefix):
             return api
-    raise AnsibleError("api_type: the api_key has neither the ptla_ (application) nor the ptlc_ (client) prefix, so its "
-                       "type cannot be told; set api_type to application or client")
+    raise AnsibleError("api_type: the api_key has none of the prefixes ptla_/papp_ (application) or ptlc_/pacc_ "
+                       "(client), so its type cannot be told; set api_type to application or client")
 
 
 def filter_query(operation_name: str, filters: t.Mapping[str, t.Any] | None) -> tuple[tuple[str, str], ...]:
@@ -426,34 +437,64 @@ def _sftp_user(username: t.Any, server: t.Mapping[str, t.Any]) -> str | None:
     return f"{username}.{short}" if username and short else None
 
 
-def _node_hosts(nodes: t.Iterable[t.Mapping[str, t.Any]],
-                locations: t.Mapping[t.Any, t.Mapping[str, t.Any]]) -> list[_Host]:
+def _node_hosts(nodes: t.Iterable[t.Mapping[str, t.Any]], locations: t.Mapping[t.Any, t.Mapping[str, t.Any]],
+                pelican: bool = False) -> list[_Host]:
+    """Nodes as hosts: grouped by location, or on Pelican by their tags."""
     hosts = []
     for node in nodes:
-        location = locations.get(node.get("location_id")) or {}
         host = _Host("node", int(node.get("id") or 0), str(node.get("name") or ""), str(node.get("id")),
                      str(node.get("uuid") or node.get("id")))
-        host.vars = {**_attributes(node), "resource_type": "node", "location_short": location.get("short"),
-                     "location_long": location.get("long")}
+        host.vars = {**_attributes(node), "resource_type": "node"}
         host.ansible_host = node.get("fqdn") or None
         host.groups.append(NODES_GROUP)
-        host.add_group("location", location.get("short"))
+        if pelican:
+            for tag in _tags(node):
+                host.add_group("node_tag", tag)
+        else:
+            location = locations.get(node.get("location_id")) or {}
+            host.vars.update(location_short=location.get("short"), location_long=location.get("long"))
+            host.add_group("location", location.get("short"))
         hosts.append(host)
     return hosts
 
 
 class _Joins:
-    """The small listings a server is joined with, by id."""
+    """The small listings a server is joined with, by id. Pelican has no locations or nests: its nodes and eggs
+    carry `tags` instead (its migrations made each location's short code a node tag, each nest's name an egg tag)."""
 
     def __init__(self, nodes: t.Sequence[t.Mapping[str, t.Any]], locations: t.Sequence[t.Mapping[str, t.Any]],
-                 nests: t.Sequence[t.Mapping[str, t.Any]]) -> None:
+                 nests: t.Sequence[t.Mapping[str, t.Any]], eggs: t.Sequence[t.Mapping[str, t.Any]] = (),
+                 pelican: bool = False) -> None:
+        self.pelican = pelican
         self.nodes = _by_id(nodes)
         self.locations = _by_id(locations)
         self.nests = _by_id(nests)
-        self.eggs: dict[t.Any, t.Mapping[str, t.Any]] = {}
+        self.eggs: dict[t.Any, t.Mapping[str, t.Any]] = _by_id(eggs)
         for nest in nests:
-            eggs = _relationships(nest).get("eggs")
-            self.eggs.update(_by_id(eggs if isinstance(eggs, list) else []))
+            nest_eggs = _relationships(nest).get("eggs")
+            self.eggs.update(_by_id(nest_eggs if isinstance(nest_eggs, list) else []))
+
+
+def _tags(obj: t.Mapping[str, t.Any]) -> list[str]:
+    tags = obj.get("tags")
+    return [str(tag) for tag in tags if tag not in (None, "")] if isinstance(tags, list) else []
+
+
+def _place(host: _Host, node: t.Mapping[str, t.Any], egg: t.Mapping[str, t.Any], server: t.Mapping[str, t.Any],
+           joins: _Joins) -> dict[str, t.Any]:
+    """Where a server is (location and nest, or on Pelican node and egg tags): its groups, and its fields."""
+    if joins.pelican:
+        for tag in _tags(node):
+            host.add_group("node_tag", tag)
+        for tag in _tags(egg):
+            host.add_group("egg_tag", tag)
+        return {"node_tags": _tags(node), "egg_tags": _tags(egg)}
+    location = joins.locations.get(node.get("location_id")) or {}
+    nest = joins.nests.get(server.get("nest")) or {}
+    host.add_group("location", location.get("short"))
+    host.add_group("nest", nest.get("name"))
+    return {"location_id": node.get("location_id"), "location_short": location.get("short"),
+            "location_long": location.get("long"), "nest_name": nest.get("name")}
 
 
 def application_server_host(settings: Settings, server: t.Mapping[str, t.Any], joins: _Joins) -> _Host | None:
@@ -466,30 +507,25 @@ def application_server_host(settings: Settings, server: t.Mapping[str, t.Any], j
     allocations = allocations if isinstance(allocations, list) else []
     owner = relationships.get("user") if isinstance(relationships.get("user"), t.Mapping) else None
     node = joins.nodes.get(server.get("node")) or {}
-    location = joins.locations.get(node.get("location_id")) or {}
-    nest = joins.nests.get(server.get("nest")) or {}
     egg = joins.eggs.get(server.get("egg")) or {}
     primary = next((a for a in allocations if a.get("id") == server.get("allocation")), None)
     identifier = str(server.get("identifier") or "")
     owner_name = owner.get("username") if owner else None
     host = _Host("server", int(server.get("id") or 0), _server_hostname(settings, server), identifier,
                  str(server.get("uuid") or identifier))
+    host.groups.append(SERVERS_GROUP)
+    host.add_group("node", node.get("name"))
+    place = _place(host, node, egg, server, joins)
+    host.add_group("egg", egg.get("name"))
+    host.add_group("status", status_of(server))
     host.vars = {
         **_attributes(server), "resource_type": "server", "allocations": allocations,
         **_allocation_vars(primary), "owner": dict(owner) if owner else None,
-        "node_name": node.get("name"), "node_fqdn": node.get("fqdn"), "location_id": node.get("location_id"),
-        "location_short": location.get("short"), "location_long": location.get("long"),
-        "nest_name": nest.get("name"), "egg_name": egg.get("name"),
+        "node_name": node.get("name"), "node_fqdn": node.get("fqdn"), **place, "egg_name": egg.get("name"),
         "sftp_host": node.get("fqdn"), "sftp_port": node.get("daemon_sftp"),
         "sftp_user": _sftp_user(owner_name, server),
     }
     host.ansible_host = node.get("fqdn") or None
-    host.groups.append(SERVERS_GROUP)
-    host.add_group("node", node.get("name"))
-    host.add_group("location", location.get("short"))
-    host.add_group("nest", nest.get("name"))
-    host.add_group("egg", egg.get("name"))
-    host.add_group("status", status_of(server))
     return host
 
 
@@ -667,23 +703,45 @@ def fetch_application(client: PanelClient, settings: Settings) -> dict[str, t.An
     return data
 
 
+def _lookups(reader: PageReader, settings: Settings, pelican: bool) -> dict[str, Listing]:
+    """The small listings the hosts are joined with, queued now."""
+    lookups = {}
+    if settings.include_servers or settings.include_nodes:
+        lookups["nodes"] = reader.listing("application.nodes.list")
+    if pelican:
+        if settings.include_servers:
+            lookups["eggs"] = reader.listing("application.egg_catalog.list")
+        return lookups
+    if settings.include_servers or settings.include_nodes:
+        lookups["locations"] = reader.listing("application.locations.list")
+    if settings.include_servers:
+        lookups["nests"] = reader.listing("application.nests.list", query={"include": "eggs"})
+    return lookups
+
+
+def panel_flavour(client: PanelClient) -> str:
+    """The panel's flavour (the panel option, the key's prefix or one probe), as an AnsibleError when unknown."""
+    try:
+        return client.flavour
+    except PanelError as error:
+        raise AnsibleError(f"panel: {error}") from None
+
+
 def _application_stream(client: PanelClient, settings: Settings, data: dict[str, t.Any]) -> t.Iterator[HostData]:
     warnings: list[str] = data["warnings"]
+    pelican = panel_flavour(client) == PELICAN
     with PageReader(client, MAX_IN_FLIGHT) as reader:
         # Every listing is queued at once; the joins need the small ones complete, the servers come page by page.
-        lookups = {}
-        if settings.include_servers or settings.include_nodes:
-            lookups["nodes"] = reader.listing("application.nodes.list")
-            lookups["locations"] = reader.listing("application.locations.list")
+        lookups = _lookups(reader, settings, pelican)
         if settings.include_servers:
-            lookups["nests"] = reader.listing("application.nests.list", query={"include": "eggs"})
             query = {"include": "allocations,user", "sort": "id", **dict(settings.filters)}
             servers = reader.listing(SERVER_LIST[API_APPLICATION], query=query, per_page=SERVER_PAGE_SIZE)
         found = {what: _answer(what, listing.items, warnings, optional=True) or [] for what, listing in lookups.items()}
-        joins = _Joins(found.get("nodes", []), found.get("locations", []), found.get("nests", []))
+        joins = _Joins(found.get("nodes", []), found.get("locations", []), found.get("nests", []),
+                       found.get("eggs", []), pelican=pelican)
         stream = HostStream(settings)
         if settings.include_nodes:
-            yield from stream.add_nodes(_node_hosts(found.get("nodes", []), joins.locations))
+            yield from stream.add_nodes(_node_hosts(found.get("nodes", []), joins.locations, pelican))
         if settings.include_servers:
             for page in _pages("servers", servers):
                 for server in page:

@@ -28,8 +28,8 @@ APPLICATION_KEY = "ptla_IDENTIFIER01" + "APPSECRETSENTINEL0123456789ABCDE"
 CLIENT_KEY = "ptlc_IDENTIFIER02" + "CLISECRETSENTINEL0123456789ABCDE"
 # Options as Ansible would resolve them from an empty configuration file.
 DEFAULTS = {
-    "plugin": "ptero.panel.pterodactyl", "url": URL, "api_key": APPLICATION_KEY, "api_type": "auto",
-    "panel": "auto", "validate_certs": True, "timeout": 30.0, "retries": 0, "backoff_factor": 0.0, "extra_retry_codes": [],
+    "plugin": "ptero.panel.pterodactyl", "url": URL, "api_key": APPLICATION_KEY, "api_type": "auto", "panel": "auto",
+    "validate_certs": True, "timeout": 30.0, "retries": 0, "backoff_factor": 0.0, "extra_retry_codes": [],
     "include_servers": True, "include_nodes": True, "server_hostname": "name", "filters": {},
     "exclude_suspended": False, "client_list_all": False, "hostvar_prefix": "pterodactyl_", "extra_hostvars": [],
     "strict": False, "allow_empty": False,

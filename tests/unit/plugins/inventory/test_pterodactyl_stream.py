@@ -130,7 +130,7 @@ def test_a_listing_that_fails_half_way_leaves_no_host_and_no_group(config):
                                          "parent_group": "owners"}])
         run.inventory.add_host("other-source-host")
         run.inventory.add_group("other_source_group")
-        with pytest.raises(AnsibleError, match="Could not read servers from the panel: .*500"):
+        with pytest.raises(AnsibleError, match=r"Could not read servers from the panel: .*500"):
             run.parse()
     assert set(run.inventory.hosts) == {"other-source-host"}
     assert set(run.inventory.groups) == {"all", "ungrouped", "other_source_group"}
@@ -167,9 +167,9 @@ class GrowingPanel(FakePanel):
 def test_the_reader_reads_pages_in_order_and_the_pages_added_while_paging():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = GrowingPanel(mock, servers=250)
-        with PanelClient(URL, APPLICATION_KEY, panel="pterodactyl", max_workers=plugin.MAX_IN_FLIGHT) as client:
-            with PageReader(client, 4) as reader:
-                pages = list(reader.listing("application.servers.list", per_page=100).pages())
+        client = PanelClient(URL, APPLICATION_KEY, panel="pterodactyl", max_workers=plugin.MAX_IN_FLIGHT)
+        with client, PageReader(client, 4) as reader:
+            pages = list(reader.listing("application.servers.list", per_page=100).pages())
     assert [server["id"] for page in pages for server in page] == list(range(1, 321))
     assert sorted(query["page"] for path, query in fake.queries) == ["1", "2", "3", "4"]
     assert all(query["per_page"] == "100" for path, query in fake.queries)
