@@ -71,10 +71,10 @@ description:
     listing is complete (a later server may hold that name unchanged). A listing that fails half-way takes back every
     host and group it added.
   - "Speed at 5,000 servers and 50 nodes (emulated panel, 20 ms a request; C(docs/benchmarks.md)):
-    C(ansible-inventory --list) took 2.82 times (ansible-core 2.19) and 2.25 times (2.16) what ansible-core itself
+    C(ansible-inventory --list) took 2.81 times (ansible-core 2.19) and 2.08 times (2.16) what ansible-core itself
     needs to hold the same hosts and groups without variables; the plugin's own work (its time less the same hosts
-    replayed with its variables) was 0.2 to 0.4 times (2.19) and 0.38 times (2.16) py-dactyl's listing of servers
-    and nodes; peak memory at 10,000 servers fell from 771 to 280 MiB (2.19) and from 636 to 244 MiB (2.16)."
+    replayed with its variables) was 0.32 times py-dactyl's listing of servers and nodes on both; peak memory at
+    10,000 servers fell from 769 to 311 MiB (2.19) and from 636 to 209 MiB (2.16)."
   - With O(cache), the listing is cached with every field, so changing O(compose), O(groups), O(keyed_groups) or
     O(extra_hostvars) needs no new listing; a cache hit sends no request to the panel. The cache key depends on
     the file's path, O(url), the key's identifier (never its secret) and every option that changes the listing.
@@ -166,7 +166,7 @@ options:
       - V(all) stores every field, which was the default before the lean set.
       - "Each stored value costs time in ansible-core on every run that loads the inventory, a cache hit included:
         at 5,000 servers, V(all) (about 35 variables, 2.3 KB a server) made C(ansible-inventory --list) 2.2 times
-        slower on ansible-core 2.19 (10.3 s against 4.6 s; 1.7 times on 2.16) and use 2.4 times the memory of the
+        slower on ansible-core 2.19 (9.6 s against 4.3 s; 1.3 times on 2.16) and use 1.9 times the memory of the
         default set; see C(docs/benchmarks.md). O(compose), O(groups) and O(keyed_groups) see every field without
         it."
       - A name that no host has is warned about.
