@@ -6,12 +6,14 @@ Every request of a `PageReader` (the pages of every listing, and single calls) r
 `max_in_flight` threads, so however many listings run side by side, no more requests are in flight than that; the
 reader refuses a bound larger than the client's connection pool, so no connection is opened and thrown away.
 
-A listing's first page tells how many pages there are; the others are then queued at once and handed out in page
-order as they arrive (`Listing.pages()`), so a caller can work on page 1 while later pages are still on the wire.
+A listing's first page tells how many pages there are; the next ones are then queued, a bounded number ahead of the
+caller, and handed out in page order as they arrive (`Listing.pages()`), so a caller can work on page 1 while later
+pages are still on the wire.
 """
 
 from __future__ import annotations
 
+import collections
 import threading
 import typing as t
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +29,9 @@ MIN_CONNECTION_POOL = 10
 DEFAULT_PER_PAGE = 100
 # A bound on page loops, whatever the panel claims in total_pages.
 MAX_PAGES = 100_000
+# Pages read ahead of the caller, per request allowed in flight: enough to keep every connection busy while the
+# caller works, without holding a whole large listing in memory when the panel answers faster than it is taken.
+READ_AHEAD_PER_REQUEST = 2
 
 Page = t.List[t.Dict[str, t.Any]]
 
@@ -80,45 +85,58 @@ class PageReader:
 
     def listing(self, operation: str, query: t.Mapping[str, t.Any] | None = None,
                 per_page: int = DEFAULT_PER_PAGE) -> Listing:
-        """Every page of a list operation; the first page is queued now."""
-        return Listing(self, operation, query, per_page)
+        """Every page of a list operation; the first page is queued now. Pages are read at most
+        READ_AHEAD_PER_REQUEST x max_in_flight ahead of the caller."""
+        return Listing(self, operation, query, per_page, READ_AHEAD_PER_REQUEST * self.max_in_flight)
 
 
 class Listing:
-    """The pages of one list operation, fetched through a PageReader."""
+    """The pages of one list operation, fetched through a PageReader, at most `read_ahead` pages ahead of the
+    caller (pages read but not yet taken wait in memory)."""
 
     def __init__(self, reader: PageReader, operation: str, query: t.Mapping[str, t.Any] | None,
-                 per_page: int) -> None:
+                 per_page: int, read_ahead: int) -> None:
         op = get_operation(operation)
         if not op.is_list:
             raise ValueError(f"{op.name} does not return a list")
         self.operation = operation
         self._reader = reader
+        self._read_ahead = max(1, read_ahead)
         self._query = {key: value for key, value in (query or {}).items() if key not in ("page", "per_page")}
         self._paginated = op.paginated
         if op.paginated:
             self._query["per_page"] = max(1, min(per_page, op.max_per_page or per_page))
         self._lock = threading.Lock()
-        self._rest: list[Future] | None = None
+        self._queued: collections.deque[Future] = collections.deque()
+        self._next_page = 2
+        self._last_page: int | None = None
         self._first = reader.submit(lambda: self._page(1))
-        # The other pages are queued as soon as the first one tells how many there are, by the thread that read it.
-        self._first.add_done_callback(lambda _future: self._queue_rest())
+        # The next pages are queued as soon as the first one tells how many there are, by the thread that read it.
+        self._first.add_done_callback(lambda _future: self._queue_more())
 
     def _page(self, number: int) -> tuple[Page, t.Mapping[str, t.Any]]:
         query = dict(self._query, page=number) if self._paginated else self._query
         data, meta = self._reader.client.call_with_meta(self.operation, query=query)
         return (data if isinstance(data, list) else []), meta
 
-    def _queue_rest(self) -> list[Future]:
+    def _queue_more(self) -> None:
+        """Queue the next announced pages, up to `read_ahead` not yet taken."""
         with self._lock:
-            if self._rest is None:
-                self._rest = []
-                if not self._first.cancelled() and self._first.exception() is None:
-                    _items, meta = self._first.result()
-                    _current, total = page_position(meta, 1)
-                    self._rest = [self._reader.submit(lambda number=number: self._page(number))
-                                  for number in range(2, total + 1)]
-            return self._rest
+            if self._last_page is None:
+                if self._first.cancelled() or self._first.exception() is not None:
+                    self._last_page = 1
+                else:
+                    self._last_page = page_position(self._first.result()[1], 1)[1]
+            while len(self._queued) < self._read_ahead and self._next_page <= self._last_page:
+                self._queued.append(self._reader.submit(lambda number=self._next_page: self._page(number)))
+                self._next_page += 1
+
+    def _take(self) -> Future | None:
+        self._queue_more()
+        with self._lock:
+            future = self._queued.popleft() if self._queued else None
+        self._queue_more()
+        return future
 
     def pages(self) -> t.Iterator[Page]:
         """The pages in order, each as soon as it and the pages before it have arrived; raises the first page's
@@ -126,11 +144,13 @@ class Listing:
         items, meta = self._first.result()
         yield items
         number, (current, total) = 1, page_position(meta, 1)
-        for future in self._queue_rest():
+        future = self._take()
+        while future is not None:
             items, meta = future.result()
             number += 1
             current, total = page_position(meta, number)
             yield items
+            future = self._take()
         while current < total and number < MAX_PAGES:
             number += 1
             # Through the pool, so the bound on requests in flight holds here too.

@@ -173,3 +173,21 @@ def test_the_reader_reads_pages_in_order_and_the_pages_added_while_paging():
     assert [server["id"] for page in pages for server in page] == list(range(1, 321))
     assert sorted(query["page"] for path, query in fake.queries) == ["1", "2", "3", "4"]
     assert all(query["per_page"] == "100" for path, query in fake.queries)
+
+
+def test_the_reader_reads_a_bounded_number_of_pages_ahead_of_the_caller():
+    """A caller slower than the panel holds at most READ_AHEAD_PER_REQUEST x max_in_flight pages it has not taken."""
+    from ansible_collections.ptero.panel.plugins.module_utils._paging import READ_AHEAD_PER_REQUEST
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakePanel(mock, servers=300)
+        client = PanelClient(URL, APPLICATION_KEY, panel="pterodactyl", max_workers=plugin.MAX_IN_FLIGHT)
+        with client, PageReader(client, 2) as reader:
+            pages = reader.listing("application.servers.list", per_page=10).pages()
+            first = next(pages)
+            time.sleep(0.5)
+            asked_while_holding_page_1 = len(fake.queries)
+            rest = list(pages)
+    assert asked_while_holding_page_1 == 1 + READ_AHEAD_PER_REQUEST * 2
+    assert [server["id"] for page in [first, *rest] for server in page] == list(range(1, 301))
+    assert sorted(int(query["page"]) for _path, query in fake.queries) == list(range(1, 31))
