@@ -44,6 +44,19 @@ def server_path(server: t.Mapping[str, t.Any], **children: t.Any) -> dict[str, t
 EGG_QUERY = {"include": "variables"}
 
 
+def pelican_judging_by(client: PanelClient, seen: t.Mapping[str, t.Any] | None, pelican_field: str) -> bool:
+    """Whether the panel is Pelican, without a request where possible: what the client already knows (the `panel`
+    option, a Pelican key prefix, an earlier probe), else the shape of an object the panel just sent (`pelican_field`
+    is one only Pelican's objects have), else the client's one probe. So a task that finds its object on
+    Pterodactyl with a `ptla_` key sends no extra request."""
+    known = client.known_flavour
+    if known is not None:
+        return known == PELICAN
+    if seen is not None:
+        return pelican_field in seen
+    return client.flavour == PELICAN
+
+
 def has_tag(obj: t.Mapping[str, t.Any], tag: str) -> bool:
     """Whether a Pelican egg or node carries `tag` (without case: migrated nest names keep theirs, people may not)."""
     return any(isinstance(have, str) and have.lower() == tag.lower() for have in obj.get("tags") or [])
@@ -90,12 +103,15 @@ def _pterodactyl_egg(client: PanelClient, egg_ref: str, nest_ref: str | None) ->
     raise TaskFailure(f"egg: no egg '{egg_ref}' exists{' in nest ' + repr(nest_ref) if nest_ref else ''}")
 
 
-def find_server_egg(client: PanelClient, egg_ref: str | int, nest_ref: str | int | None) -> dict[str, t.Any]:
+def find_server_egg(
+    client: PanelClient, egg_ref: str | int, nest_ref: str | int | None, pelican: bool | None = None
+) -> dict[str, t.Any]:
     """The egg `egg_ref` (id or name) with its variables; TaskFailure naming the option when there is none.
 
-    On Pterodactyl a name needs its nest; on Pelican `nest_ref`, when given, is a tag the egg must carry."""
+    On Pterodactyl a name needs its nest; on Pelican `nest_ref`, when given, is a tag the egg must carry. `pelican`
+    is the panel when the caller knows it already."""
     nest = None if nest_ref is None else str(nest_ref)
-    if client.flavour == PELICAN:
+    if pelican if pelican is not None else client.flavour == PELICAN:
         return _pelican_egg(client, str(egg_ref), nest)
     return _pterodactyl_egg(client, str(egg_ref), nest)
 

@@ -262,7 +262,6 @@ changed_fields:
 import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
-from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_location, find_node, is_id
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     PanelModule,
@@ -273,6 +272,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
     failure_context,
     without_none,
 )
+from ansible_collections.ptero.panel.plugins.module_utils._servers import pelican_judging_by
 
 # The panel saved the node, then could not send Wings its new configuration.
 NOT_PERSISTED = "ConfigurationNotPersistedException"
@@ -331,7 +331,8 @@ class Node(PanelResource):
     # Asked lazily (after the lookup), so a Pterodactyl task sends its requests in the order it always did.
     @property
     def pelican(self) -> bool:
-        return bool(self.client.flavour == PELICAN)
+        # Only Pelican's nodes have daemon_connect: a node found tells the panel without a request.
+        return pelican_judging_by(self.client, self.current, "daemon_connect")
 
     @property
     def managed_fields(self) -> tuple[str, ...]:  # type: ignore[override]

@@ -306,7 +306,6 @@ changed_fields:
 
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import (
     find_node,
     find_server_by_external_id,
@@ -323,7 +322,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
     failure_context,
     without_none,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._servers import find_server_egg
+from ansible_collections.ptero.panel.plugins.module_utils._servers import find_server_egg, pelican_judging_by
 
 INCLUDE = "allocations"
 DETAILS = ("name", "external_id", "description", "owner")
@@ -371,7 +370,7 @@ class Server(PanelResource):
             if current is None:
                 return None
             egg_ref, nest_ref = current["egg"], current.get("nest")
-        self._egg = find_server_egg(self.client, egg_ref, nest_ref)
+        self._egg = find_server_egg(self.client, egg_ref, nest_ref, self.pelican)
         return self._egg
 
     def required_egg(self, current: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
@@ -383,7 +382,10 @@ class Server(PanelResource):
 
     @property
     def pelican(self) -> bool:
-        return bool(self.client.flavour == PELICAN)
+        # Only Pelican's servers have limits.oom_killer: a server found tells the panel without a request.
+        return pelican_judging_by(
+            self.client, (self.current or {}).get("limits") if self.current else None, "oom_killer"
+        )
 
     def allocation_id(self, ref: str, node_id: int | None) -> int:
         """An allocation id from an id or `ip:port`, searching the given node or every node."""

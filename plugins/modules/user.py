@@ -165,7 +165,6 @@ from ansible_collections.ptero.panel.plugins.module_utils._accounts import (
     pelican_root_admin_problem,
     require_valid_email,
 )
-from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_user, find_user_by_external_id
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     PanelModule,
@@ -174,6 +173,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import (
     differs,
     without_none,
 )
+from ansible_collections.ptero.panel.plugins.module_utils._servers import pelican_judging_by
 
 PROFILE_FIELDS = ("username", "email", "first_name", "last_name", "language", "root_admin", "external_id")
 # Pelican users have no names, and root_admin comes from the Root Admin role, which the API cannot grant: the
@@ -188,7 +188,8 @@ class User(PanelResource):
     # Asked lazily (after the lookup), so a Pterodactyl task sends its requests in the order it always did.
     @property
     def pelican(self) -> bool:
-        return bool(self.client.flavour == PELICAN)
+        # Only Pelican's users have is_managed_externally: a user found tells the panel without a request.
+        return pelican_judging_by(self.client, self.current, "is_managed_externally")
 
     @property
     def managed_fields(self) -> tuple[str, ...]:  # type: ignore[override]

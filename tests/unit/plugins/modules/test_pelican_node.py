@@ -202,3 +202,45 @@ def test_absent_deletes_the_node(panel, run_module):
     outcome = run(run_module, {"name": "fra1-node1", "state": "absent"}, diff=True)
     assert outcome.result["changed"] is True and outcome.result["diff"]["before"]["tags"] == ["fra1", "ssd"]
     assert [c.request.method for c in panel.calls] == ["GET", "DELETE"]
+
+
+# -- which panel, without a request where the node itself tells ----------------------------------------------------
+
+MIGRATED_KEY = "ptla_unittestkey" + "x" * 32  # a Pterodactyl key carried over to Pelican keeps its prefix
+
+
+def test_a_found_pelican_node_tells_the_panel_without_the_probe(panel, run_module):
+    panel.get(f"{APP}/nodes", json=page([NODE]))
+    outcome = run_module(
+        node_module.main, {"api_key": MIGRATED_KEY, "panel": "auto", "name": "fra1-node1", "location": "fra1"}
+    )
+    assert outcome.result["changed"] is False, outcome.result
+    assert [c.request.url.split("?")[0] for c in panel.calls] == [f"{APP}/nodes"]  # no GET /api/application/eggs
+
+
+def test_a_found_pterodactyl_node_tells_the_panel_without_the_probe(panel, run_module):
+    ptero_node = {key: value for key, value in NODE.items() if key not in node_module.PELICAN_ONLY}
+    panel.get(f"{APP}/nodes", json=page([{**ptero_node, "location_id": 1}]))
+    outcome = run_module(
+        node_module.main, {"api_key": MIGRATED_KEY, "panel": "auto", "name": "fra1-node1", "memory": 65536}
+    )
+    assert outcome.result["changed"] is False, outcome.result
+    assert len(panel.calls) == 1
+
+
+def test_a_new_node_asks_which_panel_once(panel, run_module):
+    panel.get(f"{APP}/nodes", json=page([]))
+    panel.get(
+        f"{APP}/eggs",
+        status=401,
+        json={"errors": [{"code": "AuthenticationException", "status": "401", "detail": "Unauthenticated."}]},
+    )
+    outcome = run_module(
+        node_module.main,
+        {"api_key": MIGRATED_KEY, "panel": "auto", "name": "n2", "fqdn": "n2.example.com", "memory": 1, "disk": 1},
+        check_mode=True,
+    )
+    # Probed once (401: Pelican), so no location is required and Pelican's defaults apply.
+    assert not outcome.failed and outcome.result["changed"] is True, outcome.result
+    assert outcome.result["node"]["tags"] == [] and outcome.result["node"]["cpu_overallocate"] == -1
+    assert [c.request.url.split("?")[0] for c in panel.calls] == [f"{APP}/nodes", f"{APP}/eggs"]

@@ -160,3 +160,18 @@ def test_names_stay_required_on_pterodactyl(panel, run_module):
     panel.get(f"{APP}/users", json=page([]))
     outcome = run_module(user_module.main, {"panel": "pterodactyl", "username": "bob", "email": "bob@example.com"})
     assert outcome.failed and outcome.result["msg"].endswith("also set: first_name, last_name")
+
+
+def test_a_found_pterodactyl_user_tells_the_panel_without_the_probe(panel, run_module):
+    # A ptla_ key proves nothing (migrated keys keep it); the user's first_name/no is_managed_externally does.
+    ptero_user = {
+        **{k: v for k, v in USER.items() if k not in ("is_managed_externally", "2fa_enabled", "timezone")},
+        "first_name": "Alice",
+        "last_name": "L",
+    }
+    panel.get(f"{APP}/users", json=page([ptero_user]))
+    outcome = run_module(
+        user_module.main,
+        {"api_key": "ptla_unittestkey" + "x" * 32, "panel": "auto", "username": "alice", "first_name": "Alice"},
+    )
+    assert outcome.result["changed"] is False and len(panel.calls) == 1, outcome.result
