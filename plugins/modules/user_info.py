@@ -5,11 +5,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: user_info
-short_description: List Pterodactyl panel users
+short_description: List Pterodactyl and Pelican panel users
 version_added: 0.1.0
 description:
   - Returns users, all of them or those matching the options. The panel filters first, so the
     module never pages through every user to find one.
+  - Works on Pterodactyl and Pelican. Pelican users have no C(first_name) or C(last_name); they have
+    C(is_managed_externally) and C(2fa_enabled), and C(root_admin) is their Root Admin role.
   - Uses the application API.
 options:
   id:
