@@ -12,13 +12,23 @@ description:
     default wait until the panel shows it on the new node. Pterodactyl has no transfer API; on a Pterodactyl panel the
     module fails before any change, naming the panel.
   - Idempotent by node, not by allocation; a server already on O(node) is left as it is, whatever its allocation.
-    A server that is being moved to O(node) (the panel gives it allocations there when the transfer starts) is not
-    sent again; with O(wait=true) the task waits for it.
-  - The panel answers C(406 Not Acceptable) when the node cannot take the server (not enough free memory, disk or CPU,
-    or the node is not deployable); the module reports that without retrying.
-  - The application API does not show a transfer in progress (the panel's C(transfer) include fails), so waiting
-    means watching the server's node. A transfer that Wings gives up leaves the server on its old node; waiting then
-    ends at O(wait_timeout) with a message saying so.
+  - The panel gives the server its allocations on O(node) when a transfer starts, and moves the server itself only
+    when Wings has finished. A cancelled transfer leaves those allocations assigned to the server too, and the
+    application API shows nothing else of a transfer (its C(transfer) include fails), so allocations of O(node)
+    assigned to the server do not tell a running transfer from the leftovers of a cancelled one. The module then
+    asks the panel by sending the transfer with a free allocation of O(node) - the panel refuses it with
+    C(409 Conflict), writing nothing, while a transfer runs, and the task reports no change and with O(wait=true)
+    waits for the running move; after a cancel the request starts the new transfer. The leftovers are released by
+    the panel when that transfer succeeds.
+  - Without a free allocation on O(node) the module cannot ask, and treats such allocations as a running move; if
+    the server does not arrive, the timeout message names them and says how to free them. Check mode cannot ask
+    either; it predicts no change for such a server and warns.
+  - The panel answers C(406 Not Acceptable) when the node cannot take the server (not enough free memory, disk or CPU
+    for it, counting the node's overallocation); the module reports that without retrying. A C(409 Conflict) for a
+    server that is not installed or is restoring a backup, or that is being moved to another node, fails naming
+    the reason.
+  - Waiting means watching the server's node. A transfer that Wings gives up, or that is cancelled, leaves the
+    server on its old node; waiting then ends at O(wait_timeout) with a message saying so.
   - Uses the application API.
 options:
   server:
@@ -33,6 +43,8 @@ options:
     description:
       - The allocation on O(node) that becomes the server's primary one, by id or as C(ip:port).
       - Leave it out to take the free allocation of O(node) with the lowest id.
+      - Allocations of O(node) assigned to the server already (by a running transfer, or left by a cancelled one)
+        cannot be named; a transfer that succeeds releases them.
     type: str
   additional_allocations:
     description: More allocations on O(node) for the server, by id or as C(ip:port).
@@ -100,6 +112,19 @@ from ansible_collections.ptero.panel.plugins.module_utils._pelican import requir
 
 Item = dict[str, t.Any]
 
+# Server statuses in which Pelican refuses any transfer with 409 (Server::validateTransferState, beta38): not
+# installed, or restoring a backup. With any other status a 409 means a transfer of the server is running.
+UNMOVABLE_STATUSES = {
+    "installing": "is still installing",
+    "install_failed": "failed to install",
+    "reinstall_failed": "failed to reinstall",
+    "restoring_backup": "is restoring a backup",
+}
+
+
+class NoFreeAllocation(TaskFailure):
+    """The target node has no free allocation to give the server."""
+
 
 def parse_allocation(ref: str) -> tuple[str, int] | int:
     """An allocation option: an id, or (ip, port) from `ip:port`; TaskFailure for anything else."""
@@ -111,8 +136,19 @@ def parse_allocation(ref: str) -> tuple[str, int] | int:
     return ip.strip("[]"), int(port)
 
 
+def placement(server: Item) -> Item:
+    """What a transfer changes: the diff's before/after."""
+    return {"node": server["node"], "allocation": server.get("allocation")}
+
+
 class Transfer:
-    """One server's move to a node."""
+    """One server's move to a node.
+
+    The application API does not show a running transfer: the server keeps its old node until Wings reports
+    success, and the allocations the transfer takes on the new node are assigned to the server from the start.
+    A cancelled transfer (beta38) leaves those allocations with the server too, so reads cannot tell the two
+    apart. Only the panel's answer to a transfer request can: 409 while one runs (nothing is written), 204 when
+    none does (and then the transfer this task asks for starts)."""
 
     def __init__(self, module: PanelModule) -> None:
         self.module = module
@@ -121,15 +157,16 @@ class Transfer:
         self.server: Item = required_object(self.client, self.params["server"], "server", find_application_server)
         self.node: Item = required_object(self.client, self.params["node"], "node", find_node)
         self.label = f"server '{self.server['name']}'"
+        self.reserved: list[int] = []  # allocations of the target node already assigned to the server
 
     def node_allocations(self, query: dict[str, t.Any] | None = None) -> list[Item]:
         with failure_context(f"Could not list the allocations of node '{self.node['name']}'"):
             return self.client.collect("application.allocations.list", {"node": self.node["id"]}, query=query)
 
-    def moving_here(self) -> bool:
-        """Whether a transfer to the node is running: the panel gives the server its new allocations when the
-        transfer starts, and moves the server itself only when Wings has finished."""
-        return bool(self.node_allocations({"filter[server_id]": self.server["id"]}))
+    def reserved_here(self) -> list[int]:
+        """Ids of the target node's allocations assigned to the server: a transfer to the node is running, or a
+        cancelled one left them."""
+        return sorted(int(a["id"]) for a in self.node_allocations({"filter[server_id]": self.server["id"]}))
 
     def pick(self, allocations: list[Item], ref: str, option: str) -> int:
         """The id of the allocation `ref` names; it must be on the node and free."""
@@ -144,6 +181,13 @@ class Transfer:
         )
         if found is None:
             raise TaskFailure(f"{option}: node '{self.node['name']}' has no allocation '{ref}'")
+        if int(found["id"]) in self.reserved:
+            # A transfer releases every allocation the server had when it started, so naming one of these would
+            # leave the server's new primary allocation unassigned once the move succeeds.
+            raise TaskFailure(
+                f"{option}: allocation '{ref}' of node '{self.node['name']}' is already assigned to {self.label} "
+                f"(by a running transfer, or left by a cancelled one); name a free one. {self.how_to_free()}"
+            )
         if found.get("assigned"):
             raise TaskFailure(
                 f"{option}: allocation '{ref}' of node '{self.node['name']}' is already assigned to a server"
@@ -158,35 +202,74 @@ class Transfer:
             return self.pick(allocations, self.params["allocation"], "allocation"), extra
         free = sorted(int(a["id"]) for a in allocations if not a.get("assigned") and int(a["id"]) not in extra)
         if not free:
-            raise TaskFailure(
+            raise NoFreeAllocation(
                 f"node '{self.node['name']}' has no free allocation for {self.label}; add one, or "
                 "name one with the allocation option"
             )
         return free[0], extra
 
-    def start(self, primary: int, extra: list[int]) -> None:
+    def how_to_free(self) -> str:
+        return (
+            f"Pelican keeps the allocations a cancelled transfer gave the server on node '{self.node['name']}' "
+            f"assigned to it ({', '.join(map(str, self.reserved))}). To free them, remove them from the server with "
+            "ptero.panel.network_allocation (state=absent, an account API key; the server needs an allocation "
+            "limit) or in the panel's admin area, or add a free allocation to the node and run this task again: "
+            "a transfer that succeeds releases them"
+        )
+
+    def start(self, primary: int, extra: list[int]) -> bool:
+        """Send the transfer: True when it started, False when the panel says one is running already (409)."""
         body = {"node_id": self.node["id"], "allocation_id": primary, "allocation_additional": extra}
         try:
             self.client.call("application.servers.transfer", {"server": self.server["id"]}, body=body)
         except PanelError as error:
+            if error.status == 409:
+                return self.conflict(error)
             if error.status == 406:
                 raise TaskFailure.from_error(
                     error,
                     f"Node '{self.node['name']}' cannot take {self.label} (the panel found it not viable: not "
-                    "enough free memory, disk or CPU for the server, or the node is not deployable; the panel also "
-                    "answers so while the server is being transferred already, then run the task again later)",
+                    "enough free memory, disk or CPU for the server, counting the node's overallocation)",
                 ) from None
             raise TaskFailure.from_error(error, f"Could not start the transfer of {self.label}") from None
         self.module.record_write(f"started the transfer of {self.label} to node '{self.node['name']}'")
+        return True
+
+    def conflict(self, error: PanelError) -> bool:
+        """A 409 (ServerStateConflictException, nothing written): the server cannot move in its status, or a
+        transfer of it is running. False when that transfer is the one to the target node."""
+        status = self.read_server().get("status")
+        if status in UNMOVABLE_STATUSES:
+            raise TaskFailure.from_error(
+                error, f"{self.label} cannot be transferred now: it {UNMOVABLE_STATUSES[status]}"
+            ) from None
+        if not self.reserved:
+            raise TaskFailure.from_error(
+                error,
+                f"{self.label} is being transferred already, to another node (node '{self.node['name']}' has none "
+                "of its allocations yet); wait until that transfer ends, or cancel it, and run the task again",
+            ) from None
+        return False
 
     def read_server(self) -> Item:
-        return self.client.call("application.servers.get", {"server": self.server["id"]})
+        with failure_context(f"Could not read {self.label}"):
+            return self.client.call("application.servers.get", {"server": self.server["id"]})
 
-    def wait(self) -> Item:
+    def wait(self, confirmed: bool = True) -> Item:
+        """Until the server shows on the node. `confirmed`: the panel said a transfer runs (or this task started
+        it); otherwise only allocations assigned to it on the node suggested one."""
+
         def describe(server: Item) -> str:
-            return (
-                f"still on node {server.get('node')}; the transfer may still run, or Wings gave it up (the server "
-                "then stays on its old node: see the panel's activity log)"
+            seen = f"still on node {server.get('node')}; "
+            if confirmed:
+                return seen + (
+                    "the transfer may still run, or Wings gave it up or it was cancelled (the server then stays on "
+                    "its old node: see the panel's activity log, and run the task again to start a new transfer)"
+                )
+            return seen + (
+                "allocations of the node assigned to the server made this look like a move in progress, but a "
+                "cancelled transfer leaves them too, and the node had no free allocation to ask the panel. "
+                + self.how_to_free()
             )
 
         return self.module.wait_for(
@@ -197,21 +280,46 @@ class Transfer:
             describe,
         )
 
+    def follow_running(self, confirmed: bool) -> Outcome:
+        """A transfer to the node runs (or seems to): not sent again; waited for with wait=true."""
+        waiting = self.params["wait"] and not self.module.check_mode
+        server = self.wait(confirmed) if waiting else self.server
+        return Outcome(
+            "server",
+            False,
+            server,
+            placement(self.server),
+            placement(server),
+            existed=True,
+            extra={"transferred": False},
+        )
+
     def ensure(self) -> Outcome:
-        before = {"node": self.server["node"], "allocation": self.server.get("allocation")}
+        before = placement(self.server)
         if self.server["node"] == self.node["id"]:
             return Outcome("server", False, self.server, before, before, existed=True, extra={"transferred": False})
-        if self.moving_here():
-            # Started by an earlier run: sending it again would fail; wait for it like the run that started it.
-            server = self.wait() if self.params["wait"] and not self.module.check_mode else self.server
-            after = {"node": server["node"], "allocation": server.get("allocation")}
-            return Outcome("server", False, server, before, after, existed=True, extra={"transferred": False})
-        primary, extra = self.allocation_ids()
+        self.reserved = self.reserved_here()
+        if self.reserved and self.module.check_mode:
+            self.module.warn(
+                f"Allocations {self.reserved} of node '{self.node['name']}' are assigned to {self.label}: a transfer "
+                "to the node is running, or a cancelled one left them; only a transfer request tells which, so "
+                "check mode predicts no change (a real run asks the panel, which refuses it while one runs)"
+            )
+            return self.follow_running(confirmed=False)
+        try:
+            primary, extra = self.allocation_ids()
+        except NoFreeAllocation:
+            if not self.reserved:
+                raise
+            return self.follow_running(confirmed=False)  # cannot ask the panel without a free allocation
         after = {"node": self.node["id"], "allocation": primary}
-        server = {**self.server, **after}
-        if not self.module.check_mode:
-            self.start(primary, extra)
-            server = self.wait() if self.params["wait"] else self.read_server()
+        if self.module.check_mode:
+            return Outcome(
+                "server", True, {**self.server, **after}, before, after, existed=True, extra={"transferred": True}
+            )
+        if not self.start(primary, extra):
+            return self.follow_running(confirmed=True)
+        server = self.wait() if self.params["wait"] else self.read_server()
         return Outcome("server", True, server, before, after, existed=True, extra={"transferred": True})
 
 

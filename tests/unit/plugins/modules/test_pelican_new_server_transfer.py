@@ -1,6 +1,8 @@
 """The Pelican-only server_transfer module: no change when the server is on the node already, the allocation picked
-or named (free, on the target node), 406 reported as "not viable" without a retry, waiting until the panel shows the
-new node (and a timeout that says what it saw), check mode, Pterodactyl refused before any request."""
+or named (free, on the target node), 406 reported as "not viable" without a retry, 409 told apart (a running transfer to
+the node is waited for; another node's or an unmovable status fails), allocations left by a cancelled transfer not
+mistaken for a running one, waiting until the panel shows the new node (and a timeout that says what it saw), check
+mode, Pterodactyl refused before any request."""
 
 from __future__ import annotations
 
@@ -149,7 +151,10 @@ def test_406_says_the_node_cannot_take_the_server(panel, run_module):
     panel.post(f"{APP}/servers/7/transfer", status=406, body="")
     outcome = run(run_module, {"node": "fra2"})
     assert outcome.failed
-    assert outcome.result["msg"].startswith("Node 'fra2' cannot take server 'survival' (the panel found it not viable")
+    assert outcome.result["msg"].startswith(
+        "Node 'fra2' cannot take server 'survival' (the panel found it not viable: not enough free memory, disk or CPU"
+    )
+    assert "transferred" not in outcome.result["msg"]
     assert outcome.result.get("changed") is not True
     assert len([call for call in panel.calls if call.request.method == "POST"]) == 1
 
@@ -190,13 +195,102 @@ def test_pterodactyl_is_refused_before_any_request(panel, run_module):
     assert len(panel.calls) == 0
 
 
-def test_a_transfer_already_running_is_not_sent_again(panel, run_module):
-    # The panel gave the server allocation 21 on node 2 when an earlier run started the move.
+def conflict_body(detail):
+    return {"errors": [{"code": "ServerStateConflictException", "status": "409", "detail": detail}]}
+
+
+TRANSFERRING = "This server is currently being transferred to a new machine, please try again later."
+
+
+def holds_21(panel):
+    """Allocation 21 of node 2 is assigned to server 7: a running transfer took it, or a cancelled one left it."""
     panel.remove(responses.GET, f"{APP}/nodes/2/allocations")
-    serve_allocations(panel, ALLOCATIONS_2, of_server=[{**ALLOCATIONS_2[2], "assigned": True}])
+    held = {**ALLOCATIONS_2[2], "assigned": True}
+    serve_allocations(panel, [*ALLOCATIONS_2[:2], held], of_server=[held])
+
+
+def test_a_transfer_already_running_is_waited_for_not_started_again(panel, run_module):
+    # An earlier run started the move to allocation 21; the panel refuses a second transfer with 409.
+    holds_21(panel)
     arrives_after(panel, reads=1, started=True)
+    panel.remove(responses.POST, f"{APP}/servers/7/transfer")
+    panel.post(f"{APP}/servers/7/transfer", status=409, json=conflict_body(TRANSFERRING))
     outcome = run(run_module, {"node": "fra2"})
     assert not outcome.failed, outcome.result["msg"]
     assert outcome.result["changed"] is False and outcome.result["transferred"] is False
     assert outcome.result["server"]["node"] == 2
-    assert writes(panel) == []
+    # The one request that asks the panel, with a free allocation (22), refused without a write.
+    assert writes(panel) == [
+        ("POST", "servers/7/transfer", {"node_id": 2, "allocation_id": 22, "allocation_additional": []})
+    ]
+
+
+def test_allocations_left_by_a_cancelled_transfer_do_not_stop_a_new_one(panel, run_module):
+    # After a cancel the server is on node 1 with allocation 21 of node 2 still assigned; no transfer runs.
+    holds_21(panel)
+    arrives_after(panel, reads=1)
+    outcome = run(run_module, {"node": "fra2"}, diff=True)
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is True and outcome.result["transferred"] is True
+    assert outcome.result["server"]["node"] == 2
+    assert writes(panel) == [
+        ("POST", "servers/7/transfer", {"node_id": 2, "allocation_id": 22, "allocation_additional": []})
+    ]
+
+
+def test_a_left_over_allocation_cannot_be_named(panel, run_module):
+    holds_21(panel)
+    outcome = run(run_module, {"node": "fra2", "allocation": "10.0.0.12:25566"})
+    assert outcome.failed and outcome.result["msg"].startswith(
+        "allocation: allocation '10.0.0.12:25566' of node 'fra2' is already assigned to server 'survival' (by a "
+        "running transfer, or left by a cancelled one); name a free one."
+    )
+    assert "ptero.panel.network_allocation" in outcome.result["msg"] and writes(panel) == []
+
+
+def test_without_a_free_allocation_held_ones_are_waited_for_and_the_timeout_says_how_to_free_them(panel, run_module):
+    panel.remove(responses.GET, f"{APP}/nodes/2/allocations")
+    held = {**ALLOCATIONS_2[2], "assigned": True}
+    serve_allocations(panel, [ALLOCATIONS_2[0], held], of_server=[held])
+    outcome = run(run_module, {"node": "fra2", "wait_timeout": 0})
+    assert outcome.failed and writes(panel) == []
+    message = outcome.result["msg"]
+    assert "waiting for server 'survival' to arrive on node 'fra2'; last seen: still on node 1" in message
+    assert "a cancelled transfer leaves them too" in message
+    assert "assigned to it (21). To free them, remove them from the server with ptero.panel.network_allocation" in (
+        message
+    )
+    assert "add a free allocation to the node and run this task again" in message
+    assert outcome.result.get("changed") is not True
+
+
+def test_check_mode_with_held_allocations_predicts_no_change_and_warns(panel, run_module):
+    holds_21(panel)
+    outcome = run(run_module, {"node": "fra2"}, check_mode=True)
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is False and writes(panel) == []
+    assert any("only a transfer request tells which" in w for w in outcome.result.get("warnings", []))
+
+
+def test_409_while_moving_to_another_node_fails_clearly(panel, run_module):
+    panel.post(f"{APP}/servers/7/transfer", status=409, json=conflict_body(TRANSFERRING))
+    outcome = run(run_module, {"node": "fra2"})
+    assert outcome.failed and outcome.result["msg"].startswith(
+        "server 'survival' is being transferred already, to another node (node 'fra2' has none of its allocations "
+        "yet); wait until that transfer ends, or cancel it, and run the task again: POST"
+    )
+    assert outcome.result.get("changed") is not True and outcome.result["error"]["status"] == 409
+
+
+def test_409_for_a_server_that_cannot_move_names_its_status(panel, run_module):
+    panel.remove(responses.GET, f"{APP}/servers/7")
+    panel.get(f"{APP}/servers/7", json=item("server", {**SERVER, "status": "restoring_backup"}))
+    panel.post(
+        f"{APP}/servers/7/transfer",
+        status=409,
+        json=conflict_body("This server is currently restoring from a backup, please try again later."),
+    )
+    outcome = run(run_module, {"node": "fra2"})
+    assert outcome.failed and outcome.result["msg"].startswith(
+        "server 'survival' cannot be transferred now: it is restoring a backup: POST"
+    )
