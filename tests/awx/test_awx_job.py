@@ -117,7 +117,9 @@ def test_the_credential_injects_only_panel_variables(credential, emulator):
         "PTERODACTYL_CLIENT_API_KEY",
         "PTERODACTYL_VALIDATE_CERTS",
         "PTERODACTYL_TIMEOUT",
+        "PTERODACTYL_PANEL",
     }
+    assert credential["PTERODACTYL_PANEL"] == "auto"
     assert credential["PTERODACTYL_API_KEY"] == emulator.application_key
     assert credential["PTERODACTYL_CLIENT_API_KEY"] == emulator.user_client_key
 
