@@ -1,12 +1,14 @@
 # Private to ptero.panel: not a public API.
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Accounts: the e-mail addresses the panel accepts (user and subuser modules), and what Pelican's API can change
-about a user's Root Admin role."""
+"""Accounts: the e-mail addresses the panel accepts (user and subuser modules), what Pelican's API can change about
+a user's Root Admin role, and Pelican's other roles of a user (`roles` of the user module)."""
 
 from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
+from ansible_collections.ptero.panel.plugins.module_utils._lookup import is_id
 from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure
 
 # The panel's `between:1,191` on every e-mail field.
@@ -98,3 +100,42 @@ def pelican_root_admin_problem(current: t.Mapping[str, t.Any] | None, wanted: bo
         f"only {'given' if wanted else 'taken away'} in its admin area); the user has root_admin={have}. Change "
         "the role in the admin area, or leave root_admin out"
     )
+
+
+# Pelican's role that makes a user root admin; the API's role assignment skips it.
+ROOT_ADMIN_ROLE = "Root Admin"
+
+
+def resolve_roles(client: PanelClient, refs: t.Iterable[str]) -> dict[str, int]:
+    """{name: id} of the Pelican roles `refs` names (by name or id); TaskFailure naming the option for a role that
+    does not exist or for Root Admin, which only root_admin (and the admin area) can give."""
+    roles = client.collect("application.roles.list")
+    by_id = {str(role["id"]): role for role in roles}
+    by_name = {role["name"]: role for role in roles}
+    found: dict[str, int] = {}
+    unknown = []
+    for ref in refs:
+        role = by_id.get(ref) if is_id(ref) else None
+        role = role or by_name.get(ref)
+        if role is None:
+            unknown.append(ref)
+        else:
+            found[role["name"]] = role["id"]
+    if unknown:
+        raise TaskFailure(
+            f"roles: no role {', '.join(repr(ref) for ref in unknown)} on the panel (it has "
+            f"{', '.join(sorted(by_name)) or 'none'}); create roles with ptero.panel.role"
+        )
+    if ROOT_ADMIN_ROLE in found:
+        raise TaskFailure(
+            f"roles: {ROOT_ADMIN_ROLE} cannot be given or taken through Pelican's API; leave it out of "
+            "roles (root_admin says whether the user has it)"
+        )
+    return found
+
+
+def user_roles(client: PanelClient, user_id: int) -> dict[str, int]:
+    """{name: id} of a Pelican user's roles, without Root Admin (managed as root_admin)."""
+    user = client.call("application.users.get", {"user": user_id}, query={"include": "roles"})
+    roles = (user.get("relationships") or {}).get("roles") or []
+    return {role["name"]: role["id"] for role in roles if role.get("name") != ROOT_ADMIN_ROLE}

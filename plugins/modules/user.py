@@ -67,6 +67,15 @@ options:
     description:
       - Interface language code, for example V(en).
     type: str
+  roles:
+    description:
+      - Pelican only. The complete set of the user's admin roles, by name or id, other than Root Admin (see
+        O(root_admin)). Leave it out to keep the user's roles; V([]) takes them all.
+      - Roles are made with M(ptero.panel.role); their permissions are set in the panel. A role that does not exist
+        fails the task, naming it, before anything is sent.
+      - Fails the task on Pterodactyl, which has no roles.
+    type: list
+    elements: str
   state:
     description:
       - V(present) creates or updates the user, V(absent) deletes it.
@@ -147,6 +156,11 @@ user:
       description: Whether the user is an administrator.
       type: bool
       sample: false
+    roles:
+      description: Names of the user's roles other than Root Admin (Pelican, when O(roles) is given).
+      type: list
+      elements: str
+      sample: [Support]
     2fa:
       description: Whether two-factor authentication is enabled.
       type: bool
@@ -164,6 +178,8 @@ import typing as t
 from ansible_collections.ptero.panel.plugins.module_utils._accounts import (
     pelican_root_admin_problem,
     require_valid_email,
+    resolve_roles,
+    user_roles,
 )
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_user, find_user_by_external_id
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
@@ -185,6 +201,12 @@ PELICAN_PROFILE_FIELDS = tuple(field for field in PROFILE_FIELDS if field not in
 class User(PanelResource):
     result_key = "user"
 
+    def __init__(self, module: PanelModule) -> None:
+        super().__init__(module)
+        #: {name: id} of the roles the task asks for, and of those the user has (Pelican, with `roles` only).
+        self.wanted_roles: dict[str, int] = {}
+        self.held_roles: dict[str, int] = {}
+
     # Asked lazily (after the lookup), so a Pterodactyl task sends its requests in the order it always did.
     @property
     def pelican(self) -> bool:
@@ -193,7 +215,7 @@ class User(PanelResource):
 
     @property
     def managed_fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return PELICAN_PROFILE_FIELDS if self.pelican else PROFILE_FIELDS
+        return (*PELICAN_PROFILE_FIELDS, "roles") if self.pelican else PROFILE_FIELDS
 
     @property
     def create_requires(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -204,11 +226,21 @@ class User(PanelResource):
 
     def find(self):
         if self.params["external_id"]:
-            return find_user_by_external_id(self.client, self.params["external_id"])
-        return find_user(self.client, self.params["username"])
+            found = find_user_by_external_id(self.client, self.params["external_id"])
+        else:
+            found = find_user(self.client, self.params["username"])
+        if (
+            found is not None
+            and self.params["roles"] is not None
+            and pelican_judging_by(self.client, found, "is_managed_externally")
+        ):
+            # The listing has no roles: read them only when the task manages them.
+            self.held_roles = user_roles(self.client, found["id"])
+            found = {**found, "roles": sorted(self.held_roles)}
+        return found
 
     def desired(self):
-        desired = without_none({field: self.params[field] for field in self.managed_fields})
+        desired = without_none({field: self.params[field] for field in self.managed_fields if field != "roles"})
         desired["username"] = desired["username"].lower()
         email = desired.get("email")
         if email is not None and self.pelican:
@@ -219,7 +251,26 @@ class User(PanelResource):
             require_valid_email(email)
         if self.pelican:
             self.refuse_root_admin_change(desired)
+        if self.params["roles"] is not None:
+            desired["roles"] = self.desired_roles()
         return desired
+
+    def desired_roles(self) -> list[str]:
+        if not self.pelican:
+            raise TaskFailure(
+                "roles: only Pelican has roles; this panel is Pterodactyl (use root_admin)", changed=False
+            )
+        self.wanted_roles = resolve_roles(self.client, self.params["roles"])
+        return sorted(self.wanted_roles)
+
+    def change_roles(self, user_id: int) -> None:
+        """Give the roles asked for that the user lacks and take the others (Pelican's assign/remove routes)."""
+        give = sorted(self.wanted_roles[name] for name in set(self.wanted_roles) - set(self.held_roles))
+        take = sorted(self.held_roles[name] for name in set(self.held_roles) - set(self.wanted_roles))
+        if give:
+            self.client.call("application.users.assign_roles", {"user": user_id}, body={"roles": give})
+        if take:
+            self.client.call("application.users.remove_roles", {"user": user_id}, body={"roles": take})
 
     def refuse_root_admin_change(self, desired: t.Mapping[str, t.Any]) -> None:
         problem = pelican_root_admin_problem(self.current, desired.get("root_admin"))
@@ -233,23 +284,32 @@ class User(PanelResource):
         return changes
 
     def body(self, profile: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        """What the panel takes: on Pelican without root_admin, which it would ignore."""
-        return without_none(
-            {key: value for key, value in profile.items() if not (self.pelican and key == "root_admin")}
-        )
+        """What the profile routes take: on Pelican without root_admin, which it would ignore; roles go elsewhere."""
+        ignored = {"roles", "root_admin"} if self.pelican else {"roles"}
+        return without_none({key: value for key, value in profile.items() if key not in ignored})
 
     def create(self, desired):
-        return self.client.call(
+        created = self.client.call(
             "application.users.create", body=self.body({**desired, "password": self.params["password"]})
         )
+        if "roles" in desired:
+            self.change_roles(created["id"])
+            created = {**created, "roles": desired["roles"]}
+        return created
 
     def update(self, current, desired):
-        # PATCH needs the whole profile; a password is only sent when it should change.
-        body = {field: current.get(field) for field in self.managed_fields}
-        body.update(desired)
-        if self.params["password"] and self.params["update_password"] == "always":
-            body["password"] = self.params["password"]
-        return self.client.call("application.users.update", {"user": current["id"]}, body=self.body(body))
+        changes = set(self.compare(current, desired))
+        updated = current
+        if changes - {"roles"}:
+            # PATCH needs the whole profile; a password is only sent when it should change.
+            body = {field: current.get(field) for field in self.managed_fields}
+            body.update(desired)
+            if self.params["password"] and self.params["update_password"] == "always":
+                body["password"] = self.params["password"]
+            updated = self.client.call("application.users.update", {"user": current["id"]}, body=self.body(body))
+        if "roles" in changes:
+            self.change_roles(current["id"])
+        return {**updated, "roles": desired["roles"]} if "roles" in desired else updated
 
     def delete(self, current):
         if self.pelican and current.get("root_admin"):
@@ -279,6 +339,7 @@ def main():
             },
             "root_admin": {"type": "bool"},
             "language": {"type": "str"},
+            "roles": {"type": "list", "elements": "str"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
         api="application",

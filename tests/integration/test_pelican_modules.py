@@ -43,8 +43,11 @@ def test_node_and_what_replaced_locations(pelican, pelican_emulator):
 def test_user_names_case_and_root_admin(pelican, pelican_emulator):
     pelican.playbook("pelican_user")
     log = pelican_emulator.requests()
-    assert [method for method, _path in accepted(log, "/users")] == ["POST", "PATCH", "DELETE"]
-    # The root admin was never asked to be deleted, nor root granted.
+    users = [(method, path.split("/users/")[-1].split("/", 1)[-1]) for method, path in accepted(log, "/users")]
+    # Create, the language, the role given and taken (no profile PATCH for roles), delete.
+    assert [method for method, _path in users] == ["POST", "PATCH", "PATCH", "PATCH", "DELETE"], users
+    assert [path for _method, path in users][2:4] == ["roles/assign", "roles/remove"], users
+    # The root admin was never asked to be deleted, nor root granted, nor the Root Admin role given.
     assert refused(log) == []
 
 

@@ -175,3 +175,93 @@ def test_a_found_pterodactyl_user_tells_the_panel_without_the_probe(panel, run_m
         {"api_key": "ptla_unittestkey" + "x" * 32, "panel": "auto", "username": "alice", "first_name": "Alice"},
     )
     assert outcome.result["changed"] is False and len(panel.calls) == 1, outcome.result
+
+
+# -- roles (Pelican) -----------------------------------------------------------------------------------------------
+
+ROLES = [{"id": 1, "name": "Root Admin"}, {"id": 3, "name": "Support"}, {"id": 4, "name": "Billing"}]
+
+
+def with_roles(panel, held):
+    panel.get(
+        f"{APP}/roles",
+        json={
+            "object": "list",
+            "data": [{"object": "role", "attributes": r} for r in ROLES],
+            "meta": {
+                "pagination": {"total": 3, "count": 3, "per_page": 10, "current_page": 1, "total_pages": 1, "links": {}}
+            },
+        },
+    )
+    roles = {"object": "list", "data": [{"object": "role", "attributes": r} for r in ROLES if r["name"] in held]}
+    panel.get(f"{APP}/users/5", json={"object": "user", "attributes": {**USER, "relationships": {"roles": roles}}})
+    panel.patch(f"{APP}/users/5/roles/assign", json={"object": "user", "attributes": USER})
+    panel.patch(f"{APP}/users/5/roles/remove", json={"object": "user", "attributes": USER})
+
+
+def role_writes(panel):
+    return [
+        (path.rsplit("/", 1)[1], body)
+        for method, path, body in [
+            (c.request.method, c.request.url, json.loads(c.request.body or "null")) for c in panel.calls
+        ]
+        if method != "GET"
+    ]
+
+
+def test_roles_are_given_by_name_without_touching_the_profile(panel, run_module):
+    panel.get(f"{APP}/users", json=page([USER]))
+    with_roles(panel, ["Root Admin"])
+    outcome = run(run_module, {"username": "alice", "roles": ["Support", "4"]}, diff=True)
+    assert outcome.result["changed_fields"] == ["roles"], outcome.result
+    # Root Admin is root_admin's business: neither compared nor taken.
+    assert role_writes(panel) == [("assign", {"roles": [3, 4]})]
+    assert outcome.result["diff"] == {
+        "before": {**outcome.result["diff"]["before"], "roles": []},
+        "after": {**outcome.result["diff"]["before"], "roles": ["Billing", "Support"]},
+    }
+
+
+def test_the_same_roles_again_is_no_change(panel, run_module):
+    panel.get(f"{APP}/users", json=page([USER]))
+    with_roles(panel, ["Support"])
+    assert run(run_module, {"username": "alice", "roles": ["Support"]}).result["changed"] is False
+    assert role_writes(panel) == []
+
+
+def test_an_empty_list_takes_every_role_and_check_mode_sends_nothing(panel, run_module):
+    panel.get(f"{APP}/users", json=page([USER]))
+    with_roles(panel, ["Support", "Billing"])
+    checked = run(run_module, {"username": "alice", "roles": []}, check_mode=True)
+    assert checked.result["changed"] is True and role_writes(panel) == []
+    run(run_module, {"username": "alice", "roles": []})
+    assert role_writes(panel) == [("remove", {"roles": [3, 4]})]
+
+
+@pytest.mark.parametrize(
+    ("roles", "start"),
+    [
+        (["Janitor"], "roles: no role 'Janitor' on the panel (it has Billing, Root Admin, Support)"),
+        (["Root Admin"], "roles: Root Admin cannot be given or taken through Pelican's API"),
+    ],
+)
+def test_roles_the_api_cannot_give_fail_before_any_write(panel, run_module, roles, start):
+    panel.get(f"{APP}/users", json=page([USER]))
+    with_roles(panel, [])
+    outcome = run(run_module, {"username": "alice", "roles": roles})
+    assert outcome.failed and role_writes(panel) == [] and outcome.result["msg"].startswith(start)
+
+
+def test_a_new_user_gets_its_roles_after_the_create(panel, run_module):
+    panel.get(f"{APP}/users", json=page([]))
+    panel.post(f"{APP}/users", json={"object": "user", "attributes": USER})
+    with_roles(panel, [])
+    outcome = run(run_module, {"username": "alice", "email": "alice@example.com", "roles": ["Support"]})
+    assert not outcome.failed and outcome.result["user"]["roles"] == ["Support"], outcome.result
+    assert [name for name, _body in role_writes(panel)] == ["users", "assign"]
+
+
+def test_roles_fail_on_pterodactyl(panel, run_module):
+    panel.get(f"{APP}/users", json=page([{**USER, "first_name": "A", "last_name": "L"}]))
+    outcome = run_module(user_module.main, {"panel": "pterodactyl", "username": "alice", "roles": ["Support"]})
+    assert outcome.failed and outcome.result["msg"].startswith("roles: only Pelican has roles")
