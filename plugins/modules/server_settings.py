@@ -9,6 +9,7 @@ short_description: Rename, change the Docker image of, or reinstall a Pterodacty
 version_added: 0.1.0
 description:
   - Sets a server's name, description and Docker image the way its users can, and reinstalls it on request.
+  - On Pelican the description has a route of its own (the rename route ignores it there); the module uses it.
   - Options left out keep the server's values.
   - Uses the client API. Administrators change everything else with M(ptero.panel.server).
 options:
@@ -164,14 +165,22 @@ class ServerSettings(PanelResource):
         path = server_path(current)
         changes = self.compare(current, desired)
         if "name" in changes or "description" in changes:
-            # One endpoint sets both; name is required, an absent description is left as it is.
-            body = {"name": desired.get("name", current["name"])}
-            if "description" in changes:
-                body["description"] = desired["description"]
-            self.client.call("client.settings.rename", path, body=body)
+            self.rename(path, current, desired, changes)
         if "docker_image" in changes:
             self.client.call("client.settings.docker_image", path, body={"docker_image": desired["docker_image"]})
         return self.client.call("client.servers.get", path)
+
+    def rename(self, path, current, desired, changes):
+        """Pterodactyl's rename sets name and description together (name required; an absent description is left
+        as it is). Pelican's rename ignores a description: it has a route of its own there."""
+        separate = "description" in changes and self.client.supports("client.settings.description")
+        if "name" in changes or ("description" in changes and not separate):
+            body = {"name": desired.get("name", current["name"])}
+            if "description" in changes and not separate:
+                body["description"] = desired["description"]
+            self.client.call("client.settings.rename", path, body=body)
+        if separate:
+            self.client.call("client.settings.description", path, body={"description": desired["description"] or None})
 
     def wait_installed(self, server):
         """Poll until the installation is over; failures say the reinstall was started (changed)."""

@@ -58,6 +58,7 @@ FLAVOUR_SENSITIVE_MODULES = frozenset(
         "test_subuser",
         "test_network_allocation",
         "test_client_server_info",
+        "test_server_settings",
     }
 )
 
