@@ -382,6 +382,9 @@ class State:
         for host in self.tables["database_hosts"].values():
             if host.get("node_id") == node_id:
                 host["node_id"] = None
+            if node_id in (host.get("node_ids") or []):
+                # Pelican: the database_host_node rows go with the node (cascade, migration 2024_12_27_135435).
+                host["node_ids"] = [linked for linked in host["node_ids"] if linked != node_id]
         return node
 
     def _detach_mounts(self, kind: str, target_id: int) -> None:

@@ -10,6 +10,7 @@ from aiohttp import web
 from .. import http
 from ..http import Check, display_error, empty_response, json_response, list_envelope
 from ..pelican import database_password_permission
+from ..state import State
 from .common import random_string
 from .context import Row, ServerContext, server_route
 from .transformers import database_item
@@ -35,6 +36,14 @@ def _password_include(ctx: ServerContext, requested: bool) -> bool | None:
     if not requested:
         return None
     return ctx.can(database_password_permission(ctx.state.config))
+
+
+def _hosts_of_node(state: State, hosts: list[Row], node_id: int) -> list[Row]:
+    """The hosts meant for a node: Pterodactyl's host.node_id; Pelican's database_host_node links (node_ids), which
+    replaced that column (migration 2024_10_31_203540) and are what the API's host create fills."""
+    if state.config.is_pelican:
+        return [host for host in hosts if node_id in (host.get("node_ids") or [])]
+    return [host for host in hosts if host.get("node_id") == node_id]
 
 
 @server_route("GET", "/databases", "database.read")
@@ -72,7 +81,7 @@ async def create_database(ctx: ServerContext) -> web.Response:
         raise display_error(
             "No database host was found that meets the requirements for this server.", "NoSuitableDatabaseHostException"
         )
-    node_hosts = [host for host in hosts if host.get("node_id") == server["node_id"]]
+    node_hosts = _hosts_of_node(state, hosts, server["node_id"])
     if not node_hosts and not state.config.databases_allow_random_host:
         raise display_error(
             "No database host was found that meets the requirements for this server.", "NoSuitableDatabaseHostException"
