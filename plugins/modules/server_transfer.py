@@ -294,24 +294,33 @@ class Transfer:
             extra={"transferred": False},
         )
 
+    def cannot_ask(self, why: str) -> Outcome:
+        """Allocations on the node are the server's, and the panel cannot be asked whether a transfer runs."""
+        self.module.warn(
+            f"Allocations {self.reserved} of node '{self.node['name']}' are assigned to {self.label}: a transfer to "
+            f"the node is running, or a cancelled one left them; {why}"
+        )
+        return self.follow_running(confirmed=False)
+
     def ensure(self) -> Outcome:
         before = placement(self.server)
         if self.server["node"] == self.node["id"]:
             return Outcome("server", False, self.server, before, before, existed=True, extra={"transferred": False})
         self.reserved = self.reserved_here()
         if self.reserved and self.module.check_mode:
-            self.module.warn(
-                f"Allocations {self.reserved} of node '{self.node['name']}' are assigned to {self.label}: a transfer "
-                "to the node is running, or a cancelled one left them; only a transfer request tells which, so "
-                "check mode predicts no change (a real run asks the panel, which refuses it while one runs)"
+            return self.cannot_ask(
+                "only a transfer request tells which, so check mode predicts no change (a real run asks the panel, "
+                "which refuses it while one runs)"
             )
-            return self.follow_running(confirmed=False)
         try:
             primary, extra = self.allocation_ids()
         except NoFreeAllocation:
             if not self.reserved:
                 raise
-            return self.follow_running(confirmed=False)  # cannot ask the panel without a free allocation
+            return self.cannot_ask(
+                "the node has no free allocation to ask the panel with, so this is taken for a running move. "
+                + self.how_to_free()
+            )
         after = {"node": self.node["id"], "allocation": primary}
         if self.module.check_mode:
             return Outcome(

@@ -294,3 +294,19 @@ def test_409_for_a_server_that_cannot_move_names_its_status(panel, run_module):
     assert outcome.failed and outcome.result["msg"].startswith(
         "server 'survival' cannot be transferred now: it is restoring a backup: POST"
     )
+
+
+def test_without_a_free_allocation_and_no_wait_the_doubt_is_warned(panel, run_module):
+    panel.remove(responses.GET, f"{APP}/nodes/2/allocations")
+    held = {**ALLOCATIONS_2[2], "assigned": True}
+    serve_allocations(panel, [ALLOCATIONS_2[0], held], of_server=[held])
+    outcome = run(run_module, {"node": "fra2", "wait": False})
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is False and writes(panel) == []
+    warnings = outcome.result.get("warnings", [])
+    assert any(
+        "Allocations [21] of node 'fra2' are assigned to server 'survival'" in w
+        and "no free allocation to ask the panel with" in w
+        and "ptero.panel.network_allocation" in w
+        for w in warnings
+    ), warnings
