@@ -139,3 +139,22 @@ def user_roles(client: PanelClient, user_id: int) -> dict[str, int]:
     user = client.call("application.users.get", {"user": user_id}, query={"include": "roles"})
     roles = (user.get("relationships") or {}).get("roles") or []
     return {role["name"]: role["id"] for role in roles if role.get("name") != ROOT_ADMIN_ROLE}
+
+
+def permission_groups(listing: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+    """The panel's subuser permissions (`client.permissions.get`) as groups: name -> {description, keys: key ->
+    description}. Pterodactyl answers that map; Pelican a flat list of `group.key` strings, whose groups and keys
+    therefore carry no description (None)."""
+    permissions = (listing or {}).get("permissions") or {}
+    if not isinstance(permissions, list):
+        return dict(permissions)
+    groups: dict[str, t.Any] = {}
+    for entry in sorted(str(item) for item in permissions):
+        group, _dot, key = entry.partition(".")
+        groups.setdefault(group, {"description": None, "keys": {}})["keys"][key] = None
+    return groups
+
+
+def permission_keys(groups: t.Mapping[str, t.Any]) -> list[str]:
+    """Every permission of `permission_groups()` as `group.key`, sorted (the form ptero.panel.subuser takes)."""
+    return sorted(f"{group}.{key}" for group, entry in groups.items() for key in ((entry or {}).get("keys") or {}))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: permission_info
-short_description: List the subuser permissions of a Pterodactyl panel
+short_description: List the subuser permissions of a Pterodactyl or Pelican panel
 version_added: 0.1.0
 description:
   - Returns every permission a server's subuser can be given, grouped as the panel groups them, and as a flat list of
     keys such as V(control.console) (the form M(ptero.panel.subuser) takes).
   - Uses the client API.
+  - Pelican lists the keys only, so there every group's and key's description is V(null).
 options: {}
 extends_documentation_fragment:
   - ptero.panel.connection
@@ -32,7 +33,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 permissions:
-  description: The permission groups by name, each with a description and its keys (key name to description).
+  description:
+    - The permission groups by name, each with a description and its keys (key name to description).
+    - On Pelican the descriptions are V(null) (its panel lists the keys only).
   returned: always
   type: dict
   sample:
@@ -47,6 +50,7 @@ permission_keys:
   sample: [activity.read, allocation.create, control.console, websocket.connect]
 """
 
+from ansible_collections.ptero.panel.plugins.module_utils._accounts import permission_groups, permission_keys
 from ansible_collections.ptero.panel.plugins.module_utils._info import InfoQuery, Reading, run_info
 from ansible_collections.ptero.panel.plugins.module_utils._module import PanelModule, failure_context
 
@@ -54,9 +58,8 @@ from ansible_collections.ptero.panel.plugins.module_utils._module import PanelMo
 def read_permissions(reading: Reading) -> dict:
     with failure_context("Could not read the panel's permissions"):
         answer = reading.client.call("client.permissions.get")
-    groups = (answer or {}).get("permissions") or {}
-    keys = sorted(f"{group}.{key}" for group, details in groups.items() for key in (details.get("keys") or {}))
-    return {"permissions": groups, "permission_keys": keys}
+    groups = permission_groups(answer)
+    return {"permissions": groups, "permission_keys": permission_keys(groups)}
 
 
 QUERY = InfoQuery("permissions", read=read_permissions)

@@ -120,7 +120,11 @@ changed_fields:
 
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._accounts import require_valid_email
+from ansible_collections.ptero.panel.plugins.module_utils._accounts import (
+    permission_groups,
+    permission_keys,
+    require_valid_email,
+)
 from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     PanelModule,
@@ -143,14 +147,9 @@ def panel_spelling(permissions: t.Iterable[str], pelican: bool) -> list[str]:
 
 
 def known_permissions(listing: t.Mapping[str, t.Any] | None) -> tuple[set[str], list[str]]:
-    """(every permission key, the groups) of the panel's list: Pelican gives a flat list of `group.key` strings,
-    Pterodactyl a map of groups with their keys."""
-    permissions = (listing or {}).get("permissions") or {}
-    if isinstance(permissions, list):
-        known = {str(key) for key in permissions}
-        return known, sorted({key.split(".", 1)[0] for key in known})
-    known = {f"{group}.{key}" for group, entry in permissions.items() for key in ((entry or {}).get("keys") or {})}
-    return known, sorted(permissions)
+    """(every permission key, the groups) of the panel's list, on either panel."""
+    groups = permission_groups(listing)
+    return set(permission_keys(groups)), sorted(groups)
 
 
 class Subuser(PanelResource):
