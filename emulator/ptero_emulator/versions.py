@@ -11,6 +11,7 @@ Panel versions: "1.11" models 1.11.8 (the emulator's original behaviour), "1.12"
 1.14.1 (assumed to hold for 1.15.x too). Wings versions: "1.11", "1.12" (1.12.0/1.12.1) and "1.13" (1.13.x, which
 includes the 1.12.2 JWT scope check).
 """
+
 from __future__ import annotations
 
 import re
@@ -63,6 +64,9 @@ PELICAN_FEATURES: dict[str, int] = {
     "jwt_scopes": 35,
     "email_change_limit": 38,
     "node_description": 1,
+    # Upstream's deauthorization, ported in beta34 (RevokeSftpAccessJob, RevocationListener)
+    "deauthorize_user": 34,
+    "deauthorize_on_password": 34,
     # Pelican's own resource model (§2.1, §3.5, §3.6)
     "tags_not_locations": 1,  # no /locations or /nests; node and egg tags
     "flat_eggs": 1,  # GET /eggs, /eggs/{id}
@@ -157,8 +161,7 @@ def check_pelican_version(value: str) -> str:
 
 
 def check_wings_version(value: str) -> str:
-    """"" (match the panel) or a dotted release number such as "1.13" or "1.12.2"."""
+    """ "" (match the panel) or a dotted release number such as "1.13" or "1.12.2"."""
     if value and not re.fullmatch(r"\d+\.\d+(\.\d+)?", value):
-        raise ValueError(f"wings_version must be empty or a version such as {', '.join(WINGS_VERSIONS)}, "
-                         f"not {value!r}")
+        raise ValueError(f"wings_version must be empty or a version such as {', '.join(WINGS_VERSIONS)}, not {value!r}")
     return value

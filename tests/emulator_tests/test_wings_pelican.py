@@ -13,7 +13,7 @@ import pytest
 import requests
 import websocket
 
-from ptero_emulator.fixture import TEST_DEFAULTS, RunningEmulator, module_emulator_fixture, start_emulator
+from ptero_emulator.fixture import TEST_DEFAULTS, Api, RunningEmulator, module_emulator_fixture, start_emulator
 
 TIMEOUT = 5.0
 DENYLIST = "jwt: created too far in past (denylist)"
@@ -137,3 +137,41 @@ def test_daemon_console_lines_name_the_wings(
         line == f"\x1b[33m\x1b[1m{prefix}\x1b[39m Checking server disk space usage, this could take a few "
         "seconds...\x1b[0m"
     )
+
+
+def _close_code(console: Console) -> int | None:
+    """Read frames until Wings closes the socket: the close code (1006 when it just dropped), None if it stays."""
+    console.ws.settimeout(TIMEOUT)
+    while True:
+        try:
+            opcode, data = console.ws.recv_data(control_frame=True)
+        except websocket.WebSocketTimeoutException:
+            return None
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            return 1006
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
+
+
+def test_pelican_deauthorizes_a_subuser_whose_permissions_change(
+    pelican: RunningEmulator, consoles: list[Console]
+) -> None:
+    """Pelican ported upstream's deauthorization in beta34: a subuser update closes that user's sockets (1000)."""
+    survival = _survival(pelican)
+    helper = next(row for row in pelican.state("users") if row["username"] == "helper")
+    subuser = next(
+        row
+        for row in pelican.state("subusers")
+        if row["user_id"] == helper["id"] and row["server_id"] == survival["id"]
+    )
+    console, token = _minted(pelican, consoles, user_uuid=helper["uuid"])
+    assert console.auth(token)["event"] == "auth success"
+    path = f"/api/client/servers/{survival['uuid'][:8]}/users/{helper['uuid']}"
+    granted = list(subuser["permissions"])
+    owner = Api(pelican, "user")
+    try:
+        answer = owner.post(path, json={"permissions": [p for p in granted if p != "control.start"]})
+        assert answer.status_code == 200, answer.text
+        assert _close_code(console) == 1000
+    finally:
+        assert owner.post(path, json={"permissions": granted}).status_code == 200
