@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +16,11 @@ TARGETS = Path(__file__).resolve().parent / "targets"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
-from collection_tree import link_collection  # noqa: E402
+from collection_tree import linked_collection_for_this_process  # noqa: E402
 
 from ptero_emulator.fixture import start_emulator  # noqa: E402
 
-COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="ptero-integration-"))
-link_collection(COLLECTIONS_DIR)
+COLLECTIONS_DIR = linked_collection_for_this_process("ptero-integration-")
 
 # The panel version the emulator plays ("" = its default, the newest). `make integration` runs every test on the
 # newest; `make integration-old` runs again, on 1.11, only the test modules whose behaviour differs between the
