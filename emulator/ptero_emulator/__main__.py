@@ -1,6 +1,7 @@
 """Command line entry point: ``python -m ptero_emulator [--port 0] [--seed demo] [--write-connection FILE]``.
 
 The first stdout line is ``EMULATOR_URL=http://127.0.0.1:PORT`` once the socket is bound."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .app import create_app
 from . import versions
+from .app import create_app
 from .config import EmulatorConfig
 from .seed import seed_state
 from .state import State
@@ -29,18 +30,35 @@ def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
     parser = argparse.ArgumentParser(prog="python -m ptero_emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="bind address (keep it on loopback)")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--seed", default="demo", help='"demo", "none" or "scale:servers=N,nodes=N,users=N,locations=N"')
+    parser.add_argument(
+        "--seed", default="demo", help='"demo", "none" or "scale:servers=N,nodes=N,users=N,locations=N"'
+    )
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--state-file", default=None, help="load state from / save state to this JSON file")
     parser.add_argument("--write-connection", default=None, help="write {url, keys...} JSON to this file")
-    parser.add_argument("--panel-version", default=None, choices=versions.PANEL_VERSIONS,
-                        help=f"panel release to model (default {versions.DEFAULT_PANEL_VERSION})")
-    parser.add_argument("--wings-version", default=None,
-                        help='Wings release to model, e.g. 1.11, 1.12, 1.13 (default: the one paired with the panel)')
-    parser.add_argument("--flavour", default=None, choices=versions.FLAVOURS,
-                        help=f"panel to model (default {versions.DEFAULT_FLAVOUR})")
-    parser.add_argument("--pelican-version", default=None, choices=versions.PELICAN_VERSIONS,
-                        help=f"Pelican beta to model with --flavour pelican (default {versions.DEFAULT_PELICAN_VERSION})")
+    parser.add_argument(
+        "--panel-version",
+        default=None,
+        choices=versions.PANEL_VERSIONS,
+        help=f"panel release to model (default {versions.DEFAULT_PANEL_VERSION})",
+    )
+    parser.add_argument(
+        "--wings-version",
+        default=None,
+        help="Wings release to model, e.g. 1.11, 1.12, 1.13 (default: the one paired with the panel)",
+    )
+    parser.add_argument(
+        "--flavour",
+        default=None,
+        choices=versions.FLAVOURS,
+        help=f"panel to model (default {versions.DEFAULT_FLAVOUR})",
+    )
+    parser.add_argument(
+        "--pelican-version",
+        default=None,
+        choices=versions.PELICAN_VERSIONS,
+        help=f"Pelican beta to model with --flavour pelican (default {versions.DEFAULT_PELICAN_VERSION})",
+    )
     parser.add_argument("--install-seconds", type=float, default=None)
     parser.add_argument("--power-seconds", type=float, default=None)
     parser.add_argument("--backup-seconds", type=float, default=None)
@@ -55,12 +73,27 @@ def parse_args(argv: list[str] | None = None) -> EmulatorConfig:
     parser.add_argument("--config-json", default=None, help="JSON object of further EmulatorConfig fields")
     args = parser.parse_args(argv)
     seed = None if args.seed in ("", "none") else args.seed
-    config = EmulatorConfig(host=args.host, port=args.port, seed=seed, latency_ms=args.latency_ms,
-                            state_file=args.state_file)
+    config = EmulatorConfig(
+        host=args.host, port=args.port, seed=seed, latency_ms=args.latency_ms, state_file=args.state_file
+    )
     overrides: dict[str, Any] = {}
-    for name in ("panel_version", "wings_version", "flavour", "pelican_version", "install_seconds", "power_seconds", "backup_seconds", "restore_seconds", "app_rate_limit",
-                 "client_rate_limit", "rate_period_seconds", "token_lifetime_seconds", "token_expiring_seconds",
-                 "allocation_range", "backup_throttle"):
+    for name in (
+        "panel_version",
+        "wings_version",
+        "flavour",
+        "pelican_version",
+        "install_seconds",
+        "power_seconds",
+        "backup_seconds",
+        "restore_seconds",
+        "app_rate_limit",
+        "client_rate_limit",
+        "rate_period_seconds",
+        "token_lifetime_seconds",
+        "token_expiring_seconds",
+        "allocation_range",
+        "backup_throttle",
+    ):
         value = getattr(args, name)
         if value is not None:
             overrides[name] = value
@@ -94,9 +127,7 @@ async def serve(config: EmulatorConfig) -> None:
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
-    server = site._server  # noqa: SLF001 - the only way to learn the port bound for port 0
-    assert server is not None and server.sockets
-    port = server.sockets[0].getsockname()[1]
+    port = runner.addresses[0][1]
     config.port = port
     config.panel_url = f"http://{config.host}:{port}"
     connection = {"url": config.panel_url, **state.connection}

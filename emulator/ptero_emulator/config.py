@@ -1,4 +1,5 @@
 """Run-time settings of the panel emulator (timings, limits, feature flags)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,8 +10,13 @@ from . import versions
 
 # Per-server resource limiters of panel 1.12+ (app/Enum/ResourceLimit.php): name -> [count, period seconds].
 DEFAULT_SERVER_RESOURCE_LIMITS: dict[str, list[int]] = {
-    "websocket": [5, 60], "databases": [2, 60], "schedules": [2, 60], "allocations": [2, 60],
-    "subusers": [10, 900], "backup_restore": [3, 900], "files_pull": [5, 600],
+    "websocket": [5, 60],
+    "databases": [2, 60],
+    "schedules": [2, 60],
+    "allocations": [2, 60],
+    "subusers": [10, 900],
+    "backup_restore": [3, 900],
+    "files_pull": [5, 600],
 }
 # The API limits when app_rate_limit / client_rate_limit are left unset: (application, client).
 _DEFAULT_API_LIMITS = {False: (240, 720), True: (256, 256)}
@@ -22,7 +28,8 @@ class EmulatorConfig:
 
     host: str = "127.0.0.1"
     port: int = 0
-    # "demo" = small realistic data set; "scale:servers=10000,nodes=100,users=5000,locations=10"; None = admin/player only.
+    # "demo" = small realistic data set; "scale:servers=10000,nodes=100,users=5000,locations=10";
+    # None = admin/player only.
     seed: str | None = "demo"
     latency_ms: int = 0
     state_file: str | None = None
@@ -58,7 +65,8 @@ class EmulatorConfig:
     files_pull_throttle: tuple[int, int] = (10, 300)  # per user, panel 1.11 only (1.12+: server_resource_limits)
     # Per-server limiters (panel 1.12+), keyed by server uuid; a test may shorten a period.
     server_resource_limits: dict[str, list[int]] = field(
-        default_factory=lambda: {name: list(value) for name, value in DEFAULT_SERVER_RESOURCE_LIMITS.items()})
+        default_factory=lambda: {name: list(value) for name, value in DEFAULT_SERVER_RESOURCE_LIMITS.items()}
+    )
 
     # Client API feature flags and limits.
     allocations_enabled: bool = True

@@ -4,6 +4,7 @@ migrations leave behind (locations -> node tags, nests -> egg tags, root admins 
 
 Route differences are declared once, in ROUTE_GATES; behaviour differences are features of versions.py asked
 through ``config.has(...)``."""
+
 from __future__ import annotations
 
 import re
@@ -75,19 +76,51 @@ ROUTE_GATES: tuple[RouteGate, ...] = (
 # The 44 subuser permissions of beta38 (app/Enums/SubuserPermission.php): Pterodactyl's 40 with
 # database.view_password renamed, plus mount.read, mount.update, settings.description and settings.change-icon.
 PELICAN_PERMISSIONS: tuple[str, ...] = (
-    "websocket.connect", "control.console", "control.start", "control.stop", "control.restart",
-    "file.read", "file.read-content", "file.create", "file.update", "file.delete", "file.archive", "file.sftp",
-    "backup.read", "backup.create", "backup.delete", "backup.download", "backup.restore",
-    "schedule.read", "schedule.create", "schedule.update", "schedule.delete",
-    "user.read", "user.create", "user.update", "user.delete",
-    "database.read", "database.create", "database.update", "database.delete", "database.view-password",
-    "allocation.read", "allocation.create", "allocation.update", "allocation.delete",
-    "activity.read", "mount.read", "mount.update",
-    "startup.read", "startup.update", "startup.docker-image",
-    "settings.rename", "settings.description", "settings.reinstall", "settings.change-icon",
+    "websocket.connect",
+    "control.console",
+    "control.start",
+    "control.stop",
+    "control.restart",
+    "file.read",
+    "file.read-content",
+    "file.create",
+    "file.update",
+    "file.delete",
+    "file.archive",
+    "file.sftp",
+    "backup.read",
+    "backup.create",
+    "backup.delete",
+    "backup.download",
+    "backup.restore",
+    "schedule.read",
+    "schedule.create",
+    "schedule.update",
+    "schedule.delete",
+    "user.read",
+    "user.create",
+    "user.update",
+    "user.delete",
+    "database.read",
+    "database.create",
+    "database.update",
+    "database.delete",
+    "database.view-password",
+    "allocation.read",
+    "allocation.create",
+    "allocation.update",
+    "allocation.delete",
+    "activity.read",
+    "mount.read",
+    "mount.update",
+    "startup.read",
+    "startup.update",
+    "startup.docker-image",
+    "settings.rename",
+    "settings.description",
+    "settings.reinstall",
+    "settings.change-icon",
 )
-
-
 
 
 def subuser_permission_keys(config: EmulatorConfig, pterodactyl_keys: Sequence[str]) -> Sequence[str]:
@@ -106,8 +139,9 @@ def unfinished_install_states(config: EmulatorConfig) -> tuple[str, ...]:
     return ("installing", "install_failed")
 
 
-def adjust_client_server(config: EmulatorConfig, node: dict[str, Any], server: dict[str, Any],
-                         attributes: dict[str, Any]) -> None:
+def adjust_client_server(
+    config: EmulatorConfig, node: dict[str, Any], server: dict[str, Any], attributes: dict[str, Any]
+) -> None:
     """The client server object on Pelican: sftp_details.alias, limits.oom_killer, and no description while
     descriptions are not editable."""
     if not config.has("pelican_servers"):
@@ -151,13 +185,23 @@ def migrate_seed(state: State) -> None:
     for host in state.rows("database_hosts"):
         # database_host_node pivot (migration 2024_10_31_203540): a host's node becomes its one linked node.
         # node_id stays as well: the client API's database creation still picks a host by it.
-        state.update("database_hosts", host, {"node_ids": [host["node_id"]] if host.get("node_id") else []},
-                     touch=False)
+        state.update(
+            "database_hosts", host, {"node_ids": [host["node_id"]] if host.get("node_id") else []}, touch=False
+        )
     if state.rows("nodes"):
         # Mounts can only be created in the UI (the API's create is broken): the demo panel has one.
-        state.insert("mounts", {"uuid": state.new_uuid(), "name": "shared-maps", "description": "Shared map files",
-                                "source": "/srv/maps", "target": "/home/container/maps", "read_only": True,
-                                "user_mountable": False})
+        state.insert(
+            "mounts",
+            {
+                "uuid": state.new_uuid(),
+                "name": "shared-maps",
+                "description": "Shared map files",
+                "source": "/srv/maps",
+                "target": "/home/container/maps",
+                "read_only": True,
+                "user_mountable": False,
+            },
+        )
     for table in ("locations", "nests"):
         state.delete_where(table, lambda row: True)
 
@@ -165,17 +209,36 @@ def migrate_seed(state: State) -> None:
 def _migrate_nodes(state: State) -> None:
     for node in state.rows("nodes"):
         location = state.get("locations", node.get("location_id")) if node.get("location_id") else None
-        state.update("nodes", node, {
-            "location_id": None, "tags": [location["short"]] if location else [], "cpu": 0, "cpu_overallocate": 0,
-            "daemon_connect": node["daemon_listen"], "daemon_sftp_alias": None,
-            "daemon_base": PELICAN_DAEMON_BASE}, touch=False)
+        state.update(
+            "nodes",
+            node,
+            {
+                "location_id": None,
+                "tags": [location["short"]] if location else [],
+                "cpu": 0,
+                "cpu_overallocate": 0,
+                "daemon_connect": node["daemon_listen"],
+                "daemon_sftp_alias": None,
+                "daemon_base": PELICAN_DAEMON_BASE,
+            },
+            touch=False,
+        )
 
 
 def _migrate_eggs(state: State) -> None:
     for egg in state.rows("eggs"):
         nest = state.get("nests", egg.get("nest_id")) if egg.get("nest_id") else None
-        state.update("eggs", egg, {"nest_id": None, "tags": [nest["name"]] if nest else [], "icon": None,
-                                   "startup_commands": {"Default": egg["startup"]}}, touch=False)
+        state.update(
+            "eggs",
+            egg,
+            {
+                "nest_id": None,
+                "tags": [nest["name"]] if nest else [],
+                "icon": None,
+                "startup_commands": {"Default": egg["startup"]},
+            },
+            touch=False,
+        )
     for variable in state.rows("egg_variables"):
         rules = variable["rules"]
         if isinstance(rules, str):
@@ -185,8 +248,17 @@ def _migrate_eggs(state: State) -> None:
 def _migrate_users(state: State) -> None:
     role = state.insert("roles", {"name": ROOT_ADMIN_ROLE, "guard_name": "web"})
     for user in state.rows("users"):
-        state.update("users", user, {"email": user["email"].lower(), "username": user["username"].lower(),
-                                     "is_managed_externally": False, "timezone": "UTC"}, touch=False)
+        state.update(
+            "users",
+            user,
+            {
+                "email": user["email"].lower(),
+                "username": user["username"].lower(),
+                "is_managed_externally": False,
+                "timezone": "UTC",
+            },
+            touch=False,
+        )
         if user["root_admin"]:
             state.insert("model_roles", {"user_id": user["id"], "role_id": role["id"]}, timestamps=False)
 

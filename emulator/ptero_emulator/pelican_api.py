@@ -2,6 +2,7 @@
 nodes, allocations and servers (overrides of application_api's Pterodactyl routes), and the routes Pelican added:
 flat eggs with export/import, mounts, database hosts, roles and server transfers. Which flavour serves which route is
 declared in pelican.ROUTE_GATES; everything here only runs when ``config.has(<feature>)``."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -62,8 +63,11 @@ def _user(ctx: Ctx, user: Row, requested: set[str], obj: Row) -> Row:
     attributes["is_managed_externally"] = bool(user.get("is_managed_externally"))
     attributes["2fa_enabled"] = attributes["2fa"]  # "2fa" stays, deprecated; timezone is stored, not shown
     if "roles" in requested:
-        roles = [role_object(r) for r in (ctx.state.get("roles", i) for i in user_role_ids(ctx.state, user["id"]))
-                 if r is not None]
+        roles = [
+            role_object(r)
+            for r in (ctx.state.get("roles", i) for i in user_role_ids(ctx.state, user["id"]))
+            if r is not None
+        ]
         rendered = list_envelope(roles) if ctx.can_read("r_roles") else null_resource()
         attributes.setdefault("relationships", {})["roles"] = rendered
     return obj
@@ -76,8 +80,9 @@ def _node(ctx: Ctx, node: Row, requested: set[str], obj: Row) -> Row:
     for column in ("tags", "cpu", "cpu_overallocate", "daemon_connect", "daemon_sftp_alias"):
         attributes[column] = node.get(column)
     attributes["tags"] = list(node.get("tags") or [])
-    attributes["allocated_resources"]["cpu"] = sum(int(s["cpu"] or 0)
-                                                   for s in ctx.state.select("servers", node_id=node["id"]))
+    attributes["allocated_resources"]["cpu"] = sum(
+        int(s["cpu"] or 0) for s in ctx.state.select("servers", node_id=node["id"])
+    )
     for old, new in (("sum_memory", "servers_sum_memory"), ("sum_disk", "servers_sum_disk")):
         if old in attributes:
             attributes[new] = attributes.pop(old)
@@ -101,8 +106,14 @@ def _server(ctx: Ctx, server: Row, requested: set[str], obj: Row) -> Row:
 def _egg(ctx: Ctx, egg: Row, requested: set[str], obj: Row) -> Row:
     attributes = obj["attributes"]
     attributes.pop("nest", None)
-    attributes.update({"icon": egg.get("icon"), "features": egg.get("features"), "tags": list(egg.get("tags") or []),
-                       "startup_commands": dict(egg.get("startup_commands") or {"Default": egg["startup"]})})
+    attributes.update(
+        {
+            "icon": egg.get("icon"),
+            "features": egg.get("features"),
+            "tags": list(egg.get("tags") or []),
+            "startup_commands": dict(egg.get("startup_commands") or {"Default": egg["startup"]}),
+        }
+    )
     variables = attributes.get("relationships", {}).get("variables", {}).get("data", [])
     for variable in variables:
         rules = variable["attributes"]["rules"]
@@ -116,18 +127,27 @@ def _egg_includes(ctx: Ctx, egg: Row, requested: set[str], obj: Row) -> Row:
 
 
 def role_object(role: Row) -> Row:
-    return item("role", {"id": role["id"], "name": role["name"], "created_at": role["created_at"],
-                         "updated_at": role["updated_at"]})
+    return item(
+        "role",
+        {"id": role["id"], "name": role["name"], "created_at": role["created_at"], "updated_at": role["updated_at"]},
+    )
 
 
 def mount_object(mount: Row) -> Row:
-    return item("mount", {name: mount[name] for name in (
-        "id", "uuid", "name", "description", "source", "target", "read_only", "user_mountable")})
+    return item(
+        "mount",
+        {
+            name: mount[name]
+            for name in ("id", "uuid", "name", "description", "source", "target", "read_only", "user_mountable")
+        },
+    )
 
 
 def database_host_object(host: Row) -> Row:
-    return item("database_host", {name: host[name] for name in (
-        "id", "name", "host", "port", "username", "created_at", "updated_at")})
+    return item(
+        "database_host",
+        {name: host[name] for name in ("id", "name", "host", "port", "username", "created_at", "updated_at")},
+    )
 
 
 def database_host_with_includes(ctx: Ctx, host: Row) -> Row:
@@ -146,9 +166,14 @@ def database_host_with_includes(ctx: Ctx, host: Row) -> Row:
         return list_envelope([base.database_object(ctx, database, set()) for database in rows])
 
     available: dict[str, tuple[str, Callable[[], Row]]] = {
-        "nodes": ("r_nodes", linked_nodes), "databases": ("r_server_databases", databases)}
-    relationships = {name: (render() if ctx.can_read(resource) else null_resource())
-                     for name, (resource, render) in available.items() if name in requested}
+        "nodes": ("r_nodes", linked_nodes),
+        "databases": ("r_server_databases", databases),
+    }
+    relationships = {
+        name: (render() if ctx.can_read(resource) else null_resource())
+        for name, (resource, render) in available.items()
+        if name in requested
+    }
     if relationships:
         obj["attributes"]["relationships"] = relationships
     return obj
@@ -184,14 +209,27 @@ def _user_columns(data: Row) -> Row:
 async def users_store(ctx: Ctx) -> web.Response:
     state = ctx.state
     data = validate(body(ctx.request), _user_rules(state))
-    user: Row = {"external_id": None, "uuid": state.new_uuid(), "name_first": None, "name_last": None,
-                 "language": "en", "timezone": "UTC", "is_managed_externally": False, "root_admin": False,
-                 "use_totp": False, "totp_secret": None, "totp_authenticated_at": None, "recovery_tokens": [],
-                 "gravatar": True, **_user_columns(data)}
+    user: Row = {
+        "external_id": None,
+        "uuid": state.new_uuid(),
+        "name_first": None,
+        "name_last": None,
+        "language": "en",
+        "timezone": "UTC",
+        "is_managed_externally": False,
+        "root_admin": False,
+        "use_totp": False,
+        "totp_secret": None,
+        "totp_authenticated_at": None,
+        "recovery_tokens": [],
+        "gravatar": True,
+        **_user_columns(data),
+    }
     state.set_password(user, data.get("password") or state.random_string(32))
     state.insert("users", user)
-    return base.created(base.user_object(ctx, user, includes(ctx.request)),
-                        f"{ctx.base_url}{PREFIX}/users/{user['id']}")
+    return base.created(
+        base.user_object(ctx, user, includes(ctx.request)), f"{ctx.base_url}{PREFIX}/users/{user['id']}"
+    )
 
 
 @override_route("PATCH", "/users/{user}", "pelican_users")
@@ -209,8 +247,10 @@ async def users_delete(ctx: Ctx, user: Row) -> web.Response:
     if user["root_admin"]:
         return json_response([], status=403)  # a bare 403 without the error envelope
     if ctx.state.select("servers", owner_id=user["id"]):  # the model's deleting hook: servers first, then self
-        raise display_error("Cannot delete a user with active servers attached to their account. Please delete "
-                            "their servers before continuing.")
+        raise display_error(
+            "Cannot delete a user with active servers attached to their account. Please delete "
+            "their servers before continuing."
+        )
     if user["id"] == ctx.key["user_id"]:
         raise display_error("Cannot delete your own user account.")
     ctx.state.delete_user(user["id"])
@@ -309,10 +349,15 @@ def _node_rules() -> dict[str, Any]:
         "description": "sometimes|nullable|string",
         "fqdn": f"required|string|{NOT_ALLOWED_FQDN}",
         "scheme": "required|string|in:http,https",
-        "public": "boolean", "behind_proxy": "boolean", "maintenance_mode": "boolean",
-        "memory": "required|numeric|min:0", "memory_overallocate": "required|numeric|min:-1",
-        "disk": "required|numeric|min:0", "disk_overallocate": "required|numeric|min:-1",
-        "cpu": "required|numeric|min:0", "cpu_overallocate": "required|numeric|min:-1",
+        "public": "boolean",
+        "behind_proxy": "boolean",
+        "maintenance_mode": "boolean",
+        "memory": "required|numeric|min:0",
+        "memory_overallocate": "required|numeric|min:-1",
+        "disk": "required|numeric|min:0",
+        "disk_overallocate": "required|numeric|min:-1",
+        "cpu": "required|numeric|min:0",
+        "cpu_overallocate": "required|numeric|min:-1",
         "upload_size": "integer|min:1",
         "daemon_listen": "required|numeric|between:1,65535",
         "daemon_sftp": "required|numeric|between:1,65535",
@@ -325,8 +370,18 @@ def _node_rules() -> dict[str, Any]:
 
 def _node_columns(data: Row) -> Row:
     columns: Row = {name: data[name] for name in ("name", "fqdn", "scheme") if name in data}
-    for name in ("memory", "memory_overallocate", "disk", "disk_overallocate", "cpu", "cpu_overallocate",
-                 "daemon_listen", "daemon_sftp", "daemon_connect", "upload_size"):
+    for name in (
+        "memory",
+        "memory_overallocate",
+        "disk",
+        "disk_overallocate",
+        "cpu",
+        "cpu_overallocate",
+        "daemon_listen",
+        "daemon_sftp",
+        "daemon_connect",
+        "upload_size",
+    ):
         if data.get(name) is not None:
             columns[name] = base.as_int(data[name])
     for flag in ("public", "behind_proxy", "maintenance_mode"):
@@ -346,13 +401,24 @@ def _node_columns(data: Row) -> Row:
 async def nodes_store(ctx: Ctx) -> web.Response:
     state = ctx.state
     data = validate(body(ctx.request), _node_rules())  # location_id has no rule: ignored
-    node: Row = {"uuid": state.new_uuid(), "public": True, "description": None, "behind_proxy": False,
-                 "maintenance_mode": False, "upload_size": 100, "location_id": None, "tags": [],
-                 "daemon_sftp_alias": None, "daemon_token_id": state.random_string(16),
-                 "daemon_token": state.random_string(64), **_node_columns(data)}
+    node: Row = {
+        "uuid": state.new_uuid(),
+        "public": True,
+        "description": None,
+        "behind_proxy": False,
+        "maintenance_mode": False,
+        "upload_size": 100,
+        "location_id": None,
+        "tags": [],
+        "daemon_sftp_alias": None,
+        "daemon_token_id": state.random_string(16),
+        "daemon_token": state.random_string(64),
+        **_node_columns(data),
+    }
     state.insert("nodes", node)
-    return base.created(base.node_object(ctx, node, includes(ctx.request)),
-                        f"{ctx.base_url}{PREFIX}/nodes/{node['id']}")
+    return base.created(
+        base.node_object(ctx, node, includes(ctx.request)), f"{ctx.base_url}{PREFIX}/nodes/{node['id']}"
+    )
 
 
 @override_route("PATCH", "/nodes/{node}", "pelican_nodes")
@@ -380,8 +446,9 @@ def viable_nodes(state: State, memory: int, disk: int, cpu: int, tags: list[str]
 def node_fits(state: State, node: Row, wanted: dict[str, int]) -> bool:
     """Node::isViable: memory, disk and cpu of the node's servers plus ``wanted`` within each limit."""
     servers = state.select("servers", node_id=node["id"])
-    return all(_room(node, column, sum(int(s[column] or 0) for s in servers) + amount)
-               for column, amount in wanted.items())
+    return all(
+        _room(node, column, sum(int(s[column] or 0) for s in servers) + amount) for column, amount in wanted.items()
+    )
 
 
 def _room(node: Row, column: str, total: int) -> bool:
@@ -399,11 +466,21 @@ def _string_list(value: Any) -> list[str]:
 
 @override_route("GET", "/nodes/deployable", "pelican_nodes")
 async def nodes_deployable(ctx: Ctx) -> web.Response:
-    data = validate({**query(ctx.request), **body(ctx.request)}, {
-        "page": "integer", "memory": "required|integer|min:0", "disk": "required|integer|min:0",
-        "cpu": "sometimes|integer|min:0", "tags": "array", "tags.*": "string", "location_ids": "array"})
-    nodes = viable_nodes(ctx.state, int(data["memory"]), int(data["disk"]), int(data.get("cpu") or 0),
-                         _string_list(data.get("tags")))
+    data = validate(
+        {**query(ctx.request), **body(ctx.request)},
+        {
+            "page": "integer",
+            "memory": "required|integer|min:0",
+            "disk": "required|integer|min:0",
+            "cpu": "sometimes|integer|min:0",
+            "tags": "array",
+            "tags.*": "string",
+            "location_ids": "array",
+        },
+    )
+    nodes = viable_nodes(
+        ctx.state, int(data["memory"]), int(data["disk"]), int(data.get("cpu") or 0), _string_list(data.get("tags"))
+    )
     requested = includes(ctx.request)
     rendered = []
     for node in nodes:
@@ -428,8 +505,15 @@ def _expand_ip(value: str) -> list[str]:
 @override_route("POST", "/nodes/{node}/allocations", "allocation_duplicates_fail")
 async def allocations_store(ctx: Ctx, node: Row) -> web.Response:
     state = ctx.state
-    data = validate(body(ctx.request), {"ip": "required|string", "ports": "required|array", "ports.*": "string",
-                                        "alias": "sometimes|nullable|string|max:255"})
+    data = validate(
+        body(ctx.request),
+        {
+            "ip": "required|string",
+            "ports": "required|array",
+            "ports.*": "string",
+            "alias": "sometimes|nullable|string|max:255",
+        },
+    )
     addresses = _expand_ip(data["ip"])
     raw_ports = list(data["ports"].values()) if isinstance(data["ports"], dict) else data["ports"]
     ports = base.expand_ports(raw_ports, lowest=PELICAN_PORT_FLOOR)
@@ -439,8 +523,18 @@ async def allocations_store(ctx: Ctx, node: Row) -> web.Response:
         # The unique index stops the insert; the transaction rolls the whole batch back.
         raise server_error("UniqueConstraintViolationException")
     for address, port in wanted:
-        state.insert("allocations", {"node_id": node["id"], "ip": address, "ip_alias": data.get("alias"),
-                                     "port": port, "server_id": None, "notes": None, "is_locked": False})
+        state.insert(
+            "allocations",
+            {
+                "node_id": node["id"],
+                "ip": address,
+                "ip_alias": data.get("alias"),
+                "port": port,
+                "server_id": None,
+                "notes": None,
+                "is_locked": False,
+            },
+        )
     return empty_response(204)
 
 
@@ -461,14 +555,17 @@ def _server_store_rules(state: State, data: Row) -> dict[str, Any]:
         rules.pop(name)
     deploying = "deploy" in data
     present = "|present" if deploying else ""
-    rules.update({
-        "docker_image": "sometimes|string",
-        "startup": "sometimes|string",
-        "oom_killer": "sometimes|boolean",
-        "limits.io": "required|numeric|between:0,1000",
-        "deploy.tags": "array" + present, "deploy.tags.*": "string",
-        "deploy.dedicated_ip": "required_with:deploy|boolean",
-    })
+    rules.update(
+        {
+            "docker_image": "sometimes|string",
+            "startup": "sometimes|string",
+            "oom_killer": "sometimes|boolean",
+            "limits.io": "required|numeric|between:0,1000",
+            "deploy.tags": "array" + present,
+            "deploy.tags.*": "string",
+            "deploy.dedicated_ip": "required_with:deploy|boolean",
+        }
+    )
     if state.config.has("deploy_locations_present"):
         rules["deploy.locations"] = "array" + present  # beta38 still insists on the deprecated field
     return rules
@@ -476,11 +573,18 @@ def _server_store_rules(state: State, data: Row) -> dict[str, Any]:
 
 def _deploy(state: State, deploy: Row, limits: Row) -> tuple[int, Row | None]:
     """(node id, allocation or None): an empty port_range places the server without an allocation."""
-    nodes = viable_nodes(state, base.as_int(limits["memory"]) or 0, base.as_int(limits["disk"]) or 0,
-                         base.as_int(limits["cpu"]) or 0, _string_list(deploy.get("tags")))
+    nodes = viable_nodes(
+        state,
+        base.as_int(limits["memory"]) or 0,
+        base.as_int(limits["disk"]) or 0,
+        base.as_int(limits["cpu"]) or 0,
+        _string_list(deploy.get("tags")),
+    )
     if not nodes:
-        raise display_error("No nodes satisfying the requirements specified for automatic deployment could be "
-                            "found.", code="NoViableNodeException")
+        raise display_error(
+            "No nodes satisfying the requirements specified for automatic deployment could be found.",
+            code="NoViableNodeException",
+        )
     port_range = _string_list(deploy.get("port_range"))
     if not port_range:
         return nodes[0]["id"], None
@@ -488,12 +592,19 @@ def _deploy(state: State, deploy: Row, limits: Row) -> tuple[int, Row | None]:
     matches = base.port_matcher(port_range)
     dedicated = to_bool(deploy.get("dedicated_ip"))
     used_ips = {(a["node_id"], a["ip"]) for a in state.rows("allocations") if a["server_id"] is not None}
-    candidates = [a for a in state.rows("allocations")
-                  if a["node_id"] in node_ids and a["server_id"] is None and matches(a["port"])
-                  and not (dedicated and (a["node_id"], a["ip"]) in used_ips)]
+    candidates = [
+        a
+        for a in state.rows("allocations")
+        if a["node_id"] in node_ids
+        and a["server_id"] is None
+        and matches(a["port"])
+        and not (dedicated and (a["node_id"], a["ip"]) in used_ips)
+    ]
     if not candidates:
-        raise display_error("No allocations satisfying the requirements for automatic deployment were found.",
-                            code="NoViableAllocationException")
+        raise display_error(
+            "No allocations satisfying the requirements for automatic deployment were found.",
+            code="NoViableAllocationException",
+        )
     chosen = state.random.choice(candidates)
     return chosen["node_id"], chosen
 
@@ -548,22 +659,26 @@ TRANSFER_BLOCKERS = {"installing", "install_failed", "reinstall_failed", "restor
 
 
 def _transfer_rules(state: State) -> dict[str, Any]:
-    return {"node_id": ["required", exists(state, "nodes")],
-            "allocation_id": ["required", "bail", unique(state, "servers", "allocation_id"),
-                              exists(state, "allocations")],
-            "allocation_additional": "nullable|array", "allocation_additional.*": ["integer",
-                                                                                   exists(state, "allocations")]}
+    return {
+        "node_id": ["required", exists(state, "nodes")],
+        "allocation_id": ["required", "bail", unique(state, "servers", "allocation_id"), exists(state, "allocations")],
+        "allocation_additional": "nullable|array",
+        "allocation_additional.*": ["integer", exists(state, "allocations")],
+    }
 
 
 def _transfer_conflict(server: Row) -> ApiError:
     """ServerStateConflictException: not installed, restoring a backup, or already transferring."""
-    reason = "transferring" if server.get("transfer") else (
-        "restoring" if server["status"] == "restoring_backup" else "installing")
-    messages = {"transferring": "This server is currently being transferred to a new machine, please try again "
-                                "later.",
-                "restoring": "This server is currently restoring from a backup, please try again later.",
-                "installing": "This server has not yet completed its installation process, please try again "
-                              "later."}
+    reason = (
+        "transferring"
+        if server.get("transfer")
+        else ("restoring" if server["status"] == "restoring_backup" else "installing")
+    )
+    messages = {
+        "transferring": "This server is currently being transferred to a new machine, please try again later.",
+        "restoring": "This server is currently restoring from a backup, please try again later.",
+        "installing": "This server has not yet completed its installation process, please try again later.",
+    }
     return ApiError(409, "ServerStateConflictException", messages[reason])
 
 
@@ -582,15 +697,24 @@ async def servers_transfer(ctx: Ctx, server: Row) -> web.Response:
         raise _transfer_conflict(server)
     primary = int(str(data["allocation_id"]))
     additional = [int(v) for v in _string_list(data.get("allocation_additional"))]
-    transfer: Row = {"old_node": server["node_id"], "new_node": node_id, "old_allocations": [],
-                     "new_allocation": None, "new_allocations": []}
+    transfer: Row = {
+        "old_node": server["node_id"],
+        "new_node": node_id,
+        "old_allocations": [],
+        "new_allocation": None,
+        "new_allocations": [],
+    }
     if server["allocation_id"]:  # a server without allocations moves bare
-        transfer.update(old_allocations=[a["id"] for a in state.select("allocations", server_id=server["id"])],
-                        new_allocation=primary, new_allocations=[primary, *additional])
+        transfer.update(
+            old_allocations=[a["id"] for a in state.select("allocations", server_id=server["id"])],
+            new_allocation=primary,
+            new_allocations=[primary, *additional],
+        )
         _assign_free_allocations(state, server, node_id, transfer["new_allocations"])
     server_id = server["id"]
-    transfer["timer_id"] = state.later(state.config.transfer_seconds, lambda: finish_transfer(state, server_id),
-                                       kind="transfer")
+    transfer["timer_id"] = state.later(
+        state.config.transfer_seconds, lambda: finish_transfer(state, server_id), kind="transfer"
+    )
     state.update("servers", server, {"transfer": transfer})
     return empty_response(204)
 
@@ -650,25 +774,45 @@ def egg_export(state: State, egg: Row) -> Row:
     return {
         "_comment": "DO NOT EDIT: FILE GENERATED AUTOMATICALLY BY PANEL",
         "meta": {"version": EGG_EXPORT_VERSION, "update_url": egg.get("update_url")},
-        "exported_at": state.now(), "name": egg["name"], "author": egg["author"], "uuid": egg["uuid"],
-        "description": egg["description"], "tags": list(egg.get("tags") or []), "features": egg.get("features"),
-        "docker_images": dict(egg["docker_images"] or {}), "file_denylist": list(egg.get("file_denylist") or []),
+        "exported_at": state.now(),
+        "name": egg["name"],
+        "author": egg["author"],
+        "uuid": egg["uuid"],
+        "description": egg["description"],
+        "tags": list(egg.get("tags") or []),
+        "features": egg.get("features"),
+        "docker_images": dict(egg["docker_images"] or {}),
+        "file_denylist": list(egg.get("file_denylist") or []),
         "startup_commands": dict(egg.get("startup_commands") or {"Default": egg["startup"]}),
-        "config": {"files": base.json_or(egg["config_files"], {}), "startup": base.json_or(egg["config_startup"], {}),
-                   "logs": base.json_or(egg["config_logs"], {}), "stop": egg["config_stop"]},
-        "scripts": {"installation": {"script": egg["script_install"], "container": egg["script_container"],
-                                     "entrypoint": egg["script_entry"]}},
+        "config": {
+            "files": base.json_or(egg["config_files"], {}),
+            "startup": base.json_or(egg["config_startup"], {}),
+            "logs": base.json_or(egg["config_logs"], {}),
+            "stop": egg["config_stop"],
+        },
+        "scripts": {
+            "installation": {
+                "script": egg["script_install"],
+                "container": egg["script_container"],
+                "entrypoint": egg["script_entry"],
+            }
+        },
         "variables": [_variable_export(v) for v in state.egg_variables(egg["id"])],
     }
 
 
 def _variable_export(variable: Row) -> Row:
     rules = variable["rules"]
-    return {"name": variable["name"], "description": variable["description"], "env_variable": variable["env_variable"],
-            "default_value": variable["default_value"], "user_viewable": bool(variable["user_viewable"]),
-            "user_editable": bool(variable["user_editable"]),
-            "rules": rules.split("|") if isinstance(rules, str) and rules else list(rules or []),
-            "sort": variable.get("sort")}
+    return {
+        "name": variable["name"],
+        "description": variable["description"],
+        "env_variable": variable["env_variable"],
+        "default_value": variable["default_value"],
+        "user_viewable": bool(variable["user_viewable"]),
+        "user_editable": bool(variable["user_editable"]),
+        "rules": rules.split("|") if isinstance(rules, str) and rules else list(rules or []),
+        "sort": variable.get("sort"),
+    }
 
 
 @_route("GET", "/eggs/{egg}/export", "r_eggs", READ)
@@ -682,8 +826,11 @@ async def eggs_export(ctx: Ctx, egg: Row) -> web.Response:
         text, content_type = json.dumps(content, indent=4), "application/json"
     else:
         text, content_type = yaml.safe_dump(content, sort_keys=False), "application/yaml"
-    return web.Response(text=text, content_type=content_type,
-                        headers={"Content-Disposition": f'attachment; filename="egg-{slug}.{export_format}"'})
+    return web.Response(
+        text=text,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="egg-{slug}.{export_format}"'},
+    )
 
 
 def _parse_egg_file(raw: bytes) -> Row:
@@ -704,9 +851,18 @@ async def eggs_import(ctx: Ctx) -> web.Response:
     egg = state.find("eggs", uuid=parsed.get("uuid")) if parsed.get("uuid") else None
     columns = _egg_columns(parsed)
     if egg is None:  # no uuid (a Pterodactyl export): always a new egg
-        egg = state.insert("eggs", {"uuid": parsed.get("uuid") or state.new_uuid(), "nest_id": None,
-                                    "config_from": None, "copy_script_from": None, "script_is_privileged": True,
-                                    "icon": None, **columns})
+        egg = state.insert(
+            "eggs",
+            {
+                "uuid": parsed.get("uuid") or state.new_uuid(),
+                "nest_id": None,
+                "config_from": None,
+                "copy_script_from": None,
+                "script_is_privileged": True,
+                "icon": None,
+                **columns,
+            },
+        )
     else:
         state.update("eggs", egg, columns)
     _import_variables(state, egg, parsed.get("variables") or [])
@@ -721,15 +877,25 @@ def _egg_columns(parsed: Row) -> Row:
     def text(value: Any) -> str:
         return value if isinstance(value, str) else json.dumps(value or {})
 
-    return {"name": parsed.get("name"), "author": parsed.get("author"), "description": parsed.get("description"),
-            "tags": list(parsed.get("tags") or []), "features": parsed.get("features"),
-            "docker_images": dict(parsed.get("docker_images") or {}),
-            "file_denylist": list(parsed.get("file_denylist") or []), "update_url": (parsed.get("meta") or {}).get(
-                "update_url"), "startup_commands": dict(startup_commands),
-            "startup": next(iter(startup_commands.values()), ""), "config_files": text(config.get("files")),
-            "config_startup": text(config.get("startup")), "config_logs": text(config.get("logs")),
-            "config_stop": config.get("stop"), "script_install": script.get("script"),
-            "script_container": script.get("container"), "script_entry": script.get("entrypoint")}
+    return {
+        "name": parsed.get("name"),
+        "author": parsed.get("author"),
+        "description": parsed.get("description"),
+        "tags": list(parsed.get("tags") or []),
+        "features": parsed.get("features"),
+        "docker_images": dict(parsed.get("docker_images") or {}),
+        "file_denylist": list(parsed.get("file_denylist") or []),
+        "update_url": (parsed.get("meta") or {}).get("update_url"),
+        "startup_commands": dict(startup_commands),
+        "startup": next(iter(startup_commands.values()), ""),
+        "config_files": text(config.get("files")),
+        "config_startup": text(config.get("startup")),
+        "config_logs": text(config.get("logs")),
+        "config_stop": config.get("stop"),
+        "script_install": script.get("script"),
+        "script_container": script.get("container"),
+        "script_entry": script.get("entrypoint"),
+    }
 
 
 def _import_variables(state: State, egg: Row, variables: list[Row]) -> None:
@@ -738,10 +904,15 @@ def _import_variables(state: State, egg: Row, variables: list[Row]) -> None:
     seen: set[str] = set()
     for entry in variables:
         rules = entry.get("rules") or []
-        columns = {"name": entry.get("name"), "description": entry.get("description") or "",
-                   "default_value": entry.get("default_value") or "",
-                   "user_viewable": bool(entry.get("user_viewable")), "user_editable": bool(entry.get("user_editable")),
-                   "rules": "|".join(rules) if isinstance(rules, list) else str(rules), "sort": entry.get("sort")}
+        columns = {
+            "name": entry.get("name"),
+            "description": entry.get("description") or "",
+            "default_value": entry.get("default_value") or "",
+            "user_viewable": bool(entry.get("user_viewable")),
+            "user_editable": bool(entry.get("user_editable")),
+            "rules": "|".join(rules) if isinstance(rules, list) else str(rules),
+            "sort": entry.get("sort"),
+        }
         env = str(entry.get("env_variable"))
         seen.add(env)
         if env in current:
@@ -756,11 +927,15 @@ def _import_variables(state: State, egg: Row, variables: list[Row]) -> None:
 def _delete_egg(ctx: Ctx, egg: Row) -> web.Response:
     state = ctx.state
     if state.find("servers", egg_id=egg["id"]) is not None:
-        raise display_error("An Egg with active servers attached to it cannot be deleted from the Panel.",
-                            code="HasActiveServersException")
+        raise display_error(
+            "An Egg with active servers attached to it cannot be deleted from the Panel.",
+            code="HasActiveServersException",
+        )
     if any(e.get("config_from") == egg["id"] or e.get("copy_script_from") == egg["id"] for e in state.rows("eggs")):
-        raise display_error("This Egg is a parent to one or more other Eggs. Please delete those Eggs before "
-                            "deleting this Egg.", code="HasChildrenException")
+        raise display_error(
+            "This Egg is a parent to one or more other Eggs. Please delete those Eggs before deleting this Egg.",
+            code="HasChildrenException",
+        )
     state.delete("eggs", egg["id"])
     state.delete_where("egg_variables", lambda row: row["egg_id"] == egg["id"])
     state._detach_mounts("eggs", egg["id"])
@@ -789,7 +964,10 @@ def _mount_targets(state: State, mount: Row, kind: str) -> list[Row]:
 
 def _render_targets(ctx: Ctx, kind: str, rows: list[Row]) -> Row:
     renderers: dict[str, Callable[..., Row]] = {
-        "eggs": base.egg_object, "nodes": base.node_object, "servers": base.server_object}
+        "eggs": base.egg_object,
+        "nodes": base.node_object,
+        "servers": base.server_object,
+    }
     render = renderers[kind]
     return list_envelope([render(ctx, row, set()) for row in rows])
 
@@ -797,9 +975,15 @@ def _render_targets(ctx: Ctx, kind: str, rows: list[Row]) -> Row:
 def _mount_with_includes(ctx: Ctx, mount: Row) -> Row:
     obj = mount_object(mount)
     requested = includes(ctx.request)
-    relationships = {kind: (_render_targets(ctx, kind, _mount_targets(ctx.state, mount, kind))
-                            if ctx.can_read(MOUNT_TARGETS[kind][1]) else null_resource())
-                     for kind in MOUNT_TARGETS if kind in requested}
+    relationships = {
+        kind: (
+            _render_targets(ctx, kind, _mount_targets(ctx.state, mount, kind))
+            if ctx.can_read(MOUNT_TARGETS[kind][1])
+            else null_resource()
+        )
+        for kind in MOUNT_TARGETS
+        if kind in requested
+    }
     if relationships:
         obj["attributes"]["relationships"] = relationships
     return obj
@@ -826,10 +1010,17 @@ async def mounts_store(ctx: Ctx) -> web.Response:
 @_route("PATCH", "/mounts/{mount}", "r_mounts", WRITE)
 async def mounts_update(ctx: Ctx, mount: Row) -> web.Response:
     state = ctx.state
-    data = validate(body(ctx.request), {
-        "name": ["required", "string", "between:2,64", unique(state, "mounts", "name", ignore_id=mount["id"])],
-        "description": "sometimes|nullable|string", "source": "required|string", "target": "required|string",
-        "read_only": "sometimes|boolean", "user_mountable": "sometimes|boolean"})
+    data = validate(
+        body(ctx.request),
+        {
+            "name": ["required", "string", "between:2,64", unique(state, "mounts", "name", ignore_id=mount["id"])],
+            "description": "sometimes|nullable|string",
+            "source": "required|string",
+            "target": "required|string",
+            "read_only": "sometimes|boolean",
+            "user_mountable": "sometimes|boolean",
+        },
+    )
     changes: Row = {name: data[name] for name in ("name", "source", "target", "description") if name in data}
     for flag in ("read_only", "user_mountable"):
         if data.get(flag) is not None:
@@ -841,8 +1032,9 @@ async def mounts_update(ctx: Ctx, mount: Row) -> web.Response:
 @_route("DELETE", "/mounts/{mount}", "r_mounts", WRITE)
 async def mounts_delete(ctx: Ctx, mount: Row) -> web.Response:
     if _mount_targets(ctx.state, mount, "servers"):
-        raise display_error("A mount must have no servers attached to it in order to be deleted.",
-                            code="HasActiveServersException")
+        raise display_error(
+            "A mount must have no servers attached to it in order to be deleted.", code="HasActiveServersException"
+        )
     ctx.state.delete("mounts", mount["id"])
     ctx.state.delete_where("mountables", lambda row: row["mount_id"] == mount["id"])
     return empty_response(204)
@@ -864,8 +1056,9 @@ def _attach(ctx: Ctx, mount: Row, kind: str) -> web.Response:
 
 def _detach(ctx: Ctx, mount: Row, kind: str) -> web.Response:
     target = base.int_param(ctx.request.match_info["target"])
-    ctx.state.delete_where("mountables", lambda row: row["mount_id"] == mount["id"] and row["kind"] == kind
-                           and row["target_id"] == target)
+    ctx.state.delete_where(
+        "mountables", lambda row: row["mount_id"] == mount["id"] and row["kind"] == kind and row["target_id"] == target
+    )
     return empty_response(204)  # also when it was not attached
 
 
@@ -896,15 +1089,25 @@ for _kind, (_table, _resource) in MOUNT_TARGETS.items():
 
 # ====================================================================== database hosts (§2.1)
 def _database_host_rules(state: State, ignore_id: int | None = None) -> dict[str, Any]:
-    return {"name": "required|string|max:255", "host": "required|string", "port": "required|numeric|between:1,65535",
-            "username": "required|string|max:32", "password": "sometimes|nullable|string",
-            "node_ids": "nullable|array", "node_ids.*": ["required", "integer", exists(state, "nodes")]}
+    return {
+        "name": "required|string|max:255",
+        "host": "required|string",
+        "port": "required|numeric|between:1,65535",
+        "username": "required|string|max:32",
+        "password": "sometimes|nullable|string",
+        "node_ids": "nullable|array",
+        "node_ids.*": ["required", "integer", exists(state, "nodes")],
+    }
 
 
 def _database_host_columns(data: Row) -> Row:
     """The host's own columns (the model's fillable ones); node_ids are not among them."""
-    columns: Row = {"name": data["name"], "host": data["host"], "port": base.as_int(data["port"]),
-                    "username": data["username"]}
+    columns: Row = {
+        "name": data["name"],
+        "host": data["host"],
+        "port": base.as_int(data["port"]),
+        "username": data["username"],
+    }
     if "password" in data:
         columns["password"] = data["password"] or ""
     return columns
@@ -916,8 +1119,9 @@ async def database_hosts_index(ctx: Ctx) -> web.Response:
     filters = {"name": ("name", "partial"), "host": ("host", "partial")}
     rows = apply_filters(ctx.state.rows("database_hosts"), q, filters)
     rows = apply_sort(rows, q, ["id", "name", "host"])
-    return json_response(paginate(ctx.request, rows, lambda host: database_host_with_includes(ctx, host),
-                                  default_per_page=10))
+    return json_response(
+        paginate(ctx.request, rows, lambda host: database_host_with_includes(ctx, host), default_per_page=10)
+    )
 
 
 @_route("GET", "/database-hosts/{database_host}", "r_database_hosts", READ)
@@ -930,10 +1134,11 @@ async def database_hosts_store(ctx: Ctx) -> web.Response:
     """HostCreationService links the node_ids (nodes()->sync)."""
     data = validate(body(ctx.request), _database_host_rules(ctx.state))
     node_ids = list(dict.fromkeys(int(v) for v in _string_list(data.get("node_ids"))))
-    host = ctx.state.insert("database_hosts", {"max_databases": None, "node_id": None, "password": "",
-                                               **_database_host_columns(data), "node_ids": node_ids})
-    return base.created(database_host_with_includes(ctx, host),
-                        f"{ctx.base_url}{PREFIX}/database-hosts/{host['id']}")
+    host = ctx.state.insert(
+        "database_hosts",
+        {"max_databases": None, "node_id": None, "password": "", **_database_host_columns(data), "node_ids": node_ids},
+    )
+    return base.created(database_host_with_includes(ctx, host), f"{ctx.base_url}{PREFIX}/database-hosts/{host['id']}")
 
 
 @_route("PATCH", "/database-hosts/{database_host}", "r_database_hosts", WRITE)

@@ -3,6 +3,7 @@
 replaces ``POST /ssh-keys/remove``), ``PUT /account/username``, ``PUT /servers/{s}/backups/{b}/rename`` and
 ``POST /servers/{s}/settings/description``. The client controllers call the shape helpers when ``config.has(...)``;
 pelican.ROUTE_GATES hides the added routes on Pterodactyl and the removed ones on Pelican."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,11 +23,18 @@ Row = dict[str, Any]
 
 def account_attributes(user: Row) -> Row:
     """The client ``user`` object: no id, first or last name; uuid, root_admin and 2fa_enabled instead."""
-    return {"uuid": user["uuid"], "username": user["username"], "email": user["email"],
-            "language": user.get("language") or "en", "image": gravatar(user["email"]),
-            "admin": bool(user.get("root_admin")), "root_admin": bool(user.get("root_admin")),
-            "2fa_enabled": bool(user.get("use_totp")), "created_at": user.get("created_at"),
-            "updated_at": user.get("updated_at")}
+    return {
+        "uuid": user["uuid"],
+        "username": user["username"],
+        "email": user["email"],
+        "language": user.get("language") or "en",
+        "image": gravatar(user["email"]),
+        "admin": bool(user.get("root_admin")),
+        "root_admin": bool(user.get("root_admin")),
+        "2fa_enabled": bool(user.get("use_totp")),
+        "created_at": user.get("created_at"),
+        "updated_at": user.get("updated_at"),
+    }
 
 
 def flat_permissions() -> list[str]:
@@ -50,8 +58,9 @@ async def delete_ssh_key(ctx: ClientCtx) -> web.Response:
 def _username_rules(state: State, user: Row) -> dict[str, Any]:
     def free(value: Any, path: str, data: Row) -> bool:
         wanted = str(value).lower()
-        return not any(row["id"] != user["id"] and str(row["username"]).lower() == wanted
-                       for row in state.rows("users"))
+        return not any(
+            row["id"] != user["id"] and str(row["username"]).lower() == wanted for row in state.rows("users")
+        )
 
     return {"username": ["required", "between:1,255", Check("unique", free)]}
 

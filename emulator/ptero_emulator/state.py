@@ -9,7 +9,8 @@ per-state caches elsewhere can compare identities to notice a reset.
 
 Columns (panel names, snake_case where the panel uses camelCase):
   users:           id, external_id, uuid, username, email, name_first, name_last, password (salted hash), language,
-                   root_admin, use_totp, totp_secret, totp_authenticated_at, recovery_tokens, gravatar, created_at, updated_at
+                   root_admin, use_totp, totp_secret, totp_authenticated_at, recovery_tokens, gravatar,
+                   created_at, updated_at
   api_keys:        id, user_id, key_type (1 account/ptlc, 2 application/ptla), identifier, token (the 32-char secret),
                    memo (description), allowed_ips (list), last_used_at, expires_at, r_servers, r_nodes, r_allocations,
                    r_users, r_locations, r_nests, r_eggs, r_database_hosts, r_server_databases, created_at, updated_at
@@ -49,6 +50,7 @@ Columns (panel names, snake_case where the panel uses camelCase):
   activity:        id, batch, event, ip, description, actor_id (user id or None), api_key_id, is_api, properties
                    (dict), server_id (subject server or None), subject_user_id, timestamp
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,15 +61,35 @@ import random
 import threading
 import time
 import uuid as uuid_module
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from .config import EmulatorConfig
 
 TABLES: tuple[str, ...] = (
-    "users", "api_keys", "ssh_keys", "locations", "nodes", "allocations", "nests", "eggs", "egg_variables",
-    "servers", "server_variables", "database_hosts", "databases", "subusers", "backups", "schedules", "tasks",
-    "activity", "roles", "model_roles", "mounts", "mountables",
+    "users",
+    "api_keys",
+    "ssh_keys",
+    "locations",
+    "nodes",
+    "allocations",
+    "nests",
+    "eggs",
+    "egg_variables",
+    "servers",
+    "server_variables",
+    "database_hosts",
+    "databases",
+    "subusers",
+    "backups",
+    "schedules",
+    "tasks",
+    "activity",
+    "roles",
+    "model_roles",
+    "mounts",
+    "mountables",
 )
 UUID_KEYED_TABLES: frozenset[str] = frozenset({"backups"})
 # Columns that hold secrets; they are masked in the /_emulator/state dump (never in persistence).
@@ -78,14 +100,29 @@ KEY_TYPE_APPLICATION = 2
 
 # Columns that never change after insert: select()/find() on them use a lazily built index (scale data sets).
 INDEXED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "server_variables": ("server_id",), "egg_variables": ("egg_id",), "allocations": ("node_id",),
-    "tasks": ("schedule_id",), "subusers": ("server_id", "user_id"), "databases": ("server_id",),
-    "schedules": ("server_id",), "backups": ("server_id",), "api_keys": ("user_id",), "ssh_keys": ("user_id",),
-    "servers": ("node_id",), "eggs": ("nest_id",),
+    "server_variables": ("server_id",),
+    "egg_variables": ("egg_id",),
+    "allocations": ("node_id",),
+    "tasks": ("schedule_id",),
+    "subusers": ("server_id", "user_id"),
+    "databases": ("server_id",),
+    "schedules": ("server_id",),
+    "backups": ("server_id",),
+    "api_keys": ("user_id",),
+    "ssh_keys": ("user_id",),
+    "servers": ("node_id",),
+    "eggs": ("nest_id",),
 }
 
 ACL_RESOURCES: tuple[str, ...] = (
-    "r_servers", "r_nodes", "r_allocations", "r_users", "r_locations", "r_nests", "r_eggs", "r_database_hosts",
+    "r_servers",
+    "r_nodes",
+    "r_allocations",
+    "r_users",
+    "r_locations",
+    "r_nests",
+    "r_eggs",
+    "r_database_hosts",
     "r_server_databases",
 )
 ACL_READ = 1
@@ -95,9 +132,10 @@ ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 # Hashids-like public ids of databases: a fixed shuffled alphabet, at least 8 characters, reversible.
-_HASHID_ALPHABET = "".join(random.Random("ptero-hashids").sample(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 62))
-_HASHID_OFFSET = 62 ** 7
+_HASHID_ALPHABET = "".join(
+    random.Random("ptero-hashids").sample("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 62)
+)
+_HASHID_OFFSET = 62**7
 
 
 def database_hashid(database_id: int) -> str:
@@ -123,12 +161,12 @@ def decode_database_hashid(value: str) -> int | None:
 
 def format_atom(epoch: float) -> str:
     """ATOM timestamp in UTC, e.g. 2024-01-01T00:00:00+00:00 (what the transformers return)."""
-    return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return datetime.fromtimestamp(int(epoch), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def format_micro(epoch: float) -> str:
     """Laravel's default model serialisation, e.g. 2024-01-01T00:00:00.000000Z."""
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_timestamp(value: str | None) -> float | None:
@@ -156,18 +194,20 @@ class State:
     def __init__(self, config: EmulatorConfig | None = None, random_seed: str | int | None = None) -> None:
         self.config: EmulatorConfig = config or EmulatorConfig()
         self.tables: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in TABLES}
-        self.counters: dict[str, int] = {name: 0 for name in TABLES}
+        self.counters: dict[str, int] = dict.fromkeys(TABLES, 0)
         self.lock = threading.RLock()
         self.random = random.Random(random_seed if random_seed is not None else "ptero-emulator")
         # Seconds added to the wall clock; POST /_emulator/advance {"seconds": N} moves time forward.
         self.clock_offset: float = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._timers: dict[int, PendingTimer] = {}
+        # Coroutines started by timers: the loop keeps only weak references to tasks, so they are held here.
+        self._background: set[asyncio.Future[Any]] = set()
         self._timer_seq = 0
         self._subscribers: list[Callable[[str, dict[str, Any]], None]] = []
         # Per-process settings a real panel keeps elsewhere (credentials of the seeded users, for the fixture).
         self.connection: dict[str, str] = {}
-        self._versions: dict[str, int] = {name: 0 for name in TABLES}
+        self._versions: dict[str, int] = dict.fromkeys(TABLES, 0)
         self._indexes: dict[tuple[str, str], tuple[int, dict[Any, list[dict[str, Any]]]]] = {}
 
     # ------------------------------------------------------------------ time
@@ -220,8 +260,11 @@ class State:
         return None
 
     def select(self, table: str, **criteria: Any) -> list[dict[str, Any]]:
-        return [row for row in self._candidates(table, criteria)
-                if all(row.get(column) == value for column, value in criteria.items())]
+        return [
+            row
+            for row in self._candidates(table, criteria)
+            if all(row.get(column) == value for column, value in criteria.items())
+        ]
 
     def insert(self, table: str, row: dict[str, Any], timestamps: bool = True) -> dict[str, Any]:
         """Store a row, assigning ``id`` (and created_at/updated_at) when missing; returns the stored row."""
@@ -327,8 +370,9 @@ class State:
         existing = self.find("server_variables", server_id=server_id, variable_id=variable_id)
         if existing is not None:
             return self.update("server_variables", existing, {"variable_value": value})
-        return self.insert("server_variables", {"server_id": server_id, "variable_id": variable_id,
-                                                "variable_value": value})
+        return self.insert(
+            "server_variables", {"server_id": server_id, "variable_id": variable_id, "variable_value": value}
+        )
 
     def user_can_access_server(self, user: dict[str, Any], server: dict[str, Any]) -> bool:
         if user.get("root_admin") or server["owner_id"] == user["id"]:
@@ -393,8 +437,12 @@ class State:
             self.delete_where("mountables", lambda row: row["kind"] == kind and row["target_id"] == target_id)
 
     # ------------------------------------------------------------------ life cycles
-    def begin_install(self, server: dict[str, Any], reinstall: bool = False,
-                      on_complete: Callable[[dict[str, Any]], Any] | None = None) -> None:
+    def begin_install(
+        self,
+        server: dict[str, Any],
+        reinstall: bool = False,
+        on_complete: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
         """Set status "installing" and finish the install after config.install_seconds (status -> null, unless the
         server was suspended meanwhile: a suspended server stays suspended, as the remote API does)."""
         self.update("servers", server, {"status": "installing"})
@@ -445,9 +493,14 @@ class State:
         timer = self._timers.pop(timer_id, None)
         if timer is None:
             return
+        self._run_callback(timer)
+
+    def _run_callback(self, timer: PendingTimer) -> None:
         result = timer.callback()
         if asyncio.iscoroutine(result):
-            asyncio.ensure_future(result)
+            task = asyncio.ensure_future(result)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     def cancel(self, timer_id: int) -> bool:
         timer = self._timers.pop(timer_id, None)
@@ -473,9 +526,7 @@ class State:
                 continue
             if timer.handle is not None:
                 timer.handle.cancel()
-            result = timer.callback()
-            if asyncio.iscoroutine(result):
-                asyncio.ensure_future(result)
+            self._run_callback(timer)
             ran += 1
         return ran
 
@@ -490,19 +541,39 @@ class State:
             callback(event, data)
 
     # ------------------------------------------------------------------ activity
-    def log_activity(self, event: str, actor_user_id: int | None, server_id: int | None = None,
-                     properties: dict[str, Any] | None = None, is_api: bool = True, ip: str = "127.0.0.1",
-                     api_key_id: int | None = None, description: str | None = None,
-                     subject_user_id: int | None = None, batch: str | None = None) -> dict[str, Any]:
+    def log_activity(
+        self,
+        event: str,
+        actor_user_id: int | None,
+        server_id: int | None = None,
+        properties: dict[str, Any] | None = None,
+        is_api: bool = True,
+        ip: str = "127.0.0.1",
+        api_key_id: int | None = None,
+        description: str | None = None,
+        subject_user_id: int | None = None,
+        batch: str | None = None,
+    ) -> dict[str, Any]:
         """Append an activity_logs row. Account events (no server) have the actor as subject."""
-        return self.insert("activity", {
-            "batch": batch, "event": event, "ip": ip, "description": description, "actor_id": actor_user_id,
-            "api_key_id": api_key_id, "is_api": is_api, "properties": dict(properties or {}),
-            "server_id": server_id,
-            "subject_user_id": subject_user_id if subject_user_id is not None else (
-                actor_user_id if server_id is None else None),
-            "timestamp": self.now(),
-        }, timestamps=False)
+        return self.insert(
+            "activity",
+            {
+                "batch": batch,
+                "event": event,
+                "ip": ip,
+                "description": description,
+                "actor_id": actor_user_id,
+                "api_key_id": api_key_id,
+                "is_api": is_api,
+                "properties": dict(properties or {}),
+                "server_id": server_id,
+                "subject_user_id": subject_user_id
+                if subject_user_id is not None
+                else (actor_user_id if server_id is None else None),
+                "timestamp": self.now(),
+            },
+            timestamps=False,
+        )
 
     # ------------------------------------------------------------------ persistence
     def to_json(self, redact: bool = False) -> dict[str, Any]:
@@ -528,7 +599,7 @@ class State:
             for row in rows:
                 key = row["uuid"] if name in UUID_KEYED_TABLES else int(row["id"])
                 self.tables[name][key] = row
-        self.counters = {name: 0 for name in TABLES}
+        self.counters = dict.fromkeys(TABLES, 0)
         self.counters.update({k: int(v) for k, v in data.get("counters", {}).items()})
         for name, rows in self.tables.items():
             ids = [int(r["id"]) for r in rows.values() if r.get("id") is not None]
@@ -538,7 +609,7 @@ class State:
         self.connection = dict(data.get("connection") or {})
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], config: EmulatorConfig | None = None) -> "State":
+    def from_json(cls, data: dict[str, Any], config: EmulatorConfig | None = None) -> State:
         state = cls(config)
         state.load_json(data)
         return state
@@ -556,6 +627,6 @@ class State:
                 timer.handle.cancel()
         self._timers.clear()
         self.tables = {name: {} for name in TABLES}
-        self.counters = {name: 0 for name in TABLES}
+        self.counters = dict.fromkeys(TABLES, 0)
         self.clock_offset = 0.0
         self._indexes.clear()

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
@@ -278,12 +277,34 @@ SERVER_PAGE_SIZE = 100
 # Every stored value costs ansible-core time on every run (tests/bench/), so the set holds what playbooks address
 # servers and template with, not what the default groups already tell (kind of host, egg, nest).
 LEAN_SERVER_VARS = (
-    "id", "internal_id", "identifier", "server_identifier", "uuid", "external_id", "name", "status", "node_name",
-    "location_short", "primary_allocation", "primary_ip", "primary_port", "limits", "sftp_host", "sftp_port",
+    "id",
+    "internal_id",
+    "identifier",
+    "server_identifier",
+    "uuid",
+    "external_id",
+    "name",
+    "status",
+    "node_name",
+    "location_short",
+    "primary_allocation",
+    "primary_ip",
+    "primary_port",
+    "limits",
+    "sftp_host",
+    "sftp_port",
     "sftp_user",
 )
 LEAN_NODE_VARS = (
-    "id", "uuid", "name", "fqdn", "scheme", "daemon_listen", "daemon_sftp", "maintenance_mode", "location_short",
+    "id",
+    "uuid",
+    "name",
+    "fqdn",
+    "scheme",
+    "daemon_listen",
+    "daemon_sftp",
+    "maintenance_mode",
+    "location_short",
 )
 ALL_HOSTVARS = "all"
 # Characters that end or change a host pattern (`--limit`, `hosts:`): separators (white space splits a pattern
@@ -298,7 +319,7 @@ MAX_NAMED_RENAMES = 10
 _PREFIX_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$|^$")
 _NOT_SLUG = re.compile(r"[^a-z0-9_]+")
 
-HostData = t.Dict[str, t.Any]
+HostData = dict[str, t.Any]
 
 
 @dataclass(frozen=True)
@@ -322,8 +343,10 @@ def key_api(api_key: str, api_type: str) -> str:
     for prefix, api in KEY_PREFIXES.items():
         if api_key.startswith(prefix):
             return api
-    raise AnsibleError("api_type: the api_key has none of the prefixes ptla_/papp_ (application) or ptlc_/pacc_ "
-                       "(client), so its type cannot be told; set api_type to application or client")
+    raise AnsibleError(
+        "api_type: the api_key has none of the prefixes ptla_/papp_ (application) or ptlc_/pacc_ "
+        "(client), so its type cannot be told; set api_type to application or client"
+    )
 
 
 def filter_query(operation_name: str, filters: t.Mapping[str, t.Any] | None) -> tuple[tuple[str, str], ...]:
@@ -333,8 +356,10 @@ def filter_query(operation_name: str, filters: t.Mapping[str, t.Any] | None) -> 
     for name, value in sorted((filters or {}).items(), key=lambda entry: str(entry[0])):
         if name not in operation.filters:
             allowed = ", ".join(operation.filters)
-            raise AnsibleError(f"filters: {name!r} is not a filter of the {operation.api} API's server list; "
-                               f"the panel accepts: {allowed}")
+            raise AnsibleError(
+                f"filters: {name!r} is not a filter of the {operation.api} API's server list; "
+                f"the panel accepts: {allowed}"
+            )
         values = value if isinstance(value, (list, tuple)) else [value]
         if not values or any(item is None or isinstance(item, (dict, list, tuple)) for item in values):
             raise AnsibleError(f"filters: {name!r} needs a string, a number or a list of them")
@@ -398,8 +423,11 @@ def _relationships(obj: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
 def _allocation_vars(primary: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
     if not primary:
         return {"primary_allocation": None, "primary_ip": None, "primary_port": None}
-    return {"primary_allocation": f"{primary.get('ip')}:{primary.get('port')}", "primary_ip": primary.get("ip"),
-            "primary_port": primary.get("port")}
+    return {
+        "primary_allocation": f"{primary.get('ip')}:{primary.get('port')}",
+        "primary_ip": primary.get("ip"),
+        "primary_port": primary.get("port"),
+    }
 
 
 class _Host:
@@ -437,13 +465,19 @@ def _sftp_user(username: t.Any, server: t.Mapping[str, t.Any]) -> str | None:
     return f"{username}.{short}" if username and short else None
 
 
-def _node_hosts(nodes: t.Iterable[t.Mapping[str, t.Any]], locations: t.Mapping[t.Any, t.Mapping[str, t.Any]],
-                pelican: bool = False) -> list[_Host]:
+def _node_hosts(
+    nodes: t.Iterable[t.Mapping[str, t.Any]], locations: t.Mapping[t.Any, t.Mapping[str, t.Any]], pelican: bool = False
+) -> list[_Host]:
     """Nodes as hosts: grouped by location, or on Pelican by their tags."""
     hosts = []
     for node in nodes:
-        host = _Host("node", int(node.get("id") or 0), str(node.get("name") or ""), str(node.get("id")),
-                     str(node.get("uuid") or node.get("id")))
+        host = _Host(
+            "node",
+            int(node.get("id") or 0),
+            str(node.get("name") or ""),
+            str(node.get("id")),
+            str(node.get("uuid") or node.get("id")),
+        )
         host.vars = {**_attributes(node), "resource_type": "node"}
         host.ansible_host = node.get("fqdn") or None
         host.groups.append(NODES_GROUP)
@@ -462,9 +496,14 @@ class _Joins:
     """The small listings a server is joined with, by id. Pelican has no locations or nests: its nodes and eggs
     carry `tags` instead (its migrations made each location's short code a node tag, each nest's name an egg tag)."""
 
-    def __init__(self, nodes: t.Sequence[t.Mapping[str, t.Any]], locations: t.Sequence[t.Mapping[str, t.Any]],
-                 nests: t.Sequence[t.Mapping[str, t.Any]], eggs: t.Sequence[t.Mapping[str, t.Any]] = (),
-                 pelican: bool = False) -> None:
+    def __init__(
+        self,
+        nodes: t.Sequence[t.Mapping[str, t.Any]],
+        locations: t.Sequence[t.Mapping[str, t.Any]],
+        nests: t.Sequence[t.Mapping[str, t.Any]],
+        eggs: t.Sequence[t.Mapping[str, t.Any]] = (),
+        pelican: bool = False,
+    ) -> None:
         self.pelican = pelican
         self.nodes = _by_id(nodes)
         self.locations = _by_id(locations)
@@ -480,8 +519,9 @@ def _tags(obj: t.Mapping[str, t.Any]) -> list[str]:
     return [str(tag) for tag in tags if tag not in (None, "")] if isinstance(tags, list) else []
 
 
-def _place(host: _Host, node: t.Mapping[str, t.Any], egg: t.Mapping[str, t.Any], server: t.Mapping[str, t.Any],
-           joins: _Joins) -> dict[str, t.Any]:
+def _place(
+    host: _Host, node: t.Mapping[str, t.Any], egg: t.Mapping[str, t.Any], server: t.Mapping[str, t.Any], joins: _Joins
+) -> dict[str, t.Any]:
     """Where a server is (location and nest, or on Pelican node and egg tags): its groups, and its fields."""
     if joins.pelican:
         for tag in _tags(node):
@@ -493,8 +533,12 @@ def _place(host: _Host, node: t.Mapping[str, t.Any], egg: t.Mapping[str, t.Any],
     nest = joins.nests.get(server.get("nest")) or {}
     host.add_group("location", location.get("short"))
     host.add_group("nest", nest.get("name"))
-    return {"location_id": node.get("location_id"), "location_short": location.get("short"),
-            "location_long": location.get("long"), "nest_name": nest.get("name")}
+    return {
+        "location_id": node.get("location_id"),
+        "location_short": location.get("short"),
+        "location_long": location.get("long"),
+        "nest_name": nest.get("name"),
+    }
 
 
 def application_server_host(settings: Settings, server: t.Mapping[str, t.Any], joins: _Joins) -> _Host | None:
@@ -511,27 +555,43 @@ def application_server_host(settings: Settings, server: t.Mapping[str, t.Any], j
     primary = next((a for a in allocations if a.get("id") == server.get("allocation")), None)
     identifier = str(server.get("identifier") or "")
     owner_name = owner.get("username") if owner else None
-    host = _Host("server", int(server.get("id") or 0), _server_hostname(settings, server), identifier,
-                 str(server.get("uuid") or identifier))
+    host = _Host(
+        "server",
+        int(server.get("id") or 0),
+        _server_hostname(settings, server),
+        identifier,
+        str(server.get("uuid") or identifier),
+    )
     host.groups.append(SERVERS_GROUP)
     host.add_group("node", node.get("name"))
     place = _place(host, node, egg, server, joins)
     host.add_group("egg", egg.get("name"))
     host.add_group("status", status_of(server))
     host.vars = {
-        **_attributes(server), "resource_type": "server", "allocations": allocations,
-        **_allocation_vars(primary), "owner": dict(owner) if owner else None,
-        "node_name": node.get("name"), "node_fqdn": node.get("fqdn"), **place, "egg_name": egg.get("name"),
-        "sftp_host": node.get("fqdn"), "sftp_port": node.get("daemon_sftp"),
+        **_attributes(server),
+        "resource_type": "server",
+        "allocations": allocations,
+        **_allocation_vars(primary),
+        "owner": dict(owner) if owner else None,
+        "node_name": node.get("name"),
+        "node_fqdn": node.get("fqdn"),
+        **place,
+        "egg_name": egg.get("name"),
+        "sftp_host": node.get("fqdn"),
+        "sftp_port": node.get("daemon_sftp"),
         "sftp_user": _sftp_user(owner_name, server),
     }
     host.ansible_host = node.get("fqdn") or None
     return host
 
 
-def application_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]],
-                      nodes: t.Sequence[t.Mapping[str, t.Any]], locations: t.Sequence[t.Mapping[str, t.Any]],
-                      nests: t.Sequence[t.Mapping[str, t.Any]]) -> list[_Host]:
+def application_hosts(
+    settings: Settings,
+    servers: t.Iterable[t.Mapping[str, t.Any]],
+    nodes: t.Sequence[t.Mapping[str, t.Any]],
+    locations: t.Sequence[t.Mapping[str, t.Any]],
+    nests: t.Sequence[t.Mapping[str, t.Any]],
+) -> list[_Host]:
     """Hosts from the application API's listings: servers (with `allocations` and `user` included), nodes,
     locations and nests (with `eggs` included), joined by id."""
     joins = _Joins(nodes, locations, nests)
@@ -539,6 +599,11 @@ def application_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.A
     if settings.include_servers:
         hosts += [host for host in (application_server_host(settings, server, joins) for server in servers) if host]
     return hosts
+
+
+def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
+    """`value` when it is a mapping (an included object), else an empty one."""
+    return value if isinstance(value, t.Mapping) else {}
 
 
 def client_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]], username: str | None) -> list[_Host]:
@@ -551,17 +616,28 @@ def client_hosts(settings: Settings, servers: t.Iterable[t.Mapping[str, t.Any]],
         allocations = relationships.get("allocations")
         allocations = allocations if isinstance(allocations, list) else []
         variables = relationships.get("variables")
-        egg = relationships.get("egg") if isinstance(relationships.get("egg"), t.Mapping) else {}
-        sftp = server.get("sftp_details") if isinstance(server.get("sftp_details"), t.Mapping) else {}
+        egg = _mapping(relationships.get("egg"))
+        sftp = _mapping(server.get("sftp_details"))
         primary = next((a for a in allocations if a.get("is_default")), None)
         identifier = str(server.get("identifier") or "")
-        host = _Host("server", int(server.get("internal_id") or 0), _server_hostname(settings, server), identifier,
-                     str(server.get("uuid") or identifier))
+        host = _Host(
+            "server",
+            int(server.get("internal_id") or 0),
+            _server_hostname(settings, server),
+            identifier,
+            str(server.get("uuid") or identifier),
+        )
         host.vars = {
-            **_attributes(server), "resource_type": "server", "allocations": allocations,
-            "variables": variables if isinstance(variables, list) else None, **_allocation_vars(primary),
-            "node_name": server.get("node"), "node_fqdn": sftp.get("ip"), "egg_name": egg.get("name"),
-            "sftp_host": sftp.get("ip"), "sftp_port": sftp.get("port"),
+            **_attributes(server),
+            "resource_type": "server",
+            "allocations": allocations,
+            "variables": variables if isinstance(variables, list) else None,
+            **_allocation_vars(primary),
+            "node_name": server.get("node"),
+            "node_fqdn": sftp.get("ip"),
+            "egg_name": egg.get("name"),
+            "sftp_host": sftp.get("ip"),
+            "sftp_port": sftp.get("port"),
             "sftp_user": _sftp_user(username, server),
         }
         host.ansible_host = sftp.get("ip") or None
@@ -636,8 +712,12 @@ def host_data(settings: Settings, hosts: list[_Host], warnings: list[str]) -> di
     """The JSON-serialisable result of one listing: what is cached and what populates the inventory."""
     named, naming_warnings = assign_names(hosts)
     entries = [host_entry(settings, name, host) for name, host in named]
-    return {"format": CACHE_FORMAT, "groups": top_groups(settings), "hosts": entries,
-            "warnings": warnings + naming_warnings}
+    return {
+        "format": CACHE_FORMAT,
+        "groups": top_groups(settings),
+        "hosts": entries,
+        "warnings": warnings + naming_warnings,
+    }
 
 
 class HostStream:
@@ -737,8 +817,13 @@ def _application_stream(client: PanelClient, settings: Settings, data: dict[str,
             query = {"include": "allocations,user", "sort": "id", **dict(settings.filters)}
             servers = reader.listing(SERVER_LIST[API_APPLICATION], query=query, per_page=SERVER_PAGE_SIZE)
         found = {what: _answer(what, listing.items, warnings, optional=True) or [] for what, listing in lookups.items()}
-        joins = _Joins(found.get("nodes", []), found.get("locations", []), found.get("nests", []),
-                       found.get("eggs", []), pelican=pelican)
+        joins = _Joins(
+            found.get("nodes", []),
+            found.get("locations", []),
+            found.get("nests", []),
+            found.get("eggs", []),
+            pelican=pelican,
+        )
         stream = HostStream(settings)
         if settings.include_nodes:
             yield from stream.add_nodes(_node_hosts(found.get("nodes", []), joins.locations, pelican))
@@ -752,8 +837,14 @@ def _application_stream(client: PanelClient, settings: Settings, data: dict[str,
     data["hosts"] = stream.entries
     warnings += stream.warnings()
     if not stream.entries:
-        listed = " or ".join(kind for kind, wanted in (("servers", settings.include_servers),
-                                                       ("nodes", settings.include_nodes)) if wanted) or "hosts"
+        listed = (
+            " or ".join(
+                kind
+                for kind, wanted in (("servers", settings.include_servers), ("nodes", settings.include_nodes))
+                if wanted
+            )
+            or "hosts"
+        )
         matching = " matching the filters" if settings.filters else ""
         data["empty_reason"] = f"the application key sees no {listed}{matching}"
 
@@ -761,8 +852,10 @@ def _application_stream(client: PanelClient, settings: Settings, data: dict[str,
 def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
     warnings = []
     if settings.include_nodes:
-        warnings.append("include_nodes: nodes can only be read with an application key (ptla_...); this client key "
-                        "adds servers only (set include_nodes: false to silence this warning)")
+        warnings.append(
+            "include_nodes: nodes can only be read with an application key (ptla_...); this client key "
+            "adds servers only (set include_nodes: false to silence this warning)"
+        )
     if not settings.include_servers:
         return host_data(settings, [], warnings)
     query: dict[str, t.Any] = {"include": "egg", **dict(settings.filters)}
@@ -774,8 +867,10 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
         servers = _answer("servers", listing.items, warnings)
         if settings.client_list_all and not account.get("admin"):
             # The panel answers an empty list to type=admin-all for other users: list what the key can access.
-            warnings.append("client_list_all: only a root admin's key can list every server; listing the servers "
-                            "this key's account can access instead")
+            warnings.append(
+                "client_list_all: only a root admin's key can list every server; listing the servers "
+                "this key's account can access instead"
+            )
             query.pop("type")
             listing = reader.listing(SERVER_LIST[API_CLIENT], query=query, per_page=SERVER_PAGE_SIZE)
             servers = _answer("servers", listing.items, warnings)
@@ -786,8 +881,10 @@ def fetch_client(client: PanelClient, settings: Settings) -> dict[str, t.Any]:
         if settings.filters:
             reason += " matching the filters"
         if account.get("admin") and not settings.client_list_all:
-            reason += (" (a root admin's client key lists only the servers it owns or is a subuser of; "
-                       "set client_list_all: true to list every server of the panel)")
+            reason += (
+                " (a root admin's client key lists only the servers it owns or is a subuser of; "
+                "set client_list_all: true to list every server of the panel)"
+            )
         data["empty_reason"] = reason
     return data
 
@@ -867,8 +964,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory: t.Any, loader: t.Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache)
         if not HAS_REQUESTS:
-            raise AnsibleError(f"{missing_required_lib('requests')} ({REQUESTS_IMPORT_ERROR.splitlines()[-1]})"
-                               if REQUESTS_IMPORT_ERROR else missing_required_lib("requests"))
+            raise AnsibleError(
+                f"{missing_required_lib('requests')} ({REQUESTS_IMPORT_ERROR.splitlines()[-1]})"
+                if REQUESTS_IMPORT_ERROR
+                else missing_required_lib("requests")
+            )
         file_config = self._read_config_data(path)
         url = self._templated("url")
         api_key = self._templated("api_key", self._env_api_key(file_config))
@@ -877,7 +977,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         stored = self.stored_vars(settings.prefix)
         cache_key = self.cache_key_for(path, url, api_key, settings)
         use_cache = bool(self.get_option("cache"))
-        data = None
+        data: t.Any = None
         if use_cache and cache:
             try:
                 data = self._cache[cache_key]
@@ -903,9 +1003,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if data.get("hosts") or self.get_option("allow_empty"):
             return
         reason = data.get("empty_reason") or "the panel listed no hosts"
-        raise AnsibleError(f"pterodactyl inventory: {reason}. An empty inventory would make an AWX sync with "
-                           "Overwrite remove every host imported before; set allow_empty: true if the panel is "
-                           "meant to show no hosts here.")
+        raise AnsibleError(
+            f"pterodactyl inventory: {reason}. An empty inventory would make an AWX sync with "
+            "Overwrite remove every host imported before; set allow_empty: true if the panel is "
+            "meant to show no hosts here."
+        )
 
     # -- options ----------------------------------------------------------------------------------
 
@@ -922,8 +1024,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         text."""
         value = self.get_option(option) if value is None else value
         if value is None or value == "":
-            raise AnsibleError(f"{option}: no value; set it in the inventory file or in the environment "
-                               f"({'PTERODACTYL_URL' if option == 'url' else 'PTERODACTYL_API_KEY'})")
+            raise AnsibleError(
+                f"{option}: no value; set it in the inventory file or in the environment "
+                f"({'PTERODACTYL_URL' if option == 'url' else 'PTERODACTYL_API_KEY'})"
+            )
         self.templar.available_variables = self._vars or {}
         value = self.templar.template(value)
         # A vaulted value is decrypted when it becomes text.
@@ -937,20 +1041,29 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         prefix = self.get_option("hostvar_prefix")
         prefix = "" if prefix is None else str(prefix)
         if not _PREFIX_PATTERN.match(prefix):
-            raise AnsibleError(f"hostvar_prefix: {prefix!r} cannot start a variable name; use letters, digits and _ "
-                               "(not starting with a digit)")
+            raise AnsibleError(
+                f"hostvar_prefix: {prefix!r} cannot start a variable name; use letters, digits and _ "
+                "(not starting with a digit)"
+            )
         server_hostname = self.get_option("server_hostname")
         if server_hostname == "external_id" and api == API_CLIENT:
-            raise AnsibleError("server_hostname: external_id is not shown to client keys; use an application key or "
-                               "name, identifier or uuid")
+            raise AnsibleError(
+                "server_hostname: external_id is not shown to client keys; use an application key or "
+                "name, identifier or uuid"
+            )
         filters = self.get_option("filters") or {}
         if not isinstance(filters, dict):
             raise AnsibleError("filters: expected a mapping of the panel's filter names to values")
-        return Settings(api=api, include_servers=self.get_option("include_servers"),
-                        include_nodes=self.get_option("include_nodes"), server_hostname=server_hostname,
-                        filters=filter_query(SERVER_LIST[api], filters),
-                        exclude_suspended=self.get_option("exclude_suspended"),
-                        client_list_all=self.get_option("client_list_all"), prefix=prefix)
+        return Settings(
+            api=api,
+            include_servers=self.get_option("include_servers"),
+            include_nodes=self.get_option("include_nodes"),
+            server_hostname=server_hostname,
+            filters=filter_query(SERVER_LIST[api], filters),
+            exclude_suspended=self.get_option("exclude_suspended"),
+            client_list_all=self.get_option("client_list_all"),
+            prefix=prefix,
+        )
 
     def stored_vars(self, prefix: str) -> dict[str, tuple[str, ...]] | None:
         """The host variable names (prefixed, and ansible_host) stored per kind of host (server, node), in order;
@@ -961,12 +1074,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         names = [str(name) for name in extra]
         for name in names:
             if name != ALL_HOSTVARS and not _FIELD_NAME.match(name):
-                raise AnsibleError(f"extra_hostvars: {name!r} is not a field name; give the names without "
-                                   f"hostvar_prefix (owner, allocations, container, ...) or all")
+                raise AnsibleError(
+                    f"extra_hostvars: {name!r} is not a field name; give the names without "
+                    f"hostvar_prefix (owner, allocations, container, ...) or all"
+                )
         if ALL_HOSTVARS in names:
             return None
-        return {kind: tuple(dict.fromkeys(["ansible_host"] + [prefix + name for name in (*lean, *names)]))
-                for kind, lean in (("server", LEAN_SERVER_VARS), ("node", LEAN_NODE_VARS))}
+        return {
+            kind: tuple(dict.fromkeys(["ansible_host"] + [prefix + name for name in (*lean, *names)]))
+            for kind, lean in (("server", LEAN_SERVER_VARS), ("node", LEAN_NODE_VARS))
+        }
 
     def cache_key_for(self, path: str, url: str, api_key: str, settings: Settings) -> str:
         """The base cache key of the file plus a digest of the panel, the key's public identifier and the
@@ -981,12 +1098,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """The listing. With an application key its `hosts` is a generator that reads the server pages as it is
         iterated; the client is closed when it ends."""
         try:
-            client = PanelClient(url, api_key, validate_certs=self.get_option("validate_certs"),
-                                 timeout=self.get_option("timeout"), retries=self.get_option("retries"),
-                                 backoff_factor=self.get_option("backoff_factor"),
-                                 extra_retry_codes=self.get_option("extra_retry_codes") or (),
-                                 max_workers=MAX_IN_FLIGHT, user_agent_extra="ansible-inventory",
-                                 panel=self.get_option("panel"))
+            client = PanelClient(
+                url,
+                api_key,
+                validate_certs=self.get_option("validate_certs"),
+                timeout=self.get_option("timeout"),
+                retries=self.get_option("retries"),
+                backoff_factor=self.get_option("backoff_factor"),
+                extra_retry_codes=self.get_option("extra_retry_codes") or (),
+                max_workers=MAX_IN_FLIGHT,
+                user_agent_extra="ansible-inventory",
+                panel=self.get_option("panel"),
+            )
         except ValueError as error:
             raise AnsibleError(f"url, timeout or retries: {error}") from None
         if settings.api == API_CLIENT:
@@ -1009,8 +1132,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._report_requests(client, settings, count)
 
     def _report_requests(self, client: PanelClient, settings: Settings, count: int) -> None:
-        self.display.vvv(f"pterodactyl inventory: {count} hosts from {client.request_count} request(s) to the "
-                         f"{settings.api} API")
+        self.display.vvv(
+            f"pterodactyl inventory: {count} hosts from {client.request_count} request(s) to the {settings.api} API"
+        )
 
     def populate(self, data: t.MutableMapping[str, t.Any], stored: dict[str, tuple[str, ...]] | None) -> None:
         """Adds the hosts and their groups, stores the `stored` variables of each (all with None), and runs
@@ -1093,6 +1217,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         prefix = self._prefix or ""
         missing = [name for name in (self.get_option("extra_hostvars") or []) if prefix + str(name) not in found]
         if missing:
-            self.display.warning(f"pterodactyl inventory: extra_hostvars: no host has the field(s) "
-                                 f"{', '.join(repr(str(name)) for name in missing)}; names are given without "
-                                 f"hostvar_prefix (owner, allocations, container, ...)")
+            self.display.warning(
+                f"pterodactyl inventory: extra_hostvars: no host has the field(s) "
+                f"{', '.join(repr(str(name)) for name in missing)}; names are given without "
+                f"hostvar_prefix (owner, allocations, container, ...)"
+            )

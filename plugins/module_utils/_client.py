@@ -108,15 +108,17 @@ _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 _TLS_REASON = re.compile(r"certificate verify failed: ([^()'\"\]]+)")
 
 # Shapes used in signatures (typing aliases so Python 3.9 can evaluate them).
-Body = t.Union[t.Dict[str, t.Any], t.List[t.Any], str, bytes, None]
+Body = t.Union[dict[str, t.Any], list[t.Any], str, bytes, None]
 Query = t.Mapping[str, t.Any]
-Meta = t.Dict[str, t.Any]
-Pairs = t.List[t.Tuple[str, str]]
+Meta = dict[str, t.Any]
+Pairs = list[tuple[str, str]]
 
 # What a generic 500 means on Pelican, which has no daemon error of its own: Wings failures come back as 500s
 # with the panel's generic detail.
-PELICAN_GENERIC_500 = ("Pelican answers a generic 500 when Wings cannot be reached or refuses the request, and for "
-                       "some errors of its own; the panel's log names the cause")
+PELICAN_GENERIC_500 = (
+    "Pelican answers a generic 500 when Wings cannot be reached or refuses the request, and for "
+    "some errors of its own; the panel's log names the cause"
+)
 # Laravel's answer for a path no route matches (both panels), as opposed to a missing object.
 _ROUTE_NOT_FOUND = re.compile(r"The route .* could not be found", re.IGNORECASE)
 
@@ -134,10 +136,19 @@ def _write_state(method: str, applied_may_have: bool) -> str:
 class PanelError(Exception):
     """A failed panel call. `str()` is a readable one-line message without any secret."""
 
-    def __init__(self, method: str, path: str, status: int | None = None, *, code: str | None = None,
-                 detail: str | None = None, errors: list[dict[str, t.Any]] | None = None,
-                 write_state: str = WRITE_NOT_APPLIED, retry_after: float | None = None,
-                 message: str | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None = None,
+        *,
+        code: str | None = None,
+        detail: str | None = None,
+        errors: list[dict[str, t.Any]] | None = None,
+        write_state: str = WRITE_NOT_APPLIED,
+        retry_after: float | None = None,
+        message: str | None = None,
+    ) -> None:
         self.method = method
         self.path = path
         self.status = status
@@ -196,10 +207,19 @@ class UnsupportedOnPanel(PanelError):
         if source == SOURCE_OPTION:
             message += f" (the panel option says {panel})"
         elif source:
-            message += f" (the panel was detected as {panel_name(panel)} from {source}; if that is wrong, set the " \
-                       "panel option)"
-        super().__init__(operation.method, operation.path, None, code="UnsupportedOnPanel", detail=message,
-                         write_state=WRITE_NOT_APPLIED, message=message)
+            message += (
+                f" (the panel was detected as {panel_name(panel)} from {source}; if that is wrong, set the "
+                "panel option)"
+            )
+        super().__init__(
+            operation.method,
+            operation.path,
+            None,
+            code="UnsupportedOnPanel",
+            detail=message,
+            write_state=WRITE_NOT_APPLIED,
+            message=message,
+        )
 
 
 def _no_auth(prepared: t.Any) -> t.Any:
@@ -253,8 +273,12 @@ def _classify_transport(error: BaseException, host: str, read_timeout: float) ->
     if has(requests.exceptions.SSLError, urllib3.exceptions.SSLError):
         match = next((m for m in (_TLS_REASON.search(str(item)) for item in chain) if m), None)
         if match:
-            return _Transport(f"TLS certificate verify failed for {host} ({match.group(1).strip()}); "
-                              "install the panel's CA or set validate_certs=false", False, False)
+            return _Transport(
+                f"TLS certificate verify failed for {host} ({match.group(1).strip()}); "
+                "install the panel's CA or set validate_certs=false",
+                False,
+                False,
+            )
         return _Transport(f"TLS handshake with {host} failed", False, False)
     # NameResolutionError is urllib3 2.x only; with 1.26 a lookup failure is a plain NewConnectionError.
     name_resolution = getattr(urllib3.exceptions, "NameResolutionError", None)
@@ -269,8 +293,12 @@ def _classify_transport(error: BaseException, host: str, read_timeout: float) ->
         return _Transport(f"timed out connecting to {host}", False, True)
     if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
         return _Transport(f"timed out after {read_timeout:g}s waiting for the answer from {host}", True, True)
-    if has(requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
-           requests.exceptions.InvalidHeader):
+    if has(
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidHeader,
+    ):
         return _Transport(f"invalid request to {host}", False, False)
     # Anything else (reset, closed, truncated body) happened after the request may have been received.
     return _Transport(f"the connection to {host} was closed before the answer arrived", True, True)
@@ -297,7 +325,7 @@ def _parse_retry_after(value: str | None) -> float | None:
 
 
 def period_words(seconds: int) -> str:
-    """"minute", "15 minutes", "24 hours": the period of a rate limit as it reads after "per"."""
+    """ "minute", "15 minutes", "24 hours": the period of a rate limit as it reads after "per"."""
     for unit_seconds, unit, single in ((3600, "hour", "hour"), (60, "minute", "minute")):
         if seconds % unit_seconds == 0:
             amount = seconds // unit_seconds
@@ -312,6 +340,21 @@ def _header_int(headers: t.Mapping[str, str], name: str) -> int | None:
         return int(str(headers.get(name, "")).strip())
     except ValueError:
         return None
+
+
+def _code_and_detail(response: t.Any, errors: list[dict[str, t.Any]]) -> tuple[str | None, str]:
+    """The error code and detail of an error answer: the panel's first error, or what a redirect or a page says."""
+    if 300 <= response.status_code < 400:
+        # Usually http:// answered by a redirect to https://, or a wrong base path.
+        location = urlsplit(response.headers.get("Location", ""))
+        where = location.path
+        if location.scheme:
+            where = f"{location.scheme}://{location.hostname or ''}{location.path}"
+        return "Redirect", f"the panel redirected to {where or 'another URL'}; check the url option"
+    if errors:
+        return errors[0]["code"], errors[0]["detail"]
+    # Proxies and maintenance pages answer HTML: the reason phrase is enough.
+    return None, response.reason or "HTTP error"
 
 
 def _first_error(response: t.Any) -> tuple[str | None, str]:
@@ -335,8 +378,7 @@ def is_unretryable_429(code: str | None, headers: t.Mapping[str, str]) -> bool:
 
 
 def _limit_sentence(limit: RateLimit, count: int | None = None) -> str:
-    return (f"the panel allows {count or limit.count} {limit.actions} per {period_words(limit.seconds)} "
-            f"per {limit.per}")
+    return f"the panel allows {count or limit.count} {limit.actions} per {period_words(limit.seconds)} per {limit.per}"
 
 
 def _limit_release(limit: RateLimit, panel: str | None) -> str:
@@ -346,15 +388,18 @@ def _limit_release(limit: RateLimit, panel: str | None) -> str:
     return f"panel {limit.since}+"
 
 
-def describe_rate_limit(operation: Operation | None, code: str | None, detail: str,
-                        headers: t.Mapping[str, str], panel: str | None = None) -> str | None:
+def describe_rate_limit(
+    operation: Operation | None, code: str | None, detail: str, headers: t.Mapping[str, str], panel: str | None = None
+) -> str | None:
     """Which limit a 429 comes from, in words ("the panel allows 2 schedule creations per minute per server"),
     or None when the panel's own message already says it (backup creation). `panel` is the flavour, when known."""
     name = operation.name if operation is not None else ""
     if is_unretryable_429(code, headers):
         if name == "client.account.update_email" or "email address has been changed" in detail:
-            return (f"{_limit_sentence(EMAIL_CHANGE_LIMIT)} ({_limit_release(EMAIL_CHANGE_LIMIT, panel)}); not "
-                    "retried, since the window is 24 hours: try again tomorrow")
+            return (
+                f"{_limit_sentence(EMAIL_CHANGE_LIMIT)} ({_limit_release(EMAIL_CHANGE_LIMIT, panel)}); not "
+                "retried, since the window is 24 hours: try again tomorrow"
+            )
         return "the panel gave no time to wait, so it was not retried"
     announced = _header_int(headers, "X-RateLimit-Limit")
     server_limit = SERVER_RATE_LIMITS.get(name)
@@ -508,13 +553,15 @@ def _error_entries(response: t.Any, secrets: t.Sequence[str]) -> list[dict[str, 
         if not isinstance(entry, dict):
             continue
         meta: dict[str, t.Any] = entry["meta"] if isinstance(entry.get("meta"), dict) else {}
-        errors.append({
-            "code": entry.get("code"),
-            "status": str(entry.get("status", response.status_code)),
-            "detail": _redact(str(entry.get("detail") or ""), secrets),
-            "source_field": meta.get("source_field"),
-            "rule": meta.get("rule"),
-        })
+        errors.append(
+            {
+                "code": entry.get("code"),
+                "status": str(entry.get("status", response.status_code)),
+                "detail": _redact(str(entry.get("detail") or ""), secrets),
+                "source_field": meta.get("source_field"),
+                "rule": meta.get("rule"),
+            }
+        )
     return errors
 
 
@@ -573,18 +620,35 @@ class PanelClient:
     `request_count` counts every attempt made, retries and failed connection attempts included.
     """
 
-    def __init__(self, url: str, api_key: str, *, validate_certs: bool = True, timeout: float = 30.0,
-                 retries: int = 5, backoff_factor: float = 0.5, extra_retry_codes: t.Iterable[int] = (),
-                 max_retry_after: float = 60.0, max_workers: int = 4, user_agent_extra: str | None = None,
-                 panel: str = AUTO) -> None:
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        validate_certs: bool = True,
+        timeout: float = 30.0,
+        retries: int = 5,
+        backoff_factor: float = 0.5,
+        extra_retry_codes: t.Iterable[int] = (),
+        max_retry_after: float = 60.0,
+        max_workers: int = 4,
+        user_agent_extra: str | None = None,
+        panel: str = AUTO,
+    ) -> None:
         if not HAS_REQUESTS:
             raise RuntimeError("The Python library 'requests' is required by ptero.panel")
         parts = urlsplit(url or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingError("url", "The panel url must be an absolute http:// or https:// URL, "
-                                      "e.g. https://panel.example.com")
-        _check_settings(timeout=timeout, retries=retries, backoff_factor=backoff_factor,
-                        max_retry_after=max_retry_after, max_workers=max_workers)
+            raise SettingError(
+                "url", "The panel url must be an absolute http:// or https:// URL, e.g. https://panel.example.com"
+            )
+        _check_settings(
+            timeout=timeout,
+            retries=retries,
+            backoff_factor=backoff_factor,
+            max_retry_after=max_retry_after,
+            max_workers=max_workers,
+        )
         try:
             self.panel = check_panel_choice(panel)
         except ValueError as error:
@@ -611,18 +675,21 @@ class PanelClient:
         elif flavour_from_key(api_key):
             self._flavour, self.flavour_source = PELICAN, SOURCE_KEY
         user_agent = f"ptero.panel/{COLLECTION_VERSION} (+{PROJECT_URL}) python-requests/{requests.__version__}"
-        if user_agent_extra:
-            user_agent = f"{user_agent} {user_agent_extra}"
-        self.user_agent = user_agent
-        self._session = requests.Session()
-        self._session.auth = _BearerAuth(api_key)
-        self._session.headers.update({"Accept": ACCEPT, "User-Agent": user_agent})
+        self.user_agent = f"{user_agent} {user_agent_extra}" if user_agent_extra else user_agent
+        self._session = self._new_session(api_key)
+
+    def _new_session(self, api_key: str) -> t.Any:
+        """A requests session with the key, no cookies, and no retries of urllib3's own."""
+        session = requests.Session()
+        session.auth = _BearerAuth(api_key)
+        session.headers.update({"Accept": ACCEPT, "User-Agent": self.user_agent})
         # The panel treats a session cookie as a browser login (CSRF checks): never keep one.
-        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         # urllib3 must not retry on its own: the retry rules below depend on the method.
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, self.max_workers), max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def __repr__(self) -> str:
         return f"PanelClient({self.base_url!r})"
@@ -640,7 +707,7 @@ class PanelClient:
 
     @property
     def flavour(self) -> str:
-        """"pterodactyl" or "pelican"; the first use may send the probe (once per client).
+        """ "pterodactyl" or "pelican"; the first use may send the probe (once per client).
 
         Raises PanelDetectionError (or PanelConnectionError) when the probe's answer proves nothing."""
         if self._flavour is None:
@@ -657,14 +724,16 @@ class PanelClient:
 
     def _probe_flavour(self) -> str:
         """Ask the route only Pelican has, without a key: 401 is Pelican, 404 Pterodactyl (see `_flavour`)."""
-        advice = (f"set the panel option (or {ENV_PANEL}) to pterodactyl or pelican")
+        advice = f"set the panel option (or {ENV_PANEL}) to pterodactyl or pelican"
         try:
-            response, attempts, _sent = self._send(PROBE_METHOD, PROBE_PATH, [], None, None, [self._api_key],
-                                                   authenticated=False, accept=PROBE_ACCEPT)
+            response, attempts, _sent = self._send(
+                PROBE_METHOD, PROBE_PATH, [], None, None, [self._api_key], authenticated=False, accept=PROBE_ACCEPT
+            )
         except PanelConnectionError as error:
             message = f"Could not tell whether {self._host} runs Pterodactyl or Pelican: {error.message}; {advice}"
-            raise PanelConnectionError(error.method, error.path, None, detail=error.detail, write_state=WRITE_READ,
-                                       message=message) from None
+            raise PanelConnectionError(
+                error.method, error.path, None, detail=error.detail, write_state=WRITE_READ, message=message
+            ) from None
         found = flavour_from_probe(response.status_code)
         if found is not None:
             response.close()
@@ -672,10 +741,20 @@ class PanelClient:
         answer = self._http_error(PROBE_METHOD, PROBE_PATH, response, [self._api_key], attempts)
         if response.status_code < 300:
             answer.message = f"{PROBE_METHOD} {PROBE_PATH} -> {response.status_code} {response.reason or ''}".rstrip()
-        message = (f"Could not tell whether {self._host} runs Pterodactyl or Pelican: the probe {answer.message} "
-                   f"(sent without a key; Pelican answers 401 and Pterodactyl 404); {advice}")
-        raise PanelDetectionError(PROBE_METHOD, PROBE_PATH, answer.status, code=answer.code, detail=answer.detail,
-                                  errors=answer.errors, write_state=WRITE_READ, message=message)
+        message = (
+            f"Could not tell whether {self._host} runs Pterodactyl or Pelican: the probe {answer.message} "
+            f"(sent without a key; Pelican answers 401 and Pterodactyl 404); {advice}"
+        )
+        raise PanelDetectionError(
+            PROBE_METHOD,
+            PROBE_PATH,
+            answer.status,
+            code=answer.code,
+            detail=answer.detail,
+            errors=answer.errors,
+            write_state=WRITE_READ,
+            message=message,
+        )
 
     def operation(self, name: str, query: Query | None = None) -> Operation:
         """The operation `name` as this client's panel has it; UnsupportedOnPanel when the panel lacks it.
@@ -696,20 +775,38 @@ class PanelClient:
 
     # -- public calls -----------------------------------------------------------------------------
 
-    def call(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
-             query: Query | None = None, body: Body = None) -> t.Any:
+    def call(
+        self,
+        operation: str,
+        path_params: dict[str, t.Any] | None = None,
+        *,
+        query: Query | None = None,
+        body: Body = None,
+    ) -> t.Any:
         """Send one operation and return its flattened answer (see the module docstring)."""
         return self.call_with_meta(operation, path_params, query=query, body=body)[0]
 
-    def call_with_meta(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
-                       query: Query | None = None, body: Body = None) -> tuple[t.Any, Meta]:
+    def call_with_meta(
+        self,
+        operation: str,
+        path_params: dict[str, t.Any] | None = None,
+        *,
+        query: Query | None = None,
+        body: Body = None,
+    ) -> tuple[t.Any, Meta]:
         """Like `call()`, plus the answer's top-level `meta` (or {})."""
         op = self.operation(operation, query)
         path = build_path(op, path_params)
         return self._exchange(op, path, build_query(_renamed_filters(op, query)), body)
 
-    def iterate(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
-                query: Query | None = None, per_page: int | None = None) -> t.Iterator[dict[str, t.Any]]:
+    def iterate(
+        self,
+        operation: str,
+        path_params: dict[str, t.Any] | None = None,
+        *,
+        query: Query | None = None,
+        per_page: int | None = None,
+    ) -> t.Iterator[dict[str, t.Any]]:
         """Every item of a list operation, page after page, lazily. Each page re-sends all of `query`."""
         # Checked now, not at the first next(): a wrong name or parameter fails where it is written.
         op, path, pairs = self._list_request(operation, path_params, query, per_page)
@@ -725,9 +822,15 @@ class PanelClient:
                 return
             page += 1
 
-    def collect(self, operation: str, path_params: dict[str, t.Any] | None = None, *,
-                query: Query | None = None, per_page: int | None = None,
-                concurrent: bool = True) -> list[dict[str, t.Any]]:
+    def collect(
+        self,
+        operation: str,
+        path_params: dict[str, t.Any] | None = None,
+        *,
+        query: Query | None = None,
+        per_page: int | None = None,
+        concurrent: bool = True,
+    ) -> list[dict[str, t.Any]]:
         """All items of a list operation. After the first page, the others are fetched in parallel
         (`max_workers` threads) when `concurrent`; the result keeps page order."""
         if not concurrent or self.max_workers < 2:
@@ -758,8 +861,9 @@ class PanelClient:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _list_request(self, operation: str, path_params: dict[str, t.Any] | None, query: Query | None,
-                      per_page: int | None) -> tuple[Operation, str, Pairs]:
+    def _list_request(
+        self, operation: str, path_params: dict[str, t.Any] | None, query: Query | None, per_page: int | None
+    ) -> tuple[Operation, str, Pairs]:
         op = self.operation(operation, query)
         if not op.is_list:
             raise ValueError(f"{op.name} does not return a list")
@@ -776,7 +880,7 @@ class PanelClient:
         return op, path, build_query(given)
 
     def _page(self, op: Operation, path: str, pairs: Pairs, page: int) -> tuple[list[dict[str, t.Any]], Meta]:
-        page_pairs = pairs + [("page", str(page))] if op.paginated else pairs
+        page_pairs = [*pairs, ("page", str(page))] if op.paginated else pairs
         data, meta = self._exchange(op, path, page_pairs, None)
         return (data if isinstance(data, list) else []), meta
 
@@ -819,7 +923,7 @@ class PanelClient:
 
     def _exchange(self, op: Operation, path: str, pairs: Pairs, body: Body) -> tuple[t.Any, Meta]:
         data, content_type = self._encode_body(op, body)
-        secrets = [self._api_key] + _secret_values(self._json_of(op, body))
+        secrets = [self._api_key, *_secret_values(self._json_of(op, body))]
         response, attempts, sent_before = self._send(op.method, path, pairs, data, content_type, secrets)
         if response.status_code == 404 and op.method == "DELETE" and sent_before:
             # An earlier attempt, whose answer was lost, deleted it: the re-sent DELETE finds nothing left.
@@ -839,13 +943,22 @@ class PanelClient:
                 return None
             return min(wanted, self.max_retry_after)
         # "Equal jitter": between half and all of backoff_factor * 2**attempt, so clients spread out.
-        nominal = self.backoff_factor * (2 ** attempt)
+        nominal = self.backoff_factor * (2**attempt)
         delay = min(nominal / 2 + random.uniform(0, nominal / 2), remaining)
         return delay if delay > 0 or nominal == 0 else None
 
-    def _send(self, method: str, path: str, pairs: Pairs, data: bytes | None,
-              content_type: str | None, secrets: list[str], *, authenticated: bool = True,
-              accept: str | None = None) -> tuple[t.Any, int, bool]:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        pairs: Pairs,
+        data: bytes | None,
+        content_type: str | None,
+        secrets: list[str],
+        *,
+        authenticated: bool = True,
+        accept: str | None = None,
+    ) -> tuple[t.Any, int, bool]:
         """Send with the retry rules of the module docstring; return (last response, attempts, whether an
         earlier attempt may have been applied: it was sent and its answer lost, or answered 5xx)."""
         url = self.base_url + path
@@ -861,8 +974,7 @@ class PanelClient:
         while True:
             self._count()
             try:
-                response = self._session.request(method, url, params=pairs, data=data, headers=headers, timeout=timeout,
-                                                 verify=self.validate_certs, allow_redirects=False, auth=auth)
+                response = self._request_once(method, url, pairs, data, headers, timeout, auth)
             except requests.exceptions.RequestException as error:
                 transport = _classify_transport(error, self._host, self.timeout)
                 # TLS reasons quote library text: scrub it like a panel message.
@@ -888,6 +1000,29 @@ class PanelClient:
             slept += delay
             attempt += 1
 
+    def _request_once(
+        self,
+        method: str,
+        url: str,
+        pairs: Pairs,
+        data: bytes | None,
+        headers: dict[str, str],
+        timeout: t.Any,
+        auth: t.Any,
+    ) -> t.Any:
+        """One attempt; redirects are answers (an http:// panel behind https:// must be named, not followed)."""
+        return self._session.request(
+            method,
+            url,
+            params=pairs,
+            data=data,
+            headers=headers,
+            timeout=timeout,
+            verify=self.validate_certs,
+            allow_redirects=False,
+            auth=auth,
+        )
+
     def _transport_error(self, method: str, path: str, transport: _Transport, attempts: int) -> PanelConnectionError:
         write_state = _write_state(method, transport.sent)
         message = f"{method} {path} -> {transport.reason}"
@@ -895,29 +1030,26 @@ class PanelClient:
             message += f" (gave up after {attempts} attempts)"
         if write_state == WRITE_UNKNOWN:
             message += "; the request was sent, so the change may have been applied: check before retrying"
-        return PanelConnectionError(method, path, None, code=None, detail=transport.reason, errors=[],
-                                    write_state=write_state, message=message)
+        return PanelConnectionError(
+            method, path, None, code=None, detail=transport.reason, errors=[], write_state=write_state, message=message
+        )
 
-    def _http_error(self, method: str, path: str, response: t.Any, secrets: list[str], attempts: int,
-                    operation: Operation | None = None) -> PanelError:
+    def _http_error(
+        self,
+        method: str,
+        path: str,
+        response: t.Any,
+        secrets: list[str],
+        attempts: int,
+        operation: Operation | None = None,
+    ) -> PanelError:
         status = response.status_code
         errors = _error_entries(response, secrets)
-        reason = response.reason or "HTTP error"
-        if 300 <= status < 400:
-            # Usually http:// answered by a redirect to https://, or a wrong base path.
-            location = urlsplit(response.headers.get("Location", ""))
-            where = location.path
-            if location.scheme:
-                where = f"{location.scheme}://{location.hostname or ''}{location.path}"
-            code, detail = "Redirect", f"the panel redirected to {where or 'another URL'}; check the url option"
-        elif errors:
-            code, detail = errors[0]["code"], errors[0]["detail"]
-        else:
-            # Proxies and maintenance pages answer HTML: the reason phrase is enough.
-            code, detail = None, reason
+        code, detail = _code_and_detail(response, errors)
         if status == 422 and errors:
-            summary = "; ".join(f"{e['source_field']}: {e['detail']}" if e["source_field"] else e["detail"]
-                                for e in errors)
+            summary = "; ".join(
+                f"{e['source_field']}: {e['detail']}" if e["source_field"] else e["detail"] for e in errors
+            )
         else:
             summary = detail
         retry_after = _parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
@@ -941,11 +1073,21 @@ class PanelClient:
         if attempts > 1:
             message += f" (gave up after {attempts} attempts)"
         response.close()
-        return PanelError(method, path, status, code=code, detail=detail, errors=errors, write_state=write_state,
-                          retry_after=retry_after, message=message)
+        return PanelError(
+            method,
+            path,
+            status,
+            code=code,
+            detail=detail,
+            errors=errors,
+            write_state=write_state,
+            retry_after=retry_after,
+            message=message,
+        )
 
-    def _panel_hint(self, operation: Operation | None, status: int, code: str | None, detail: str, *,
-                    has_envelope: bool) -> str | None:
+    def _panel_hint(
+        self, operation: Operation | None, status: int, code: str | None, detail: str, *, has_envelope: bool
+    ) -> str | None:
         """What an error status means on this route and panel, where the panel's answer does not say it."""
         if operation is None:
             return None
@@ -956,10 +1098,16 @@ class PanelClient:
             hint = operation.on(PELICAN).status_hint(status)
         if hint:
             return hint
-        if status in (404, 405) and operation.pelican_since and PELICAN in operation.flavours and (
-                code == "MethodNotAllowedHttpException" or _ROUTE_NOT_FOUND.search(detail)):
-            return (f"the panel has no such route: {operation.name} needs Pelican {operation.pelican_since} or later "
-                    f"(ptero.panel supports Pelican {MIN_PELICAN} and later)")
+        if (
+            status in (404, 405)
+            and operation.pelican_since
+            and PELICAN in operation.flavours
+            and (code == "MethodNotAllowedHttpException" or _ROUTE_NOT_FOUND.search(detail))
+        ):
+            return (
+                f"the panel has no such route: {operation.name} needs Pelican {operation.pelican_since} or later "
+                f"(ptero.panel supports Pelican {MIN_PELICAN} and later)"
+            )
         if status == 500 and flavour == PELICAN:
             return PELICAN_GENERIC_500
         return None
@@ -979,9 +1127,17 @@ class PanelClient:
         except ValueError:
             kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
             detail = f"the answer is not JSON ({kind}); is the url the panel's address?"
-            raise PanelError(op.method, path, response.status_code, code="UnexpectedResponse", detail=detail,
-                             write_state=_write_state(op.method, True)) from None
-        meta = payload.get("meta") if isinstance(payload, dict) and isinstance(payload.get("meta"), dict) else {}
+            raise PanelError(
+                op.method,
+                path,
+                response.status_code,
+                code="UnexpectedResponse",
+                detail=detail,
+                write_state=_write_state(op.method, True),
+            ) from None
+        meta: dict[str, t.Any] = (
+            payload["meta"] if isinstance(payload, dict) and isinstance(payload.get("meta"), dict) else {}
+        )
         if op.response == "raw":
             return payload, {}
         if op.response == "data" and isinstance(payload, dict) and isinstance(payload.get("data"), dict):

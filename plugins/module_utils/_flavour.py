@@ -39,8 +39,9 @@ KEY_PREFIXES: dict[str, tuple[str, str]] = {
     "plcn_": (PELICAN, "client"),
 }
 #: Prefixes only Pelican issues: a key with one of them is a Pelican key, no request needed.
-PELICAN_KEY_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, (flavour, _api) in KEY_PREFIXES.items()
-                                              if flavour == PELICAN)
+PELICAN_KEY_PREFIXES: tuple[str, ...] = tuple(
+    prefix for prefix, (flavour, _api) in KEY_PREFIXES.items() if flavour == PELICAN
+)
 
 #: The probe: a route only Pelican has, asked without a key.
 PROBE_METHOD = "GET"
@@ -55,7 +56,7 @@ SOURCE_PROBE = "a probe of GET " + PROBE_PATH
 
 
 def panel_name(flavour: str) -> str:
-    """"Pelican", "Pterodactyl"."""
+    """ "Pelican", "Pterodactyl"."""
     return PANEL_NAMES.get(flavour, flavour)
 
 
@@ -71,7 +72,7 @@ def flavour_from_key(api_key: str) -> str | None:
 
 
 def api_of_key(api_key: str) -> str | None:
-    """"application" or "client" from the key's prefix, on either panel; None for a key without a known prefix."""
+    """ "application" or "client" from the key's prefix, on either panel; None for a key without a known prefix."""
     prefix = key_prefix(api_key)
     return KEY_PREFIXES[prefix][1] if prefix else None
 

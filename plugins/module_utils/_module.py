@@ -58,8 +58,12 @@ def connection_argument_spec(api: str) -> dict[str, dict[str, t.Any]]:
         "retries": {"type": "int", "default": 5},
         "backoff_factor": {"type": "float", "default": 0.5},
         "extra_retry_codes": {"type": "list", "elements": "int", "default": []},
-        "panel": {"type": "str", "default": AUTO, "choices": list(PANEL_CHOICES),
-                  "fallback": (env_fallback, [ENV_PANEL])},
+        "panel": {
+            "type": "str",
+            "default": AUTO,
+            "choices": list(PANEL_CHOICES),
+            "fallback": (env_fallback, [ENV_PANEL]),
+        },
     }
 
 
@@ -81,13 +85,20 @@ class WriteRecordingClient(PanelClient):
         return answer
 
 
-def client_from_options(options: t.Mapping[str, t.Any],
-                        on_write: t.Callable[[str, str], None] | None = None) -> PanelClient:
+def client_from_options(
+    options: t.Mapping[str, t.Any], on_write: t.Callable[[str, str], None] | None = None
+) -> PanelClient:
     if on_write is not None:
         return WriteRecordingClient(
-            options["url"], options["api_key"], on_write=on_write, validate_certs=options["validate_certs"],
-            timeout=options["timeout"], retries=options["retries"], backoff_factor=options["backoff_factor"],
-            extra_retry_codes=options["extra_retry_codes"] or (), panel=options.get("panel") or AUTO,
+            options["url"],
+            options["api_key"],
+            on_write=on_write,
+            validate_certs=options["validate_certs"],
+            timeout=options["timeout"],
+            retries=options["retries"],
+            backoff_factor=options["backoff_factor"],
+            extra_retry_codes=options["extra_retry_codes"] or (),
+            panel=options.get("panel") or AUTO,
         )
     return PanelClient(
         options["url"],
@@ -167,7 +178,7 @@ def differs(current: t.Any, desired: t.Any) -> bool:
         if not isinstance(current, dict):
             return True
         return any(differs(current.get(key), value) for key, value in desired.items())
-    return _canonical(current) != _canonical(desired)
+    return bool(_canonical(current) != _canonical(desired))
 
 
 def changed_fields(current: t.Mapping[str, t.Any], desired: t.Mapping[str, t.Any]) -> list[str]:
@@ -246,7 +257,9 @@ class PanelResource:
         """Check mode: the object a create would make."""
         return desired
 
-    def predict_update(self, current: dict[str, t.Any], desired: dict[str, t.Any], changes: list[str]) -> dict[str, t.Any]:
+    def predict_update(
+        self, current: dict[str, t.Any], desired: dict[str, t.Any], changes: list[str]
+    ) -> dict[str, t.Any]:
         """Check mode: the object after an update of `changes`."""
         return overlay(current, {key: desired[key] for key in changes})
 
@@ -264,7 +277,8 @@ class Outcome:
 
     result_key: str
     changed: bool
-    obj: dict[str, t.Any] | None
+    # The object (a dict), or the objects (a list) of a module that manages several per task (allocation).
+    obj: t.Any
     before: dict[str, t.Any]
     after: dict[str, t.Any]
     #: Set for an update (also an update predicted in check mode); None for create, delete and no change.
@@ -276,8 +290,11 @@ class Outcome:
 
     def result(self) -> dict[str, t.Any]:
         """The module result: `changed`, the object under its key, `diff`, and `changed_fields` after an update."""
-        result: dict[str, t.Any] = {"changed": self.changed, self.result_key: self.obj,
-                                    "diff": {"before": self.before, "after": self.after}}
+        result: dict[str, t.Any] = {
+            "changed": self.changed,
+            self.result_key: self.obj,
+            "diff": {"before": self.before, "after": self.after},
+        }
         if self.changed_fields is not None:
             result["changed_fields"] = list(self.changed_fields)
         result.update(self.extra)
@@ -316,7 +333,7 @@ class PanelModule(AnsibleModule):
             # Named by the option that is wrong (url, timeout, retries, backoff_factor), not always `url`.
             self.fail_json(msg=error.for_option())
 
-    def exit_json(self, **result: t.Any) -> t.NoReturn:
+    def exit_json(self, **result: t.Any) -> t.NoReturn:  # type: ignore[misc]  # AnsibleModule's (untyped) exits
         """Succeed; a write that happened is a change, whatever the code that made it concluded."""
         if self.wrote:
             result["changed"] = True
@@ -348,7 +365,7 @@ class PanelModule(AnsibleModule):
         self._described_requests.clear()
         self.writes_done.clear()
 
-    def fail_json(self, msg: str, **result: t.Any) -> t.NoReturn:
+    def fail_json(self, msg: str, **result: t.Any) -> t.NoReturn:  # type: ignore[misc]  # AnsibleModule's exits
         """Fail the task; after a write it reports `changed: true` and says what was already done."""
         if self.wrote:
             done = self.writes_done or self._described_requests
@@ -385,15 +402,25 @@ class PanelModule(AnsibleModule):
         with self.failures_reported(), failure_context(what):
             return action(*args)
 
-    def call(self, operation: str, path_params: dict[str, t.Any] | None = None, *, what: str = "", **kwargs: t.Any) -> t.Any:
+    def call(
+        self, operation: str, path_params: dict[str, t.Any] | None = None, *, what: str = "", **kwargs: t.Any
+    ) -> t.Any:
         """`PanelClient.call()` that fails the task with a clear message on any API error."""
         return self.step(what, lambda: self.client.call(operation, path_params, **kwargs))
 
-    def collect(self, operation: str, path_params: dict[str, t.Any] | None = None, *, what: str = "", **kwargs: t.Any) -> list[dict[str, t.Any]]:
+    def collect(
+        self, operation: str, path_params: dict[str, t.Any] | None = None, *, what: str = "", **kwargs: t.Any
+    ) -> list[dict[str, t.Any]]:
         return self.step(what, lambda: self.client.collect(operation, path_params, **kwargs))  # type: ignore[no-any-return]
 
-    def wait_for(self, fetch: t.Callable[[], t.Any], done: t.Callable[[t.Any], bool], timeout: float, what: str,
-                 describe: t.Callable[[t.Any], str] = repr) -> t.Any:
+    def wait_for(
+        self,
+        fetch: t.Callable[[], t.Any],
+        done: t.Callable[[t.Any], bool],
+        timeout: float,
+        what: str,
+        describe: t.Callable[[t.Any], str] = repr,
+    ) -> t.Any:
         """Poll `fetch()` until `done(value)`, with capped back-off; fail naming the last value seen after `timeout` s
         (also when called outside `failures_reported()`)."""
         deadline = time.monotonic() + timeout
@@ -427,8 +454,9 @@ class PanelModule(AnsibleModule):
         changes = resource.compare(current, desired)
         refuse_create_only_changes(resource, current, changes)
         if not changes:
-            return Outcome(resource.result_key, False, current, resource.view(current), resource.view(current),
-                           existed=True)
+            return Outcome(
+                resource.result_key, False, current, resource.view(current), resource.view(current), existed=True
+            )
         if self.check_mode:
             after = resource.predict_update(current, desired, changes)
         else:
@@ -436,8 +464,15 @@ class PanelModule(AnsibleModule):
             with failure_context(f"Could not update {resource.describe(current)}"):
                 after = resource.update(current, desired)
             self._record_unless_said(said, f"updated {resource.the()} ({', '.join(changes)})")
-        return Outcome(resource.result_key, True, after, resource.view(current), resource.view(after),
-                       changed_fields=changes, existed=True)
+        return Outcome(
+            resource.result_key,
+            True,
+            after,
+            resource.view(current),
+            resource.view(after),
+            changed_fields=changes,
+            existed=True,
+        )
 
     def _record_unless_said(self, said_before: int, done: str) -> None:
         # A resource may have described its own writes (e.g. "saved in the panel, not pushed to Wings").
@@ -464,13 +499,18 @@ class PanelModule(AnsibleModule):
         else:
             said = len(self.writes_done)
             created = self.create_adopting_lost_answer(
-                resource.describe(), lambda: resource.create(desired), resource.find, resource.describe)
+                resource.describe(), lambda: resource.create(desired), resource.find, resource.describe
+            )
             self._record_unless_said(said, f"created {resource.the()}")
         return Outcome(resource.result_key, True, created, {}, resource.view(created))
 
-    def create_adopting_lost_answer(self, label: str, create: t.Callable[[], dict[str, t.Any]],
-                                    find: t.Callable[[], dict[str, t.Any] | None],
-                                    describe: t.Callable[[dict[str, t.Any]], str] | None = None) -> dict[str, t.Any]:
+    def create_adopting_lost_answer(
+        self,
+        label: str,
+        create: t.Callable[[], dict[str, t.Any]],
+        find: t.Callable[[], dict[str, t.Any] | None],
+        describe: t.Callable[[dict[str, t.Any]], str] | None = None,
+    ) -> dict[str, t.Any]:
         """Run `create()`; when its answer was lost (the panel may have created it), look with `find()` and adopt
         what is there instead of creating twice. Raises TaskFailure naming `label` when the create failed."""
         try:
@@ -482,12 +522,17 @@ class PanelModule(AnsibleModule):
         with failure_context(f"Could not look up {label} after a lost answer"):
             found = find()
         if found is None:
-            raise TaskFailure.from_error(lost, f"Could not create {label}: the answer was lost and the panel "
-                                               "shows no such object now. If the panel was only slow it may still "
-                                               "appear; run the task again (an object that appeared is adopted, not "
-                                               "created twice)")
-        self.warn(f"The panel's answer to creating {describe(found) if describe else label} was lost; "
-                  "the object exists and has been adopted.")
+            raise TaskFailure.from_error(
+                lost,
+                f"Could not create {label}: the answer was lost and the panel "
+                "shows no such object now. If the panel was only slow it may still "
+                "appear; run the task again (an object that appeared is adopted, not "
+                "created twice)",
+            )
+        self.warn(
+            f"The panel's answer to creating {describe(found) if describe else label} was lost; "
+            "the object exists and has been adopted."
+        )
         return found
 
 

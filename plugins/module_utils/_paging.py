@@ -14,6 +14,7 @@ pages are still on the wire.
 from __future__ import annotations
 
 import collections
+import functools
 import threading
 import typing as t
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,7 +34,7 @@ MAX_PAGES = 100_000
 # caller works, without holding a whole large listing in memory when the panel answers faster than it is taken.
 READ_AHEAD_PER_REQUEST = 2
 
-Page = t.List[t.Dict[str, t.Any]]
+Page = list[dict[str, t.Any]]
 
 
 def connection_pool_size(client: PanelClient) -> int:
@@ -61,8 +62,9 @@ class PageReader:
     def __init__(self, client: PanelClient, max_in_flight: int) -> None:
         pool = connection_pool_size(client)
         if not 1 <= max_in_flight <= pool:
-            raise ValueError(f"max_in_flight must be between 1 and the client's connection pool ({pool}), "
-                             f"not {max_in_flight}")
+            raise ValueError(
+                f"max_in_flight must be between 1 and the client's connection pool ({pool}), not {max_in_flight}"
+            )
         self.client = client
         self.max_in_flight = max_in_flight
         self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="ptero-pages")
@@ -76,15 +78,16 @@ class PageReader:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def submit(self, job: t.Callable[[], t.Any]) -> Future:
+    def submit(self, job: t.Callable[[], t.Any]) -> Future[t.Any]:
         return self._pool.submit(job)
 
-    def call(self, operation: str, query: t.Mapping[str, t.Any] | None = None) -> Future:
+    def call(self, operation: str, query: t.Mapping[str, t.Any] | None = None) -> Future[t.Any]:
         """One request (`client.call`), queued now; its Future gives the answer or raises the PanelError."""
         return self.submit(lambda: self.client.call(operation, query=query))
 
-    def listing(self, operation: str, query: t.Mapping[str, t.Any] | None = None,
-                per_page: int = DEFAULT_PER_PAGE) -> Listing:
+    def listing(
+        self, operation: str, query: t.Mapping[str, t.Any] | None = None, per_page: int = DEFAULT_PER_PAGE
+    ) -> Listing:
         """Every page of a list operation; the first page is queued now. Pages are read at most
         READ_AHEAD_PER_REQUEST x max_in_flight ahead of the caller."""
         return Listing(self, operation, query, per_page, READ_AHEAD_PER_REQUEST * self.max_in_flight)
@@ -94,8 +97,9 @@ class Listing:
     """The pages of one list operation, fetched through a PageReader, at most `read_ahead` pages ahead of the
     caller (pages read but not yet taken wait in memory)."""
 
-    def __init__(self, reader: PageReader, operation: str, query: t.Mapping[str, t.Any] | None,
-                 per_page: int, read_ahead: int) -> None:
+    def __init__(
+        self, reader: PageReader, operation: str, query: t.Mapping[str, t.Any] | None, per_page: int, read_ahead: int
+    ) -> None:
         op = get_operation(operation)
         if not op.is_list:
             raise ValueError(f"{op.name} does not return a list")
@@ -107,7 +111,7 @@ class Listing:
         if op.paginated:
             self._query["per_page"] = max(1, min(per_page, op.max_per_page or per_page))
         self._lock = threading.Lock()
-        self._queued: collections.deque[Future] = collections.deque()
+        self._queued: collections.deque[Future[t.Any]] = collections.deque()
         self._next_page = 2
         self._last_page: int | None = None
         self._first = reader.submit(lambda: self._page(1))
@@ -128,10 +132,10 @@ class Listing:
                 else:
                     self._last_page = page_position(self._first.result()[1], 1)[1]
             while len(self._queued) < self._read_ahead and self._next_page <= self._last_page:
-                self._queued.append(self._reader.submit(lambda number=self._next_page: self._page(number)))
+                self._queued.append(self._reader.submit(functools.partial(self._page, self._next_page)))
                 self._next_page += 1
 
-    def _take(self) -> Future | None:
+    def _take(self) -> Future[t.Any] | None:
         self._queue_more()
         with self._lock:
             future = self._queued.popleft() if self._queued else None
@@ -154,7 +158,7 @@ class Listing:
         while current < total and number < MAX_PAGES:
             number += 1
             # Through the pool, so the bound on requests in flight holds here too.
-            items, meta = self._reader.submit(lambda number=number: self._page(number)).result()
+            items, meta = self._reader.submit(functools.partial(self._page, number)).result()
             current, total = page_position(meta, number)
             yield items
 

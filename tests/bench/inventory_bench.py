@@ -5,10 +5,10 @@ then runs every listing below as a whole process (interpreter start-up included)
 turn, and reports medians, peak memory (the finished process's own accounting, `wait4`) and the ratios the targets
 are stated in. Whole-process times depend on the machine: compare the RATIOS, which are measured in the same run.
 
-    .venv/bin/python tests/bench/inventory_bench.py                          # print the tables (ansible-core of .venv)
+    .venv/bin/python tests/bench/inventory_bench.py                    # print the tables (ansible-core of .venv)
     .venv/bin/python tests/bench/inventory_bench.py \\
-        --ansible .venv/bin --ansible .venv-ansible-2.16/bin --write         # both lines, write docs/benchmarks.md
-    .venv/bin/python tests/bench/inventory_bench.py serve                    # keep a panel running for an external timer
+        --ansible .venv/bin --ansible .venv-ansible-2.16/bin --write # both lines, write docs/benchmarks.md
+    .venv/bin/python tests/bench/inventory_bench.py serve              # keep a panel running for an external timer
 
 Listings, for each ansible-core given with --ansible:
   inventory        `ansible-inventory --list` with default options.
@@ -26,6 +26,7 @@ Targets: inventory / floor <= 2.5; (inventory - replay-vars) / pydactyl <= 0.35;
 peak memory of `ansible-inventory --list` at 10,000 servers before (--before-ref, the plugin of an older commit)
 and after (`--memory-seed`, 3 runs each).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 
 from collection_tree import link_collection  # noqa: E402
+
 from ptero_emulator.config import EmulatorConfig  # noqa: E402
 from ptero_emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
 
@@ -138,8 +140,16 @@ def run_process(cmd: list[str], env: dict[str, str], directory: Path) -> Sample:
     launcher = [sys.executable, "-S", "-E", "-c", LAUNCHER, str(peak_path)]
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         started = time.perf_counter()
-        completed = subprocess.run(launcher + cmd, env=env, cwd=ROOT, stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT_SECONDS, check=False)
+        completed = subprocess.run(
+            launcher + cmd,
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            timeout=RUN_TIMEOUT_SECONDS,
+            check=False,
+        )
         elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({completed.returncode}):\n{err_path.read_text()[-3000:]}")
@@ -152,10 +162,17 @@ def ansible_version(bin_dir: Path) -> str:
 
 
 def environment(emulator: RunningEmulator, collections: Path) -> dict[str, str]:
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), PTERODACTYL_URL=emulator.url,
-               PTERODACTYL_API_KEY=emulator.application_key, ANSIBLE_INVENTORY_UNPARSED_FAILED="1",
-               ANSIBLE_INVENTORY_PLUGINS=str(REPLAY_PLUGINS), ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(collections),
+        PTERODACTYL_URL=emulator.url,
+        PTERODACTYL_API_KEY=emulator.application_key,
+        ANSIBLE_INVENTORY_UNPARSED_FAILED="1",
+        ANSIBLE_INVENTORY_PLUGINS=str(REPLAY_PLUGINS),
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_NOCOLOR="1",
+    )
     env.pop("PTERODACTYL_CLIENT_API_KEY", None)
     return env
 
@@ -164,8 +181,10 @@ def start_panel(directory: Path, seed: str, latency_ms: int) -> RunningEmulator:
     started = time.perf_counter()
     emulator = start_emulator(directory, seed=seed, latency_ms=latency_ms)
     emulator.configure(app_rate_limit=BENCH_RATE_LIMIT)
-    print(f"panel emulator with {seed} and {latency_ms} ms latency ready in {time.perf_counter() - started:.1f} s",
-          flush=True)
+    print(
+        f"panel emulator with {seed} and {latency_ms} ms latency ready in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     return emulator
 
 
@@ -189,8 +208,11 @@ def plain(value: Any) -> Any:
 def replay_data(listing: dict[str, Any]) -> dict[str, Any]:
     """What bench_replay needs from an `ansible-inventory --list` output: hosts, groups, host variables."""
     hostvars = plain(listing["_meta"]["hostvars"])
-    groups = {name: {"hosts": content.get("hosts", []), "children": content.get("children", [])}
-              for name, content in listing.items() if name not in ("_meta", "all", "ungrouped")}
+    groups = {
+        name: {"hosts": content.get("hosts", []), "children": content.get("children", [])}
+        for name, content in listing.items()
+        if name not in ("_meta", "all", "ungrouped")
+    }
     hosts = list(hostvars)
     for content in groups.values():
         hosts.extend(host for host in content["hosts"] if host not in hostvars)
@@ -222,20 +244,25 @@ class Line:
         everything = self.directory / "all" / "bench.pterodactyl.yml"
         everything.parent.mkdir(exist_ok=True)
         everything.write_text("plugin: ptero.panel.pterodactyl\nextra_hostvars: [all]\n")
-        recorded = run_process([str(self.bin_dir / "ansible-inventory"), "-i", str(default), "--list"], env,
-                               self.directory)
+        recorded = run_process(
+            [str(self.bin_dir / "ansible-inventory"), "-i", str(default), "--list"], env, self.directory
+        )
         data = replay_data(json.loads(recorded.stdout))
         (self.directory / "replay.json").write_text(json.dumps(data))
         floor = self.directory / "floor.replay.yml"
         floor.write_text(f"plugin: bench_replay\ndata: {self.directory / 'replay.json'}\n")
         with_vars = self.directory / "vars.replay.yml"
         with_vars.write_text(f"plugin: bench_replay\ndata: {self.directory / 'replay.json'}\nwith_vars: true\n")
-        same_hostvars(recorded, run_process([str(self.bin_dir / "ansible-inventory"), "-i", str(with_vars), "--list"],
-                                            env, self.directory))
+        same_hostvars(
+            recorded,
+            run_process([str(self.bin_dir / "ansible-inventory"), "-i", str(with_vars), "--list"], env, self.directory),
+        )
         self.limit_host = sorted(data["groups"]["pterodactyl_servers"]["hosts"])[len(data["hosts"]) // 3]
         play = self.directory / "one.yml"
-        play.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                        "    - ansible.builtin.debug:\n        msg: '{{ inventory_hostname }}'\n")
+        play.write_text(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n"
+            "    - ansible.builtin.debug:\n        msg: '{{ inventory_hostname }}'\n"
+        )
         inventory = str(self.bin_dir / "ansible-inventory")
         playbook = str(self.bin_dir / "ansible-playbook")
         self.commands = {
@@ -262,8 +289,9 @@ def check(name: str, sample: Sample, expected: int, limit_host: str) -> None:
         listing = json.loads(sample.stdout)
         if any(listing["_meta"]["hostvars"].values()):
             raise SystemExit("floor: it set host variables")
-        found = len({host for group, content in listing.items() if group != "_meta"
-                     for host in content.get("hosts", [])})
+        found = len(
+            {host for group, content in listing.items() if group != "_meta" for host in content.get("hosts", [])}
+        )
     else:
         found = len(json.loads(sample.stdout)["_meta"]["hostvars"])
     if found != expected:
@@ -274,15 +302,16 @@ def check(name: str, sample: Sample, expected: int, limit_host: str) -> None:
 Results = dict[str, dict[str, list[float]]]
 
 
-def measure(emulator: RunningEmulator, env: dict[str, str], lines: list[Line], runs: int, expected: int,
-            directory: Path) -> Results:
+def measure(
+    emulator: RunningEmulator, env: dict[str, str], lines: list[Line], runs: int, expected: int, directory: Path
+) -> Results:
     """`runs` rounds, each taking every listing once in turn (after one warm-up round), so a drift of the
     machine's speed hits them all alike. Returns seconds, peak KiB and request counts per listing key."""
     script = [sys.executable, str(Path(__file__).resolve())]
     jobs: list[tuple[str, list[str], str]] = []
     for line in lines:
         jobs.extend((f"{line.version}:{name}", line.commands[name], line.limit_host) for name in PER_ANSIBLE)
-    jobs.extend((name, script + [name], "") for name in ONCE)
+    jobs.extend((name, [*script, name], "") for name in ONCE)
     results: Results = {key: {"seconds": [], "peak_kib": [], "requests": []} for key, _cmd, _host in jobs}
     for round_number in range(runs + 1):
         for key, cmd, limit_host in jobs:
@@ -294,8 +323,11 @@ def measure(emulator: RunningEmulator, env: dict[str, str], lines: list[Line], r
                 results[key]["seconds"].append(sample.seconds)
                 results[key]["peak_kib"].append(sample.peak_kib)
                 results[key]["requests"].append(count)
-            print(f"  {'run ' + str(round_number) if round_number else 'warm-up'}: {key}: {sample.seconds:.2f} s, "
-                  f"{sample.peak_kib / KIB_PER_MIB:.0f} MiB, {count} requests", flush=True)
+            print(
+                f"  {'run ' + str(round_number) if round_number else 'warm-up'}: {key}: {sample.seconds:.2f} s, "
+                f"{sample.peak_kib / KIB_PER_MIB:.0f} MiB, {count} requests",
+                flush=True,
+            )
     return results
 
 
@@ -310,8 +342,9 @@ def before_collection(directory: Path, ref: str) -> Path:
     return directory
 
 
-def measure_memory(lines: list[Line], seed: str, latency_ms: int, before_ref: str, directory: Path,
-                   collections: Path) -> dict[str, dict[str, list[int]]]:
+def measure_memory(
+    lines: list[Line], seed: str, latency_ms: int, before_ref: str, directory: Path, collections: Path
+) -> dict[str, dict[str, list[int]]]:
     """Peak memory of `ansible-inventory --list` (default options) at `seed`, with the plugin of `before_ref`
     and with the current one, MEMORY_RUNS runs each, per ansible-core line."""
     before = before_collection(directory / "before", before_ref)
@@ -327,13 +360,15 @@ def measure_memory(lines: list[Line], seed: str, latency_ms: int, before_ref: st
                 key = f"{line.version}:{label}"
                 found[key] = {"peak_kib": [], "seconds": []}
                 for _run in range(MEMORY_RUNS):
-                    sample = run_process([str(line.bin_dir / "ansible-inventory"), "-i", str(config), "--list"], env,
-                                         directory)
+                    sample = run_process(
+                        [str(line.bin_dir / "ansible-inventory"), "-i", str(config), "--list"], env, directory
+                    )
                     check("inventory", sample, expected, "")
                     found[key]["peak_kib"].append(sample.peak_kib)
                     found[key]["seconds"].append(sample.seconds)
-                    print(f"  memory {key}: {sample.peak_kib / KIB_PER_MIB:.0f} MiB, {sample.seconds:.1f} s",
-                          flush=True)
+                    print(
+                        f"  memory {key}: {sample.peak_kib / KIB_PER_MIB:.0f} MiB, {sample.seconds:.1f} s", flush=True
+                    )
     finally:
         emulator.stop()
     return found
@@ -351,7 +386,7 @@ def targets_table(results: Results, memory: dict[str, dict[str, list[int]]], ver
     def paired(numerator: list[float], denominator: list[float]) -> float:
         """The median of the ratios taken round by round: both sides ran in the same round, so a drift of the
         machine's speed between rounds cancels out."""
-        return median([top / bottom for top, bottom in zip(numerator, denominator)])
+        return median([top / bottom for top, bottom in zip(numerator, denominator, strict=False)])
 
     def runs(key: str) -> list[float]:
         return results[key]["seconds"]
@@ -362,31 +397,40 @@ def targets_table(results: Results, memory: dict[str, dict[str, list[int]]], ver
         inventory, floor = seconds(f"{version}:inventory"), seconds(f"{version}:floor")
         replayed = seconds(f"{version}:replay-vars")
         playbook, playbook_floor = seconds(f"{version}:playbook"), seconds(f"{version}:playbook-floor")
-        own_runs = [total - replay
-                    for total, replay in zip(runs(f"{version}:inventory"), runs(f"{version}:replay-vars"))]
+        pairs = zip(runs(f"{version}:inventory"), runs(f"{version}:replay-vars"), strict=False)
+        own_runs = [total - replay for total, replay in pairs]
         rows["inventory / floor"].append(
             f"**{paired(runs(f'{version}:inventory'), runs(f'{version}:floor')):.2f}×** "
-            f"({inventory:.2f} s / {floor:.2f} s)")
+            f"({inventory:.2f} s / {floor:.2f} s)"
+        )
         rows["own cost / py-dactyl"].append(
-            f"**{paired(own_runs, runs('pydactyl')):.2f}×** (({inventory:.2f} s − {replayed:.2f} s) / "
-            f"{pydactyl:.2f} s)")
+            f"**{paired(own_runs, runs('pydactyl')):.2f}×** (({inventory:.2f} s − {replayed:.2f} s) / {pydactyl:.2f} s)"
+        )
         rows["playbook / floor"].append(
             f"**{paired(runs(f'{version}:playbook'), runs(f'{version}:playbook-floor')):.2f}×** "
-            f"({playbook:.2f} s / {playbook_floor:.2f} s)")
+            f"({playbook:.2f} s / {playbook_floor:.2f} s)"
+        )
         if memory:
             before = median(memory[f"{version}:before"]["peak_kib"]) / KIB_PER_MIB
             after = median(memory[f"{version}:after"]["peak_kib"]) / KIB_PER_MIB
             rows["memory"].append(f"**{after / before:.2f}×** ({before:.0f} MiB → {after:.0f} MiB)")
     names = {
         "inventory / floor": ("`ansible-inventory --list`, default options, / the floor", "≤ 2.5×"),
-        "own cost / py-dactyl": ("the plugin's own cost (its time − the same hosts replayed with its vars) / "
-                                 "py-dactyl's `collect()` of servers and nodes", "≤ 0.35×"),
-        "playbook / floor": ("`ansible-playbook --limit <one server>`, one debug task / the same on the floor",
-                             "reported"),
+        "own cost / py-dactyl": (
+            "the plugin's own cost (its time − the same hosts replayed with its vars) / "
+            "py-dactyl's `collect()` of servers and nodes",
+            "≤ 0.35×",
+        ),
+        "playbook / floor": (
+            "`ansible-playbook --limit <one server>`, one debug task / the same on the floor",
+            "reported",
+        ),
         "memory": ("peak memory of `ansible-inventory --list` at the memory seed (below), after / before", "reported"),
     }
-    lines = ["| measure | " + " | ".join(f"ansible-core {version}" for version in versions) + " | target |",
-             "|---|" + "---|" * len(versions) + "---|"]
+    lines = [
+        "| measure | " + " | ".join(f"ansible-core {version}" for version in versions) + " | target |",
+        "|---|" + "---|" * len(versions) + "---|",
+    ]
     for key, cells in rows.items():
         if cells:
             lines.append(f"| {names[key][0]} | " + " | ".join(cells) + f" | {names[key][1]} |")
@@ -394,14 +438,18 @@ def targets_table(results: Results, memory: dict[str, dict[str, list[int]]], ver
 
 
 def detail_table(results: Results, versions: list[str]) -> str:
-    lines = ["| listing | ansible-core | median wall (s) | min - max (s) | median peak (MiB) | HTTP requests |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| listing | ansible-core | median wall (s) | min - max (s) | median peak (MiB) | HTTP requests |",
+        "|---|---|---|---|---|---|",
+    ]
     for key, measured in results.items():
         version, _sep, name = key.rpartition(":")
         seconds = measured["seconds"]
         requests_sent = ", ".join(str(n) for n in sorted(set(measured["requests"])))
-        lines.append(f"| {LABELS[name]} | {version or '-'} | {median(seconds):.2f} | {min(seconds):.2f} - "
-                     f"{max(seconds):.2f} | {median(measured['peak_kib']) / KIB_PER_MIB:.0f} | {requests_sent} |")
+        lines.append(
+            f"| {LABELS[name]} | {version or '-'} | {median(seconds):.2f} | {min(seconds):.2f} - "
+            f"{max(seconds):.2f} | {median(measured['peak_kib']) / KIB_PER_MIB:.0f} | {requests_sent} |"
+        )
     return "\n".join(lines)
 
 
@@ -410,8 +458,10 @@ def memory_table(memory: dict[str, dict[str, list[int]]]) -> str:
     for key, measured in memory.items():
         version, label = key.split(":")
         runs = ", ".join(f"{kib / KIB_PER_MIB:.0f}" for kib in measured["peak_kib"])
-        lines.append(f"| {label} | {version} | {median(measured['peak_kib']) / KIB_PER_MIB:.0f} | {runs} | "
-                     f"{median(measured['seconds']):.1f} |")
+        lines.append(
+            f"| {label} | {version} | {median(measured['peak_kib']) / KIB_PER_MIB:.0f} | {runs} | "
+            f"{median(measured['seconds']):.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -440,25 +490,49 @@ NOTES = f"""### How to read it
 """
 
 
-def write_report(path: Path, seed: str, latency_ms: int, runs: int, versions: list[str], results: Results,
-                 memory: dict[str, dict[str, list[int]]], memory_seed: str, before_ref: str) -> str:
+def write_report(
+    path: Path,
+    seed: str,
+    latency_ms: int,
+    runs: int,
+    versions: list[str],
+    results: Results,
+    memory: dict[str, dict[str, list[int]]],
+    memory_seed: str,
+    before_ref: str,
+) -> str:
     _kind, counts = EmulatorConfig.parse_seed(seed)
     report = [
-        "# Benchmarks", "",
-        f"## Dynamic inventory: {counts['servers']:,} servers and {counts['nodes']:,} nodes", "",
+        "# Benchmarks",
+        "",
+        f"## Dynamic inventory: {counts['servers']:,} servers and {counts['nodes']:,} nodes",
+        "",
         f"Measured with [`tests/bench/inventory_bench.py`]({REPOSITORY}tests/bench/inventory_bench.py) (developer "
         f"material in the repository, not part of the installed collection) against the repository's panel "
         f"emulator: seed `{seed}`, {latency_ms} ms added per request, whole processes, median of {runs} rounds "
         "taking every listing in turn. A ratio is the median of the ratios taken round by round; the seconds beside "
-        "it are the medians of each side.", "",
-        "### Targets", "", targets_table(results, memory, versions), "",
-        "### Every listing", "", detail_table(results, versions), "",
+        "it are the medians of each side.",
+        "",
+        "### Targets",
+        "",
+        targets_table(results, memory, versions),
+        "",
+        "### Every listing",
+        "",
+        detail_table(results, versions),
+        "",
     ]
     if memory:
-        report += [f"### Peak memory at `{memory_seed}`", "",
-                   f"`ansible-inventory --list` with default options; before = the plugin at commit `{before_ref}` "
-                   f"(every field stored), after = now; {MEMORY_RUNS} runs each, peak resident memory of the "
-                   "process (`wait4`).", "", memory_table(memory), ""]
+        report += [
+            f"### Peak memory at `{memory_seed}`",
+            "",
+            f"`ansible-inventory --list` with default options; before = the plugin at commit `{before_ref}` "
+            f"(every field stored), after = now; {MEMORY_RUNS} runs each, peak resident memory of the "
+            "process (`wait4`).",
+            "",
+            memory_table(memory),
+            "",
+        ]
     report.append(NOTES)
     text = "\n".join(report)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -474,9 +548,18 @@ def serve(directory: Path, seed: str, latency_ms: int, bin_dir: Path) -> int:
     env = environment(emulator, collections)
     line = Line(bin_dir, ansible_version(bin_dir), directory / "line")
     line.prepare(env)
-    print("\nexport " + " ".join(f"{name}={env[name]}" for name in
-                                 ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_INVENTORY_PLUGINS", "PTERODACTYL_URL",
-                                  "PTERODACTYL_API_KEY")))
+    print(
+        "\nexport "
+        + " ".join(
+            f"{name}={env[name]}"
+            for name in (
+                "ANSIBLE_COLLECTIONS_PATH",
+                "ANSIBLE_INVENTORY_PLUGINS",
+                "PTERODACTYL_URL",
+                "PTERODACTYL_API_KEY",
+            )
+        )
+    )
     for name, cmd in line.commands.items():
         print(f"# {LABELS[name]}\n{' '.join(cmd)}")
     print("\n(Ctrl-C or SIGTERM stops the panel)", flush=True)
@@ -522,24 +605,43 @@ def main() -> int:
     # SIGTERM unwinds like Ctrl-C, so the emulator and a running listing are stopped too.
     signal.signal(signal.SIGTERM, lambda *args: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", choices=["run", "serve", "pydactyl", "client-full", "client-plain"],
-                        default="run")
+    parser.add_argument(
+        "mode", nargs="?", choices=["run", "serve", "pydactyl", "client-full", "client-plain"], default="run"
+    )
     parser.add_argument("--runs", type=int, default=5, help="measured rounds (default 5)")
-    parser.add_argument("--ansible", action="append", type=Path,
-                        help="bin directory of an ansible-core installation; repeat for several (default: this one)")
+    parser.add_argument(
+        "--ansible",
+        action="append",
+        type=Path,
+        help="bin directory of an ansible-core installation; repeat for several (default: this one)",
+    )
     parser.add_argument("--write", action="store_true", help=f"write the report to {RESULTS.relative_to(ROOT)}")
     parser.add_argument("--seed", default=SEED, help=f"emulator data set (default {SEED})")
     parser.add_argument("--latency-ms", type=int, default=LATENCY_MS, help=f"added latency (default {LATENCY_MS})")
-    parser.add_argument("--memory-seed", default=MEMORY_SEED, help=f"data set of the memory figures (default "
-                                                                   f"{MEMORY_SEED}); empty to skip them")
+    parser.add_argument(
+        "--memory-seed",
+        default=MEMORY_SEED,
+        help=f"data set of the memory figures (default {MEMORY_SEED}); empty to skip them",
+    )
     parser.add_argument("--before-ref", default=BEFORE_REF, help="git commit of the 'before' plugin")
     parser.add_argument("--from-log", type=Path, help="render the report from the printed log of an earlier run")
     args = parser.parse_args()
     if args.from_log:
         results, memory, versions = results_from_log(args.from_log)
         runs = len(next(iter(results.values()))["seconds"])
-        print(write_report(RESULTS if args.write else Path(tempfile.gettempdir()) / "ptero-benchmarks.md", args.seed,
-                           args.latency_ms, runs, versions, results, memory, args.memory_seed, args.before_ref))
+        print(
+            write_report(
+                RESULTS if args.write else Path(tempfile.gettempdir()) / "ptero-benchmarks.md",
+                args.seed,
+                args.latency_ms,
+                runs,
+                versions,
+                results,
+                memory,
+                args.memory_seed,
+                args.before_ref,
+            )
+        )
         return 0
     if args.mode == "pydactyl":
         return pydactyl_listing()
@@ -555,8 +657,10 @@ def main() -> int:
         emulator = start_panel(directory / "panel", args.seed, args.latency_ms)
         try:
             env = environment(emulator, collections)
-            lines = [Line(bin_dir, ansible_version(bin_dir), directory / f"line{number}")
-                     for number, bin_dir in enumerate(bin_dirs)]
+            lines = [
+                Line(bin_dir, ansible_version(bin_dir), directory / f"line{number}")
+                for number, bin_dir in enumerate(bin_dirs)
+            ]
             for line in lines:
                 line.prepare(env)
             results = measure(emulator, env, lines, args.runs, expected_hosts(args.seed), directory)
@@ -564,11 +668,19 @@ def main() -> int:
             emulator.stop()
         memory = {}
         if args.memory_seed:
-            memory = measure_memory(lines, args.memory_seed, args.latency_ms, args.before_ref, directory,
-                                    collections)
+            memory = measure_memory(lines, args.memory_seed, args.latency_ms, args.before_ref, directory, collections)
     versions = [line.version for line in lines]
-    report = write_report(RESULTS if args.write else Path(tempfile.gettempdir()) / "ptero-benchmarks.md", args.seed,
-                          args.latency_ms, args.runs, versions, results, memory, args.memory_seed, args.before_ref)
+    report = write_report(
+        RESULTS if args.write else Path(tempfile.gettempdir()) / "ptero-benchmarks.md",
+        args.seed,
+        args.latency_ms,
+        args.runs,
+        versions,
+        results,
+        memory,
+        args.memory_seed,
+        args.before_ref,
+    )
     print("\n" + report)
     return 0
 

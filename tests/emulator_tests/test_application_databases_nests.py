@@ -1,4 +1,5 @@
 """Application API: server databases (34-38) and nests/eggs (39-42)."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,17 @@ def test_list_is_unpaginated(api: Api) -> None:
     assert body["object"] == "list" and "meta" not in body
     database = body["data"][0]
     assert database["object"] == "server_database"
-    assert set(database["attributes"]) == {"id", "server", "host", "database", "username", "remote",
-                                           "max_connections", "created_at", "updated_at"}
+    assert set(database["attributes"]) == {
+        "id",
+        "server",
+        "host",
+        "database",
+        "username",
+        "remote",
+        "max_connections",
+        "created_at",
+        "updated_at",
+    }
     assert database["attributes"]["max_connections"] == 0
 
 
@@ -35,8 +45,7 @@ def test_create_reset_and_delete(module_emulator: RunningEmulator, api: Api) -> 
     assert attributes["database"] == "s3_stats" and attributes["username"].startswith("u3_")
     assert attributes["max_connections"] is None  # the create response is not re-read
     assert "relationships" not in attributes
-    assert body["meta"]["resource"] == (f"{module_emulator.url}/api/application/servers/3/databases/"
-                                        f"{attributes['id']}")
+    assert body["meta"]["resource"] == (f"{module_emulator.url}/api/application/servers/3/databases/{attributes['id']}")
     first_password = password_of(api, 3, attributes["id"])
     assert len(first_password) == 24
     assert api.post(f"servers/3/databases/{attributes['id']}/reset-password").status_code == 204
@@ -53,12 +62,18 @@ def test_create_reset_and_delete(module_emulator: RunningEmulator, api: Api) -> 
 
 def test_create_validation(api: Api) -> None:
     assert validation_fields(api.post("servers/1/databases", {})) == {
-        "database": "required", "remote": "required", "host": "required"}
-    assert validation_fields(api.post("servers/1/databases", {"database": "bad name", "remote": "*",
-                                                              "host": 99})) == {
-        "database": "alpha_dash", "remote": "regex", "host": "exists"}
-    assert validation_fields(api.post("servers/1/databases", {"database": "world", "remote": "%",
-                                                              "host": 1})) == {"database": "unique"}
+        "database": "required",
+        "remote": "required",
+        "host": "required",
+    }
+    assert validation_fields(api.post("servers/1/databases", {"database": "bad name", "remote": "*", "host": 99})) == {
+        "database": "alpha_dash",
+        "remote": "regex",
+        "host": "exists",
+    }
+    assert validation_fields(api.post("servers/1/databases", {"database": "world", "remote": "%", "host": 1})) == {
+        "database": "unique"
+    }
 
 
 def test_database_binding_is_not_scoped_to_the_server(api: Api) -> None:
@@ -75,15 +90,15 @@ def test_feature_flag_off_gives_500(module_emulator: RunningEmulator, api: Api) 
     finally:
         module_emulator.configure(databases_enabled=True)
     assert response.status_code == 500
-    assert error_of(response)["detail"] == ("An unexpected error was encountered while processing this request, "
-                                            "please try again.")
+    assert error_of(response)["detail"] == (
+        "An unexpected error was encountered while processing this request, please try again."
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- nests/eggs
 def test_nests_are_paginated_and_stock(api: Api) -> None:
     body = api.get("nests", params={"filter[name]": "ignored", "sort": "ignored"}).json()
-    assert [n["attributes"]["name"] for n in body["data"]] == ["Minecraft", "Source Engine", "Voice Servers",
-                                                               "Rust"]
+    assert [n["attributes"]["name"] for n in body["data"]] == ["Minecraft", "Source Engine", "Voice Servers", "Rust"]
     assert body["meta"]["pagination"]["total"] == 4
     assert {n["attributes"]["author"] for n in body["data"]} == {"support@pterodactyl.io"}
     eggs = api.get("nests/1", params={"include": "eggs"}).json()["attributes"]["relationships"]["eggs"]["data"]

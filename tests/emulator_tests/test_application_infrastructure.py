@@ -1,4 +1,5 @@
 """Application API: locations (17-21), nodes (7-13) and node allocations (14-16)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,6 @@ from typing import Any
 import pytest
 
 from ptero_emulator.fixture import Api, RunningEmulator, error_of, validation_fields
-
 
 # These tests describe panel 1.11 (no node description, upload_size 1..1024); test_panel_versions_*.py covers the
 # newer panels.
@@ -19,8 +19,16 @@ def api(app_api: Api) -> Api:
 
 
 NODE_BODY: dict[str, Any] = {
-    "name": "Test Node", "location_id": 1, "fqdn": "test-node.example.com", "scheme": "https", "memory": 4096,
-    "memory_overallocate": 0, "disk": 20480, "disk_overallocate": 0, "daemon_listen": 8080, "daemon_sftp": 2022,
+    "name": "Test Node",
+    "location_id": 1,
+    "fqdn": "test-node.example.com",
+    "scheme": "https",
+    "memory": 4096,
+    "memory_overallocate": 0,
+    "disk": 20480,
+    "disk_overallocate": 0,
+    "daemon_listen": 8080,
+    "daemon_sftp": 2022,
 }
 
 
@@ -52,16 +60,20 @@ def test_location_crud(module_emulator: RunningEmulator, api: Api) -> None:
 
 
 def test_location_filters_includes_and_delete_rule(api: Api) -> None:
-    assert [loc["attributes"]["short"] for loc in api.get("locations", params={"filter[long]": "york"}).json()[
-        "data"]] == ["us.nyc"]
+    assert [
+        loc["attributes"]["short"] for loc in api.get("locations", params={"filter[long]": "york"}).json()["data"]
+    ] == ["us.nyc"]
     assert api.get("locations", params={"sort": "short"}).status_code == 400
     included = api.get("locations/1", params={"include": "nodes,servers"}).json()["attributes"]["relationships"]
     assert [n["attributes"]["name"] for n in included["nodes"]["data"]] == ["fra-node-1"]
     assert {s["attributes"]["name"] for s in included["servers"]["data"]} >= {"Survival", "Creative"}
     refused = api.delete("locations/1")
     assert refused.status_code == 400
-    assert error_of(refused) == {"code": "HasActiveNodesException", "status": "400",
-                                 "detail": "Cannot delete a location that has active nodes attached to it."}
+    assert error_of(refused) == {
+        "code": "HasActiveNodesException",
+        "status": "400",
+        "detail": "Cannot delete a location that has active nodes attached to it.",
+    }
 
 
 # ---------------------------------------------------------------------------------------------------- nodes
@@ -71,7 +83,11 @@ def test_node_create_view_and_attributes(module_emulator: RunningEmulator, api: 
     assert body["meta"]["resource"] == f"{module_emulator.url}/api/application/nodes/{node['id']}"
     assert node["description"] is None and node["daemon_base"] == "/srv/data"
     assert (node["public"], node["behind_proxy"], node["maintenance_mode"], node["upload_size"]) == (
-        True, False, False, 100)
+        True,
+        False,
+        False,
+        100,
+    )
     assert node["allocated_resources"] == {"memory": 0, "disk": 0}
     assert "daemon_token" not in node and "daemon_token_id" not in node
     demo = api.get("nodes/1").json()["attributes"]
@@ -80,13 +96,37 @@ def test_node_create_view_and_attributes(module_emulator: RunningEmulator, api: 
 
 def test_node_validation(api: Api) -> None:
     assert validation_fields(api.post("nodes", {})) == {
-        "name": "required", "location_id": "required", "fqdn": "required", "scheme": "required",
-        "memory": "required", "memory_overallocate": "required", "disk": "required",
-        "disk_overallocate": "required", "daemon_listen": "required", "daemon_sftp": "required"}
-    bad = api.post("nodes", {**NODE_BODY, "name": "bad/name", "location_id": 999, "memory": 0,
-                             "daemon_listen": 70000, "daemon_base": "relative", "public": "perhaps"})
-    assert validation_fields(bad) == {"name": "regex", "location_id": "exists", "memory": "min",
-                                      "daemon_listen": "between", "daemon_base": "regex", "public": "boolean"}
+        "name": "required",
+        "location_id": "required",
+        "fqdn": "required",
+        "scheme": "required",
+        "memory": "required",
+        "memory_overallocate": "required",
+        "disk": "required",
+        "disk_overallocate": "required",
+        "daemon_listen": "required",
+        "daemon_sftp": "required",
+    }
+    bad = api.post(
+        "nodes",
+        {
+            **NODE_BODY,
+            "name": "bad/name",
+            "location_id": 999,
+            "memory": 0,
+            "daemon_listen": 70000,
+            "daemon_base": "relative",
+            "public": "perhaps",
+        },
+    )
+    assert validation_fields(bad) == {
+        "name": "regex",
+        "location_id": "exists",
+        "memory": "min",
+        "daemon_listen": "between",
+        "daemon_base": "regex",
+        "public": "boolean",
+    }
 
 
 def test_node_patch_resets_daemon_base_and_secret(api: Api) -> None:
@@ -144,7 +184,7 @@ def test_deployable_nodes(api: Api) -> None:
     only_nyc = api.get("nodes/deployable", params={"memory": 1, "disk": 1, "location_ids[]": 2}).json()["data"]
     assert {n["attributes"]["location_id"] for n in only_nyc} == {2}
     assert validation_fields(api.get("nodes/deployable")) == {"memory": "required", "disk": "required"}
-    none = api.get("nodes/deployable", params={"memory": 10 ** 9, "disk": 1})
+    none = api.get("nodes/deployable", params={"memory": 10**9, "disk": 1})
     assert none.status_code == 400 and error_of(none)["code"] == "NoViableNodeException"
 
 
@@ -171,16 +211,20 @@ def test_allocation_create_is_idempotent_and_expands_cidr_and_ranges(api: Api) -
     assert {r["ip"] for r in rows} == {"10.60.0.0", "10.60.0.1"}
     assert {r["alias"] for r in rows} == {"play.example.com"}
     assert all(r["assigned"] is False and r["notes"] is None for r in rows)
-    assert [r["port"] for r in allocations(api, node["id"], **{"filter[ip]": "10.60.0.1",
-                                                               "filter[port]": "25601"})] == [25601]
+    assert [
+        r["port"] for r in allocations(api, node["id"], **{"filter[ip]": "10.60.0.1", "filter[port]": "25601"})
+    ] == [25601]
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"ip": "10.0.0.0/24", "ports": ["25565"]}, "CidrOutOfRangeException"),
-    ({"ip": "10.0.0.1", "ports": ["1024"]}, "PortOutOfRangeException"),
-    ({"ip": "10.0.0.1", "ports": ["25565-26600"]}, "TooManyPortsInRangeException"),
-    ({"ip": "10.0.0.1", "ports": ["25565:25570"]}, "InvalidPortMappingException"),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"ip": "10.0.0.0/24", "ports": ["25565"]}, "CidrOutOfRangeException"),
+        ({"ip": "10.0.0.1", "ports": ["1024"]}, "PortOutOfRangeException"),
+        ({"ip": "10.0.0.1", "ports": ["25565-26600"]}, "TooManyPortsInRangeException"),
+        ({"ip": "10.0.0.1", "ports": ["25565:25570"]}, "InvalidPortMappingException"),
+    ],
+)
 def test_allocation_create_errors(api: Api, body: dict[str, Any], code: str) -> None:
     response = api.post("nodes/2/allocations", body)
     assert response.status_code == 400
@@ -190,7 +234,8 @@ def test_allocation_create_errors(api: Api, body: dict[str, Any], code: str) -> 
 def test_allocation_create_validation(api: Api) -> None:
     assert validation_fields(api.post("nodes/2/allocations", {})) == {"ip": "required", "ports": "required"}
     assert validation_fields(api.post("nodes/2/allocations", {"ip": "10.0.0.1", "ports": [25565]})) == {
-        "ports.0": "string"}
+        "ports.0": "string"
+    }
 
 
 def test_allocation_server_filter_and_include(api: Api) -> None:

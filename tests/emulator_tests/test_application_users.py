@@ -1,4 +1,5 @@
 """Application API: users (routes 1-6) with pagination, filters, sorts, includes, validation and deletion rules."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,9 @@ def api(app_api: Api) -> Api:
 
 
 def new_user(api: Api, name: str, **extra: Any) -> dict[str, Any]:
-    response = api.post("users", {"email": f"{name}@example.com", "username": name, "first_name": "First",
-                                  "last_name": "Last", **extra})
+    response = api.post(
+        "users", {"email": f"{name}@example.com", "username": name, "first_name": "First", "last_name": "Last", **extra}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -25,8 +27,20 @@ def test_list_envelope_and_attributes(api: Api) -> None:
     assert body["object"] == "list"
     first = body["data"][0]
     assert first["object"] == "user"
-    assert set(first["attributes"]) == {"id", "external_id", "uuid", "username", "email", "first_name",
-                                        "last_name", "language", "root_admin", "2fa", "created_at", "updated_at"}
+    assert set(first["attributes"]) == {
+        "id",
+        "external_id",
+        "uuid",
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "language",
+        "root_admin",
+        "2fa",
+        "created_at",
+        "updated_at",
+    }
     assert first["attributes"]["root_admin"] is True
     assert body["meta"]["pagination"]["per_page"] == 50
 
@@ -43,16 +57,18 @@ def test_pagination_links_drop_the_query_string(module_emulator: RunningEmulator
 
 
 def test_filters_and_sorts(api: Api) -> None:
-    assert [u["attributes"]["username"] for u in api.get("users", params={"filter[username]": "PLAY"}).json()[
-        "data"]] == ["player"]
+    assert [
+        u["attributes"]["username"] for u in api.get("users", params={"filter[username]": "PLAY"}).json()["data"]
+    ] == ["player"]
     matches = api.get("users", params={"filter[email]": "admin@,helper@"}).json()["data"]
     assert {u["attributes"]["username"] for u in matches} == {"admin", "helper"}
     ids = [u["attributes"]["id"] for u in api.get("users", params={"sort": "-id"}).json()["data"]]
     assert ids == sorted(ids, reverse=True)
     bad = api.get("users", params={"filter[name]": "x"})
     assert bad.status_code == 400
-    assert error_of(bad)["detail"] == ("Requested filter(s) `name` are not allowed. Allowed filter(s) are "
-                                       "`email, uuid, username, external_id`.")
+    assert error_of(bad)["detail"] == (
+        "Requested filter(s) `name` are not allowed. Allowed filter(s) are `email, uuid, username, external_id`."
+    )
     bad_sort = api.get("users", params={"sort": "email"})
     assert bad_sort.status_code == 400 and error_of(bad_sort)["code"] == "InvalidSortQuery"
 
@@ -76,8 +92,7 @@ def test_include_servers_is_inside_attributes(api: Api) -> None:
     assert "relationships" not in api.get("users/2").json()["attributes"]
 
 
-def test_create_returns_201_with_resource_and_lowercases_username(module_emulator: RunningEmulator,
-                                                                  api: Api) -> None:
+def test_create_returns_201_with_resource_and_lowercases_username(module_emulator: RunningEmulator, api: Api) -> None:
     body = new_user(api, "MixedCase", password="secret-password", root_admin=True)
     attributes = body["attributes"]
     assert attributes["username"] == "mixedcase"
@@ -87,18 +102,36 @@ def test_create_returns_201_with_resource_and_lowercases_username(module_emulato
 
 def test_create_validation(api: Api) -> None:
     assert validation_fields(api.post("users", {})) == {
-        "email": "required", "username": "required", "first_name": "required", "last_name": "required"}
-    response = api.post("users", {"email": "not-an-email", "username": "-bad-", "first_name": "A",
-                                  "last_name": "B", "root_admin": "maybe", "language": "de"})
-    assert validation_fields(response) == {"email": "email", "username": "p_username", "root_admin": "boolean",
-                                           "language": "in"}
+        "email": "required",
+        "username": "required",
+        "first_name": "required",
+        "last_name": "required",
+    }
+    response = api.post(
+        "users",
+        {
+            "email": "not-an-email",
+            "username": "-bad-",
+            "first_name": "A",
+            "last_name": "B",
+            "root_admin": "maybe",
+            "language": "de",
+        },
+    )
+    assert validation_fields(response) == {
+        "email": "email",
+        "username": "p_username",
+        "root_admin": "boolean",
+        "language": "in",
+    }
     entries = {e["meta"]["source_field"]: e for e in response.json()["errors"]}
     assert entries["email"]["detail"] == "The email must be a valid email address."
     # StoreUserRequest::attributes() names root_admin (panel 1.11.8 source and later).
     assert entries["root_admin"]["detail"] == "The Root Administrator Status field must be true or false."
     assert entries["email"]["status"] == "422" and entries["email"]["code"] == "ValidationException"
-    duplicate = api.post("users", {"email": "PLAYER@example.com", "username": "Player", "first_name": "A",
-                                   "last_name": "B"})
+    duplicate = api.post(
+        "users", {"email": "PLAYER@example.com", "username": "Player", "first_name": "A", "last_name": "B"}
+    )
     assert validation_fields(duplicate) == {"email": "unique", "username": "unique"}
 
 
@@ -122,9 +155,11 @@ def test_delete_rules(api: Api) -> None:
     refused = api.delete("users/2")
     assert refused.status_code == 400
     assert error_of(refused) == {
-        "code": "DisplayException", "status": "400",
+        "code": "DisplayException",
+        "status": "400",
         "detail": "Cannot delete a user with active servers attached to their account. Please delete their servers "
-                  "before continuing."}
+        "before continuing.",
+    }
     user_id = new_user(api, "deleteme")["attributes"]["id"]
     deleted = api.delete(f"users/{user_id}")
     assert deleted.status_code == 204 and deleted.content == b""

@@ -1,18 +1,28 @@
 """Client API backups: life cycle, throttle, limits, locking, restore and soft deletion."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from client_helpers import ClientEnv, add_extra_server, assert_error, start_client_env, validation_fields
+
 from ptero_emulator.state import State
 
 
 def _prepare(state: State) -> dict[str, Any]:
-    servers = {name: add_extra_server(state, name, limits=(1, 1, limit)) for name, limit in
-               (("Backups A", 5), ("Backups B", 2), ("Backups C", 0), ("Backups D", 3), ("Backups E", 5),
-                ("Backups F", 5))}
+    servers = {
+        name: add_extra_server(state, name, limits=(1, 1, limit))
+        for name, limit in (
+            ("Backups A", 5),
+            ("Backups B", 2),
+            ("Backups C", 0),
+            ("Backups D", 3),
+            ("Backups E", 5),
+            ("Backups F", 5),
+        )
+    }
     return {name.split()[-1].lower(): server["uuid_short"] for name, server in servers.items()}
 
 
@@ -23,8 +33,9 @@ PANEL_1_11 = {"panel_version": "1.11"}
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = start_client_env(tmp_path_factory.mktemp("client-backups"), _prepare, backup_seconds=0.2,
-                                   restore_seconds=0.3, **PANEL_1_11)
+    environment = start_client_env(
+        tmp_path_factory.mktemp("client-backups"), _prepare, backup_seconds=0.2, restore_seconds=0.3, **PANEL_1_11
+    )
     try:
         yield environment
     finally:
@@ -69,21 +80,33 @@ def test_throttle_counts_deleted_backups(env: ClientEnv) -> None:
     assert env.delete(f"{_backups(env, 'd')}/{first['uuid']}").status_code == 204
     assert _create(env, "d").status_code == 200
     throttled = _create(env, "d")
-    assert_error(throttled, 429, "TooManyRequestsHttpException",
-                 "Only 2 backups may be generated within a 600 second span of time.")
+    assert_error(
+        throttled,
+        429,
+        "TooManyRequestsHttpException",
+        "Only 2 backups may be generated within a 600 second span of time.",
+    )
     assert 0 < int(throttled.headers["Retry-After"]) <= 600
     assert "X-RateLimit-Reset" not in throttled.headers
 
 
 def test_limits(env: ClientEnv) -> None:
-    assert_error(_create(env, "c"), 400, "TooManyBackupsException",
-                 "Cannot create a new backup, this server has reached its limit of 0 backups.")
+    assert_error(
+        _create(env, "c"),
+        400,
+        "TooManyBackupsException",
+        "Cannot create a new backup, this server has reached its limit of 0 backups.",
+    )
     env.configure(backup_throttle=[100, 600])
     try:
         for _unused in range(2):
             assert _create(env, "b").status_code == 200
-        assert_error(_create(env, "b"), 400, "TooManyBackupsException",
-                     "Cannot create a new backup, this server has reached its limit of 2 backups.")
+        assert_error(
+            _create(env, "b"),
+            400,
+            "TooManyBackupsException",
+            "Cannot create a new backup, this server has reached its limit of 2 backups.",
+        )
     finally:
         env.configure(backup_throttle=[2, 600])
     assert validation_fields(_create(env, "b", name="x" * 200)) == [("name", "max")]
@@ -132,20 +155,29 @@ def _restore_cycle(env: ClientEnv) -> None:
     files = f"/api/client/servers/{server}/files"
     env.post(files + "/write", params={"file": "after-backup.txt"}, data="new", headers={"Content-Type": "text/plain"})
     assert validation_fields(env.post(f"{_backups(env, 'a')}/{backup['uuid']}/restore", json={})) == [
-        ("truncate", "required")]
+        ("truncate", "required")
+    ]
     env.configure(restore_seconds=30)
     assert env.post(f"{_backups(env, 'a')}/{backup['uuid']}/restore", json={"truncate": True}).status_code == 204
     assert env.get(f"/api/client/servers/{server}").json()["attributes"]["status"] == "restoring_backup"
-    assert_error(env.get(files + "/list"), 409, "ServerStateConflictException",
-                 "This server is currently restoring from a backup, please try again later.")
+    assert_error(
+        env.get(files + "/list"),
+        409,
+        "ServerStateConflictException",
+        "This server is currently restoring from a backup, please try again later.",
+    )
     assert env.advance("restore") == 1
     assert env.get(f"/api/client/servers/{server}").json()["attributes"]["status"] is None
     names = [entry["attributes"]["name"] for entry in env.get(files + "/list").json()["data"]]
     assert "after-backup.txt" not in names and "eula.txt" in names  # truncate removed the newer file
     env.configure(backup_seconds=30)
     running = _create(env, "a").json()["attributes"]
-    assert_error(env.post(f"{_backups(env, 'a')}/{running['uuid']}/restore", json={"truncate": False}), 400,
-                 "BadRequestHttpException", "This backup cannot be restored at this time: not completed or failed.")
+    assert_error(
+        env.post(f"{_backups(env, 'a')}/{running['uuid']}/restore", json={"truncate": False}),
+        400,
+        "BadRequestHttpException",
+        "This backup cannot be restored at this time: not completed or failed.",
+    )
     env.advance("backup")
 
 

@@ -1,11 +1,13 @@
 """Client API databases, startup variables and settings (rename, reinstall, docker image)."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, start_client_env, validation_fields
+
 from ptero_emulator.state import State
 from ptero_emulator.state import database_hashid as encode_database_id
 from ptero_emulator.state import decode_database_hashid as decode_database_id
@@ -17,11 +19,23 @@ def _prepare(state: State) -> dict[str, Any]:
     survival = state.find("servers", name="Survival")
     add_subuser(state, "dbreader", survival, ["websocket.connect", "database.read", "database.create"])
     creative = state.find("servers", name="Creative")
-    creative_database = state.insert("databases", {
-        "server_id": creative["id"], "database_host_id": 1, "database": f"s{creative['id']}_other",
-        "username": f"u{creative['id']}_abcdefghij", "remote": "%", "password": "secret", "max_connections": 0})
-    return {"custom": custom["uuid_short"], "foreign_database": encode_database_id(creative_database["id"]),
-            "_extra_keys": {"dbreader": "dbreader"}}
+    creative_database = state.insert(
+        "databases",
+        {
+            "server_id": creative["id"],
+            "database_host_id": 1,
+            "database": f"s{creative['id']}_other",
+            "username": f"u{creative['id']}_abcdefghij",
+            "remote": "%",
+            "password": "secret",
+            "max_connections": 0,
+        },
+    )
+    return {
+        "custom": custom["uuid_short"],
+        "foreign_database": encode_database_id(creative_database["id"]),
+        "_extra_keys": {"dbreader": "dbreader"},
+    }
 
 
 # These tests describe panel 1.11 (no per-server limiters; test_panel_versions_*.py covers the newer panels).
@@ -30,8 +44,9 @@ PANEL_1_11 = {"panel_version": "1.11"}
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = start_client_env(tmp_path_factory.mktemp("client-databases"), _prepare, install_seconds=30,
-                                   **PANEL_1_11)
+    environment = start_client_env(
+        tmp_path_factory.mktemp("client-databases"), _prepare, install_seconds=30, **PANEL_1_11
+    )
     try:
         yield environment
     finally:
@@ -43,7 +58,7 @@ def _databases(env: ClientEnv, server: str = "survival") -> str:
 
 
 def test_hashid_round_trip() -> None:
-    for value in (1, 2, 42, 10 ** 9):
+    for value in (1, 2, 42, 10**9):
         encoded = encode_database_id(value)
         assert len(encoded) == 8 and encoded.isalnum() and decode_database_id(encoded) == value
     assert decode_database_id("!!!!!!!!") is None
@@ -71,11 +86,16 @@ def test_create_rotate_delete(env: ClientEnv) -> None:
     assert len(password) == 24
     duplicate = env.post(_databases(env), json={"database": "stats", "remote": "%"})
     assert validation_fields(duplicate) == [("database", "unique")]
-    assert duplicate.json()["errors"][0]["detail"] == "The database name you have selected is already in use by this " \
-                                                      "server."
-    assert_error(env.post(_databases(env), json={"database": "third", "remote": "%"}), 400,
-                 "TooManyDatabasesException",
-                 "Operation aborted: creating a new database would put this server over the defined limit.")
+    assert (
+        duplicate.json()["errors"][0]["detail"] == "The database name you have selected is already in use by this "
+        "server."
+    )
+    assert_error(
+        env.post(_databases(env), json={"database": "third", "remote": "%"}),
+        400,
+        "TooManyDatabasesException",
+        "Operation aborted: creating a new database would put this server over the defined limit.",
+    )
     path = f"{_databases(env)}/{attributes['id']}"
     rotated = env.post(path + "/rotate-password").json()["attributes"]
     assert rotated["relationships"]["password"]["attributes"]["password"] != password
@@ -84,14 +104,25 @@ def test_create_rotate_delete(env: ClientEnv) -> None:
     assert env.delete(path).status_code == 204
     assert_error(env.delete(path), 404, "NotFoundHttpException")
     assert validation_fields(env.post(_databases(env), json={"database": "a!", "remote": "bad remote"})) == [
-        ("database", "alpha_dash"), ("database", "min"), ("remote", "regex")]
+        ("database", "alpha_dash"),
+        ("database", "min"),
+        ("remote", "regex"),
+    ]
 
 
 def test_database_of_another_server(env: ClientEnv) -> None:
-    assert_error(env.delete(f"{_databases(env)}/{env.facts['foreign_database']}"), 404, "NotFoundHttpException",
-                 "The requested resource was not found for this server.")
-    assert_error(env.delete(f"{_databases(env)}/zzzzzzzz"), 404, "NotFoundHttpException",
-                 "The requested resource could not be found on the server.")
+    assert_error(
+        env.delete(f"{_databases(env)}/{env.facts['foreign_database']}"),
+        404,
+        "NotFoundHttpException",
+        "The requested resource was not found for this server.",
+    )
+    assert_error(
+        env.delete(f"{_databases(env)}/zzzzzzzz"),
+        404,
+        "NotFoundHttpException",
+        "The requested resource could not be found on the server.",
+    )
 
 
 def test_startup_list_and_update(env: ClientEnv) -> None:
@@ -109,12 +140,19 @@ def test_startup_list_and_update(env: ClientEnv) -> None:
     assert ok.status_code == 200
     assert ok.json()["attributes"]["server_value"] == "paper.jar"
     assert ok.json()["meta"]["startup_command"].endswith("paper.jar") and "docker_images" not in ok.json()["meta"]
-    assert_error(env.put(startup + "/variable", json={"key": "DL_PATH", "value": "x"}), 400, "BadRequestHttpException",
-                 "The environment variable you are trying to edit does not exist.")
+    assert_error(
+        env.put(startup + "/variable", json={"key": "DL_PATH", "value": "x"}),
+        400,
+        "BadRequestHttpException",
+        "The environment variable you are trying to edit does not exist.",
+    )
     assert env.put(startup + "/variable", json={"key": "NOPE", "value": "x"}).status_code == 500
     assert validation_fields(env.put(startup + "/variable", json={"key": "SERVER_JARFILE"})) == [("value", "present")]
-    assert_error(env.put(startup + "/variable", "helper", json={"key": "SERVER_JARFILE", "value": "a.jar"}), 403,
-                 "AccessDeniedHttpException")
+    assert_error(
+        env.put(startup + "/variable", "helper", json={"key": "SERVER_JARFILE", "value": "a.jar"}),
+        403,
+        "AccessDeniedHttpException",
+    )
 
 
 def test_rename(env: ClientEnv) -> None:
@@ -136,9 +174,12 @@ def test_docker_image(env: ClientEnv) -> None:
     assert image == "ghcr.io/pterodactyl/yolks:java_17"
     assert validation_fields(env.put(path, json={"docker_image": "ghcr.io/other:1"})) == [("docker_image", "in")]
     custom = f"/api/client/servers/{env.facts['custom']}/settings/docker-image"
-    assert_error(env.put(custom, json={"docker_image": "ghcr.io/pterodactyl/yolks:java_17"}), 400,
-                 "BadRequestHttpException",
-                 "This server's Docker image has been manually set by an administrator and cannot be updated.")
+    assert_error(
+        env.put(custom, json={"docker_image": "ghcr.io/pterodactyl/yolks:java_17"}),
+        400,
+        "BadRequestHttpException",
+        "This server's Docker image has been manually set by an administrator and cannot be updated.",
+    )
 
 
 def test_reinstall(env: ClientEnv) -> None:
@@ -146,8 +187,12 @@ def test_reinstall(env: ClientEnv) -> None:
     response = env.post(f"/api/client/servers/{server}/settings/reinstall")
     assert response.status_code == 202 and response.json() == []
     assert env.get(f"/api/client/servers/{server}").json()["attributes"]["status"] == "installing"
-    assert_error(env.get(f"/api/client/servers/{server}/startup"), 409, "ServerStateConflictException",
-                 "This server has not yet completed its installation process, please try again later.")
+    assert_error(
+        env.get(f"/api/client/servers/{server}/startup"),
+        409,
+        "ServerStateConflictException",
+        "This server has not yet completed its installation process, please try again later.",
+    )
     assert env.advance("install") >= 1
     assert env.get(f"/api/client/servers/{server}").json()["attributes"]["status"] is None
     assert env.get(f"/api/client/servers/{server}/startup").status_code == 200

@@ -1,11 +1,13 @@
 """Client API network allocations: list, notes, primary, auto-assignment and removal."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from client_helpers import ClientEnv, add_extra_server, assert_error, start_client_env, validation_fields
+
 from ptero_emulator.state import State
 
 
@@ -19,7 +21,9 @@ def _prepare(state: State) -> dict[str, Any]:
         if allocation["node_id"] == roomy["node_id"] and allocation["server_id"] is None:
             allocation["server_id"] = rust_island["id"]
     # An extra allocation for the server without a limit, on its own node as the panel would have it.
-    spare = next(a for a in state.rows("allocations") if a["node_id"] == unlimited["node_id"] and a["server_id"] is None)
+    spare = next(
+        a for a in state.rows("allocations") if a["node_id"] == unlimited["node_id"] and a["server_id"] is None
+    )
     spare["server_id"] = unlimited["id"]
     return {"unlimited": unlimited["uuid_short"], "roomy": roomy["uuid_short"]}
 
@@ -30,8 +34,9 @@ PANEL_1_11 = {"panel_version": "1.11"}
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = start_client_env(tmp_path_factory.mktemp("client-network"), _prepare,
-                                   allocation_range=[30000, 30001], **PANEL_1_11)
+    environment = start_client_env(
+        tmp_path_factory.mktemp("client-network"), _prepare, allocation_range=[30000, 30001], **PANEL_1_11
+    )
     try:
         yield environment
     finally:
@@ -48,8 +53,7 @@ def test_list_and_notes(env: ClientEnv) -> None:
     rows = {a["attributes"]["port"]: a["attributes"] for a in body["data"]}
     assert rows[25565]["is_default"] is True and rows[25566]["notes"] == "Dynmap"
     allocation_id = rows[25566]["id"]
-    assert validation_fields(env.post(f"{_path(env, 'survival')}/{allocation_id}", json={})) == [
-        ("notes", "present")]
+    assert validation_fields(env.post(f"{_path(env, 'survival')}/{allocation_id}", json={})) == [("notes", "present")]
     updated = env.post(f"{_path(env, 'survival')}/{allocation_id}", json={"notes": "Map"}).json()
     assert updated["attributes"]["notes"] == "Map"
     cleared = env.post(f"{_path(env, 'survival')}/{allocation_id}", json={"notes": None}).json()
@@ -59,8 +63,12 @@ def test_list_and_notes(env: ClientEnv) -> None:
 
 def test_foreign_allocation_is_not_bound(env: ClientEnv) -> None:
     foreign = env.get(_path(env, "creative")).json()["data"][0]["attributes"]["id"]
-    assert_error(env.post(f"{_path(env, 'survival')}/{foreign}/primary"), 404, "NotFoundHttpException",
-                 "The requested resource could not be found on the server.")
+    assert_error(
+        env.post(f"{_path(env, 'survival')}/{foreign}/primary"),
+        404,
+        "NotFoundHttpException",
+        "The requested resource could not be found on the server.",
+    )
 
 
 def test_primary_switch(env: ClientEnv) -> None:
@@ -69,8 +77,9 @@ def test_primary_switch(env: ClientEnv) -> None:
     response = env.post(f"{_path(env, 'survival')}/{secondary}/primary")
     assert response.status_code == 200 and response.json()["attributes"]["is_default"] is True
     server = env.get(f"/api/client/servers/{env.facts['survival']}").json()["attributes"]
-    defaults = [a["attributes"]["id"] for a in server["relationships"]["allocations"]["data"]
-                if a["attributes"]["is_default"]]
+    defaults = [
+        a["attributes"]["id"] for a in server["relationships"]["allocations"]["data"] if a["attributes"]["is_default"]
+    ]
     assert defaults == [secondary]
     first = next(a["attributes"]["id"] for a in rows if a["attributes"]["id"] != secondary)
     env.post(f"{_path(env, 'survival')}/{first}/primary")
@@ -81,12 +90,21 @@ def test_auto_assign_and_delete(env: ClientEnv) -> None:
     assert created.status_code == 200
     allocation = created.json()["attributes"]
     assert allocation["ip"] == "10.0.0.10" and allocation["is_default"] is False
-    assert_error(env.post(_path(env, "survival")), 400, "DisplayException",
-                 "Cannot assign additional allocations to this server: limit has been reached.")
-    primary = next(a["attributes"]["id"] for a in env.get(_path(env, "survival")).json()["data"]
-                   if a["attributes"]["is_default"])
-    assert_error(env.delete(f"{_path(env, 'survival')}/{primary}"), 400, "DisplayException",
-                 "You cannot delete the primary allocation for this server.")
+    assert_error(
+        env.post(_path(env, "survival")),
+        400,
+        "DisplayException",
+        "Cannot assign additional allocations to this server: limit has been reached.",
+    )
+    primary = next(
+        a["attributes"]["id"] for a in env.get(_path(env, "survival")).json()["data"] if a["attributes"]["is_default"]
+    )
+    assert_error(
+        env.delete(f"{_path(env, 'survival')}/{primary}"),
+        400,
+        "DisplayException",
+        "You cannot delete the primary allocation for this server.",
+    )
     assert env.delete(f"{_path(env, 'survival')}/{allocation['id']}").status_code == 204
     assert_error(env.delete(f"{_path(env, 'survival')}/{allocation['id']}"), 404, "NotFoundHttpException")
     row = next(r for r in env.rows("allocations") if r["id"] == allocation["id"])
@@ -94,19 +112,31 @@ def test_auto_assign_and_delete(env: ClientEnv) -> None:
 
 
 def test_limits_block_create_and_delete(env: ClientEnv) -> None:
-    assert_error(env.post(_path(env, "creative")), 400, "DisplayException",
-                 "Cannot assign additional allocations to this server: limit has been reached.")
+    assert_error(
+        env.post(_path(env, "creative")),
+        400,
+        "DisplayException",
+        "Cannot assign additional allocations to this server: limit has been reached.",
+    )
     rows = env.get(_path(env, "unlimited")).json()["data"]
     extra = next(a["attributes"]["id"] for a in rows if not a["attributes"]["is_default"])
-    assert_error(env.delete(f"{_path(env, 'unlimited')}/{extra}"), 400, "DisplayException",
-                 "You cannot delete allocations for this server: no allocation limit is set.")
+    assert_error(
+        env.delete(f"{_path(env, 'unlimited')}/{extra}"),
+        400,
+        "DisplayException",
+        "You cannot delete allocations for this server: no allocation limit is set.",
+    )
 
 
 def test_auto_assign_creates_from_range_until_full(env: ClientEnv) -> None:
     ports = [env.post(_path(env, "roomy")).json()["attributes"]["port"] for _unused in range(2)]
     assert sorted(ports) == [30000, 30001]  # no free allocation on that IP: new ones from the configured range
-    assert_error(env.post(_path(env, "roomy")), 400, "NoAutoAllocationSpaceAvailableException",
-                 "Cannot assign additional allocation: no more space available on node.")
+    assert_error(
+        env.post(_path(env, "roomy")),
+        400,
+        "NoAutoAllocationSpaceAvailableException",
+        "Cannot assign additional allocation: no more space available on node.",
+    )
 
 
 def test_auto_assign_disabled(env: ClientEnv) -> None:
@@ -114,7 +144,11 @@ def test_auto_assign_disabled(env: ClientEnv) -> None:
     try:
         rows = env.get(_path(env, "survival")).json()["data"]
         assert len(rows) == 2
-        assert_error(env.post(_path(env, "survival")), 400, "AutoAllocationNotEnabledException",
-                     "Server auto-allocation is not enabled for this instance.")
+        assert_error(
+            env.post(_path(env, "survival")),
+            400,
+            "AutoAllocationNotEnabledException",
+            "Server auto-allocation is not enabled for this instance.",
+        )
     finally:
         env.configure(allocations_enabled=True)

@@ -1,13 +1,13 @@
 """py-dactyl's client API calls against the emulator: the emulator must look like a panel to a real client."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
+from client_helpers import ClientEnv, start_client_env
 from pydactyl import PterodactylClient
 from pydactyl.exceptions import PterodactylApiError
-
-from client_helpers import ClientEnv, start_client_env
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +66,9 @@ def test_schedules(env: ClientEnv, client: PterodactylClient) -> None:
     assert created["attributes"]["is_active"] is True
     task = schedules.create_task(env.facts["survival"], schedule_id, "command", "say hourly")
     assert task["attributes"]["sequence_id"] == 1 and task["attributes"]["time_offset"] == 0
-    updated = schedules.update_task(env.facts["survival"], schedule_id, task["attributes"]["id"], "power",
-                                    "start", time_offset="10")
+    updated = schedules.update_task(
+        env.facts["survival"], schedule_id, task["attributes"]["id"], "power", "start", time_offset="10"
+    )
     assert updated["attributes"]["payload"] == "start" and updated["attributes"]["time_offset"] == 10
     details = schedules.get_schedule_details(env.facts["survival"], schedule_id)
     assert len(details["attributes"]["relationships"]["tasks"]["data"]) == 1
@@ -83,8 +84,9 @@ def test_databases(env: ClientEnv, client: PterodactylClient) -> None:
     created = databases.create_database(env.facts["survival"], "pydactyl")
     database_id = created["attributes"]["id"]
     listed = databases.list_databases(env.facts["survival"], include_passwords=True)
-    assert any(d["attributes"]["id"] == database_id and "password" in d["attributes"]["relationships"]
-               for d in listed["data"])
+    assert any(
+        d["attributes"]["id"] == database_id and "password" in d["attributes"]["relationships"] for d in listed["data"]
+    )
     rotated = databases.rotate_database_password(env.facts["survival"], database_id)
     assert rotated["attributes"]["relationships"]["password"]["attributes"]["password"]
     assert databases.delete_database(env.facts["survival"], database_id).status_code == 204

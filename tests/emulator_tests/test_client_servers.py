@@ -1,17 +1,18 @@
 """Client API: server list, server details, the 404/409 gate, permissions, resources, power, console, websocket and
 server activity."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, start_client_env
+
 from ptero_emulator.state import State
 
 SUSPENDED = "This server is currently suspended and the functionality requested is unavailable."
-MAINTENANCE = ("The node of this server is currently under maintenance and the functionality requested is "
-               "unavailable.")
+MAINTENANCE = "The node of this server is currently under maintenance and the functionality requested is unavailable."
 INSTALLING = "This server has not yet completed its installation process, please try again later."
 RESTORING = "This server is currently restoring from a backup, please try again later."
 
@@ -28,16 +29,22 @@ def _prepare(state: State) -> dict[str, Any]:
     survival = state.find("servers", name="Survival")
     add_subuser(state, "watcher", survival, [])
     schedule = state.select("schedules", server_id=survival["id"])[0]
-    return {"suspended": suspended["uuid_short"], "installing": installing["uuid_short"],
-            "restoring": restoring["uuid_short"], "reinstall_failed": reinstall_failed["uuid_short"],
-            "maintenance": on_maintenance["uuid_short"], "schedule_id": schedule["id"],
-            "_extra_keys": {"watcher": "watcher"}}
+    return {
+        "suspended": suspended["uuid_short"],
+        "installing": installing["uuid_short"],
+        "restoring": restoring["uuid_short"],
+        "reinstall_failed": reinstall_failed["uuid_short"],
+        "maintenance": on_maintenance["uuid_short"],
+        "schedule_id": schedule["id"],
+        "_extra_keys": {"watcher": "watcher"},
+    }
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientEnv]:
-    environment = start_client_env(tmp_path_factory.mktemp("client-servers"), _prepare,
-                                   extra={"resources_cache_seconds": 0})
+    environment = start_client_env(
+        tmp_path_factory.mktemp("client-servers"), _prepare, extra={"resources_cache_seconds": 0}
+    )
     try:
         yield environment
     finally:
@@ -115,7 +122,9 @@ def test_server_object_for_limited_subuser(env: ClientEnv) -> None:
     assert body["meta"]["is_server_owner"] is False
     assert "websocket.connect" in body["meta"]["user_permissions"]
     admin = env.get(f"/api/client/servers/{env.facts['survival']}", "admin").json()
-    assert admin["meta"]["user_permissions"][0] == "*" and "admin.websocket.install" in admin["meta"]["user_permissions"]
+    assert (
+        admin["meta"]["user_permissions"][0] == "*" and "admin.websocket.install" in admin["meta"]["user_permissions"]
+    )
 
 
 def test_system_permissions(env: ClientEnv) -> None:
@@ -129,18 +138,32 @@ def test_system_permissions(env: ClientEnv) -> None:
 
 # ---------------------------------------------------------------------------------------------------- gate
 def test_gate_404s(env: ClientEnv) -> None:
-    assert_error(env.get(f"/api/client/servers/{env.facts['survival']}", "stranger"), 404, "NotFoundHttpException",
-                 "The requested resource does not exist on this server.")
-    assert_error(env.get("/api/client/servers/zzzzzzzz"), 404, "NotFoundHttpException",
-                 "The requested resource could not be found on the server.")
-    assert_error(env.get("/api/client/servers/1"), 404, "NotFoundHttpException",
-                 "The requested resource could not be found on the server.")
+    assert_error(
+        env.get(f"/api/client/servers/{env.facts['survival']}", "stranger"),
+        404,
+        "NotFoundHttpException",
+        "The requested resource does not exist on this server.",
+    )
+    assert_error(
+        env.get("/api/client/servers/zzzzzzzz"),
+        404,
+        "NotFoundHttpException",
+        "The requested resource could not be found on the server.",
+    )
+    assert_error(
+        env.get("/api/client/servers/1"),
+        404,
+        "NotFoundHttpException",
+        "The requested resource could not be found on the server.",
+    )
     full = env.get(f"/api/client/servers/{env.facts['survival_uuid']}")
     assert full.status_code == 200
 
 
-@pytest.mark.parametrize(("fact", "detail"), [("suspended", SUSPENDED), ("maintenance", MAINTENANCE),
-                                              ("installing", INSTALLING), ("restoring", RESTORING)])
+@pytest.mark.parametrize(
+    ("fact", "detail"),
+    [("suspended", SUSPENDED), ("maintenance", MAINTENANCE), ("installing", INSTALLING), ("restoring", RESTORING)],
+)
 def test_gate_409_by_state(env: ClientEnv, fact: str, detail: str) -> None:
     server = env.facts[fact]
     assert env.get(f"/api/client/servers/{server}").status_code == 200  # details are always allowed
@@ -156,23 +179,39 @@ def test_gate_reinstall_failed_is_not_blocked(env: ClientEnv) -> None:
 
 def test_admin_websocket_exception(env: ClientEnv) -> None:
     assert env.get(f"/api/client/servers/{env.facts['installing']}/websocket", "admin").status_code == 200
-    assert_error(env.get(f"/api/client/servers/{env.facts['installing']}/websocket", "player"), 409,
-                 "ServerStateConflictException", INSTALLING)
-    assert_error(env.get(f"/api/client/servers/{env.facts['suspended']}/websocket", "admin"), 409,
-                 "ServerStateConflictException", SUSPENDED)
+    assert_error(
+        env.get(f"/api/client/servers/{env.facts['installing']}/websocket", "player"),
+        409,
+        "ServerStateConflictException",
+        INSTALLING,
+    )
+    assert_error(
+        env.get(f"/api/client/servers/{env.facts['suspended']}/websocket", "admin"),
+        409,
+        "ServerStateConflictException",
+        SUSPENDED,
+    )
 
 
 def test_permission_denied_for_subuser(env: ClientEnv) -> None:
     survival = env.facts["survival"]
-    assert_error(env.get(f"/api/client/servers/{survival}/startup", "helper"), 403, "AccessDeniedHttpException",
-                 "This action is unauthorized.")
+    assert_error(
+        env.get(f"/api/client/servers/{survival}/startup", "helper"),
+        403,
+        "AccessDeniedHttpException",
+        "This action is unauthorized.",
+    )
     assert_error(env.get(f"/api/client/servers/{survival}/activity", "helper"), 403, "AccessDeniedHttpException")
     assert env.get(f"/api/client/servers/{survival}/files/list", "helper").status_code == 200
 
 
 def test_application_key_rejected(env: ClientEnv) -> None:
-    assert_error(env.get("/api/client", "application"), 403, "AccessDeniedHttpException",
-                 "You are attempting to use an application API key on an endpoint that requires a client API key.")
+    assert_error(
+        env.get("/api/client", "application"),
+        403,
+        "AccessDeniedHttpException",
+        "You are attempting to use an application API key on an endpoint that requires a client API key.",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- control
@@ -198,10 +237,16 @@ def test_power_validation_order(env: ClientEnv) -> None:
     survival = env.facts["survival"]
     owner = env.post(f"/api/client/servers/{survival}/power", json={"signal": "explode"})
     assert owner.status_code == 422 and owner.json()["errors"][0]["meta"]["source_field"] == "signal"
-    assert_error(env.post(f"/api/client/servers/{survival}/power", "helper", json={"signal": "explode"}), 403,
-                 "AccessDeniedHttpException")
-    assert_error(env.post(f"/api/client/servers/{survival}/power", "helper", json={"signal": "stop"}), 403,
-                 "AccessDeniedHttpException")
+    assert_error(
+        env.post(f"/api/client/servers/{survival}/power", "helper", json={"signal": "explode"}),
+        403,
+        "AccessDeniedHttpException",
+    )
+    assert_error(
+        env.post(f"/api/client/servers/{survival}/power", "helper", json={"signal": "stop"}),
+        403,
+        "AccessDeniedHttpException",
+    )
     missing = env.post(f"/api/client/servers/{survival}/command", json={})
     assert missing.status_code == 422
 
@@ -211,8 +256,12 @@ def test_websocket_credentials(env: ClientEnv) -> None:
     assert set(body["data"]) == {"token", "socket"}
     assert body["data"]["socket"].endswith(f"/api/servers/{env.facts['survival_uuid']}/ws")
     assert body["data"]["token"].count(".") == 2
-    assert_error(env.get(f"/api/client/servers/{env.facts['survival']}/websocket", "watcher"), 403,
-                 "HttpForbiddenException", "You do not have permission to connect to this server's websocket.")
+    assert_error(
+        env.get(f"/api/client/servers/{env.facts['survival']}/websocket", "watcher"),
+        403,
+        "HttpForbiddenException",
+        "You do not have permission to connect to this server's websocket.",
+    )
 
 
 def test_server_activity_list(env: ClientEnv) -> None:
@@ -227,8 +276,7 @@ def test_server_activity_list(env: ClientEnv) -> None:
     assert first["relationships"]["actor"]["attributes"]["username"] == "player"
     filtered = env.get(f"/api/client/servers/{survival}/activity", params={"filter[event]": "backup"}).json()
     assert filtered["data"] and all("backup" in e["attributes"]["event"] for e in filtered["data"])
-    assert_error(env.get(f"/api/client/servers/{survival}/activity", params={"sort": "event"}), 400,
-                 "InvalidSortQuery")
+    assert_error(env.get(f"/api/client/servers/{survival}/activity", params={"sort": "event"}), 400, "InvalidSortQuery")
     other = env.get(f"/api/client/servers/{survival}/activity", "admin").json()["data"]
     assert other and all(entry["attributes"]["ip"] is not None for entry in other)  # admins see every IP
 
@@ -237,11 +285,17 @@ def test_daemon_unreachable(env: ClientEnv) -> None:
     survival = env.facts["survival"]
     env.configure(daemon_unreachable=True)
     try:
-        for response in (env.post(f"/api/client/servers/{survival}/power", json={"signal": "start"}),
-                         env.get(f"/api/client/servers/{survival}/files/list"),
-                         env.post(f"/api/client/servers/{survival}/backups")):
-            assert_error(response, 504, "DaemonConnectionException",
-                         "Could not establish a connection to the machine running this server. Please try again.")
+        for response in (
+            env.post(f"/api/client/servers/{survival}/power", json={"signal": "start"}),
+            env.get(f"/api/client/servers/{survival}/files/list"),
+            env.post(f"/api/client/servers/{survival}/backups"),
+        ):
+            assert_error(
+                response,
+                504,
+                "DaemonConnectionException",
+                "Could not establish a connection to the machine running this server. Please try again.",
+            )
         # Token minting and panel-only data do not involve Wings.
         assert env.get(f"/api/client/servers/{survival}/websocket").status_code == 200
         assert env.get(f"/api/client/servers/{survival}/schedules").status_code == 200

@@ -1,19 +1,25 @@
 """Client API subusers: list/view/create/update/delete, permission cleaning and the authorization rules."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from client_helpers import ClientEnv, add_subuser, assert_error, start_client_env, validation_fields
+
 from ptero_emulator.state import State
 
 
 def _prepare(state: State) -> dict[str, Any]:
     survival = state.find("servers", name="Survival")
-    add_subuser(state, "manager", survival, ["websocket.connect", "user.create", "user.read", "user.update",
-                                             "user.delete", "file.read"])
+    add_subuser(
+        state,
+        "manager",
+        survival,
+        ["websocket.connect", "user.create", "user.read", "user.update", "user.delete", "file.read"],
+    )
     return {"_extra_keys": {"manager": "manager"}}
 
 
@@ -48,13 +54,22 @@ def test_list_and_view(env: ClientEnv) -> None:
     assert_error(env.get(_users(env), "helper"), 403, "AccessDeniedHttpException")
     player_uuid = env.get(f"/api/client/servers/{env.facts['survival']}", params={"include": "subusers"})
     assert player_uuid.status_code == 200
-    assert_error(env.get(f"{_users(env)}/00000000-0000-4000-8000-000000000000"), 404, "NotFoundHttpException",
-                 "The requested resource could not be found on the server.")
+    assert_error(
+        env.get(f"{_users(env)}/00000000-0000-4000-8000-000000000000"),
+        404,
+        "NotFoundHttpException",
+        "The requested resource could not be found on the server.",
+    )
 
 
 def test_create_new_user_and_clean_permissions(env: ClientEnv) -> None:
-    response = env.post(_users(env), json={"email": "new.friend+x@example.org",
-                                           "permissions": ["control.console", "bogus.permission", "control.console"]})
+    response = env.post(
+        _users(env),
+        json={
+            "email": "new.friend+x@example.org",
+            "permissions": ["control.console", "bogus.permission", "control.console"],
+        },
+    )
     assert response.status_code == 200
     attributes = response.json()["attributes"]
     assert attributes["permissions"] == ["control.console", "websocket.connect"]
@@ -62,13 +77,20 @@ def test_create_new_user_and_clean_permissions(env: ClientEnv) -> None:
     user = next(u for u in env.rows("users") if u["email"] == "new.friend+x@example.org")
     assert user["name_first"] == "Server" and user["name_last"] == "Subuser" and user["root_admin"] is False
     again = env.post(_users(env), json={"email": "new.friend+x@example.org", "permissions": ["file.read"]})
-    assert_error(again, 400, "ServerSubuserExistsException",
-                 "A user with that email address is already assigned as a subuser for this server.")
+    assert_error(
+        again,
+        400,
+        "ServerSubuserExistsException",
+        "A user with that email address is already assigned as a subuser for this server.",
+    )
     owner = env.post(_users(env), json={"email": "player@example.com", "permissions": ["file.read"]})
-    assert_error(owner, 400, "UserIsServerOwnerException",
-                 "You cannot add the server owner as a subuser for this server.")
-    assert validation_fields(env.post(_users(env), json={"email": "nope"})) == [("email", "email"),
-                                                                                ("permissions", "required")]
+    assert_error(
+        owner, 400, "UserIsServerOwnerException", "You cannot add the server owner as a subuser for this server."
+    )
+    assert validation_fields(env.post(_users(env), json={"email": "nope"})) == [
+        ("email", "email"),
+        ("permissions", "required"),
+    ]
 
 
 def test_update_and_delete(env: ClientEnv) -> None:
@@ -89,14 +111,23 @@ def test_update_and_delete(env: ClientEnv) -> None:
 def test_subuser_authorization_rules(env: ClientEnv) -> None:
     manager_uuid = _uuid_of(env, "manager")
     # Nobody may view or change their own subuser entry.
-    assert_error(env.get(f"{_users(env)}/{manager_uuid}", "manager"), 403, "AccessDeniedHttpException",
-                 "This action is unauthorized.")
-    assert_error(env.post(f"{_users(env)}/{manager_uuid}", "manager", json={"permissions": []}), 403,
-                 "AccessDeniedHttpException")
+    assert_error(
+        env.get(f"{_users(env)}/{manager_uuid}", "manager"),
+        403,
+        "AccessDeniedHttpException",
+        "This action is unauthorized.",
+    )
+    assert_error(
+        env.post(f"{_users(env)}/{manager_uuid}", "manager", json={"permissions": []}), 403, "AccessDeniedHttpException"
+    )
     # A subuser may only grant what they hold themselves.
     beyond = env.post(_users(env), "manager", json={"email": "x1@example.com", "permissions": ["control.start"]})
-    assert_error(beyond, 403, "HttpForbiddenException",
-                 "Cannot assign permissions to a subuser that your account does not actively possess.")
+    assert_error(
+        beyond,
+        403,
+        "HttpForbiddenException",
+        "Cannot assign permissions to a subuser that your account does not actively possess.",
+    )
     within = env.post(_users(env), "manager", json={"email": "x2@example.com", "permissions": ["file.read"]})
     assert within.status_code == 200
     helper_uuid = _uuid_of(env, "helper")

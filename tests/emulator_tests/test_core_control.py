@@ -1,5 +1,6 @@
 """The emulator's control plane: fault injection, reset, run-time config, advancing timers, persistence, the CLI
 and the scale seed."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def test_status_fault_before_does_not_write(module_emulator: RunningEmulator, ap
     module_emulator.add_fault(r"^/api/application/locations$", "status", method="POST", status=500)
     response = api.post("locations", {"short": "fault.before"})
     assert response.status_code == 500
-    assert error_of(response)["detail"] == ("An unexpected error was encountered while processing this request, "
-                                            "please try again.")
+    assert error_of(response)["detail"] == (
+        "An unexpected error was encountered while processing this request, please try again."
+    )
     assert _location_count(api, "fault.before") == 0
     # count defaults to 1: the next call goes through.
     assert api.post("locations", {"short": "fault.before"}).status_code == 201
@@ -53,8 +55,9 @@ def test_status_fault_after_applies_the_write(module_emulator: RunningEmulator, 
 
 
 def test_fault_skip_count_and_method_filter(module_emulator: RunningEmulator, api: Api) -> None:
-    module_emulator.add_fault(r"/locations$", "status", method="GET", status=502, skip=1, count=2,
-                              code="CustomCode", detail="custom detail")
+    module_emulator.add_fault(
+        r"/locations$", "status", method="GET", status=502, skip=1, count=2, code="CustomCode", detail="custom detail"
+    )
     statuses = [api.get("locations").status_code for _unused in range(4)]
     assert statuses == [200, 502, 502, 200]
     assert api.post("locations", {"short": "fault.method"}).status_code == 201
@@ -166,8 +169,12 @@ def test_cli_prints_url_and_writes_connection(tmp_path: Path) -> None:
     connection = tmp_path / "connection.json"
     # The console script the package installs, from any directory.
     command = str(Path(sys.executable).with_name("ptero-emulator"))
-    process = subprocess.Popen([command, "--port", "0", "--seed", "none", "--write-connection", str(connection)],
-                               cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [command, "--port", "0", "--seed", "none", "--write-connection", str(connection)],
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         line = process.stdout.readline().decode().strip()  # type: ignore[union-attr]
         assert line.startswith("EMULATOR_URL=http://127.0.0.1:")
@@ -175,8 +182,11 @@ def test_cli_prints_url_and_writes_connection(tmp_path: Path) -> None:
         assert data["url"] == line.split("=", 1)[1]
         for name, prefix in (("application_key", "ptla_"), ("client_key", "ptlc_"), ("user_client_key", "ptlc_")):
             assert len(data[name]) == 48 and data[name].startswith(prefix)
-        users = requests.get(data["url"] + "/api/application/users", timeout=10, headers={
-            "Authorization": "Bearer " + data["application_key"], "Accept": "application/json"}).json()
+        users = requests.get(
+            data["url"] + "/api/application/users",
+            timeout=10,
+            headers={"Authorization": "Bearer " + data["application_key"], "Accept": "application/json"},
+        ).json()
         assert [u["attributes"]["username"] for u in users["data"]] == ["admin", "player", "helper"]
     finally:
         process.terminate()
@@ -190,7 +200,10 @@ def test_scale_seed_is_fast() -> None:
     seed_state(state, "scale:servers=10000,nodes=100,users=5000,locations=10")
     assert time.process_time() - started < 10
     assert (len(state.tables["servers"]), len(state.tables["nodes"]), len(state.tables["locations"])) == (
-        10000, 100, 10)
+        10000,
+        100,
+        10,
+    )
     assert len({server["uuid_short"] for server in state.rows("servers")}) == 10000
 
 

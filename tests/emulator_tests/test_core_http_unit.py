@@ -1,4 +1,5 @@
 """In-process tests of the emulator's HTTP building blocks (validator, input parsing, pagination, filters)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,8 +10,18 @@ from aiohttp.test_utils import make_mocked_request
 
 from ptero_emulator.config import EmulatorConfig
 from ptero_emulator.http import (
-    ApiError, Check, ValidationFailed, apply_filters, apply_sort, includes, normalize_input, paginate,
-    parse_php_pairs, parse_query, sub_includes, validate,
+    ApiError,
+    Check,
+    ValidationFailed,
+    apply_filters,
+    apply_sort,
+    includes,
+    normalize_input,
+    paginate,
+    parse_php_pairs,
+    parse_query,
+    sub_includes,
+    validate,
 )
 from ptero_emulator.ratelimit import RateLimiter
 from ptero_emulator.state import State, database_hashid, decode_database_hashid
@@ -27,9 +38,11 @@ def failures(data: dict[str, Any], rules: dict[str, Any], **kwargs: Any) -> list
 
 def test_required_messages_and_attribute_names() -> None:
     assert failures({}, {"first_name": "required|string"}) == [
-        ("first_name", "required", "The first name field is required.")]
+        ("first_name", "required", "The first name field is required.")
+    ]
     assert failures({"limits": {}}, {"limits.memory": "required|numeric"}) == [
-        ("limits.memory", "required", "The limits.memory field is required.")]
+        ("limits.memory", "required", "The limits.memory field is required.")
+    ]
 
 
 def test_required_stops_further_rules_but_other_failures_accumulate() -> None:
@@ -57,7 +70,8 @@ def test_wildcards_required_with_and_without() -> None:
     result = failures({"ports": ["25565", 7]}, {"ports": "required|array", "ports.*": "string"})
     assert result == [("ports.1", "string", "The ports.1 must be a string.")]
     assert failures({"deploy": {"x": 1}}, {"deploy.dedicated_ip": "required_with:deploy,boolean"})[0][2] == (
-        "The deploy.dedicated ip field is required when deploy / boolean is present.")
+        "The deploy.dedicated ip field is required when deploy / boolean is present."
+    )
     assert failures({}, {"memory": "required_without:limits|numeric"})[0][1] == "required_without"
     assert validate({"limits": {"memory": 1}}, {"memory": "required_without:limits|numeric"}) == {}
 
@@ -77,23 +91,28 @@ def test_regex_in_boolean_alpha_dash_and_custom_checks() -> None:
 
 
 def test_custom_attribute_names_for_egg_variables() -> None:
-    result = failures({"environment": {"SERVER_JARFILE": None}}, {"environment.SERVER_JARFILE": "required"},
-                      attributes={"environment.SERVER_JARFILE": "Server Jar File variable"})
+    result = failures(
+        {"environment": {"SERVER_JARFILE": None}},
+        {"environment.SERVER_JARFILE": "required"},
+        attributes={"environment.SERVER_JARFILE": "Server Jar File variable"},
+    )
     assert result == [("environment.SERVER_JARFILE", "required", "The Server Jar File variable field is required.")]
 
 
 def test_validation_error_body_has_one_entry_per_message() -> None:
     error = ValidationFailed([("a", "required", "The a field is required."), ("b", "integer", "The b must be.")])
     body = error.body()
-    assert [e["meta"] for e in body["errors"]] == [{"source_field": "a", "rule": "required"},
-                                                   {"source_field": "b", "rule": "integer"}]
+    assert [e["meta"] for e in body["errors"]] == [
+        {"source_field": "a", "rule": "required"},
+        {"source_field": "b", "rule": "integer"},
+    ]
     assert {e["status"] for e in body["errors"]} == {"422"}
 
 
 def test_php_style_query_parsing_and_normalisation() -> None:
-    assert parse_php_pairs([("filter[name]", "x"), ("location_ids[]", "1"), ("location_ids[]", "2"),
-                            ("a[b][c]", "d")]) == {"filter": {"name": "x"}, "location_ids": ["1", "2"],
-                                                   "a": {"b": {"c": "d"}}}
+    assert parse_php_pairs(
+        [("filter[name]", "x"), ("location_ids[]", "1"), ("location_ids[]", "2"), ("a[b][c]", "d")]
+    ) == {"filter": {"name": "x"}, "location_ids": ["1", "2"], "a": {"b": {"c": "d"}}}
     assert parse_query("include=%20servers%20&x=") == {"include": "servers", "x": None}
     assert normalize_input({"a": "  b ", "c": "", "d": [" e "]}) == {"a": "b", "c": None, "d": ["e"]}
     assert normalize_input(" keep ", trim=False) == " keep "
@@ -106,28 +125,52 @@ def _request(path: str) -> Any:
 
 def test_pagination_meta_and_links() -> None:
     rows = [{"id": i} for i in range(1, 8)]
-    page = paginate(_request("/api/application/users?page=2&per_page=3&filter[x]=y"), rows,
-                    lambda r: {"object": "x", "attributes": r})
+    page = paginate(
+        _request("/api/application/users?page=2&per_page=3&filter[x]=y"),
+        rows,
+        lambda r: {"object": "x", "attributes": r},
+    )
     meta = page["meta"]["pagination"]
     assert [d["attributes"]["id"] for d in page["data"]] == [4, 5, 6]
     assert (meta["total"], meta["count"], meta["per_page"], meta["current_page"], meta["total_pages"]) == (
-        7, 3, 3, 2, 3)
-    assert meta["links"] == {"previous": "http://panel.test/api/application/users?page=1",
-                             "next": "http://panel.test/api/application/users?page=3"}
-    client = paginate(_request("/api/client?per_page=500&page=1&filter%5Bname%5D=a"), rows,
-                      lambda r: r, default_per_page=50, max_per_page=100, app_links=False)
+        7,
+        3,
+        3,
+        2,
+        3,
+    )
+    assert meta["links"] == {
+        "previous": "http://panel.test/api/application/users?page=1",
+        "next": "http://panel.test/api/application/users?page=3",
+    }
+    client = paginate(
+        _request("/api/client?per_page=500&page=1&filter%5Bname%5D=a"),
+        rows,
+        lambda r: r,
+        default_per_page=50,
+        max_per_page=100,
+        app_links=False,
+    )
     assert client["meta"]["pagination"]["per_page"] == 100
     assert client["meta"]["pagination"]["links"] == {}
-    second = paginate(_request("/api/client?per_page=2&filter%5Bname%5D=a"), rows, lambda r: r,
-                      max_per_page=100, app_links=False)
+    second = paginate(
+        _request("/api/client?per_page=2&filter%5Bname%5D=a"), rows, lambda r: r, max_per_page=100, app_links=False
+    )
     assert second["meta"]["pagination"]["links"]["next"] == (
-        "http://panel.test/api/client?per_page=2&filter%5Bname%5D=a&page=2")
+        "http://panel.test/api/client?per_page=2&filter%5Bname%5D=a&page=2"
+    )
 
 
 def test_pagination_edge_cases() -> None:
     empty = paginate(_request("/x?page=abc"), [], lambda r: r)
-    assert empty["meta"]["pagination"] == {"total": 0, "count": 0, "per_page": 50, "current_page": 1,
-                                           "total_pages": 1, "links": {}}
+    assert empty["meta"]["pagination"] == {
+        "total": 0,
+        "count": 0,
+        "per_page": 50,
+        "current_page": 1,
+        "total_pages": 1,
+        "links": {},
+    }
     beyond = paginate(_request("/x?page=9"), [{"id": 1}], lambda r: r)
     assert beyond["data"] == [] and beyond["meta"]["pagination"]["current_page"] == 9
     assert paginate(_request("/x?per_page=0"), [], lambda r: r)["meta"]["pagination"]["per_page"] == 15
@@ -137,8 +180,11 @@ def test_pagination_edge_cases() -> None:
 
 
 def test_filters_and_sorts() -> None:
-    rows = [{"id": 1, "name": "Alpha", "port": 25565}, {"id": 2, "name": "beta", "port": 25566},
-            {"id": 3, "name": "Gamma", "port": 25567}]
+    rows = [
+        {"id": 1, "name": "Alpha", "port": 25565},
+        {"id": 2, "name": "beta", "port": 25566},
+        {"id": 3, "name": "Gamma", "port": 25567},
+    ]
     allowed = {"name": ("name", "partial"), "port": ("port", "exact")}
     assert [r["id"] for r in apply_filters(rows, {"filter": {"name": "A"}}, allowed)] == [1, 2, 3]
     assert [r["id"] for r in apply_filters(rows, {"filter": {"name": "alp,gam"}}, allowed)] == [1, 3]

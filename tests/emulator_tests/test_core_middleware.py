@@ -1,12 +1,13 @@
 """The request pipeline of the emulator: routing errors, authentication, key types, JSON parsing, 2FA, IP allow-list,
 ACL, rate limits, input normalisation and the request log (against a real emulator process)."""
+
 from __future__ import annotations
 
 import json
 import re
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -24,25 +25,36 @@ def api(app_api: Api) -> Api:
 def test_unknown_route_is_404_without_authentication(module_emulator: RunningEmulator) -> None:
     response = requests.get(module_emulator.url + "/api/application/nope", headers={"Accept": "application/json"})
     assert response.status_code == 404
-    assert response.json() == {"errors": [{"code": "NotFoundHttpException", "status": "404",
-                                           "detail": "The route api/application/nope could not be found."}]}
+    assert response.json() == {
+        "errors": [
+            {
+                "code": "NotFoundHttpException",
+                "status": "404",
+                "detail": "The route api/application/nope could not be found.",
+            }
+        ]
+    }
 
 
 def test_wrong_method_is_405_with_supported_methods(api: Api) -> None:
     response = api.request("PUT", "users/1")
     assert response.status_code == 405
-    assert error_of(response)["detail"] == ("The PUT method is not supported for route api/application/users/1. "
-                                            "Supported methods: GET, HEAD, PATCH, DELETE.")
+    assert error_of(response)["detail"] == (
+        "The PUT method is not supported for route api/application/users/1. "
+        "Supported methods: GET, HEAD, PATCH, DELETE."
+    )
 
 
 def test_missing_or_wrong_token_is_401(module_emulator: RunningEmulator) -> None:
     url = module_emulator.url + "/api/application/users"
-    for headers in ({}, {"Authorization": "Bearer " + module_emulator.application_key[:-1] + "x"},
-                    {"Authorization": "Bearer short"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer " + module_emulator.application_key[:-1] + "x"},
+        {"Authorization": "Bearer short"},
+    ):
         response = requests.get(url, headers={"Accept": "application/json", **headers})
         assert response.status_code == 401
-        assert error_of(response) == {"code": "AuthenticationException", "status": "401",
-                                      "detail": "Unauthenticated."}
+        assert error_of(response) == {"code": "AuthenticationException", "status": "401", "detail": "Unauthenticated."}
 
 
 def test_without_json_accept_errors_are_not_json(module_emulator: RunningEmulator) -> None:
@@ -60,8 +72,9 @@ def test_key_types(module_emulator: RunningEmulator) -> None:
     user_client = Api(module_emulator, "user")
     response = application.get("/api/client")
     assert response.status_code == 403
-    assert error_of(response)["detail"] == ("You are attempting to use an application API key on an endpoint that "
-                                            "requires a client API key.")
+    assert error_of(response)["detail"] == (
+        "You are attempting to use an application API key on an endpoint that requires a client API key."
+    )
     response = user_client.get("users")
     assert response.status_code == 403
     assert error_of(response)["detail"] == "This account does not have permission to access the API."
@@ -77,8 +90,11 @@ def test_malformed_json_is_400_after_authentication(module_emulator: RunningEmul
     assert response.status_code == 400
     assert error_of(response)["code"] == "BadRequestHttpException"
     assert error_of(response)["detail"].startswith("The JSON data passed in the request appears to be malformed")
-    anonymous = requests.post(module_emulator.url + "/api/application/locations", data="{not json",
-                              headers={"Accept": "application/json", "Content-Type": "application/json"})
+    anonymous = requests.post(
+        module_emulator.url + "/api/application/locations",
+        data="{not json",
+        headers={"Accept": "application/json", "Content-Type": "application/json"},
+    )
     assert anonymous.status_code == 401
 
 
@@ -90,8 +106,12 @@ def test_strings_are_trimmed_and_empty_strings_become_null(api: Api) -> None:
 
 
 def test_form_encoded_bodies_are_accepted(api: Api) -> None:
-    response = api.request("POST", "locations", data={"short": "form.loc", "long": "From a form"},
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = api.request(
+        "POST",
+        "locations",
+        data={"short": "form.loc", "long": "From a form"},
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["attributes"]["long"] == "From a form"
 
@@ -113,7 +133,9 @@ def test_request_log_records_metadata_only(module_emulator: RunningEmulator, api
     api.get("locations", params={"filter[short]": "log"})
     entries = module_emulator.requests()
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [
-        ("POST", "/api/application/locations", 201), ("GET", "/api/application/locations", 200)]
+        ("POST", "/api/application/locations", 201),
+        ("GET", "/api/application/locations", 200),
+    ]
     assert entries[1]["query"] == "filter[short]=log"
     assert "secret-ish" not in json.dumps(entries)
     module_emulator.clear_requests()
@@ -136,8 +158,10 @@ def test_two_factor_requirement_blocks_api_keys(module_emulator: RunningEmulator
         response = api.get("users")
         assert response.status_code == 400
         assert error_of(response) == {
-            "code": "TwoFactorAuthRequiredException", "status": "400",
-            "detail": "Two-factor authentication is required on this account in order to access this endpoint."}
+            "code": "TwoFactorAuthRequiredException",
+            "status": "400",
+            "detail": "Two-factor authentication is required on this account in order to access this endpoint.",
+        }
     finally:
         module_emulator.configure(two_factor_required=0)
     assert api.get("users").status_code == 200
@@ -151,8 +175,11 @@ def test_rate_limit_429_with_headers_and_separate_buckets(tmp_path: Path) -> Non
         assert remaining == ["2", "1", "0"]
         limited = application.get("locations")
         assert limited.status_code == 429
-        assert error_of(limited) == {"code": "ThrottleRequestsException", "status": "429",
-                                     "detail": "Too Many Attempts."}
+        assert error_of(limited) == {
+            "code": "ThrottleRequestsException",
+            "status": "429",
+            "detail": "Too Many Attempts.",
+        }
         assert 1 <= int(limited.headers["Retry-After"]) <= 30
         assert limited.headers["X-RateLimit-Limit"] == "3" and limited.headers["X-RateLimit-Remaining"] == "0"
         assert int(limited.headers["X-RateLimit-Reset"]) >= int(time.time())
@@ -201,8 +228,11 @@ def test_application_key_acl(restricted_emulator: RunningEmulator) -> None:
     assert api.get("users").status_code == 200
     denied = api.post("users", {})  # 403 wins over 422
     assert denied.status_code == 403
-    assert error_of(denied) == {"code": "AccessDeniedHttpException", "status": "403",
-                                "detail": "This action is unauthorized."}
+    assert error_of(denied) == {
+        "code": "AccessDeniedHttpException",
+        "status": "403",
+        "detail": "This action is unauthorized.",
+    }
     assert api.get("nests").status_code == 403
     # WRITE without READ does not allow reading.
     assert api.get("nodes/1/allocations").status_code == 403
@@ -217,8 +247,9 @@ def test_application_key_acl(restricted_emulator: RunningEmulator) -> None:
 def test_ip_allow_list(restricted_emulator: RunningEmulator) -> None:
     response = Api(restricted_emulator, "user").get("/api/client")
     assert response.status_code == 403
-    assert error_of(response)["detail"] == ("This IP address (127.0.0.1) does not have permission to access the "
-                                            "API using these credentials.")
+    assert error_of(response)["detail"] == (
+        "This IP address (127.0.0.1) does not have permission to access the API using these credentials."
+    )
     activity = restricted_emulator.state("activity")
     assert any(row["event"] == "auth:ip-blocked" for row in activity)
 

@@ -1,5 +1,6 @@
 """The panel_version / wings_version settings: where they are set and shown, the feature table, and the default
 API limits of each version (panel-versions.md A3, real-panel-1.14.1.md §2.1)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,9 @@ FAST = {"install_seconds": 0.3, "power_seconds": 0.2, "backup_seconds": 0.3, "re
 
 # Default settings: no panel_version given, no rate-limit overrides.
 newest = module_emulator_fixture("versions-default", lambda directory: start_emulator(directory, seed="demo", **FAST))
-old = module_emulator_fixture("versions-1-11", lambda directory: start_emulator(directory, seed="demo",
-                                                                                panel_version="1.11", **FAST))
+old = module_emulator_fixture(
+    "versions-1-11", lambda directory: start_emulator(directory, seed="demo", panel_version="1.11", **FAST)
+)
 
 
 def test_default_is_1_14_with_wings_1_13(newest: RunningEmulator) -> None:
@@ -27,8 +29,14 @@ def test_default_is_1_14_with_wings_1_13(newest: RunningEmulator) -> None:
     config = newest.control("GET", "config")
     assert config["panel_version"] == "1.14" and config["wings_version"] == ""
     assert config["server_resource_limits"] == {
-        "websocket": [5, 60], "databases": [2, 60], "schedules": [2, 60], "allocations": [2, 60],
-        "subusers": [10, 900], "backup_restore": [3, 900], "files_pull": [5, 600]}
+        "websocket": [5, 60],
+        "databases": [2, 60],
+        "schedules": [2, 60],
+        "allocations": [2, 60],
+        "subusers": [10, 900],
+        "backup_restore": [3, 900],
+        "files_pull": [5, 600],
+    }
 
 
 def test_fixture_kwarg_and_health(old: RunningEmulator) -> None:
@@ -44,7 +52,11 @@ def test_control_api_switches_versions(tmp_path: Path) -> None:
         assert emulator.control("GET", "health")["wings_version"] == "1.12"
         emulator.configure(wings_version="1.13")
         assert emulator.control("GET", "health") | {"pending_timers": 0} == {
-            "ok": True, "pending_timers": 0, "panel_version": "1.12", "wings_version": "1.13"}
+            "ok": True,
+            "pending_timers": 0,
+            "panel_version": "1.12",
+            "wings_version": "1.13",
+        }
         with pytest.raises(RuntimeError, match="422"):
             emulator.configure(panel_version="1.13")
         with pytest.raises(RuntimeError, match="422"):
@@ -78,7 +90,10 @@ def test_feature_table() -> None:
     config.panel_version = "1.14"
     assert all(config.has(feature) for feature in versions.PANEL_FEATURES)
     assert [EmulatorConfig(panel_version=v).wings_has("jwt_scope_required") for v in versions.PANEL_VERSIONS] == [
-        False, False, True]
+        False,
+        False,
+        True,
+    ]
     assert versions.wings_has("1.12.2", "jwt_scope_required") and not versions.wings_has("1.12", "jwt_scope_required")
 
 

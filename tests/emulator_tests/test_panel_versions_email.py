@@ -1,18 +1,35 @@
 """E-mail rules and the e-mail change limit of the newer panels (panel-versions.md A5, A8;
 real-panel-1.14.1.md §2.5, D4). Panel 1.11 keeps its lenient `email` rule and no change limit."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 import requests
+from client_helpers import ClientEnv, assert_error, client_env_fixture, validation_fields
 
-from client_helpers import ClientEnv, client_env_fixture, assert_error, validation_fields
 from ptero_emulator.seed import HELPER_PASSWORD, PLAYER_PASSWORD
 
-REFUSED_BY_STRICT = ["a..b@example.com", '"quoted"@example.com', "me@localhost", "x@example.com.",
-                     "user@[127.0.0.1]", "(c)a@example.com", "a b@example.com", "x@-example.com", "x@example"]
-ACCEPTED = ["a@b.c", "a+tag@example.com", "o'brien@example.com", "A@EXAMPLE.COM", "x@sub.example.co.uk",
-            "ü@exämple.com", "jürgen.r@beispiel.org", "xr@bücher.de"]
+REFUSED_BY_STRICT = [
+    "a..b@example.com",
+    '"quoted"@example.com',
+    "me@localhost",
+    "x@example.com.",
+    "user@[127.0.0.1]",
+    "(c)a@example.com",
+    "a b@example.com",
+    "x@-example.com",
+    "x@example",
+]
+ACCEPTED = [
+    "a@b.c",
+    "a+tag@example.com",
+    "o'brien@example.com",
+    "A@EXAMPLE.COM",
+    "x@sub.example.co.uk",
+    "ü@exämple.com",
+    "jürgen.r@beispiel.org",
+    "xr@bücher.de",
+]
 LIMIT_MESSAGE = "Your email address has been changed too many times today. Please try again later."
 
 
@@ -22,8 +39,11 @@ env_1_12 = client_env_fixture("email", "1.12")
 
 
 def _new_user(env: ClientEnv, email: str, name: str) -> requests.Response:
-    return env.post("/api/application/users", "application",
-                    json={"email": email, "username": name, "first_name": "E", "last_name": "Mail"})
+    return env.post(
+        "/api/application/users",
+        "application",
+        json={"email": email, "username": name, "first_name": "E", "last_name": "Mail"},
+    )
 
 
 def _entries(response: requests.Response) -> list[tuple[str, str, str]]:
@@ -34,16 +54,19 @@ def _entries(response: requests.Response) -> list[tuple[str, str, str]]:
 # ------------------------------------------------------------------------------------------------- users
 def test_application_users_leading_dash(env: ClientEnv) -> None:
     assert _entries(_new_user(env, "-x@example.com", "dash1")) == [
-        ("email", "p_user_email", "The email must not start with a dash.")]
+        ("email", "p_user_email", "The email must not start with a dash.")
+    ]
     assert _entries(_new_user(env, '"-x"@example.com', "dash2")) == [
         ("email", "email", "The email must be a valid email address."),
-        ("email", "p_user_email", "The email must not start with a dash.")]
+        ("email", "p_user_email", "The email must not start with a dash."),
+    ]
 
 
 @pytest.mark.parametrize("address", REFUSED_BY_STRICT)
 def test_application_users_strict_refusals(env: ClientEnv, address: str) -> None:
     assert _entries(_new_user(env, address, "strict" + str(abs(hash(address)) % 10000))) == [
-        ("email", "email", "The email must be a valid email address.")]
+        ("email", "email", "The email must be a valid email address.")
+    ]
 
 
 def test_application_users_strict_acceptances_and_collation(env: ClientEnv) -> None:
@@ -54,11 +77,15 @@ def test_application_users_strict_acceptances_and_collation(env: ClientEnv) -> N
     # Uniqueness ignores case and accents (the database collation).
     for address in ("ü@example.com", "JÜRGEN.r@beispiel.org"):
         assert _entries(_new_user(env, address, "taken" + str(len(address)))) == [
-            ("email", "unique", "The email has already been taken.")]
+            ("email", "unique", "The email has already been taken.")
+        ]
     user = env.get("/api/application/users", "application", params={"filter[email]": "a@b.c"}).json()["data"][0]
-    patched = env.call("PATCH", f"/api/application/users/{user['attributes']['id']}", "application",
-                       json={"email": "-a@b.c", "username": user["attributes"]["username"], "first_name": "E",
-                             "last_name": "Mail"})
+    patched = env.call(
+        "PATCH",
+        f"/api/application/users/{user['attributes']['id']}",
+        "application",
+        json={"email": "-a@b.c", "username": user["attributes"]["username"], "first_name": "E", "last_name": "Mail"},
+    )
     assert validation_fields(patched) == [("email", "p_user_email")]
 
 
@@ -68,7 +95,8 @@ def test_1_12_and_1_11_keep_the_lenient_rule(env_1_12: ClientEnv, old_env: Clien
         assert _new_user(target, "a..b@example.com", "dotsok").status_code == 201
         assert _new_user(target, "me@localhost", "localok").status_code == 201
         assert _entries(_new_user(target, "not-an-email", "bad")) == [
-            ("email", "email", "The email must be a valid email address.")]
+            ("email", "email", "The email must be a valid email address.")
+        ]
 
 
 # ------------------------------------------------------------------------------------------------- e-mail change
@@ -125,7 +153,8 @@ def test_subuser_invites(env: ClientEnv) -> None:
     dash = env.post(path, json={"email": "-helper@example.org", "permissions": ["file.read"]})
     assert validation_fields(dash) == [("email", "p_user_email")] and dash.headers["X-RateLimit-Limit"] == "10"
     assert validation_fields(env.post(path, json={"email": "a..b@example.org", "permissions": ["file.read"]})) == [
-        ("email", "email")]
+        ("email", "email")
+    ]
     valid = env.post(path, json={"email": "new.helper@example.org", "permissions": ["file.read"]})
     assert valid.status_code == 200 and valid.headers["X-RateLimit-Remaining"] == "7"
     assert valid.json()["attributes"]["permissions"] == ["file.read", "websocket.connect"]

@@ -1,5 +1,6 @@
 """Panel 1.12+ identifiers and headers, and the JWTs of each version (panel-versions.md A4, A11, A16, A18, B2, B3;
 real-panel-1.14.1.md §2.2, §2.3; real-panel-1.12.2.md D3, D7, D9, D14)."""
+
 from __future__ import annotations
 
 import base64
@@ -10,13 +11,17 @@ from typing import Any
 
 import pytest
 import requests
+from client_helpers import ClientEnv, add_subuser, assert_error, client_env_fixture
 
-from client_helpers import ClientEnv, client_env_fixture, add_subuser, assert_error
 from ptero_emulator.client_api.identifiers import decode_realtime_identifier, realtime_identifier
 from ptero_emulator.state import State
 
-SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
-                    "X-XSS-Protection": "1; mode=block", "Referrer-Policy": "no-referrer-when-downgrade"}
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "X-XSS-Protection": "1; mode=block",
+    "Referrer-Policy": "no-referrer-when-downgrade",
+}
 
 
 def _prepare(state: State) -> dict[str, Any]:
@@ -35,8 +40,9 @@ def _serv(env: ClientEnv) -> str:
 
 
 def _claims(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    header, claims = (json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-                      for part in token.split(".")[:2])
+    header, claims = (
+        json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))) for part in token.split(".")[:2]
+    )
     return header, claims
 
 
@@ -49,7 +55,8 @@ def test_identifier_encoding_matches_the_real_panel() -> None:
     # real-panel-1.14.1.md §2.3: lowercase unpadded RFC 4648 base32 of the 16 uuid bytes.
     assert realtime_identifier("serv", "8e630c61-e791-424f-9522-8bb6e98a40e9") == "serv_rzrqyyphsfbe7fjcro3otcsa5e"
     assert decode_realtime_identifier("serv", "serv_rzrqyyphsfbe7fjcro3otcsa5e==") == (
-        "8e630c61-e791-424f-9522-8bb6e98a40e9")
+        "8e630c61-e791-424f-9522-8bb6e98a40e9"
+    )
 
 
 def test_client_server_object_gains_the_new_fields(env: ClientEnv) -> None:
@@ -59,7 +66,8 @@ def test_client_server_object_gains_the_new_fields(env: ClientEnv) -> None:
     assert attributes["server_identifier"] == _serv(env) and len(_serv(env)) == 31
     listed = env.get("/api/client").json()["data"]
     assert {s["attributes"]["server_identifier"] for s in listed} == {
-        realtime_identifier("serv", s["attributes"]["uuid"]) for s in listed}
+        realtime_identifier("serv", s["attributes"]["uuid"]) for s in listed
+    }
 
 
 @pytest.mark.parametrize("suffix", ["", "=", "==", "%3D%3D"])
@@ -83,8 +91,15 @@ def test_serv_identifier_on_server_routes(env: ClientEnv) -> None:
 def test_malformed_serv_identifiers(env: ClientEnv) -> None:
     serv = _serv(env)
     body = serv[5:]
-    not_found = [serv[:5] + body.upper(), "SERV_" + body, "serv_" + "1" * 26, "serv_", "serv_" + "a" * 26,
-                 serv[:-1] + "!", "user_" + body]
+    not_found = [
+        serv[:5] + body.upper(),
+        "SERV_" + body,
+        "serv_" + "1" * 26,
+        "serv_",
+        "serv_" + "a" * 26,
+        serv[:-1] + "!",
+        "user_" + body,
+    ]
     for value in not_found:
         answer = env.get(f"/api/client/servers/{requests.utils.quote(value)}")
         assert_error(answer, 404, "NotFoundHttpException")
@@ -104,8 +119,7 @@ def test_user_identifiers_on_subusers_and_activity_actors(env: ClientEnv) -> Non
     assert all(item["attributes"]["identifier"].startswith("user_") for item in listed)
     activity = env.get(server + "/activity", params={"include": "actor"}).json()["data"]
     actors = [entry["attributes"]["relationships"]["actor"] for entry in activity]
-    assert any(actor["object"] == "user" and actor["attributes"]["identifier"].startswith("user_")
-               for actor in actors)
+    assert any(actor["object"] == "user" and actor["attributes"]["identifier"].startswith("user_") for actor in actors)
     # The account object is unchanged.
     assert "identifier" not in env.get("/api/client/account").json()["attributes"]
 
@@ -127,9 +141,13 @@ def test_1_11_has_no_new_identifiers(old_env: ClientEnv) -> None:
 # ------------------------------------------------------------------------------------------------- headers
 def test_security_headers_on_every_panel_response(env: ClientEnv, env_1_12: ClientEnv) -> None:
     for target in (env, env_1_12):
-        answers = [target.get("/api/client"), target.get("/api/client/servers/deadbeef"),
-                   target.get("/api/client/nope"), target.get("/api/application/nodes", "application"),
-                   target.get("/api/client/servers/serv_abc")]
+        answers = [
+            target.get("/api/client"),
+            target.get("/api/client/servers/deadbeef"),
+            target.get("/api/client/nope"),
+            target.get("/api/application/nodes", "application"),
+            target.get("/api/client/servers/serv_abc"),
+        ]
         for answer in answers:
             for name, value in SECURITY_HEADERS.items():
                 assert answer.headers.get(name) == value, (answer.status_code, name)
@@ -162,8 +180,19 @@ def test_1_14_websocket_jwt(env: ClientEnv) -> None:
     expected_jti = hashlib.sha256(f"{_user_id(env, 'player')}{env.facts['survival_uuid']}".encode()).hexdigest()
     assert claims["jti"] == expected_jti and header["jti"] == expected_jti
     assert claims["scope"] == "websocket" and "user_id" not in claims
-    assert set(claims) == {"iss", "aud", "jti", "iat", "nbf", "exp", "server_uuid", "permissions", "scope",
-                           "user_uuid", "unique_id"}
+    assert set(claims) == {
+        "iss",
+        "aud",
+        "jti",
+        "iat",
+        "nbf",
+        "exp",
+        "server_uuid",
+        "permissions",
+        "scope",
+        "user_uuid",
+        "unique_id",
+    }
     assert isinstance(claims["aud"], list) and claims["aud"] == ["https://node1.example.com:8080"]
     assert claims["exp"] - claims["iat"] == 600 and claims["nbf"] == claims["iat"] - 300
     assert re.fullmatch(r"[A-Za-z0-9]{16}", claims["unique_id"])
@@ -171,8 +200,12 @@ def test_1_14_websocket_jwt(env: ClientEnv) -> None:
     assert len(unique_ids) == 3
     env.emulator.clear_rate_limits()
     _header, admin = _websocket_claims(env, "admin")
-    assert admin["permissions"] == ["*", "admin.websocket.errors", "admin.websocket.install",
-                                    "admin.websocket.transfer"]
+    assert admin["permissions"] == [
+        "*",
+        "admin.websocket.errors",
+        "admin.websocket.install",
+        "admin.websocket.transfer",
+    ]
 
 
 def test_1_14_file_and_backup_jwts_are_scoped(env: ClientEnv) -> None:
@@ -197,7 +230,8 @@ def test_older_panels_keep_md5_jti_and_user_id(env_1_12: ClientEnv, old_env: Cli
     assert claims["jti"] == expected_jti == header["jti"]
     assert claims["user_id"] == _user_id(target, "player") and "scope" not in claims
     assert isinstance(claims["aud"], list) and re.fullmatch(r"[A-Za-z0-9]{16}", claims["unique_id"])
-    download = target.get(f"/api/client/servers/{target.facts['survival']}/files/download",
-                          params={"file": "/eula.txt"}).json()["attributes"]["url"]
+    download = target.get(
+        f"/api/client/servers/{target.facts['survival']}/files/download", params={"file": "/eula.txt"}
+    ).json()["attributes"]["url"]
     _header, file_claims = _claims(_query_token(download))
     assert "scope" not in file_claims and file_claims["user_id"] == _user_id(target, "player")

@@ -1,6 +1,7 @@
 """Panel 1.12+ per-server resource limiters (panel-versions.md A2, B5; real-panel-1.14.1.md §2.1-§2.8), and the
 route-binding 404s that cost no rate limit (real-panel-1.12.2.md D8, real-panel-1.14.1.md D3). Panel 1.11 has no
 per-server limiters."""
+
 from __future__ import annotations
 
 import time
@@ -8,8 +9,8 @@ from typing import Any
 
 import pytest
 import requests
+from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, client_env_fixture
 
-from client_helpers import ClientEnv, client_env_fixture, add_extra_server, add_subuser, assert_error
 from ptero_emulator.state import State
 
 THROTTLED = ("ThrottleRequestsException", "Too Many Attempts.")
@@ -27,8 +28,12 @@ def _prepare(state: State) -> dict[str, Any]:
     return facts
 
 
-SETTINGS = {"allocation_range": [31000, 31100], "backup_seconds": 0.2, "restore_seconds": 0.2,
-            "extra": {"backups_fail": True}}
+SETTINGS = {
+    "allocation_range": [31000, 31100],
+    "backup_seconds": 0.2,
+    "restore_seconds": 0.2,
+    "extra": {"backups_fail": True},
+}
 
 
 env = client_env_fixture("limits", "1.14", _prepare, **SETTINGS)
@@ -129,8 +134,12 @@ def test_restore_3_per_15_minutes_counting_400(env: ClientEnv) -> None:
     restore = f"{path}/{backup['uuid']}/restore"
     refused = [env.post(restore, json={"truncate": False}) for _unused in range(3)]
     for number, answer in enumerate(refused):
-        assert_error(answer, 400, "BadRequestHttpException",
-                     "This backup cannot be restored at this time: not completed or failed.")
+        assert_error(
+            answer,
+            400,
+            "BadRequestHttpException",
+            "This backup cannot be restored at this time: not completed or failed.",
+        )
         assert _limit_headers(answer) == ("3", str(2 - number))
     fourth = env.post(restore, json={"truncate": False})
     assert_throttled(fourth, 3, 900)
@@ -140,8 +149,10 @@ def test_restore_3_per_15_minutes_counting_400(env: ClientEnv) -> None:
 def test_pull_5_per_10_minutes_per_server_replaces_the_user_throttle(env: ClientEnv) -> None:
     env.configure(files_pull_throttle=[1, 300])  # the 1.11 per-user throttle no longer applies
     path = _server(env, "c") + "/files/pull"
-    answers = [env.post(path, who, json={"url": f"https://example.com/f{n}.jar"})
-               for n, who in enumerate(("player", "admin", "player", "admin", "player"))]
+    answers = [
+        env.post(path, who, json={"url": f"https://example.com/f{n}.jar"})
+        for n, who in enumerate(("player", "admin", "player", "admin", "player"))
+    ]
     assert [a.status_code for a in answers] == [204] * 5
     assert _limit_headers(answers[0]) == ("5", "4")
     assert_throttled(env.post(path, "admin", json={"url": "https://example.com/late.jar"}), 5, 600)
@@ -161,12 +172,15 @@ def test_no_per_server_limits_on_1_11(old_env: ClientEnv) -> None:
     assert [a.status_code for a in websocket] == [200] * 7
     assert websocket[0].headers["X-RateLimit-Limit"] == "720"
     body = {"name": "s", "minute": "0", "hour": "*", "day_of_month": "*", "month": "*", "day_of_week": "*"}
-    assert [old_env.post(_server(old_env, "b") + "/schedules", json=body).status_code
-            for _unused in range(3)] == [200] * 3
-    assert [old_env.post(_server(old_env, "c") + "/network/allocations").status_code
-            for _unused in range(3)] == [200] * 3
-    databases = [old_env.post(_server(old_env) + "/databases", json={"database": f"db{n}x", "remote": "%"})
-                 for n in range(3)]
+    assert [old_env.post(_server(old_env, "b") + "/schedules", json=body).status_code for _unused in range(3)] == [
+        200
+    ] * 3
+    assert [old_env.post(_server(old_env, "c") + "/network/allocations").status_code for _unused in range(3)] == [
+        200
+    ] * 3
+    databases = [
+        old_env.post(_server(old_env) + "/databases", json={"database": f"db{n}x", "remote": "%"}) for n in range(3)
+    ]
     assert [a.status_code for a in databases] == [200] * 3
     assert databases[0].headers["X-RateLimit-Limit"] == "720"
 
@@ -183,8 +197,9 @@ def test_1_11_pull_keeps_the_per_user_throttle(old_env: ClientEnv) -> None:
 
 # ------------------------------------------------------------------------------------------------- binding 404s
 @pytest.mark.parametrize("version", ["1.14", "1.11"])
-def test_binding_404s_carry_no_rate_limit_headers_and_cost_nothing(env: ClientEnv, old_env: ClientEnv,
-                                                                   version: str) -> None:
+def test_binding_404s_carry_no_rate_limit_headers_and_cost_nothing(
+    env: ClientEnv, old_env: ClientEnv, version: str
+) -> None:
     target = env if version == "1.14" else old_env
     before = target.get("/api/client/account")
     remaining = int(before.headers["X-RateLimit-Remaining"])

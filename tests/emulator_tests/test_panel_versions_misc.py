@@ -1,6 +1,7 @@
 """Smaller differences of the newer panels: SSH key checks, schedule task rules, allocation notes on server
 deletion, the user.create activity (panel-versions.md A8, A10, A12, A14; real-panel-1.14.1.md §2.6, §2.7), and
 behaviour that is the same on every version (egg JSON columns, real-panel-1.12.2.md D13; Wings close hook, B6)."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ from typing import Any
 
 import pytest
 import websocket
+from client_helpers import ClientEnv, add_extra_server, add_subuser, assert_error, client_env_fixture, validation_fields
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ed25519
 
-from client_helpers import ClientEnv, client_env_fixture, add_extra_server, add_subuser, assert_error, validation_fields
 from ptero_emulator.state import State
 
 SCHEDULE = {"name": "tasks", "minute": "0", "hour": "*", "day_of_month": "*", "month": "*", "day_of_week": "*"}
@@ -24,14 +25,42 @@ def _prepare(state: State) -> dict[str, Any]:
     extra = next(a for a in state.rows("allocations") if a["node_id"] == notes["node_id"] and a["server_id"] is None)
     extra.update({"server_id": notes["id"], "notes": "second port"})
     # A schedule saved by an older panel with a power payload that maps to no permission.
-    legacy = state.insert("schedules", {
-        "server_id": survival["id"], "name": "Legacy", "cron_day_of_week": "*", "cron_month": "*",
-        "cron_day_of_month": "*", "cron_hour": "4", "cron_minute": "0", "is_active": True, "is_processing": False,
-        "only_when_online": False, "last_run_at": None, "next_run_at": None})
-    state.insert("tasks", {"schedule_id": legacy["id"], "sequence_id": 1, "action": "power", "payload": "reboot",
-                           "time_offset": 0, "is_queued": False, "continue_on_failure": False})
-    return {"_extra_keys": {"planner": "planner"}, "noted": notes["uuid_short"], "noted_id": notes["id"],
-            "noted_allocation": extra["id"], "legacy_schedule": legacy["id"]}
+    legacy = state.insert(
+        "schedules",
+        {
+            "server_id": survival["id"],
+            "name": "Legacy",
+            "cron_day_of_week": "*",
+            "cron_month": "*",
+            "cron_day_of_month": "*",
+            "cron_hour": "4",
+            "cron_minute": "0",
+            "is_active": True,
+            "is_processing": False,
+            "only_when_online": False,
+            "last_run_at": None,
+            "next_run_at": None,
+        },
+    )
+    state.insert(
+        "tasks",
+        {
+            "schedule_id": legacy["id"],
+            "sequence_id": 1,
+            "action": "power",
+            "payload": "reboot",
+            "time_offset": 0,
+            "is_queued": False,
+            "continue_on_failure": False,
+        },
+    )
+    return {
+        "_extra_keys": {"planner": "planner"},
+        "noted": notes["uuid_short"],
+        "noted_id": notes["id"],
+        "noted_allocation": extra["id"],
+        "legacy_schedule": legacy["id"],
+    }
 
 
 env = client_env_fixture("misc", "1.14", _prepare)
@@ -75,7 +104,9 @@ def test_ssh_key_prefixes_and_size_on_1_14(env: ClientEnv) -> None:
     padded = "  " + _openssh(ed25519.Ed25519PrivateKey.generate()) + " c@x  "
     assert _ssh(env, padded, "padded").status_code == 200
     assert _entries(_ssh(env, "ssh-ed25519 " + "A" * 16400)) == [
-        ("public_key", "max", "The public key may not be greater than 16384 characters."), invalid]
+        ("public_key", "max", "The public key may not be greater than 16384 characters."),
+        invalid,
+    ]
     assert _entries(_ssh(env, None)) == [("public_key", "required", "The public key field is required.")]
 
 
@@ -85,7 +116,8 @@ def test_ssh_keys_on_1_11(old_env: ClientEnv) -> None:
     assert _entries(_ssh(old_env, dsa_key)) == [("public_key", "", "DSA keys are not supported.")]
     body = _openssh(ed25519.Ed25519PrivateKey.generate()).split()[1]
     assert _entries(_ssh(old_env, "ssh-ed25519 " + "A" * 16400)) == [
-        ("public_key", "", "The public key provided is not valid.")]
+        ("public_key", "", "The public key provided is not valid.")
+    ]
     assert [rule for _f, rule, _d in _entries(_ssh(old_env, f"foo-bar {body}"))] == [""]
 
 
@@ -104,25 +136,41 @@ def _task(env: ClientEnv, schedule: str, who: str = "player", **body: Any) -> An
 def test_task_payload_and_permissions_on_1_14(env: ClientEnv) -> None:
     schedule = _schedule(env)
     assert _entries(_task(env, schedule, action="power", payload="reboot")) == [
-        ("payload", "in", "The selected payload is invalid.")]
+        ("payload", "in", "The selected payload is invalid.")
+    ]
     started = _task(env, schedule, action="power", payload="start")
     assert started.status_code == 200
     task_id = started.json()["attributes"]["id"]
-    assert validation_fields(env.post(f"{schedule}/tasks/{task_id}", json={
-        "action": "power", "payload": "boot", "time_offset": 0})) == [("payload", "in")]
+    assert validation_fields(
+        env.post(f"{schedule}/tasks/{task_id}", json={"action": "power", "payload": "boot", "time_offset": 0})
+    ) == [("payload", "in")]
     assert _entries(_task(env, schedule, action="command")) == [
-        ("payload", "required_unless", "The payload field is required unless action is in backup.")]
+        ("payload", "required_unless", "The payload field is required unless action is in backup.")
+    ]
     assert validation_fields(_task(env, schedule, action="nope", payload="x")) == [("action", "in")]
-    for body in ({"action": "command", "payload": "say hi"}, {"action": "power", "payload": "restart"},
-                 {"action": "backup"}):
-        assert_error(_task(env, schedule, "planner", **body), 403, "AccessDeniedHttpException",
-                     "This action is unauthorized.")
+    for body in (
+        {"action": "command", "payload": "say hi"},
+        {"action": "power", "payload": "restart"},
+        {"action": "backup"},
+    ):
+        assert_error(
+            _task(env, schedule, "planner", **body), 403, "AccessDeniedHttpException", "This action is unauthorized."
+        )
     # An action that maps to no permission is left to validation, even for a subuser.
     assert validation_fields(_task(env, schedule, "planner", action="power", payload="reboot")) == [("payload", "in")]
-    assert_error(env.post(f"{schedule}/tasks/{task_id}", "planner", json={
-        "action": "command", "payload": "say", "time_offset": 0}), 403, "AccessDeniedHttpException")
-    assert_error(env.post(schedule + "/execute", "planner"), 403, "HttpForbiddenException",
-                 "You do not have permission to perform this action.")
+    assert_error(
+        env.post(
+            f"{schedule}/tasks/{task_id}", "planner", json={"action": "command", "payload": "say", "time_offset": 0}
+        ),
+        403,
+        "AccessDeniedHttpException",
+    )
+    assert_error(
+        env.post(schedule + "/execute", "planner"),
+        403,
+        "HttpForbiddenException",
+        "You do not have permission to perform this action.",
+    )
     assert env.post(schedule, "planner", json={**SCHEDULE, "name": "renamed"}).status_code == 200
     assert env.post(schedule + "/execute", "admin").status_code == 202
 
@@ -130,8 +178,9 @@ def test_task_payload_and_permissions_on_1_14(env: ClientEnv) -> None:
 def test_execute_refuses_everyone_for_a_task_without_permission(env: ClientEnv) -> None:
     path = f"/api/client/servers/{env.facts['survival']}/schedules/{env.facts['legacy_schedule']}/execute"
     for who in ("player", "admin"):
-        assert_error(env.post(path, who), 403, "HttpForbiddenException",
-                     "You do not have permission to perform this action.")
+        assert_error(
+            env.post(path, who), 403, "HttpForbiddenException", "You do not have permission to perform this action."
+        )
 
 
 def test_tasks_on_1_11(old_env: ClientEnv) -> None:
@@ -157,8 +206,11 @@ def test_server_deletion_and_allocation_notes(env: ClientEnv, old_env: ClientEnv
 
 def test_user_create_activity(env: ClientEnv, old_env: ClientEnv) -> None:
     for target, logged in ((env, True), (old_env, False)):
-        created = target.post("/api/application/users", "application", json={
-            "email": "fresh@example.com", "username": "fresh", "first_name": "F", "last_name": "R"})
+        created = target.post(
+            "/api/application/users",
+            "application",
+            json={"email": "fresh@example.com", "username": "fresh", "first_name": "F", "last_name": "R"},
+        )
         assert created.status_code == 201
         user_id = created.json()["attributes"]["id"]
         rows = [row for row in target.rows("activity") if row["event"] == "user:user.create"]
@@ -183,8 +235,9 @@ def test_wings_close_hook_sends_any_code(env: ClientEnv) -> None:
     try:
         socket.send(json.dumps({"event": "auth", "args": [data["token"]]}))
         assert json.loads(socket.recv()) == {"event": "auth success"}
-        env.emulator.control("POST", f"wings/servers/{env.facts['survival_uuid']}/close",
-                             {"code": 4400, "reason": "reserved"})
+        env.emulator.control(
+            "POST", f"wings/servers/{env.facts['survival_uuid']}/close", {"code": 4400, "reason": "reserved"}
+        )
         while True:
             opcode, payload = socket.recv_data(control_frame=True)
             if opcode == websocket.ABNF.OPCODE_CLOSE:

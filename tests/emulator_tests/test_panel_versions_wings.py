@@ -1,15 +1,18 @@
 """The Wings side of the newer panels: the scope check of Wings 1.12.2+/1.13 and deauthorization closing sockets
 (panel-versions.md A9, A15, A17, B4, B7; websocket.md §1.4, §3.1). Panel 1.11 keeps its JTI denylist."""
+
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import websocket
-
 from client_helpers import ClientEnv, add_subuser, start_client_env
+
 from ptero_emulator.seed import PLAYER_PASSWORD
 from ptero_emulator.state import State
 
@@ -58,8 +61,7 @@ class Socket:
         except (websocket.WebSocketConnectionClosedException, ConnectionError):
             return {"close": 1006, "reason": ""}
         if opcode == websocket.ABNF.OPCODE_CLOSE:
-            return {"close": int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005,
-                    "reason": data[2:].decode()}
+            return {"close": int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005, "reason": data[2:].decode()}
         if opcode != websocket.ABNF.OPCODE_TEXT:
             return self.next(timeout)
         return json.loads(data)
@@ -91,10 +93,8 @@ class Socket:
         return False
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, websocket.WebSocketException):
             self.ws.close(timeout=0.5)
-        except (OSError, websocket.WebSocketException):
-            pass
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +125,11 @@ def env(versions: Callable[..., ClientEnv]) -> ClientEnv:
 
 def _deauthorized(frames: list[dict[str, Any]]) -> bool:
     """Closed with 1000 and an empty reason, no jwt error first."""
-    return bool(frames) and frames[-1] == {"close": 1000, "reason": ""} and not any(
-        frame.get("event") == "jwt error" for frame in frames)
+    return (
+        bool(frames)
+        and frames[-1] == {"close": 1000, "reason": ""}
+        and not any(frame.get("event") == "jwt error" for frame in frames)
+    )
 
 
 def _user(env: ClientEnv, name: str) -> dict[str, Any]:
@@ -182,9 +185,12 @@ def test_subuser_permission_change_and_removal_close_their_sockets(env: ClientEn
     assert env.delete(path).status_code == 204
     assert _deauthorized(again.until_close())
     activity = env.get(f"/api/client/servers/{env.facts['survival']}/activity", params={"per_page": 100}).json()
-    revoked = [row["attributes"]["properties"].get("revoked") for row in activity["data"]
-               if row["attributes"]["event"] in ("server:subuser.update", "server:subuser.delete")
-               and row["attributes"]["properties"].get("email") == "changed@example.com"]
+    revoked = [
+        row["attributes"]["properties"].get("revoked")
+        for row in activity["data"]
+        if row["attributes"]["event"] in ("server:subuser.update", "server:subuser.delete")
+        and row["attributes"]["properties"].get("email") == "changed@example.com"
+    ]
     assert revoked == [True, True]
     owner.close()
 
@@ -201,8 +207,12 @@ def test_owner_change_closes_the_previous_owners_sockets(env: ClientEnv) -> None
     owner = Socket(env, "player", "creative")
     admin = Socket(env, "admin", "creative")
     server = next(row for row in env.rows("servers") if row["uuid_short"] == env.facts["creative"])
-    patched = env.call("PATCH", f"/api/application/servers/{server['id']}/details", "application",
-                       json={"name": server["name"], "user": _user(env, "admin")["id"]})
+    patched = env.call(
+        "PATCH",
+        f"/api/application/servers/{server['id']}/details",
+        "application",
+        json={"name": server["name"], "user": _user(env, "admin")["id"]},
+    )
     assert patched.status_code == 200
     assert _deauthorized(owner.until_close())
     assert admin.still_served()
@@ -211,9 +221,14 @@ def test_owner_change_closes_the_previous_owners_sockets(env: ClientEnv) -> None
 
 def test_password_change_closes_the_users_sockets_everywhere(env: ClientEnv) -> None:
     sockets = [Socket(env, "player", "survival"), Socket(env, "player", "rust")]
-    changed = env.put("/api/client/account/password", json={
-        "current_password": PLAYER_PASSWORD, "password": "a-new-password-1", "password_confirmation":
-        "a-new-password-1"})
+    changed = env.put(
+        "/api/client/account/password",
+        json={
+            "current_password": PLAYER_PASSWORD,
+            "password": "a-new-password-1",
+            "password_confirmation": "a-new-password-1",
+        },
+    )
     assert changed.status_code == 204
     assert all(_deauthorized(socket.until_close()) for socket in sockets)
 
@@ -221,9 +236,18 @@ def test_password_change_closes_the_users_sockets_everywhere(env: ClientEnv) -> 
 def test_application_password_change_and_user_delete_close_sockets(env: ClientEnv) -> None:
     temp = Socket(env, "apppass", "survival")
     user = _user(env, "apppass")
-    patched = env.call("PATCH", f"/api/application/users/{user['id']}", "application", json={
-        "email": user["email"], "username": user["username"], "first_name": "T", "last_name": "U",
-        "password": "another-password-2"})
+    patched = env.call(
+        "PATCH",
+        f"/api/application/users/{user['id']}",
+        "application",
+        json={
+            "email": user["email"],
+            "username": user["username"],
+            "first_name": "T",
+            "last_name": "U",
+            "password": "another-password-2",
+        },
+    )
     assert patched.status_code == 200
     assert _deauthorized(temp.until_close())
     gone = Socket(env, "gone", "creative")
@@ -238,9 +262,15 @@ def test_1_12_deauthorizes_too(versions: Callable[..., ClientEnv]) -> None:
     assert env.post(_subuser_path(env, "survival", "mid"), json={"permissions": ["file.read"]}).status_code == 200
     assert _deauthorized(mid.until_close())
     again = Socket(env, "mid", "survival")
-    changed = env.put("/api/client/account/password", "mid", json={
-        "current_password": "mid-password", "password": "a-new-password-1",
-        "password_confirmation": "a-new-password-1"})
+    changed = env.put(
+        "/api/client/account/password",
+        "mid",
+        json={
+            "current_password": "mid-password",
+            "password": "a-new-password-1",
+            "password_confirmation": "a-new-password-1",
+        },
+    )
     assert changed.status_code == 204
     assert _deauthorized(again.until_close())
 
@@ -258,9 +288,15 @@ def test_1_11_keeps_the_denylist(versions: Callable[..., ClientEnv]) -> None:
     time.sleep(1.05)  # the 1.11 denylist refuses every token issued up to the end of that second
     again = Socket(old_env, "legacy", "survival")
     assert again.first == {"event": "auth success"}
-    changed = old_env.put("/api/client/account/password", "legacy", json={
-        "current_password": "legacy-password", "password": "a-new-password-1",
-        "password_confirmation": "a-new-password-1"})
+    changed = old_env.put(
+        "/api/client/account/password",
+        "legacy",
+        json={
+            "current_password": "legacy-password",
+            "password": "a-new-password-1",
+            "password_confirmation": "a-new-password-1",
+        },
+    )
     assert changed.status_code == 204
     assert again.still_served()  # 1.11 does not touch sockets on a password change
     again.close()

@@ -1,5 +1,6 @@
 """Pelican's application API differences the modules depend on (pelican.md §2.1, §3.5-§3.7): users, nodes,
 allocations, servers and the flat egg routes."""
+
 from __future__ import annotations
 
 import json
@@ -18,13 +19,24 @@ from ptero_emulator.fixture import (
     validation_fields,
 )
 
-pelican = module_emulator_fixture("pelican-app", lambda d: start_emulator(d, seed="demo", flavour="pelican",
-                                                                          **TEST_DEFAULTS))
+pelican = module_emulator_fixture(
+    "pelican-app", lambda d: start_emulator(d, seed="demo", flavour="pelican", **TEST_DEFAULTS)
+)
 
 NODE: dict[str, Any] = {
-    "name": "pelican node", "fqdn": "p.example.test", "scheme": "https", "memory": 4096, "memory_overallocate": 0,
-    "disk": 20480, "disk_overallocate": 0, "cpu": 400, "cpu_overallocate": 0, "daemon_listen": 8080,
-    "daemon_sftp": 2022, "daemon_connect": 443, "tags": ["de.fra", "ssd"],
+    "name": "pelican node",
+    "fqdn": "p.example.test",
+    "scheme": "https",
+    "memory": 4096,
+    "memory_overallocate": 0,
+    "disk": 20480,
+    "disk_overallocate": 0,
+    "cpu": 400,
+    "cpu_overallocate": 0,
+    "daemon_listen": 8080,
+    "daemon_sftp": 2022,
+    "daemon_connect": 443,
+    "tags": ["de.fra", "ssd"],
 }
 
 
@@ -35,19 +47,30 @@ def api(pelican: RunningEmulator) -> Api:
 
 def _server_body(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "name": "pelican server", "user": 2, "egg": 1, "environment": {"BUILD_NUMBER": "latest",
-                                                                      "SERVER_JARFILE": "server.jar"},
+        "name": "pelican server",
+        "user": 2,
+        "egg": 1,
+        "environment": {"BUILD_NUMBER": "latest", "SERVER_JARFILE": "server.jar"},
         "limits": {"memory": 512, "swap": 0, "disk": 1024, "io": 0, "cpu": 50},
-        "feature_limits": {"databases": 0, "backups": 0}}
+        "feature_limits": {"databases": 0, "backups": 0},
+    }
     body.update(changes)
     return body
 
 
 # ---------------------------------------------------------------------------------------------------- users
 def test_user_without_names_lowercased_and_managed(api: Api) -> None:
-    created = api.post("users", {"email": "Mixed.Case@Example.com", "username": "Mixed_User",
-                                 "first_name": "ignored", "last_name": "ignored", "root_admin": True,
-                                 "is_managed_externally": True})
+    created = api.post(
+        "users",
+        {
+            "email": "Mixed.Case@Example.com",
+            "username": "Mixed_User",
+            "first_name": "ignored",
+            "last_name": "ignored",
+            "root_admin": True,
+            "is_managed_externally": True,
+        },
+    )
     assert created.status_code == 201, created.text
     user = created.json()["attributes"]
     assert "first_name" not in user and "last_name" not in user
@@ -79,7 +102,11 @@ def test_node_tags_and_fields(api: Api) -> None:
     node = created.json()["attributes"]
     assert "location_id" not in node
     assert (node["tags"], node["cpu"], node["daemon_connect"], node["daemon_sftp_alias"]) == (
-        ["de.fra", "ssd"], 400, 443, "sftp.example.test")
+        ["de.fra", "ssd"],
+        400,
+        443,
+        "sftp.example.test",
+    )
     assert node["allocated_resources"]["cpu"] == 0
     updated = api.patch(f"nodes/{node['id']}", {**NODE, "tags": ["nvme"]})
     assert updated.status_code == 200 and updated.json()["attributes"]["tags"] == ["nvme"]
@@ -110,8 +137,9 @@ def test_allocation_port_1024_allowed_hostnames_refused(api: Api) -> None:
     assert refused.status_code == 400
     assert error_of(refused)["detail"].startswith("Could not parse provided allocation IP address (localhost)")
     too_low = api.post("nodes/2/allocations", {"ip": "10.0.1.11", "ports": ["1023"]})
-    assert error_of(too_low)["detail"] == ("Ports in an allocation must be greater than or equal to 1024 and less "
-                                           "than or equal to 65535.")
+    assert error_of(too_low)["detail"] == (
+        "Ports in an allocation must be greater than or equal to 1024 and less than or equal to 65535."
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- servers
@@ -127,16 +155,21 @@ def test_server_create_defaults_and_oom_killer(api: Api) -> None:
 
 
 def test_deploy_by_tags_needs_locations_on_beta38(api: Api) -> None:
-    missing = api.post("servers", _server_body(deploy={"tags": ["de.fra"], "dedicated_ip": False,
-                                                       "port_range": []}))
+    missing = api.post("servers", _server_body(deploy={"tags": ["de.fra"], "dedicated_ip": False, "port_range": []}))
     assert "deploy.locations" in validation_fields(missing)
-    created = api.post("servers", _server_body(deploy={"tags": ["de.fra", "eu"], "locations": [],
-                                                       "dedicated_ip": False, "port_range": []}))
+    created = api.post(
+        "servers",
+        _server_body(deploy={"tags": ["de.fra", "eu"], "locations": [], "dedicated_ip": False, "port_range": []}),
+    )
     assert created.status_code == 201, created.text
     server = created.json()["attributes"]
     assert server["allocation"] is None and server["node"] == 1  # empty port_range: no allocation
-    placed = api.post("servers", _server_body(deploy={"tags": ["de.fra"], "locations": [], "dedicated_ip": False,
-                                                      "port_range": ["25570-25584"]}))
+    placed = api.post(
+        "servers",
+        _server_body(
+            deploy={"tags": ["de.fra"], "locations": [], "dedicated_ip": False, "port_range": ["25570-25584"]}
+        ),
+    )
     assert placed.status_code == 201, placed.text
     assert placed.json()["attributes"]["node"] == 1 and placed.json()["attributes"]["allocation"] is not None
 
@@ -150,9 +183,14 @@ def test_uuid_short_filter(api: Api) -> None:
 
 
 def test_build_without_allocation_and_with_oom_killer(api: Api) -> None:
-    response = api.patch("servers/2/build", {"oom_killer": True, "limits": {
-        "memory": 1024, "swap": 0, "disk": 5120, "io": 500, "cpu": 100}, "feature_limits": {
-        "databases": 0, "allocations": 0, "backups": 1}})
+    response = api.patch(
+        "servers/2/build",
+        {
+            "oom_killer": True,
+            "limits": {"memory": 1024, "swap": 0, "disk": 5120, "io": 500, "cpu": 100},
+            "feature_limits": {"databases": 0, "allocations": 0, "backups": 1},
+        },
+    )
     assert response.status_code == 200, response.text
     assert response.json()["attributes"]["limits"]["oom_killer"] is True
 
@@ -168,8 +206,7 @@ def test_flat_egg_list_and_get(api: Api) -> None:
     assert "pagination" not in listing.get("meta", {}) and len(listing["data"]) == 10
     egg = api.get("eggs/1?include=variables").json()["attributes"]
     assert "nest" not in egg and egg["tags"] == ["Minecraft"] and egg["startup_commands"]["Default"]
-    assert egg["relationships"]["variables"]["data"][0]["attributes"]["rules"] == [
-        "nullable", "string", "max:20"]
+    assert egg["relationships"]["variables"]["data"][0]["attributes"]["rules"] == ["nullable", "string", "max:20"]
     assert api.get("eggs/1?include=config").status_code == 500
 
 
@@ -213,9 +250,17 @@ def test_egg_delete_rules(api: Api) -> None:
 
 def test_user_update_ignores_names_and_root_admin(api: Api, pelican: RunningEmulator) -> None:
     user = api.post("users", {"email": "named@example.com", "username": "named"}).json()["attributes"]
-    updated = api.patch(f"users/{user['id']}", {"email": "Named@Example.com", "username": "named",
-                                                "first_name": "A", "last_name": "B", "root_admin": True,
-                                                "timezone": "Europe/Berlin"})
+    updated = api.patch(
+        f"users/{user['id']}",
+        {
+            "email": "Named@Example.com",
+            "username": "named",
+            "first_name": "A",
+            "last_name": "B",
+            "root_admin": True,
+            "timezone": "Europe/Berlin",
+        },
+    )
     assert updated.status_code == 200, updated.text
     attributes = updated.json()["attributes"]
     assert attributes["root_admin"] is False and attributes["email"] == "named@example.com"

@@ -1,6 +1,7 @@
 """Pelican's client API differences the modules use (pelican.md §2.2, §3.5, §3.9): the flat permission list, the
 account without id, SSH-key delete by fingerprint (404 when absent), no 2FA routes, pacc_ keys, the per-server
 limiters and a command to an offline server answering 204."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,9 @@ from ptero_emulator.fixture import (
 from ptero_emulator.seed import seed_state
 from ptero_emulator.state import State
 
-pelican = module_emulator_fixture("pelican-client", lambda d: start_emulator(d, seed="demo", flavour="pelican",
-                                                                             **TEST_DEFAULTS))
+pelican = module_emulator_fixture(
+    "pelican-client", lambda d: start_emulator(d, seed="demo", flavour="pelican", **TEST_DEFAULTS)
+)
 # Base64 SHA-256 fingerprints: the first has no "/", the second has one (a path segment cannot carry it).
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF/s62b/yG842VJ4bG1pbHnC28I53U6RtGcp1zon+1fp pelican@test"
 SLASH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl pelican@test"
@@ -40,12 +42,17 @@ def test_permissions_are_a_flat_list(client: Api) -> None:
 
 def test_subusers_take_pelican_permission_keys(pelican: RunningEmulator, client: Api) -> None:
     server = client.get("/api/client").json()["data"][0]["attributes"]["identifier"]
-    body = {"email": "pelican-sub@example.com",
-            "permissions": ["settings.description", "database.view-password", "database.view_password"]}
+    body = {
+        "email": "pelican-sub@example.com",
+        "permissions": ["settings.description", "database.view-password", "database.view_password"],
+    }
     created = client.post(f"/api/client/servers/{server}/users", body)
     assert created.status_code == 200, created.text
     assert created.json()["attributes"]["permissions"] == [
-        "settings.description", "database.view-password", "websocket.connect"]  # unknown keys are dropped
+        "settings.description",
+        "database.view-password",
+        "websocket.connect",
+    ]  # unknown keys are dropped
     pelican.clear_rate_limits()
 
 
@@ -136,12 +143,29 @@ def test_websocket_token_audience_uses_daemon_connect(pelican: RunningEmulator, 
 
     app = Api(pelican)
     node = app.get("nodes/2").json()["attributes"]
-    body = {name: node[name] for name in ("name", "fqdn", "scheme", "memory", "memory_overallocate", "disk",
-                                          "disk_overallocate", "cpu", "cpu_overallocate", "daemon_listen",
-                                          "daemon_sftp", "tags")}
+    body = {
+        name: node[name]
+        for name in (
+            "name",
+            "fqdn",
+            "scheme",
+            "memory",
+            "memory_overallocate",
+            "disk",
+            "disk_overallocate",
+            "cpu",
+            "cpu_overallocate",
+            "daemon_listen",
+            "daemon_sftp",
+            "tags",
+        )
+    }
     assert app.patch("nodes/2", {**body, "daemon_connect": 443}).status_code == 200
-    server = next(s["attributes"]["identifier"] for s in client.get("/api/client").json()["data"]
-                  if s["attributes"]["node"] == node["name"])
+    server = next(
+        s["attributes"]["identifier"]
+        for s in client.get("/api/client").json()["data"]
+        if s["attributes"]["node"] == node["name"]
+    )
     token = client.get(f"/api/client/servers/{server}/websocket").json()["data"]["token"]
     payload = token.split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -176,13 +200,15 @@ failed_pterodactyl = module_emulator_fixture("failed-ptero", lambda d: _start_wi
 
 
 @pytest.mark.parametrize(("flavour", "status", "installing"), [("pelican", 409, True), ("pterodactyl", 200, False)])
-def test_reinstall_failed_counts_as_not_installed(request: pytest.FixtureRequest, flavour: str, status: int,
-                                                  installing: bool) -> None:
+def test_reinstall_failed_counts_as_not_installed(
+    request: pytest.FixtureRequest, flavour: str, status: int, installing: bool
+) -> None:
     """§3.10: Pelican's isInstalled() treats reinstall_failed like install_failed; Pterodactyl let it through."""
     emulator: RunningEmulator = request.getfixturevalue(f"failed_{flavour}")
     client = Api(emulator, "user")
-    rust = next(s["attributes"] for s in client.get("/api/client").json()["data"]
-                if s["attributes"]["name"] == "Rust Island")
+    rust = next(
+        s["attributes"] for s in client.get("/api/client").json()["data"] if s["attributes"]["name"] == "Rust Island"
+    )
     assert rust["is_installing"] is installing
     response = client.get(f"/api/client/servers/{rust['identifier']}/startup")
     assert response.status_code == status, response.text

@@ -1,5 +1,6 @@
 """The Pelican flavour's switch (pelican.md §1, §3.1, §5): configuration, health, key prefixes and the routes each
 flavour answers before authentication."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,14 @@ def _start_pelican(directory: Path) -> RunningEmulator:
     """A Pelican emulator whose state also holds an application key carried over from Pterodactyl (ptla_)."""
     state = State(EmulatorConfig(seed="demo", flavour="pelican"))
     seed_state(state, "demo")
-    add_api_key(state, state.find("users", username="admin"), KEY_TYPE_APPLICATION, MIGRATED_KEY[:16],
-                MIGRATED_KEY[16:], "migrated from Pterodactyl")
+    add_api_key(
+        state,
+        state.find("users", username="admin"),
+        KEY_TYPE_APPLICATION,
+        MIGRATED_KEY[:16],
+        MIGRATED_KEY[16:],
+        "migrated from Pterodactyl",
+    )
     state_file = directory / "pelican-state.json"
     state.save(str(state_file))
     return start_emulator(directory, seed="demo", state_file=str(state_file), flavour="pelican", **TEST_DEFAULTS)
@@ -114,11 +121,16 @@ def test_switching_flavour_at_run_time(tmp_path: Path) -> None:
         emulator.stop()
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("PUT", "account/username"), ("DELETE", "account/ssh-keys/abc"), ("POST", "servers/{s}/settings/description"),
-    ("PUT", "servers/{s}/backups/{b}/rename")])
-def test_pelican_client_routes_are_unknown_on_pterodactyl(pterodactyl: RunningEmulator, method: str,
-                                                          path: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "account/username"),
+        ("DELETE", "account/ssh-keys/abc"),
+        ("POST", "servers/{s}/settings/description"),
+        ("PUT", "servers/{s}/backups/{b}/rename"),
+    ],
+)
+def test_pelican_client_routes_are_unknown_on_pterodactyl(pterodactyl: RunningEmulator, method: str, path: str) -> None:
     client = Api(pterodactyl, "user")
     server = client.get("/api/client").json()["data"][0]["attributes"]["identifier"]
     url = "/api/client/" + path.format(s=server, b="00000000-0000-4000-8000-000000000000")
@@ -129,7 +141,8 @@ def test_pelican_client_routes_are_unknown_on_pterodactyl(pterodactyl: RunningEm
 
 @pytest.mark.parametrize(("emulator_name", "status"), [("pelican", 200), ("pterodactyl", 400)])
 def test_two_factor_requirement_binds_api_keys_only_on_pterodactyl(
-        request: pytest.FixtureRequest, emulator_name: str, status: int) -> None:
+    request: pytest.FixtureRequest, emulator_name: str, status: int
+) -> None:
     """§3.1: Pelican's panel-wide 2FA requirement lives in the web UI's middleware only."""
     emulator: RunningEmulator = request.getfixturevalue(emulator_name)
     emulator.configure(two_factor_required=2)

@@ -1,5 +1,6 @@
 """Pelican's new application resources (pelican.md §2.1, §3.7, §4): mounts, database hosts, roles and server
 transfers with their 500/406 quirks."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,10 @@ from ptero_emulator.fixture import (
     validation_fields,
 )
 
-pelican = module_emulator_fixture("pelican-resources", lambda d: start_emulator(
-    d, seed="demo", flavour="pelican", transfer_seconds=60, **TEST_DEFAULTS))  # transfers end by advance()
+pelican = module_emulator_fixture(
+    "pelican-resources",
+    lambda d: start_emulator(d, seed="demo", flavour="pelican", transfer_seconds=60, **TEST_DEFAULTS),
+)  # transfers end by advance()
 MOUNT = {"name": "shared-maps", "source": "/srv/maps", "target": "/home/container/maps"}
 
 
@@ -63,8 +66,14 @@ def test_mount_delete_refused_while_servers_attached(api: Api) -> None:
 def test_database_host_crud(api: Api) -> None:
     listing = api.get("database-hosts").json()
     assert listing["meta"]["pagination"]["per_page"] == 10 and len(listing["data"]) == 1
-    body = {"name": "MySQL NYC", "host": "10.0.1.5", "port": 3306, "username": "pelican", "password": "secret",
-            "node_ids": [2]}
+    body = {
+        "name": "MySQL NYC",
+        "host": "10.0.1.5",
+        "port": 3306,
+        "username": "pelican",
+        "password": "secret",
+        "node_ids": [2],
+    }
     created = api.post("database-hosts", body)
     assert created.status_code == 201, created.text
     host = created.json()["attributes"]
@@ -114,10 +123,23 @@ def _assigned(api: Api, node_id: int) -> dict[int, bool]:
 
 def test_transfer_not_viable_is_an_empty_406(api: Api) -> None:
     """A target node without room for the server's memory (Node::isViable) answers an empty 406."""
-    tiny = api.post("nodes", {"name": "tiny", "fqdn": "tiny.example.test", "scheme": "https", "memory": 512,
-                              "memory_overallocate": 0, "disk": 100000, "disk_overallocate": 0, "cpu": 0,
-                              "cpu_overallocate": 0, "daemon_listen": 8080, "daemon_sftp": 2022,
-                              "daemon_connect": 8080}).json()["attributes"]
+    tiny = api.post(
+        "nodes",
+        {
+            "name": "tiny",
+            "fqdn": "tiny.example.test",
+            "scheme": "https",
+            "memory": 512,
+            "memory_overallocate": 0,
+            "disk": 100000,
+            "disk_overallocate": 0,
+            "cpu": 0,
+            "cpu_overallocate": 0,
+            "daemon_listen": 8080,
+            "daemon_sftp": 2022,
+            "daemon_connect": 8080,
+        },
+    ).json()["attributes"]
     refused = api.post("servers/1/transfer", {"node_id": tiny["id"], "allocation_id": 10})
     assert refused.status_code == 406 and refused.content == b""
     assert api.post("servers/1/transfer/cancel").status_code == 406  # nothing is moving
@@ -158,13 +180,15 @@ def test_suspend_refused_during_a_transfer(api: Api) -> None:
     """Server 1 ("Survival", node 1) is held mid-transfer: suspending answers 409; unsuspending a server that is
     not suspended stays a no-op (checked first)."""
     free = [a for a in api.get("nodes/2/allocations?per_page=100").json()["data"] if not a["attributes"]["assigned"]]
-    assert api.post("servers/1/transfer", {"node_id": 2, "allocation_id": free[-1]["attributes"]["id"]}).status_code \
-        == 204
+    assert (
+        api.post("servers/1/transfer", {"node_id": 2, "allocation_id": free[-1]["attributes"]["id"]}).status_code == 204
+    )
     try:
         refused = api.post("servers/1/suspend")
         assert refused.status_code == 409
-        assert error_of(refused)["detail"] == ("Cannot toggle suspension status on a server that is currently being "
-                                               "transferred.")
+        assert error_of(refused)["detail"] == (
+            "Cannot toggle suspension status on a server that is currently being transferred."
+        )
         assert api.post("servers/1/unsuspend").status_code == 204
     finally:
         assert api.post("servers/1/transfer/cancel").status_code == 204

@@ -4,19 +4,21 @@ The module-side half of the websocket spec's scenarios: credentials from the cli
 refresh on expiry (announced or silent), a panel refresh failing, offline/starting servers, throttling,
 trickling output and the settle/timeout/match semantics, oversized commands, drops, deletion and suspension.
 """
+
 from __future__ import annotations
 
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from collection_tree import link_collection  # noqa: E402
+from collection_tree import link_collection
 
 _COLLECTIONS = Path(tempfile.mkdtemp(prefix="ptero-console-"))
 link_collection(_COLLECTIONS)
@@ -28,15 +30,20 @@ from ansible_collections.ptero.panel.plugins.module_utils._console import (  # n
     ConsoleError,
     ConsoleSession,
 )
-
 from ptero_emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     # Pinned to the original (panel 1.11 / Wings 1.11) behaviour; Wings modes are set per test.
-    running = start_emulator(tmp_path_factory.mktemp("wings-console"), seed="demo", power_seconds=0.3,
-                             stats_interval_seconds=0.3, install_seconds=0.3, panel_version="1.11")
+    running = start_emulator(
+        tmp_path_factory.mktemp("wings-console"),
+        seed="demo",
+        power_seconds=0.3,
+        stats_interval_seconds=0.3,
+        install_seconds=0.3,
+        panel_version="1.11",
+    )
     try:
         yield running
     finally:
@@ -50,7 +57,7 @@ def clean(emulator: RunningEmulator) -> Iterator[None]:
     emulator.reset()
     emulator.clear_faults()
     emulator.control("POST", "wings/config", {"console_delay_seconds": 0.05})
-    yield
+    return
 
 
 class Panel:
@@ -127,8 +134,12 @@ def test_happy_path_list(panel: Panel) -> None:
 def test_start_through_rest_then_wait_for_running(panel: Panel) -> None:
     session = panel.session().connect()
     assert session.status == "offline"
-    answer = requests.post(f"{panel.emulator.url}/api/client/servers/{panel.identifier()}/power",
-                           json={"signal": "start"}, headers=panel.emulator.headers("user"), timeout=10)
+    answer = requests.post(
+        f"{panel.emulator.url}/api/client/servers/{panel.identifier()}/power",
+        json={"signal": "start"},
+        headers=panel.emulator.headers("user"),
+        timeout=10,
+    )
     assert answer.status_code == 204
     assert session.wait_for_status({"running"}, timeout=5) == "running"
     session.send("say ready")
@@ -167,8 +178,13 @@ def test_unknown_server_at_the_panel(panel: Panel) -> None:
 
 
 def test_unknown_server_at_wings(panel: Panel) -> None:
-    client = TamperingClient(panel.client, lambda _n, data: {
-        **data, "socket": data["socket"].replace(panel.uuid(), "00000000-0000-4000-8000-000000000000")})
+    client = TamperingClient(
+        panel.client,
+        lambda _n, data: {
+            **data,
+            "socket": data["socket"].replace(panel.uuid(), "00000000-0000-4000-8000-000000000000"),
+        },
+    )
     with pytest.raises(ConsoleError) as caught:
         panel.session(client=client).connect()
     assert caught.value.kind == console.KIND_NOT_FOUND
@@ -187,8 +203,11 @@ def test_bad_api_key(panel: Panel) -> None:
 
 
 def test_installing_server_is_a_conflict(panel: Panel) -> None:
-    answer = requests.post(f"{panel.emulator.url}/api/client/servers/{panel.identifier()}/settings/reinstall",
-                           headers=panel.emulator.headers("user"), timeout=10)
+    answer = requests.post(
+        f"{panel.emulator.url}/api/client/servers/{panel.identifier()}/settings/reinstall",
+        headers=panel.emulator.headers("user"),
+        timeout=10,
+    )
     assert answer.status_code == 202
     with pytest.raises(ConsoleError) as caught:
         panel.session().connect()
@@ -203,7 +222,9 @@ def test_socket_refused(panel: Panel) -> None:
 
 
 def test_tls_failure(panel: Panel) -> None:
-    client = TamperingClient(panel.client, lambda _n, data: {**data, "socket": data["socket"].replace("ws://", "wss://")})
+    client = TamperingClient(
+        panel.client, lambda _n, data: {**data, "socket": data["socket"].replace("ws://", "wss://")}
+    )
     with pytest.raises(ConsoleError) as caught:
         panel.session(client=client).connect()
     assert caught.value.kind == console.KIND_TLS
@@ -397,8 +418,14 @@ def test_noise_is_cleaned(panel: Panel) -> None:
     session = panel.session().connect()
     session.send("noise")
     result = session.collect(settle=0.4, timeout=5, raw=True)
-    assert result.lines[:6] == ["green plain bold red", "first half", "second half",
-                                "caf\u00e9 \u2014 \u65e5\u672c\u8a9e \u2713", "", "x" * 65536]
+    assert result.lines[:6] == [
+        "green plain bold red",
+        "first half",
+        "second half",
+        "caf\u00e9 \u2014 \u65e5\u672c\u8a9e \u2713",
+        "",
+        "x" * 65536,
+    ]
     assert result.raw_lines[0] == "\x1b[32mgreen\x1b[0m plain \x1b[1;31mbold red\x1b[0m"
 
 

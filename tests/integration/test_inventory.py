@@ -1,4 +1,5 @@
 """The `ptero.panel.pterodactyl` inventory plugin end to end: the real ansible-inventory against the emulator."""
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from conftest import BIN, PANEL_VERSION, Run
 
 CONFIGS = Path(__file__).resolve().parent / "inventory"
@@ -23,11 +23,23 @@ VOLATILE_SUFFIXES = ("_at",)
 SERVER_NAMES = {"Survival", "Creative", "Rust_Island"}
 # The lean default host variables of a server listed with an application key.
 LEAN_APPLICATION_SERVER = {
-    "ansible_host", "pterodactyl_id", "pterodactyl_identifier", "pterodactyl_uuid",
-    "pterodactyl_external_id", "pterodactyl_name", "pterodactyl_status", "pterodactyl_node_name",
-    "pterodactyl_location_short", "pterodactyl_primary_allocation", "pterodactyl_primary_ip",
-    "pterodactyl_primary_port", "pterodactyl_limits", "pterodactyl_sftp_host", "pterodactyl_sftp_port",
-    "pterodactyl_sftp_user"}
+    "ansible_host",
+    "pterodactyl_id",
+    "pterodactyl_identifier",
+    "pterodactyl_uuid",
+    "pterodactyl_external_id",
+    "pterodactyl_name",
+    "pterodactyl_status",
+    "pterodactyl_node_name",
+    "pterodactyl_location_short",
+    "pterodactyl_primary_allocation",
+    "pterodactyl_primary_ip",
+    "pterodactyl_primary_port",
+    "pterodactyl_limits",
+    "pterodactyl_sftp_host",
+    "pterodactyl_sftp_port",
+    "pterodactyl_sftp_user",
+}
 NODE_NAMES = {"fra-node-1", "nyc-node-1"}
 
 
@@ -45,8 +57,7 @@ def plain(value: Any) -> Any:
 
 def without_volatile(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: without_volatile(item) for key, item in value.items()
-                if not key.endswith(VOLATILE_SUFFIXES)}
+        return {key: without_volatile(item) for key, item in value.items() if not key.endswith(VOLATILE_SUFFIXES)}
     if isinstance(value, list):
         return [without_volatile(item) for item in value]
     return value
@@ -104,16 +115,28 @@ def panel(emulator):
 
     class Panel:
         def call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
-            response = requests.request(method, f"{emulator.url}/api/application{path}", json=payload, timeout=30,
-                                        headers=emulator.headers("application"))
+            response = requests.request(
+                method,
+                f"{emulator.url}/api/application{path}",
+                json=payload,
+                timeout=30,
+                headers=emulator.headers("application"),
+            )
             assert response.status_code < 300, response.text
             return response.json() if response.content else None
 
         def rename(self, server_id: int, name: str, external_id: str | None = None) -> None:
             current = self.call("GET", f"/servers/{server_id}")["attributes"]
-            self.call("PATCH", f"/servers/{server_id}/details", {
-                "name": name, "user": current["user"], "description": current["description"],
-                "external_id": external_id if external_id is not None else current["external_id"]})
+            self.call(
+                "PATCH",
+                f"/servers/{server_id}/details",
+                {
+                    "name": name,
+                    "user": current["user"],
+                    "description": current["description"],
+                    "external_id": external_id if external_id is not None else current["external_id"],
+                },
+            )
 
     yield Panel()
     emulator.reset()
@@ -134,8 +157,12 @@ def test_environment_only_config_lists_servers_and_nodes_in_one_pass(ansible, em
     assert members(data, "pterodactyl_status_installed") == SERVER_NAMES
 
     log = api_requests(emulator)
-    listed = ["/api/application/locations", "/api/application/nests", "/api/application/nodes",
-              "/api/application/servers"]
+    listed = [
+        "/api/application/locations",
+        "/api/application/nests",
+        "/api/application/nodes",
+        "/api/application/servers",
+    ]
     assert sorted(entry["path"] for entry in log) == listed
     assert sum(1 for entry in emulator.requests() if is_flavour_probe(entry)) == 1
     servers = next(entry for entry in log if entry["path"] == "/api/application/servers")
@@ -168,8 +195,13 @@ def test_application_listing_matches_golden_data(ansible):
 def test_graph_shows_the_default_groups(ansible):
     run = ansible.inventory(CONFIGS / "env_only.pterodactyl.yml", "--graph")
     assert run.rc == 0, run.output
-    for line in ("@pterodactyl_servers:", "@pterodactyl_nodes:", "@pterodactyl_egg_vanilla_minecraft:",
-                 "@pterodactyl_location_de_fra:", "|--Rust_Island"):
+    for line in (
+        "@pterodactyl_servers:",
+        "@pterodactyl_nodes:",
+        "@pterodactyl_egg_vanilla_minecraft:",
+        "@pterodactyl_location_de_fra:",
+        "|--Rust_Island",
+    ):
         assert line in run.stdout, run.stdout
 
 
@@ -218,9 +250,11 @@ def test_missing_url_names_the_option(ansible, tmp_path):
 
 def test_cache_hit_sends_no_request(ansible, emulator, tmp_path):
     config = tmp_path / "cached.pterodactyl.yml"
-    config.write_text("plugin: ptero.panel.pterodactyl\ncache: true\ncache_plugin: ansible.builtin.jsonfile\n"
-                      f"cache_connection: {tmp_path / 'cache'}\ncache_timeout: 600\n"
-                      "compose:\n  game_address: pterodactyl_primary_allocation\n")
+    config.write_text(
+        "plugin: ptero.panel.pterodactyl\ncache: true\ncache_plugin: ansible.builtin.jsonfile\n"
+        f"cache_connection: {tmp_path / 'cache'}\ncache_timeout: 600\n"
+        "compose:\n  game_address: pterodactyl_primary_allocation\n"
+    )
     emulator.clear_requests()
     first, _run = listing(ansible, config)
     assert len(api_requests(emulator)) == 4
@@ -249,9 +283,22 @@ def test_cache_hit_sends_no_request(ansible, emulator, tmp_path):
 def test_vaulted_api_key(ansible, emulator, tmp_path):
     password_file = tmp_path / "vault-password"
     password_file.write_text("integration-vault-password\n")
-    encrypted = subprocess.run([str(BIN / "ansible-vault"), "encrypt_string", "--vault-password-file",
-                                str(password_file), "--name", "api_key", emulator.application_key],
-                               env=ansible.env(), capture_output=True, text=True, timeout=60, check=True).stdout
+    encrypted = subprocess.run(
+        [
+            str(BIN / "ansible-vault"),
+            "encrypt_string",
+            "--vault-password-file",
+            str(password_file),
+            "--name",
+            "api_key",
+            emulator.application_key,
+        ],
+        env=ansible.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     config = tmp_path / "vaulted.pterodactyl.yml"
     config.write_text(f"plugin: ptero.panel.pterodactyl\nurl: {emulator.url}\n{encrypted}")
     env = ansible.env()
@@ -265,16 +312,19 @@ def test_vaulted_api_key(ansible, emulator, tmp_path):
 def test_name_collisions_are_resolved_by_identifier_and_reported(ansible, panel):
     panel.rename(2, "Survival")
     data, run = listing(ansible, "env_only.pterodactyl.yml")
-    renamed_identifier = next(host["pterodactyl_identifier"] for host in hostvars(data).values()
-                              if host.get("pterodactyl_id") == 2)
+    renamed_identifier = next(
+        host["pterodactyl_identifier"] for host in hostvars(data).values() if host.get("pterodactyl_id") == 2
+    )
     assert members(data, "pterodactyl_servers") == {"Survival", f"Survival_{renamed_identifier}", "Rust_Island"}
     assert hostvars(data)["Survival"]["pterodactyl_id"] == 1
     assert "renamed" in run.stderr and f"Survival_{renamed_identifier}" in run.stderr
 
     by_identifier, run = listing(ansible, "by_identifier.pterodactyl.yml")
     assert "renamed" not in run.stderr
-    assert all(hostvars(by_identifier)[name]["pterodactyl_identifier"] == name
-               for name in members(by_identifier, "pterodactyl_servers"))
+    assert all(
+        hostvars(by_identifier)[name]["pterodactyl_identifier"] == name
+        for name in members(by_identifier, "pterodactyl_servers")
+    )
 
 
 def test_suspended_servers_are_grouped_or_excluded(ansible, panel):
@@ -293,8 +343,16 @@ def test_suspended_servers_are_grouped_or_excluded(ansible, panel):
 def test_panel_data_is_never_templated(ansible, emulator):
     """A startup command holds `{{SERVER_JARFILE}}`: a variable composed from it (the container is not stored by
     default, compose sees it all the same) must give it back as text."""
-    cmd = [str(BIN / "ansible"), "-i", str(CONFIGS / "constructed.pterodactyl.yml"), "Creative", "-m",
-           "ansible.builtin.debug", "-a", '{"msg": "{{ startup }} @ {{ game_address }}"}']
+    cmd = [
+        str(BIN / "ansible"),
+        "-i",
+        str(CONFIGS / "constructed.pterodactyl.yml"),
+        "Creative",
+        "-m",
+        "ansible.builtin.debug",
+        "-a",
+        '{"msg": "{{ startup }} @ {{ game_address }}"}',
+    ]
     run = subprocess.run(cmd, env=ansible.env(), capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "-jar {{SERVER_JARFILE}} @ 10.0.0.10:25567" in run.stdout
@@ -340,7 +398,7 @@ def test_admin_client_key_lists_every_server_with_client_list_all(ansible, emula
     assert hostvars(own)["Creative"]["pterodactyl_sftp_user"].startswith("admin.")
 
     # Without client_list_all the admin sees only what it owns or is a subuser of: nothing in the demo data.
-    mine, run = listing(ansible, "client.pterodactyl.yml", env=dict(env))
+    mine, _run = listing(ansible, "client.pterodactyl.yml", env=dict(env))
     assert members(mine, "pterodactyl_servers") == set()
 
 
@@ -368,10 +426,18 @@ def test_keyed_groups_on_owner_and_egg_work_with_default_options(ansible, emulat
 def test_limit_selects_a_server_by_its_pattern_safe_name(ansible, panel, tmp_path):
     panel.rename(2, "Minecraft: Survival, EU")
     playbook = tmp_path / "one.yml"
-    playbook.write_text("- hosts: pterodactyl_servers\n  gather_facts: false\n  tasks:\n"
-                        "    - ansible.builtin.debug:\n        msg: 'panel name={{ pterodactyl_name }}'\n")
-    cmd = [str(BIN / "ansible-playbook"), "-i", str(CONFIGS / "env_only.pterodactyl.yml"), str(playbook),
-           "--limit", "Minecraft__Survival__EU"]
+    playbook.write_text(
+        "- hosts: pterodactyl_servers\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.debug:\n        msg: 'panel name={{ pterodactyl_name }}'\n"
+    )
+    cmd = [
+        str(BIN / "ansible-playbook"),
+        "-i",
+        str(CONFIGS / "env_only.pterodactyl.yml"),
+        str(playbook),
+        "--limit",
+        "Minecraft__Survival__EU",
+    ]
     run = subprocess.run(cmd, env=ansible.env(), capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ok: [Minecraft__Survival__EU]" in run.stdout
@@ -379,8 +445,10 @@ def test_limit_selects_a_server_by_its_pattern_safe_name(ansible, panel, tmp_pat
     assert run.stdout.count("ok: [") == 1
 
     # hosts: with the two-word server's name, as a play would write it.
-    playbook.write_text("- hosts: Rust_Island\n  gather_facts: false\n  tasks:\n"
-                        "    - ansible.builtin.debug:\n        var: pterodactyl_name\n")
+    playbook.write_text(
+        "- hosts: Rust_Island\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.debug:\n        var: pterodactyl_name\n"
+    )
     run = subprocess.run(cmd[:-2], env=ansible.env(), capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert '"pterodactyl_name": "Rust Island"' in run.stdout
@@ -397,16 +465,21 @@ def test_extra_hostvars_stores_more(ansible):
 
     everything, _run = listing(ansible, "all_vars.pterodactyl.yml")
     creative = hostvars(everything)["Creative"]
-    assert {"pterodactyl_owner", "pterodactyl_container", "pterodactyl_feature_limits", "pterodactyl_allocations",
-            "pterodactyl_nest_name", "pterodactyl_location_long"} <= set(creative)
+    assert {
+        "pterodactyl_owner",
+        "pterodactyl_container",
+        "pterodactyl_feature_limits",
+        "pterodactyl_allocations",
+        "pterodactyl_nest_name",
+        "pterodactyl_location_long",
+    } <= set(creative)
     assert creative["pterodactyl_container"]["startup_command"].endswith("-jar {{SERVER_JARFILE}}")
     assert "pterodactyl_allocated_resources" in hostvars(everything)["fra-node-1"]
 
 
 def test_api_type_client_uses_the_client_key_when_both_are_set(ansible, emulator):
     emulator.clear_requests()
-    env = ansible.env(PTERODACTYL_API_KEY=emulator.application_key,
-                      PTERODACTYL_CLIENT_API_KEY=emulator.user_client_key)
+    env = ansible.env(PTERODACTYL_API_KEY=emulator.application_key, PTERODACTYL_CLIENT_API_KEY=emulator.user_client_key)
     data, _run = listing(ansible, "client_type.pterodactyl.yml", env=env)
     assert members(data, "pterodactyl_servers") == SERVER_NAMES
     assert hostvars(data)["Survival"]["pterodactyl_sftp_user"].startswith("player.")
@@ -439,11 +512,16 @@ def test_client_listing_exposes_the_identifiers_of_the_panel_version(ansible, em
             assert server["pterodactyl_server_identifier"] == serv_identifier(server["pterodactyl_uuid"])
         else:
             assert "pterodactyl_server_identifier" not in server
-    expected = {(server["pterodactyl_server_identifier"] if newer else server["pterodactyl_identifier"])
-                for server in hostvars(data).values()}
+    expected = {
+        (server["pterodactyl_server_identifier"] if newer else server["pterodactyl_identifier"])
+        for server in hostvars(data).values()
+    }
     assert members(named, "pterodactyl_servers") == expected
     assert {server["pterodactyl_name"] for server in hostvars(named).values()} == {
-        "Survival", "Creative", "Rust Island"}
+        "Survival",
+        "Creative",
+        "Rust Island",
+    }
 
 
 def test_a_client_key_that_sees_nothing_fails_instead_of_emptying_awx(ansible, emulator):

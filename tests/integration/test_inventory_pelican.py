@@ -1,5 +1,6 @@
 """The inventory plugin against a Pelican panel (the emulator's Pelican flavour, demo data): node and egg tags
 instead of locations and nests, the same host-variable names where the data is the same."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,17 +43,22 @@ def test_pelican_groups_by_node_and_egg_tags_with_the_same_host_vars(pelican, pe
     node = hostvars(data)["nyc-node-1"]
     assert node["pterodactyl_name"] == "nyc-node-1" and "pterodactyl_location_short" not in node
 
-    paths = sorted(entry["path"] for entry in pelican_emulator.requests()
-                   if entry["path"].startswith("/api/") and not is_flavour_probe(entry))
+    paths = sorted(
+        entry["path"]
+        for entry in pelican_emulator.requests()
+        if entry["path"].startswith("/api/") and not is_flavour_probe(entry)
+    )
     assert paths == ["/api/application/eggs", "/api/application/nodes", "/api/application/servers"]
 
 
 def test_pelican_tags_are_seen_by_keyed_groups(pelican, tmp_path):
     config = tmp_path / "tags.pterodactyl.yml"
-    config.write_text("plugin: ptero.panel.pterodactyl\n"
-                      "keyed_groups:\n"
-                      "  - key: pterodactyl_egg_tags\n    prefix: egg_tagged\n"
-                      "  - key: pterodactyl_owner.username\n    prefix: owner\n")
+    config.write_text(
+        "plugin: ptero.panel.pterodactyl\n"
+        "keyed_groups:\n"
+        "  - key: pterodactyl_egg_tags\n    prefix: egg_tagged\n"
+        "  - key: pterodactyl_owner.username\n    prefix: owner\n"
+    )
     data, _run = listing(pelican, config)
     assert members(data, "egg_tagged_Minecraft") == {"Survival", "Creative"}
     assert any(group.startswith("owner_") for group in data)

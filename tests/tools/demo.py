@@ -45,8 +45,12 @@ def recap_changed(output: str) -> int:
 
 def parse_panel(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--panel", choices=("pterodactyl", "pelican"), default="pterodactyl",
-                        help="which panel the emulator plays (default: pterodactyl)")
+    parser.add_argument(
+        "--panel",
+        choices=("pterodactyl", "pelican"),
+        default="pterodactyl",
+        help="which panel the emulator plays (default: pterodactyl)",
+    )
     return str(parser.parse_args(argv).panel)
 
 

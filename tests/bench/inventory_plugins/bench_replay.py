@@ -5,6 +5,7 @@ It does nothing but hand ansible-core what another plugin produced, so a run wit
 itself costs for those hosts: without variables it is the floor (the same host names and group memberships),
 with them it is everything but the plugin's own work (fetching, joining, naming).
 """
+
 from __future__ import annotations
 
 DOCUMENTATION = r"""

@@ -15,24 +15,44 @@ from ansible.errors import AnsibleError
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 
-from ansible_collections.ptero.panel.plugins.inventory import pterodactyl as plugin
 # The mocked panel and the parse() runner of the plugin's other unit tests (same folder).
-from test_pterodactyl_plugin import (  # noqa: F401  pylint: disable=unused-import
-    APPLICATION_KEY, CLIENT_KEY, FakePanel, Run, config, panel)
+from test_pterodactyl_plugin import APPLICATION_KEY, CLIENT_KEY, FakePanel, Run
+
+from ansible_collections.ptero.panel.plugins.inventory import pterodactyl as plugin
 
 try:
     from ansible.template import trust_as_template
 except ImportError:  # ansible-core < 2.19 trusts every template
+
     def trust_as_template(value: str) -> str:
         return value
 
-LEAN_SERVER = {"ansible_host", "pterodactyl_id", "pterodactyl_identifier",
-               "pterodactyl_uuid", "pterodactyl_name", "pterodactyl_status", "pterodactyl_node_name",
-               "pterodactyl_location_short", "pterodactyl_primary_allocation",
-               "pterodactyl_primary_ip", "pterodactyl_primary_port", "pterodactyl_sftp_host", "pterodactyl_sftp_port",
-               "pterodactyl_sftp_user"}
-LEAN_NODE = {"ansible_host", "pterodactyl_id", "pterodactyl_uuid", "pterodactyl_name",
-             "pterodactyl_fqdn", "pterodactyl_daemon_sftp", "pterodactyl_location_short"}
+
+LEAN_SERVER = {
+    "ansible_host",
+    "pterodactyl_id",
+    "pterodactyl_identifier",
+    "pterodactyl_uuid",
+    "pterodactyl_name",
+    "pterodactyl_status",
+    "pterodactyl_node_name",
+    "pterodactyl_location_short",
+    "pterodactyl_primary_allocation",
+    "pterodactyl_primary_ip",
+    "pterodactyl_primary_port",
+    "pterodactyl_sftp_host",
+    "pterodactyl_sftp_port",
+    "pterodactyl_sftp_user",
+}
+LEAN_NODE = {
+    "ansible_host",
+    "pterodactyl_id",
+    "pterodactyl_uuid",
+    "pterodactyl_name",
+    "pterodactyl_fqdn",
+    "pterodactyl_daemon_sftp",
+    "pterodactyl_location_short",
+}
 # FakePanel's server records carry no external_id or limits: the lean set only stores what the panel sent.
 
 
@@ -43,8 +63,9 @@ def plain(value):
 
 def stored(inventory, name: str) -> dict:
     """The host variables the plugin set (not the inventory_file/inventory_dir ansible-core adds)."""
-    return plain({key: value for key, value in inventory.get_host(name).vars.items()
-                  if not key.startswith("inventory_")})
+    return plain(
+        {key: value for key, value in inventory.get_host(name).vars.items() if not key.startswith("inventory_")}
+    )
 
 
 def members(inventory, group: str) -> set[str]:
@@ -67,11 +88,35 @@ def test_the_default_host_vars_are_the_lean_set(panel, config):
 def test_the_lean_names_are_the_documented_ones():
     """The table in the docs lists these; a change here must change the docs and the changelog."""
     assert plugin.LEAN_SERVER_VARS == (
-        "id", "internal_id", "identifier", "server_identifier", "uuid", "external_id", "name", "status", "node_name",
-        "location_short", "primary_allocation", "primary_ip", "primary_port", "limits", "sftp_host", "sftp_port",
-        "sftp_user")
-    assert plugin.LEAN_NODE_VARS == ("id", "uuid", "name", "fqdn", "scheme", "daemon_listen", "daemon_sftp",
-                                     "maintenance_mode", "location_short")
+        "id",
+        "internal_id",
+        "identifier",
+        "server_identifier",
+        "uuid",
+        "external_id",
+        "name",
+        "status",
+        "node_name",
+        "location_short",
+        "primary_allocation",
+        "primary_ip",
+        "primary_port",
+        "limits",
+        "sftp_host",
+        "sftp_port",
+        "sftp_user",
+    )
+    assert plugin.LEAN_NODE_VARS == (
+        "id",
+        "uuid",
+        "name",
+        "fqdn",
+        "scheme",
+        "daemon_listen",
+        "daemon_sftp",
+        "maintenance_mode",
+        "location_short",
+    )
     documentation = plugin.DOCUMENTATION
     for name in plugin.LEAN_SERVER_VARS + plugin.LEAN_NODE_VARS:
         assert f"C({name})" in documentation, name
@@ -84,10 +129,15 @@ def test_a_prefix_applies_to_the_lean_set(panel, config):
 
 # ---------------------------------------------------------------------------------------------------- full data
 def test_keyed_groups_groups_and_compose_see_every_field_with_default_options(panel, config):
-    inventory = Run(config, keyed_groups=[{"key": trust_as_template("pterodactyl_owner.username"), "prefix": "owner"}],
-                    groups={"first_port": trust_as_template("pterodactyl_allocations[0].port == 20003")},
-                    compose={"owner_name": trust_as_template("pterodactyl_owner.username"),
-                             "egg_id": trust_as_template("pterodactyl_egg")}).parse()
+    inventory = Run(
+        config,
+        keyed_groups=[{"key": trust_as_template("pterodactyl_owner.username"), "prefix": "owner"}],
+        groups={"first_port": trust_as_template("pterodactyl_allocations[0].port == 20003")},
+        compose={
+            "owner_name": trust_as_template("pterodactyl_owner.username"),
+            "egg_id": trust_as_template("pterodactyl_egg"),
+        },
+    ).parse()
     assert len(members(inventory, "owner_player")) == 250
     assert members(inventory, "first_port") == {"server-3"}
     server = stored(inventory, "server-3")
@@ -100,11 +150,18 @@ def test_keyed_groups_groups_and_compose_see_every_field_with_default_options(pa
 
 def test_strict_still_fails_on_a_field_a_host_lacks(panel, config):
     with pytest.raises(AnsibleError, match="owner"):
-        Run(config, strict=True, keyed_groups=[{"key": trust_as_template("pterodactyl_owner.username"),
-                                                "prefix": "owner"}]).parse()
+        Run(
+            config,
+            strict=True,
+            keyed_groups=[{"key": trust_as_template("pterodactyl_owner.username"), "prefix": "owner"}],
+        ).parse()
     # ... and passes when every host has it.
-    inventory = Run(config, strict=True, include_nodes=False,
-                    keyed_groups=[{"key": trust_as_template("pterodactyl_owner.username"), "prefix": "owner"}]).parse()
+    inventory = Run(
+        config,
+        strict=True,
+        include_nodes=False,
+        keyed_groups=[{"key": trust_as_template("pterodactyl_owner.username"), "prefix": "owner"}],
+    ).parse()
     assert len(members(inventory, "owner_player")) == 250
 
 
@@ -120,8 +177,12 @@ def test_a_cache_hit_keeps_every_field_for_grouping(panel, config):
     store: dict = {}
     Run(config, store, cache=True).parse()
     panel.queries.clear()
-    inventory = Run(config, store, cache=True, keyed_groups=[
-        {"key": trust_as_template("pterodactyl_owner.username"), "prefix": "owner"}]).parse()
+    inventory = Run(
+        config,
+        store,
+        cache=True,
+        keyed_groups=[{"key": trust_as_template("pterodactyl_owner.username"), "prefix": "owner"}],
+    ).parse()
     assert panel.queries == []
     assert len(members(inventory, "owner_player")) == 250
     assert set(stored(inventory, "server-1")) == LEAN_SERVER
@@ -140,11 +201,21 @@ def test_extra_hostvars_stores_the_named_fields(panel, config):
 def test_extra_hostvars_all_stores_every_field_as_before(panel, config):
     inventory = Run(config, extra_hostvars=["all"]).parse()
     server = stored(inventory, "server-2")
-    assert LEAN_SERVER < set(server)
-    assert {"pterodactyl_owner", "pterodactyl_allocations", "pterodactyl_nest", "pterodactyl_egg",
-            "pterodactyl_resource_type", "pterodactyl_egg_name",
-            "pterodactyl_node", "pterodactyl_allocation", "pterodactyl_nest_name", "pterodactyl_location_id",
-            "pterodactyl_location_long", "pterodactyl_node_fqdn"} <= set(server)
+    assert set(server) > LEAN_SERVER
+    assert {
+        "pterodactyl_owner",
+        "pterodactyl_allocations",
+        "pterodactyl_nest",
+        "pterodactyl_egg",
+        "pterodactyl_resource_type",
+        "pterodactyl_egg_name",
+        "pterodactyl_node",
+        "pterodactyl_allocation",
+        "pterodactyl_nest_name",
+        "pterodactyl_location_id",
+        "pterodactyl_location_long",
+        "pterodactyl_node_fqdn",
+    } <= set(server)
     assert "pterodactyl_relationships" not in server
     assert "pterodactyl_location_long" in stored(inventory, "node-a")
 
@@ -156,42 +227,63 @@ def test_an_extra_hostvar_no_host_has_is_warned_about(panel, config):
     assert "extra_hostvars: no host has the field(s) 'ownr'" in runner.warnings[0]
 
 
-@pytest.mark.parametrize("value, message", [
-    (["owner-name"], "extra_hostvars: 'owner-name' is not a field name"),
-    (["pterodactyl owner"], "extra_hostvars: 'pterodactyl owner' is not a field name"),
-    ("owner", "extra_hostvars: expected a list"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (["owner-name"], "extra_hostvars: 'owner-name' is not a field name"),
+        (["pterodactyl owner"], "extra_hostvars: 'pterodactyl owner' is not a field name"),
+        ("owner", "extra_hostvars: expected a list"),
+    ],
+)
 def test_bad_extra_hostvars_name_the_option_before_any_request(value, message, config):
-    with responses.RequestsMock(assert_all_requests_are_fired=False):
-        with pytest.raises(AnsibleError, match=re.escape(message)):
-            Run(config, extra_hostvars=value).parse()
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False),
+        pytest.raises(AnsibleError, match=re.escape(message)),
+    ):
+        Run(config, extra_hostvars=value).parse()
 
 
 # ---------------------------------------------------------------------------------------------------- host names
-@pytest.mark.parametrize("name, expected", [
-    ("Minecraft: Survival, EU", "Minecraft__Survival__EU"),
-    ("Rust [EU] #1!", "Rust__EU__#1_"),
-    ("Rust Island", "Rust_Island"),
-    ("  padded  ", "padded"),
-    ("a&b*c?d", "a_b_c_d"),
-    ("!negated", "_negated"),
-    ("~regex", "_regex"),
-    ("@file", "_file"),
-    ("in~side@", "in~side@"),
-    ("tab\tnew\nline", "tab_new_line"),
-    ("Plain-name.1.2+x", "Plain-name.1.2+x"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Minecraft: Survival, EU", "Minecraft__Survival__EU"),
+        ("Rust [EU] #1!", "Rust__EU__#1_"),
+        ("Rust Island", "Rust_Island"),
+        ("  padded  ", "padded"),
+        ("a&b*c?d", "a_b_c_d"),
+        ("!negated", "_negated"),
+        ("~regex", "_regex"),
+        ("@file", "_file"),
+        ("in~side@", "in~side@"),
+        ("tab\tnew\nline", "tab_new_line"),
+        ("Plain-name.1.2+x", "Plain-name.1.2+x"),
+    ],
+)
 def test_pattern_safe_names(name, expected):
     assert plugin.pattern_safe(name) == expected
 
 
 def test_sanitised_names_are_selectable_by_ansible_patterns(config):
     """Every host name the plugin gives is selected, alone, by itself as a pattern and as a --limit."""
-    names = ["Minecraft: Survival, EU", "Rust [EU] #1!", "!x", "a&b", "star*", "what?", "  spaced  ", "~tilde",
-             "@at", "two words", "Ünïcode #1", "10.0.0.1:25565", "plain"]
+    names = [
+        "Minecraft: Survival, EU",
+        "Rust [EU] #1!",
+        "!x",
+        "a&b",
+        "star*",
+        "what?",
+        "  spaced  ",
+        "~tilde",
+        "@at",
+        "two words",
+        "Ünïcode #1",
+        "10.0.0.1:25565",
+        "plain",
+    ]
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakePanel(mock, servers=len(names))
-        for row, name in zip(fake.rows["/api/application/servers"], names):
+        for row, name in zip(fake.rows["/api/application/servers"], names, strict=False):
             row["name"] = name
         inventory = Run(config, include_nodes=False).parse()
     manager = InventoryManager(DataLoader(), sources=[])
@@ -213,7 +305,7 @@ def test_sanitised_collisions_keep_the_real_name_and_are_stable(config):
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             fake = FakePanel(mock, servers=4)
             rows = fake.rows["/api/application/servers"]
-            for row, name in zip(rows, ["a:b", "a_b", "a,b", "c"]):
+            for row, name in zip(rows, ["a:b", "a_b", "a,b", "c"], strict=False):
                 row["name"] = name
             fake.rows["/api/application/servers"] = [rows[index] for index in order]
             runner = Run(config, include_nodes=False)
@@ -241,11 +333,20 @@ SERV_ID = "serv_rzrqyyphsfbe7fjcro3otcsa5e"
 def newer_client_server(flag_on: bool) -> dict:
     """A client server object as panel 1.12+ sends it; with PTERODACTYL_USE_SERVER_IDENTIFIERS, identifier is the
     serv_ id too."""
-    return {"server_owner": True, "identifier": SERV_ID if flag_on else "8e630c61", "internal_id": 4,
-            "uuid": "8e630c61-e791-424f-9522-8bb6e98a40e9", "server_identifier": SERV_ID,
-            "__deprecated_uuid_short": "8e630c61", "name": "Lobby", "node": "node-a",
-            "sftp_details": {"ip": "a.example.test", "port": 2022}, "status": None, "limits": {"memory": 512},
-            "relationships": {"allocations": []}}
+    return {
+        "server_owner": True,
+        "identifier": SERV_ID if flag_on else "8e630c61",
+        "internal_id": 4,
+        "uuid": "8e630c61-e791-424f-9522-8bb6e98a40e9",
+        "server_identifier": SERV_ID,
+        "__deprecated_uuid_short": "8e630c61",
+        "name": "Lobby",
+        "node": "node-a",
+        "sftp_details": {"ip": "a.example.test", "port": 2022},
+        "status": None,
+        "limits": {"memory": 512},
+        "relationships": {"allocations": []},
+    }
 
 
 @pytest.mark.parametrize("flag_on", [False, True])
@@ -260,8 +361,10 @@ def test_client_fields_of_newer_panels_are_exposed(flag_on):
 
 
 def test_server_identifier_names_hosts_when_the_panel_has_it(panel, config):
-    panel.rows["/api/client"] = [newer_client_server(False),
-                                 dict(panel.rows["/api/client"][0])]  # a 1.11 object: no serv_ id
+    panel.rows["/api/client"] = [
+        newer_client_server(False),
+        dict(panel.rows["/api/client"][0]),
+    ]  # a 1.11 object: no serv_ id
     inventory = Run(config, api_key=CLIENT_KEY, include_nodes=False, server_hostname="server_identifier").parse()
     assert members(inventory, "pterodactyl_servers") == {SERV_ID, "c0000001"}
     lobby = stored(inventory, SERV_ID)
@@ -301,8 +404,9 @@ def test_requests_in_flight_never_exceed_the_connection_pool(config):
     within the client's connection pool (10)."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = SlowPanel(mock, servers=1500)
-        fake.rows["/api/application/nodes"] = [dict(fake.rows["/api/application/nodes"][0], id=number,
-                                                    name=f"node-{number}") for number in range(1, 451)]
+        fake.rows["/api/application/nodes"] = [
+            dict(fake.rows["/api/application/nodes"][0], id=number, name=f"node-{number}") for number in range(1, 451)
+        ]
         inventory = Run(config).parse()
     assert len(members(inventory, "pterodactyl_servers")) == 1500
     assert len(members(inventory, "pterodactyl_nodes")) == 450
@@ -315,12 +419,15 @@ def test_requests_in_flight_never_exceed_the_connection_pool(config):
 BOTH = {"PTERODACTYL_API_KEY": APPLICATION_KEY, "PTERODACTYL_CLIENT_API_KEY": CLIENT_KEY}
 
 
-@pytest.mark.parametrize("api_type, environ, expected", [
-    ("client", BOTH, CLIENT_KEY),
-    ("client", {"PTERODACTYL_API_KEY": APPLICATION_KEY}, None),
-    ("application", BOTH, None),
-    ("auto", BOTH, None),
-])
+@pytest.mark.parametrize(
+    ("api_type", "environ", "expected"),
+    [
+        ("client", BOTH, CLIENT_KEY),
+        ("client", {"PTERODACTYL_API_KEY": APPLICATION_KEY}, None),
+        ("application", BOTH, None),
+        ("auto", BOTH, None),
+    ],
+)
 def test_environment_key_precedence(api_type, environ, expected):
     assert plugin.client_key_from_environment(api_type, environ) == expected
 
@@ -329,8 +436,13 @@ def test_api_type_client_takes_the_client_key_like_the_client_modules(panel, con
     for name, value in BOTH.items():
         monkeypatch.setenv(name, value)
     # Ansible resolved api_key from the environment (the last variable listed wins): the application key.
-    run = Run(config, file_config={"plugin": "ptero.panel.pterodactyl", "api_type": "client"},
-              api_key=APPLICATION_KEY, api_type="client", include_nodes=False)
+    run = Run(
+        config,
+        file_config={"plugin": "ptero.panel.pterodactyl", "api_type": "client"},
+        api_key=APPLICATION_KEY,
+        api_type="client",
+        include_nodes=False,
+    )
     inventory = run.parse()
     assert panel.authorizations == {f"Bearer {CLIENT_KEY}"}
     assert members(inventory, "pterodactyl_servers") == {"mine"}
@@ -339,12 +451,16 @@ def test_api_type_client_takes_the_client_key_like_the_client_modules(panel, con
 def test_auto_keeps_the_application_key_and_a_key_in_the_file_always_wins(panel, config, monkeypatch):
     for name, value in BOTH.items():
         monkeypatch.setenv(name, value)
-    Run(config, file_config={"plugin": "ptero.panel.pterodactyl"}, api_key=APPLICATION_KEY,
-        include_nodes=False).parse()
+    Run(config, file_config={"plugin": "ptero.panel.pterodactyl"}, api_key=APPLICATION_KEY, include_nodes=False).parse()
     assert panel.authorizations == {f"Bearer {APPLICATION_KEY}"}
     panel.authorizations.clear()
-    Run(config, file_config={"plugin": "ptero.panel.pterodactyl", "api_key": APPLICATION_KEY},
-        api_key=APPLICATION_KEY, api_type="client", include_nodes=False).parse()
+    Run(
+        config,
+        file_config={"plugin": "ptero.panel.pterodactyl", "api_key": APPLICATION_KEY},
+        api_key=APPLICATION_KEY,
+        api_type="client",
+        include_nodes=False,
+    ).parse()
     assert panel.authorizations == {f"Bearer {APPLICATION_KEY}"}
 
 

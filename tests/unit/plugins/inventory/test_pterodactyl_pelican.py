@@ -10,7 +10,7 @@ import pytest
 import responses
 from ansible.errors import AnsibleError
 from test_pterodactyl_lean import members, stored, trust_as_template
-from test_pterodactyl_plugin import URL, FakePanel, Run, config  # noqa: F401  pylint: disable=unused-import
+from test_pterodactyl_plugin import URL, FakePanel, Run
 
 from ansible_collections.ptero.panel.plugins.inventory import pterodactyl as plugin
 
@@ -26,15 +26,24 @@ class PelicanPanel(FakePanel):
         super().__init__(mock, servers=3)
         del self.rows["/api/application/locations"], self.rows["/api/application/nests"]
         self.rows["/api/application/nodes"] = [
-            {"id": 1, "uuid": "n1", "name": "node-a", "fqdn": "a.example.test", "daemon_sftp": 2022,
-             "tags": ["eu.fra", "ssd"], "cpu": 0, "daemon_connect": 8080},
-            {"id": 2, "uuid": "n2", "name": "node-b", "fqdn": "b.example.test", "daemon_sftp": 2022, "tags": []}]
+            {
+                "id": 1,
+                "uuid": "n1",
+                "name": "node-a",
+                "fqdn": "a.example.test",
+                "daemon_sftp": 2022,
+                "tags": ["eu.fra", "ssd"],
+                "cpu": 0,
+                "daemon_connect": 8080,
+            },
+            {"id": 2, "uuid": "n2", "name": "node-b", "fqdn": "b.example.test", "daemon_sftp": 2022, "tags": []},
+        ]
         for server in self.rows["/api/application/servers"]:
             del server["nest"]
         self.eggs = [{"id": 1, "uuid": "e1", "name": "Paper", "tags": ["Minecraft", "java"]}]
 
     def answer(self, request):
-        path = request.url.split("?")[0][len(URL):]
+        path = request.url.split("?")[0][len(URL) :]
         if path not in self.rows:
             # Pelican has no such route (locations, nests).
             return 404, {}, json.dumps({"errors": [{"code": "NotFoundHttpException", "status": "404"}]})
@@ -45,8 +54,11 @@ class PelicanPanel(FakePanel):
             self.probes += 1
             return 401, {}, json.dumps({"errors": [{"code": "AuthenticationException", "status": "401"}]})
         self.queries.append(("/api/application/eggs", {}))
-        return 200, {}, json.dumps({"object": "list", "data": [{"object": "egg", "attributes": egg}
-                                                              for egg in self.eggs]})
+        return (
+            200,
+            {},
+            json.dumps({"object": "list", "data": [{"object": "egg", "attributes": egg} for egg in self.eggs]}),
+        )
 
 
 @pytest.fixture
@@ -74,13 +86,19 @@ def test_pelican_groups_by_node_and_egg_tags_and_keeps_the_host_var_names(pelica
     # A Pelican key prefix says Pelican: no probe; no locations or nests are asked for.
     assert pelican.probes == 0
     assert sorted({path for path, _query in pelican.queries}) == [
-        "/api/application/eggs", "/api/application/nodes", "/api/application/servers"]
+        "/api/application/eggs",
+        "/api/application/nodes",
+        "/api/application/servers",
+    ]
 
 
 def test_tags_are_fields_compose_and_keyed_groups_see(pelican, config):
-    inventory = Run(config, api_key=PELICAN_KEY,
-                    keyed_groups=[{"key": trust_as_template("pterodactyl_egg_tags"), "prefix": "tag"}],
-                    compose={"first_node_tag": trust_as_template("pterodactyl_node_tags[0]")}).parse()
+    inventory = Run(
+        config,
+        api_key=PELICAN_KEY,
+        keyed_groups=[{"key": trust_as_template("pterodactyl_egg_tags"), "prefix": "tag"}],
+        compose={"first_node_tag": trust_as_template("pterodactyl_node_tags[0]")},
+    ).parse()
     assert members(inventory, "tag_java") == {"server-1", "server-2", "server-3"}
     assert inventory.get_host("server-2").vars["first_node_tag"] == "eu.fra"
 
@@ -102,8 +120,15 @@ def test_forcing_pterodactyl_on_pelican_fails_naming_what_was_read(pelican, conf
         Run(config, panel="pterodactyl", allow_empty=True).parse()
 
 
-@pytest.mark.parametrize(("key", "api"), [(PELICAN_KEY, "application"), (PELICAN_CLIENT_KEY, "client"),
-                                      ("peli_" + "x" * 40, "application"), ("plcn_" + "x" * 40, "client")])
+@pytest.mark.parametrize(
+    ("key", "api"),
+    [
+        (PELICAN_KEY, "application"),
+        (PELICAN_CLIENT_KEY, "client"),
+        ("peli_" + "x" * 40, "application"),
+        ("plcn_" + "x" * 40, "client"),
+    ],
+)
 def test_pelican_key_prefixes_tell_the_api(key, api):
     assert plugin.key_api(key, "auto") == api
 

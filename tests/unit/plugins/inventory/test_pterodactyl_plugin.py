@@ -20,21 +20,46 @@ from ansible_collections.ptero.panel.plugins.inventory import pterodactyl as plu
 try:
     from ansible.template import trust_as_template
 except ImportError:  # ansible-core < 2.19 trusts every template
+
     def trust_as_template(value: str) -> str:
         return value
+
 
 URL = "https://panel.example.test"
 APPLICATION_KEY = "ptla_IDENTIFIER01" + "APPSECRETSENTINEL0123456789ABCDE"
 CLIENT_KEY = "ptlc_IDENTIFIER02" + "CLISECRETSENTINEL0123456789ABCDE"
 # Options as Ansible would resolve them from an empty configuration file.
 DEFAULTS = {
-    "plugin": "ptero.panel.pterodactyl", "url": URL, "api_key": APPLICATION_KEY, "api_type": "auto", "panel": "auto",
-    "validate_certs": True, "timeout": 30.0, "retries": 0, "backoff_factor": 0.0, "extra_retry_codes": [],
-    "include_servers": True, "include_nodes": True, "server_hostname": "name", "filters": {},
-    "exclude_suspended": False, "client_list_all": False, "hostvar_prefix": "pterodactyl_", "extra_hostvars": [],
-    "strict": False, "allow_empty": False,
-    "compose": {}, "groups": {}, "keyed_groups": [], "use_extra_vars": False, "leading_separator": True,
-    "cache": False, "cache_plugin": "memory", "cache_timeout": 3600, "cache_connection": None, "cache_prefix": "x",
+    "plugin": "ptero.panel.pterodactyl",
+    "url": URL,
+    "api_key": APPLICATION_KEY,
+    "api_type": "auto",
+    "panel": "auto",
+    "validate_certs": True,
+    "timeout": 30.0,
+    "retries": 0,
+    "backoff_factor": 0.0,
+    "extra_retry_codes": [],
+    "include_servers": True,
+    "include_nodes": True,
+    "server_hostname": "name",
+    "filters": {},
+    "exclude_suspended": False,
+    "client_list_all": False,
+    "hostvar_prefix": "pterodactyl_",
+    "extra_hostvars": [],
+    "strict": False,
+    "allow_empty": False,
+    "compose": {},
+    "groups": {},
+    "keyed_groups": [],
+    "use_extra_vars": False,
+    "leading_separator": True,
+    "cache": False,
+    "cache_plugin": "memory",
+    "cache_timeout": 3600,
+    "cache_connection": None,
+    "cache_prefix": "x",
 }
 
 
@@ -46,14 +71,41 @@ class FakePanel:
         self.authorizations: set[str | None] = set()
         self.rows = {
             "/api/application/servers": [self._server(number) for number in range(1, servers + 1)],
-            "/api/application/nodes": [{"id": 1, "uuid": "n1", "name": "node-a", "location_id": 1,
-                                        "fqdn": "a.example.test", "daemon_sftp": 2022}],
+            "/api/application/nodes": [
+                {
+                    "id": 1,
+                    "uuid": "n1",
+                    "name": "node-a",
+                    "location_id": 1,
+                    "fqdn": "a.example.test",
+                    "daemon_sftp": 2022,
+                }
+            ],
             "/api/application/locations": [{"id": 1, "short": "eu", "long": "Europe"}],
-            "/api/application/nests": [{"id": 1, "name": "Minecraft", "relationships": {"eggs": {
-                "object": "list", "data": [{"object": "egg", "attributes": {"id": 1, "name": "Paper"}}]}}}],
-            "/api/client": [{"identifier": "c0000001", "internal_id": 1, "uuid": "c0000001-u", "name": "mine",
-                             "node": "node-a", "sftp_details": {"ip": "a.example.test", "port": 2022},
-                             "status": None, "relationships": {"allocations": {"object": "list", "data": []}}}],
+            "/api/application/nests": [
+                {
+                    "id": 1,
+                    "name": "Minecraft",
+                    "relationships": {
+                        "eggs": {
+                            "object": "list",
+                            "data": [{"object": "egg", "attributes": {"id": 1, "name": "Paper"}}],
+                        }
+                    },
+                }
+            ],
+            "/api/client": [
+                {
+                    "identifier": "c0000001",
+                    "internal_id": 1,
+                    "uuid": "c0000001-u",
+                    "name": "mine",
+                    "node": "node-a",
+                    "sftp_details": {"ip": "a.example.test", "port": 2022},
+                    "status": None,
+                    "relationships": {"allocations": {"object": "list", "data": []}},
+                }
+            ],
         }
         self.account = {"id": 5, "admin": False, "username": "pat"}
         for path in self.rows:
@@ -65,11 +117,26 @@ class FakePanel:
 
     @staticmethod
     def _server(number: int) -> dict:
-        return {"id": number, "identifier": f"{number:08x}", "uuid": f"{number:08x}-u", "name": f"server-{number}",
-                "status": None, "node": 1, "nest": 1, "egg": 1, "allocation": number, "relationships": {
-                    "allocations": {"object": "list", "data": [{"object": "allocation", "attributes": {
-                        "id": number, "ip": "10.0.0.1", "port": 20000 + number}}]},
-                    "user": {"object": "user", "attributes": {"id": 2, "username": "player"}}}}
+        return {
+            "id": number,
+            "identifier": f"{number:08x}",
+            "uuid": f"{number:08x}-u",
+            "name": f"server-{number}",
+            "status": None,
+            "node": 1,
+            "nest": 1,
+            "egg": 1,
+            "allocation": number,
+            "relationships": {
+                "allocations": {
+                    "object": "list",
+                    "data": [
+                        {"object": "allocation", "attributes": {"id": number, "ip": "10.0.0.1", "port": 20000 + number}}
+                    ],
+                },
+                "user": {"object": "user", "attributes": {"id": 2, "username": "player"}},
+            },
+        }
 
     def answer(self, request) -> tuple[int, dict, str]:
         parts = urlsplit(request.url)
@@ -79,10 +146,16 @@ class FakePanel:
         rows = self.rows[parts.path]
         per_page = int(query.get("per_page", 50))
         page = int(query.get("page", 1))
-        chunk = rows[(page - 1) * per_page: page * per_page]
+        chunk = rows[(page - 1) * per_page : page * per_page]
         data = [{"object": "thing", "attributes": row} for row in chunk]
-        pagination = {"total": len(rows), "count": len(chunk), "per_page": per_page, "current_page": page,
-                      "total_pages": max(1, math.ceil(len(rows) / per_page)), "links": {}}
+        pagination = {
+            "total": len(rows),
+            "count": len(chunk),
+            "per_page": per_page,
+            "current_page": page,
+            "total_pages": max(1, math.ceil(len(rows) / per_page)),
+            "links": {},
+        }
         return 200, {}, json.dumps({"object": "list", "data": data, "meta": {"pagination": pagination}})
 
     def answer_probe(self, request) -> tuple[int, dict, str]:
@@ -160,7 +233,10 @@ def test_requests_grow_with_pages_not_with_servers(panel, config):
     assert sorted(query["page"] for query in server_pages) == ["1", "2", "3"]
     assert all(query["per_page"] == "100" and query["include"] == "allocations,user" for query in server_pages)
     assert sorted(path for path, _query in panel.queries if path != "/api/application/servers") == [
-        "/api/application/locations", "/api/application/nests", "/api/application/nodes"]
+        "/api/application/locations",
+        "/api/application/nests",
+        "/api/application/nodes",
+    ]
     host = inventory.get_host("server-7")
     assert host.vars["pterodactyl_sftp_user"] == "player.00000007"
     assert "pterodactyl_egg_name" not in host.vars  # told by the egg group; compose still sees it
@@ -178,8 +254,9 @@ def test_a_cache_hit_sends_no_request_and_a_refresh_rewrites_the_entry(panel, co
     assert APPLICATION_KEY[16:] not in key
 
     panel.queries.clear()
-    inventory = Run(config, store, cache=True, compose={"game": trust_as_template("pterodactyl_id + 1000")},
-                    strict=True).parse()
+    inventory = Run(
+        config, store, cache=True, compose={"game": trust_as_template("pterodactyl_id + 1000")}, strict=True
+    ).parse()
     assert panel.queries == []
     assert int(inventory.get_host("server-1").vars["game"]) == 1001  # a str before ansible-core 2.19
     # Composed values never reach the cached entry.
@@ -197,8 +274,9 @@ def test_the_cache_key_changes_with_what_is_listed(config):
     others = {
         runner.plugin.cache_key_for(str(config), "https://other.example.test", APPLICATION_KEY, settings),
         runner.plugin.cache_key_for(str(config), URL, "ptla_OTHERIDENTIF" + "x" * 32, settings),
-        runner.plugin.cache_key_for(str(config), URL, APPLICATION_KEY, plugin.Settings(api="application",
-                                                                                       filters=(("filter[name]", "a"),))),
+        runner.plugin.cache_key_for(
+            str(config), URL, APPLICATION_KEY, plugin.Settings(api="application", filters=(("filter[name]", "a"),))
+        ),
         runner.plugin.cache_key_for(str(config), URL, APPLICATION_KEY, plugin.Settings(api="application", prefix="")),
     }
     assert base not in others and len(others) == 4
@@ -250,10 +328,12 @@ def test_panel_errors_name_what_was_read_and_hide_the_key(config):
 def test_a_forbidden_lookup_is_a_warning(config):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         FakePanel(mock, servers=2)
-        forbidden = {"errors": [{"code": "AccessDeniedHttpException", "status": "403",
-                                 "detail": "This action is unauthorized."}]}
-        mock.replace("GET", re.compile(re.escape(URL + "/api/application/locations") + r"(\?.*)?$"),
-                     json=forbidden, status=403)
+        forbidden = {
+            "errors": [{"code": "AccessDeniedHttpException", "status": "403", "detail": "This action is unauthorized."}]
+        }
+        mock.replace(
+            "GET", re.compile(re.escape(URL + "/api/application/locations") + r"(\?.*)?$"), json=forbidden, status=403
+        )
         runner = Run(config)
         inventory = runner.parse()
     assert host_names(inventory, "pterodactyl_servers") == ["server-1", "server-2"]
@@ -261,30 +341,37 @@ def test_a_forbidden_lookup_is_a_warning(config):
     assert any("may not read locations" in warning for warning in runner.warnings)
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"hostvar_prefix": "9x"}, "hostvar_prefix: '9x' cannot start a variable name"),
-    ({"hostvar_prefix": "a-b"}, "hostvar_prefix"),
-    ({"api_key": CLIENT_KEY, "server_hostname": "external_id"}, "server_hostname: external_id is not shown"),
-    ({"filters": {"nope": 1}}, "filters: 'nope' is not a filter"),
-    ({"filters": ["name"]}, "filters: expected a mapping"),
-    ({"url": ""}, "url: no value"),
-    ({"api_key": None}, "api_key: no value"),
-    ({"api_key": "   "}, "api_key: the value is empty"),
-    ({"url": "panel.example.test"}, "url, timeout or retries: The panel url must be an absolute"),
-    ({"api_key": "legacy" + "k" * 42}, "api_type"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"hostvar_prefix": "9x"}, "hostvar_prefix: '9x' cannot start a variable name"),
+        ({"hostvar_prefix": "a-b"}, "hostvar_prefix"),
+        ({"api_key": CLIENT_KEY, "server_hostname": "external_id"}, "server_hostname: external_id is not shown"),
+        ({"filters": {"nope": 1}}, "filters: 'nope' is not a filter"),
+        ({"filters": ["name"]}, "filters: expected a mapping"),
+        ({"url": ""}, "url: no value"),
+        ({"api_key": None}, "api_key: no value"),
+        ({"api_key": "   "}, "api_key: the value is empty"),
+        ({"url": "panel.example.test"}, "url, timeout or retries: The panel url must be an absolute"),
+        ({"api_key": "legacy" + "k" * 42}, "api_type"),
+    ],
+)
 def test_bad_options_name_the_option_before_any_request(options, message, config):
-    with responses.RequestsMock(assert_all_requests_are_fired=False):
-        with pytest.raises(AnsibleError, match=re.escape(message) if "'" in message else message):
-            Run(config, **options).parse()
+    expected = re.escape(message) if "'" in message else message
+    with responses.RequestsMock(assert_all_requests_are_fired=False), pytest.raises(AnsibleError, match=expected):
+        Run(config, **options).parse()
 
 
 def test_url_and_api_key_are_templated_with_extra_vars(panel, config, monkeypatch):
     import ansible.plugins.inventory as inventory_base
 
     monkeypatch.setattr(inventory_base, "load_extra_vars", lambda loader: {"the_key": APPLICATION_KEY, "the_url": URL})
-    runner = Run(config, include_servers=False, url=trust_as_template("{{ the_url }}"),
-                 api_key=trust_as_template("{{ the_key }}"))
+    runner = Run(
+        config,
+        include_servers=False,
+        url=trust_as_template("{{ the_url }}"),
+        api_key=trust_as_template("{{ the_key }}"),
+    )
     inventory = runner.parse()
     assert host_names(inventory, "pterodactyl_nodes") == ["node-a"]
     assert panel.authorizations == {f"Bearer {APPLICATION_KEY}"}
@@ -292,7 +379,9 @@ def test_url_and_api_key_are_templated_with_extra_vars(panel, config, monkeypatc
 
 def test_missing_requests_is_reported_with_the_standard_text(config, monkeypatch):
     monkeypatch.setattr(plugin, "HAS_REQUESTS", False)
-    monkeypatch.setattr(plugin, "REQUESTS_IMPORT_ERROR", "Traceback ...\nModuleNotFoundError: No module named 'requests'")
+    monkeypatch.setattr(
+        plugin, "REQUESTS_IMPORT_ERROR", "Traceback ...\nModuleNotFoundError: No module named 'requests'"
+    )
     with pytest.raises(AnsibleError) as raised:
         Run(config).parse()
     assert missing_required_lib("requests") in str(raised.value)
@@ -301,8 +390,13 @@ def test_missing_requests_is_reported_with_the_standard_text(config, monkeypatch
 
 def test_only_pterodactyl_files_are_claimed(tmp_path):
     module = plugin.InventoryModule()
-    for name, claimed in (("panel.pterodactyl.yml", True), ("pterodactyl.yaml", True), ("hosts.yml", False),
-                          ("panel.pterodactyl.json", False), ("missing.pterodactyl.yml", None)):
+    for name, claimed in (
+        ("panel.pterodactyl.yml", True),
+        ("pterodactyl.yaml", True),
+        ("hosts.yml", False),
+        ("panel.pterodactyl.json", False),
+        ("missing.pterodactyl.yml", None),
+    ):
         path = tmp_path / name
         if claimed is not None:
             path.write_text("plugin: ptero.panel.pterodactyl\n")

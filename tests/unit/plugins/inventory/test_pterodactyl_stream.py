@@ -13,7 +13,7 @@ import pytest
 import responses
 from ansible.errors import AnsibleError
 from test_pterodactyl_hosts import APPLICATION, LOCATIONS, NESTS, NODES, app_server
-from test_pterodactyl_plugin import APPLICATION_KEY, FakePanel, Run, config  # noqa: F401  pylint: disable=unused-import
+from test_pterodactyl_plugin import APPLICATION_KEY, FakePanel, Run
 
 from ansible_collections.ptero.panel.plugins.inventory import pterodactyl as plugin
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
@@ -34,8 +34,22 @@ def streamed(settings: plugin.Settings, servers: list[dict], nodes: list[dict]) 
 
 
 # Names that collide after sanitising, with each other, with nodes and with the `_<identifier>` fallbacks.
-NAME_POOL = ["alpha", "alpha beta", "alpha:beta", "alpha_beta", "fra-node-1", "fra node 1", "NYC_Node_#1",
-             "NYC Node #1", "alpha_beta_00000003", "x", " x", "x ", "[x]", "_x_"]
+NAME_POOL = [
+    "alpha",
+    "alpha beta",
+    "alpha:beta",
+    "alpha_beta",
+    "fra-node-1",
+    "fra node 1",
+    "NYC_Node_#1",
+    "NYC Node #1",
+    "alpha_beta_00000003",
+    "x",
+    " x",
+    "x ",
+    "[x]",
+    "_x_",
+]
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -126,8 +140,9 @@ class FailingPanel(FakePanel):
 def test_a_listing_that_fails_half_way_leaves_no_host_and_no_group(config):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         FailingPanel(mock, servers=500)
-        run = Run(config, keyed_groups=[{"key": "pterodactyl_owner.username", "prefix": "owner",
-                                         "parent_group": "owners"}])
+        run = Run(
+            config, keyed_groups=[{"key": "pterodactyl_owner.username", "prefix": "owner", "parent_group": "owners"}]
+        )
         run.inventory.add_host("other-source-host")
         run.inventory.add_group("other_source_group")
         with pytest.raises(AnsibleError, match=r"Could not read servers from the panel: .*500"):

@@ -1,5 +1,6 @@
 """Host variables from the panel: template-looking strings are never templated, other values export plain (no
 {"__ansible_unsafe": ...} wrappers in what AWX imports). Runs on ansible-core 2.19 and 2.16."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,12 @@ def test_other_strings_are_plain(text):
 
 
 def test_nested_values_are_marked_one_by_one():
-    data = {"limits": {"memory": 1024, "name": "x"}, "startup": "run {{JAR}}", "ports": ["25565", "{{P}}"],
-            "suspended": False}
+    data = {
+        "limits": {"memory": 1024, "name": "x"},
+        "startup": "run {{JAR}}",
+        "ports": ["25565", "{{P}}"],
+        "suspended": False,
+    }
     marked = plugin.for_hostvars(data)
     assert marked == data
     assert templatable(marked["limits"]["name"]) and not templatable(marked["startup"])
@@ -47,7 +52,8 @@ def test_remembered_marks_are_the_same_marks():
     gives, template-looking strings included."""
     remembered: dict = {}
     for _round in range(2):
-        marked = plugin.for_hostvars({"a": "node1.example.com", "b": "run {{JAR}}", "c": ["node1.example.com"]},
-                                     remembered)
+        marked = plugin.for_hostvars(
+            {"a": "node1.example.com", "b": "run {{JAR}}", "c": ["node1.example.com"]}, remembered
+        )
         assert templatable(marked["a"]) and templatable(marked["c"][0]) and not templatable(marked["b"])
     assert set(remembered) == {"node1.example.com", "run {{JAR}}"}

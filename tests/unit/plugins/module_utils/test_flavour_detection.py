@@ -30,17 +30,27 @@ SENTINEL_KEY = "ptla_SENTINELkey" + "S3CR3TSENTINELVALUE0123456789ABC"  # its de
 PROBE_URL = BASE_URL + "/api/application/eggs"
 LOCATIONS_URL = BASE_URL + "/api/application/locations"
 MOUNTS_URL = BASE_URL + "/api/application/mounts"
-PELICAN_401 = {"errors": [{"code": "AuthenticationException", "status": "401",
-                           "detail": "Unauthenticated."}]}
-PTERODACTYL_404 = {"errors": [{"code": "NotFoundHttpException", "status": "404",
-                               "detail": "The route api/application/eggs could not be found."}]}
-EMPTY_LIST = {"object": "list", "data": [], "meta": {"pagination": {"total": 0, "count": 0, "per_page": 100,
-                                                                     "current_page": 1, "total_pages": 1}}}
+PELICAN_401 = {"errors": [{"code": "AuthenticationException", "status": "401", "detail": "Unauthenticated."}]}
+PTERODACTYL_404 = {
+    "errors": [
+        {
+            "code": "NotFoundHttpException",
+            "status": "404",
+            "detail": "The route api/application/eggs could not be found.",
+        }
+    ]
+}
+EMPTY_LIST = {
+    "object": "list",
+    "data": [],
+    "meta": {"pagination": {"total": 0, "count": 0, "per_page": 100, "current_page": 1, "total_pages": 1}},
+}
 SECRET = "S3CR3TSENTINELVALUE0123456789ABC"
 
 
-def auto_client(make_client: t.Callable[..., PanelClient], api_key: str = SENTINEL_KEY,
-                **options: t.Any) -> PanelClient:
+def auto_client(
+    make_client: t.Callable[..., PanelClient], api_key: str = SENTINEL_KEY, **options: t.Any
+) -> PanelClient:
     return make_client(api_key=api_key, panel="auto", **options)
 
 
@@ -190,19 +200,24 @@ def test_an_unknown_panel_value_names_the_option(make_client):
 # -- a probe that proves nothing ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "content_type", "body"), [
-    (200, "text/html", "<html>a proxy's page</html>"),
-    (403, "application/json", '{"errors": [{"code": "AccessDenied", "status": "403", "detail": "blocked"}]}'),
-    (500, "text/html", "<html>oops</html>"),
-])
+@pytest.mark.parametrize(
+    ("status", "content_type", "body"),
+    [
+        (200, "text/html", "<html>a proxy's page</html>"),
+        (403, "application/json", '{"errors": [{"code": "AccessDenied", "status": "403", "detail": "blocked"}]}'),
+        (500, "text/html", "<html>oops</html>"),
+    ],
+)
 def test_an_answer_that_proves_nothing_names_the_panel_option(panel, make_client, status, content_type, body):
     panel.add("GET", PROBE_URL, status=status, body=body, content_type=content_type)
     client = auto_client(make_client, retries=0)
     with pytest.raises(PanelDetectionError) as caught:
         client.call("application.locations.list")
     message = str(caught.value)
-    assert message.startswith("Could not tell whether panel.example.test runs Pterodactyl or Pelican: the probe "
-                              f"GET /api/application/eggs -> {status}")
+    assert message.startswith(
+        "Could not tell whether panel.example.test runs Pterodactyl or Pelican: the probe "
+        f"GET /api/application/eggs -> {status}"
+    )
     assert "Pelican answers 401 and Pterodactyl 404" in message
     assert message.endswith("set the panel option (or PTERODACTYL_PANEL) to pterodactyl or pelican")
     assert SECRET not in message
@@ -213,8 +228,11 @@ def test_an_answer_that_proves_nothing_names_the_panel_option(panel, make_client
 
 def test_a_redirected_probe_says_where_it_went(panel, make_client):
     panel.add("GET", PROBE_URL, status=302, headers={"Location": "https://panel.example.test/login"})
-    with pytest.raises(PanelDetectionError, match=r"the panel redirected to https://panel.example.test/login; "
-                                                  r"check the url option .*set the panel option"):
+    with pytest.raises(
+        PanelDetectionError,
+        match=r"the panel redirected to https://panel.example.test/login; "
+        r"check the url option .*set the panel option",
+    ):
         _ = auto_client(make_client).flavour
 
 
@@ -245,8 +263,16 @@ def test_the_connection_options_have_panel():
 
 
 def test_client_from_options_passes_panel():
-    options = {"url": BASE_URL, "api_key": SENTINEL_KEY, "validate_certs": True, "timeout": 5.0, "retries": 0,
-               "backoff_factor": 0.5, "extra_retry_codes": [], "panel": "pelican"}
+    options = {
+        "url": BASE_URL,
+        "api_key": SENTINEL_KEY,
+        "validate_certs": True,
+        "timeout": 5.0,
+        "retries": 0,
+        "backoff_factor": 0.5,
+        "extra_retry_codes": [],
+        "panel": "pelican",
+    }
     with client_from_options(options) as client:
         assert client.panel == "pelican" and client.known_flavour == "pelican"
     with client_from_options(options, on_write=lambda *_: None) as client:

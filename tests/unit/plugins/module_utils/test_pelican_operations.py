@@ -19,36 +19,68 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 # The operations the Pelican module helpers were told to use (team notes), and Pelican's other new routes.
 PELICAN_ONLY = {
-    "application.egg_catalog.list": None, "application.egg_catalog.get": None,
-    "application.egg_catalog.export": "beta26", "application.egg_catalog.import": "beta30",
-    "application.egg_catalog.delete": "beta30", "application.egg_catalog.delete_by_uuid": "beta30",
-    "application.database_hosts.list": "beta2", "application.database_hosts.get": "beta2",
-    "application.database_hosts.create": "beta2", "application.database_hosts.update": "beta2",
+    "application.egg_catalog.list": None,
+    "application.egg_catalog.get": None,
+    "application.egg_catalog.export": "beta26",
+    "application.egg_catalog.import": "beta30",
+    "application.egg_catalog.delete": "beta30",
+    "application.egg_catalog.delete_by_uuid": "beta30",
+    "application.database_hosts.list": "beta2",
+    "application.database_hosts.get": "beta2",
+    "application.database_hosts.create": "beta2",
+    "application.database_hosts.update": "beta2",
     "application.database_hosts.delete": "beta2",
-    "application.mounts.list": "beta3", "application.mounts.get": "beta3", "application.mounts.create": "beta3",
-    "application.mounts.update": "beta3", "application.mounts.delete": "beta3",
-    "application.mounts.list_eggs": "beta23", "application.mounts.list_nodes": "beta23",
-    "application.mounts.list_servers": "beta23", "application.mounts.attach_eggs": "beta23",
-    "application.mounts.attach_nodes": "beta23", "application.mounts.attach_servers": "beta23",
-    "application.mounts.detach_egg": "beta23", "application.mounts.detach_node": "beta23",
+    "application.mounts.list": "beta3",
+    "application.mounts.get": "beta3",
+    "application.mounts.create": "beta3",
+    "application.mounts.update": "beta3",
+    "application.mounts.delete": "beta3",
+    "application.mounts.list_eggs": "beta23",
+    "application.mounts.list_nodes": "beta23",
+    "application.mounts.list_servers": "beta23",
+    "application.mounts.attach_eggs": "beta23",
+    "application.mounts.attach_nodes": "beta23",
+    "application.mounts.attach_servers": "beta23",
+    "application.mounts.detach_egg": "beta23",
+    "application.mounts.detach_node": "beta23",
     "application.mounts.detach_server": "beta23",
-    "application.roles.list": "beta11", "application.roles.get": "beta11", "application.roles.create": "beta11",
-    "application.roles.update": "beta11", "application.roles.delete": "beta11",
-    "application.users.assign_roles": "beta11", "application.users.remove_roles": "beta11",
-    "application.servers.transfer": "beta2", "application.servers.transfer_cancel": "beta2",
-    "application.plugins.list": "beta32", "application.plugins.get": "beta32",
-    "application.plugins.import_file": "beta32", "application.plugins.import_url": "beta32",
-    "application.plugins.install": "beta32", "application.plugins.update": "beta32",
-    "application.plugins.uninstall": "beta32", "application.plugins.enable": "beta32",
+    "application.roles.list": "beta11",
+    "application.roles.get": "beta11",
+    "application.roles.create": "beta11",
+    "application.roles.update": "beta11",
+    "application.roles.delete": "beta11",
+    "application.users.assign_roles": "beta11",
+    "application.users.remove_roles": "beta11",
+    "application.servers.transfer": "beta2",
+    "application.servers.transfer_cancel": "beta2",
+    "application.plugins.list": "beta32",
+    "application.plugins.get": "beta32",
+    "application.plugins.import_file": "beta32",
+    "application.plugins.import_url": "beta32",
+    "application.plugins.install": "beta32",
+    "application.plugins.update": "beta32",
+    "application.plugins.uninstall": "beta32",
+    "application.plugins.enable": "beta32",
     "application.plugins.disable": "beta32",
-    "client.ssh_keys.delete_by_fingerprint": "beta29", "client.account.update_username": "beta28",
-    "client.backups.rename": "beta24", "client.settings.description": "beta22",
+    "client.ssh_keys.delete_by_fingerprint": "beta29",
+    "client.account.update_username": "beta28",
+    "client.backups.rename": "beta24",
+    "client.settings.description": "beta22",
 }
 PTERODACTYL_ONLY = {
-    "application.locations.list", "application.locations.get", "application.locations.create",
-    "application.locations.update", "application.locations.delete", "application.nests.list", "application.nests.get",
-    "application.eggs.list", "application.eggs.get", "client.two_factor.get", "client.two_factor.enable",
-    "client.two_factor.disable", "client.ssh_keys.delete",
+    "application.locations.list",
+    "application.locations.get",
+    "application.locations.create",
+    "application.locations.update",
+    "application.locations.delete",
+    "application.nests.list",
+    "application.nests.get",
+    "application.eggs.list",
+    "application.eggs.get",
+    "client.two_factor.get",
+    "client.two_factor.enable",
+    "client.two_factor.disable",
+    "client.ssh_keys.delete",
 }
 
 
@@ -87,17 +119,20 @@ def test_the_first_pelican_release_of_each_new_route(name, since):
     assert OPERATIONS[name].pelican_since == since
 
 
-@pytest.mark.parametrize(("name", "instead"), [
-    ("application.locations.create", "node tags"),
-    ("application.locations.list", "node tags"),
-    ("application.nests.list", "egg tags"),
-    ("application.nests.get", "egg tags"),
-    ("application.eggs.list", "application.egg_catalog.list"),
-    ("application.eggs.get", "application.egg_catalog.get"),
-    ("client.ssh_keys.delete", "client.ssh_keys.delete_by_fingerprint"),
-    ("client.ssh_keys.delete_by_fingerprint", "client.ssh_keys.delete"),
-    ("client.two_factor.enable", "web interface"),
-])
+@pytest.mark.parametrize(
+    ("name", "instead"),
+    [
+        ("application.locations.create", "node tags"),
+        ("application.locations.list", "node tags"),
+        ("application.nests.list", "egg tags"),
+        ("application.nests.get", "egg tags"),
+        ("application.eggs.list", "application.egg_catalog.list"),
+        ("application.eggs.get", "application.egg_catalog.get"),
+        ("client.ssh_keys.delete", "client.ssh_keys.delete_by_fingerprint"),
+        ("client.ssh_keys.delete_by_fingerprint", "client.ssh_keys.delete"),
+        ("client.two_factor.enable", "web interface"),
+    ],
+)
 def test_what_to_use_instead_is_named(name, instead):
     assert instead in (OPERATIONS[name].instead or "")
 
@@ -110,20 +145,30 @@ def test_shared_routes_have_no_version_gate():
     assert all(op.pelican_since is None for op in OPERATIONS.values() if op.on_every_panel)
 
 
-@pytest.mark.parametrize(("name", "default_per_page", "filters", "sorts"), [
-    ("application.database_hosts.list", 10, ("name", "host"), ("id", "name", "host")),
-    ("application.roles.list", 10, ("id", "name"), ("id", "name")),
-    ("application.plugins.list", 10, ("id", "name", "author", "category"), ("id", "name", "author", "category")),
-    ("application.mounts.list", 50, ("uuid", "name"), ()),
-])
+@pytest.mark.parametrize(
+    ("name", "default_per_page", "filters", "sorts"),
+    [
+        ("application.database_hosts.list", 10, ("name", "host"), ("id", "name", "host")),
+        ("application.roles.list", 10, ("id", "name"), ("id", "name")),
+        ("application.plugins.list", 10, ("id", "name", "author", "category"), ("id", "name", "author", "category")),
+        ("application.mounts.list", 50, ("uuid", "name"), ()),
+    ],
+)
 def test_pelican_list_paging(name, default_per_page, filters, sorts):
     op = OPERATIONS[name]
     assert op.paginated and op.default_per_page == default_per_page and op.max_per_page is None
     assert (op.filters, op.sorts) == (filters, sorts)
 
 
-@pytest.mark.parametrize("name", ["application.egg_catalog.list", "application.mounts.list_eggs",
-                                  "application.mounts.list_nodes", "application.mounts.list_servers"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "application.egg_catalog.list",
+        "application.mounts.list_eggs",
+        "application.mounts.list_nodes",
+        "application.mounts.list_servers",
+    ],
+)
 def test_unpaginated_pelican_lists(name):
     op = OPERATIONS[name]
     assert op.response == "list" and not op.paginated
@@ -148,32 +193,43 @@ def test_details_that_differ_on_pelican():
     assert OPERATIONS["application.users.delete"].on(PELICAN).status_hint(403)
 
 
-@pytest.mark.parametrize(("name", "body", "response"), [
-    ("application.egg_catalog.export", None, "text"),
-    ("application.egg_catalog.import", "document", "item"),
-    ("application.plugins.import_file", "multipart", "none"),
-    ("application.servers.transfer", "json", "none"),
-    ("application.mounts.attach_servers", "json", "item"),
-    ("application.mounts.detach_server", None, "none"),
-    ("client.ssh_keys.delete_by_fingerprint", None, "none"),
-])
+@pytest.mark.parametrize(
+    ("name", "body", "response"),
+    [
+        ("application.egg_catalog.export", None, "text"),
+        ("application.egg_catalog.import", "document", "item"),
+        ("application.plugins.import_file", "multipart", "none"),
+        ("application.servers.transfer", "json", "none"),
+        ("application.mounts.attach_servers", "json", "item"),
+        ("application.mounts.detach_server", None, "none"),
+        ("client.ssh_keys.delete_by_fingerprint", None, "none"),
+    ],
+)
 def test_pelican_body_and_response_kinds(name, body, response):
     op = OPERATIONS[name]
     assert (op.body, op.response) == (body, response)
 
 
-@pytest.mark.parametrize(("name", "status"), [
-    ("application.servers.transfer", 406), ("application.servers.transfer_cancel", 406),
-    ("client.settings.description", 403), ("application.mounts.create", 500), ("application.mounts.attach_eggs", 500),
-])
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("application.servers.transfer", 406),
+        ("application.servers.transfer_cancel", 406),
+        ("client.settings.description", 403),
+        ("application.mounts.create", 500),
+        ("application.mounts.attach_eggs", 500),
+    ],
+)
 def test_statuses_whose_meaning_the_table_explains(name, status):
     assert OPERATIONS[name].status_hint(status)
 
 
 def test_unsupported_message_names_operation_panel_and_replacement():
     message = OPERATIONS["application.locations.create"].unsupported_message(PELICAN)
-    assert message.startswith("application.locations.create (POST /api/application/locations) does not exist on "
-                              "Pelican; only Pterodactyl has it. Use instead: node tags")
+    assert message.startswith(
+        "application.locations.create (POST /api/application/locations) does not exist on "
+        "Pelican; only Pterodactyl has it. Use instead: node tags"
+    )
 
 
 def test_reference_markdown_shows_the_panels():
