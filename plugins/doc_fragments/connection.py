@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Connection options shared by every ptero.panel module."""
 
@@ -82,7 +81,8 @@ options:
   api_key:
     description:
       - Client API key (C(ptlc_...), on Pelican C(pacc_...)) of the account that owns or may use the server.
-      - If not set, the value of the E(PTERODACTYL_CLIENT_API_KEY) environment variable is used, then E(PTERODACTYL_API_KEY).
+      - If not set, the value of the E(PTERODACTYL_CLIENT_API_KEY) environment variable is used, then
+        E(PTERODACTYL_API_KEY).
     type: str
     required: true
 """

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Connection options of the ptero.panel plugins that read their settings from Ansible's configuration
 (inventory): the same options and environment variables as the modules' ptero.panel.connection fragment."""
@@ -21,8 +20,8 @@ options:
     description:
       - API key of the panel, an application key (C(ptla_...)) or a client key (C(ptlc_...)); see O(api_type).
       - The value is templated, so it may be a vaulted string (C(!vault)), a lookup or an extra var.
-      - When both environment variables are set, E(PTERODACTYL_API_KEY) wins (the variable the application modules read),
-        except with O(api_type=client), where E(PTERODACTYL_CLIENT_API_KEY) wins, as for the client modules.
+      - When both environment variables are set, E(PTERODACTYL_API_KEY) wins (the variable the application modules
+        read), except with O(api_type=client), where E(PTERODACTYL_CLIENT_API_KEY) wins, as for the client modules.
     type: str
     required: true
     env:

@@ -28,8 +28,18 @@ SENTINEL_KEY = "ptla_SENTINELkey" + "S3CR3TSENTINELVALUE0123456789ABC"  # the ap
 GALAXY = Path(__file__).resolve().parents[4] / "galaxy.yml"
 
 SAMPLE_PARAMS = {
-    "user": 7, "node": 3, "allocation": 11, "location": 2, "server": 5, "database": "Xy7bQ2ab", "nest": 1, "egg": 4,
-    "external_id": "ext-42", "identifier": "ptlc_abcdefghijk", "schedule": 9, "task": 12,
+    "user": 7,
+    "node": 3,
+    "allocation": 11,
+    "location": 2,
+    "server": 5,
+    "database": "Xy7bQ2ab",
+    "nest": 1,
+    "egg": 4,
+    "external_id": "ext-42",
+    "identifier": "ptlc_abcdefghijk",
+    "schedule": 9,
+    "task": 12,
     "backup": "6f1c1e5a-2c9e-4f0e-9a51-8f3c2b7d1e00",
 }
 # Routes the panel answers with 202 and a `[]` body instead of 204.
@@ -41,7 +51,10 @@ ITEM_BODY = {
         "id": 1,
         "name": "one",
         "relationships": {
-            "allocations": {"object": "list", "data": [{"object": "allocation", "attributes": {"id": 10, "port": 25565}}]},
+            "allocations": {
+                "object": "list",
+                "data": [{"object": "allocation", "attributes": {"id": 10, "port": 25565}}],
+            },
             "egg": {"object": "egg", "attributes": {"uuid": "e-1", "name": "Paper"}},
             "user": {"object": "null_resource", "attributes": None},
         },
@@ -51,10 +64,16 @@ ITEM_BODY = {
 ITEM_FLAT = {
     "id": 1,
     "name": "one",
-    "relationships": {"allocations": [{"id": 10, "port": 25565}], "egg": {"uuid": "e-1", "name": "Paper"}, "user": None},
+    "relationships": {
+        "allocations": [{"id": 10, "port": 25565}],
+        "egg": {"uuid": "e-1", "name": "Paper"},
+        "user": None,
+    },
 }
-LIST_BODY = {"object": "list", "data": [{"object": "thing", "attributes": {"id": 1}},
-                                        {"object": "thing", "attributes": {"id": 2}}]}
+LIST_BODY = {
+    "object": "list",
+    "data": [{"object": "thing", "attributes": {"id": 1}}, {"object": "thing", "attributes": {"id": 2}}],
+}
 RAW_BODY = {"debug": False, "uuid": "n-1", "api": {"host": "0.0.0.0", "port": 8080, "ssl": {"enabled": True}}}
 SIGNED_BODY = {"object": "signed_url", "attributes": {"url": "https://node.example.test:8080/download/file?token=abc"}}
 DATA_BODY = {"data": {"token": "jwt.value.here", "socket": "wss://node.example.test:8080/api/servers/u/ws"}}
@@ -72,8 +91,11 @@ def sample_query(name: str) -> dict:
     op = OPERATIONS[name]
     if op.filters:
         return {f"filter[{op.filters[0]}]": "a b,c", "include": ["allocations", "user"], "sort": "-id"}
-    if name.startswith("client.files.") and op.method in ("GET", "POST") and name not in (
-            "client.files.upload", "client.files.list"):
+    if (
+        name.startswith("client.files.")
+        and op.method in ("GET", "POST")
+        and name not in ("client.files.upload", "client.files.list")
+    ):
         return {"file": "/config/server properties.txt"}
     if name == "client.files.list":
         return {"directory": "/plugins & mods/"}
@@ -85,8 +107,12 @@ def sample_query(name: str) -> dict:
 def sample_body(name: str):
     op = OPERATIONS[name]
     if op.body == "json":
-        return {"name": "Main", "limits": {"memory": 1024, "threads": None}, "ports": ["25565", "25570-25575"],
-                "flag": True}
+        return {
+            "name": "Main",
+            "limits": {"memory": 1024, "threads": None},
+            "ports": ["25565", "25570-25575"],
+            "flag": True,
+        }
     if op.body == "raw":
         return TEXT_BODY
     return None
@@ -153,11 +179,14 @@ def test_path_parameters_are_quoted_as_one_segment(panel, make_client):
     assert urlsplit(panel.calls[0].request.url).path == "/api/application/users/external/a%2Fb%20c%3Fd%23e"
 
 
-@pytest.mark.parametrize("params, problem", [
-    ({}, "missing user"),
-    ({"user": None}, "missing user"),
-    ({"user": 1, "server": 2}, "unexpected server"),
-])
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({}, "missing user"),
+        ({"user": None}, "missing user"),
+        ({"user": 1, "server": 2}, "unexpected server"),
+    ],
+)
 def test_wrong_path_parameters_are_rejected_before_sending(params, problem, panel, make_client):
     client = make_client()
     with pytest.raises(ValueError, match=problem):
@@ -183,26 +212,54 @@ def test_raw_write_sends_bytes_untouched_and_empty_content(panel, make_client):
 
 
 def test_query_building():
-    assert build_query({"include": ["allocations", "user"], "filter[name]": ["a", "b"], "sort": ("-id", "uuid"),
-                        "location_ids[]": [1, 2], "page": 3, "skip": None, "filter[server_id]": True}) == [
-        ("include", "allocations,user"), ("filter[name]", "a,b"), ("sort", "-id,uuid"),
-        ("location_ids[]", "1"), ("location_ids[]", "2"), ("page", "3"), ("filter[server_id]", "true")]
+    assert build_query(
+        {
+            "include": ["allocations", "user"],
+            "filter[name]": ["a", "b"],
+            "sort": ("-id", "uuid"),
+            "location_ids[]": [1, 2],
+            "page": 3,
+            "skip": None,
+            "filter[server_id]": True,
+        }
+    ) == [
+        ("include", "allocations,user"),
+        ("filter[name]", "a,b"),
+        ("sort", "-id,uuid"),
+        ("location_ids[]", "1"),
+        ("location_ids[]", "2"),
+        ("page", "3"),
+        ("filter[server_id]", "true"),
+    ]
 
 
 def test_repeated_list_parameters_reach_the_panel(panel, make_client):
     panel.add("GET", BASE_URL + "/api/application/nodes/deployable", json=LIST_BODY)
     make_client().call("application.nodes.deployable", query={"memory": 512, "disk": 0, "location_ids[]": [1, 2]})
     assert parse_qsl(urlsplit(panel.calls[0].request.url).query) == [
-        ("memory", "512"), ("disk", "0"), ("location_ids[]", "1"), ("location_ids[]", "2")]
+        ("memory", "512"),
+        ("disk", "0"),
+        ("location_ids[]", "1"),
+        ("location_ids[]", "2"),
+    ]
 
 
 def test_call_with_meta_returns_the_top_level_meta(panel, make_client):
     meta = {"secret_token": "t" * 32}
-    panel.add("POST", BASE_URL + "/api/client/account/api-keys",
-              json={"object": "api_key", "attributes": {"identifier": "ptlc_abcdefghijk"}, "meta": meta})
-    panel.add("GET", BASE_URL + "/api/client/servers/abcd1234/startup",
-              json={"object": "list", "data": [{"object": "egg_variable", "attributes": {"env_variable": "A"}}],
-                    "meta": {"startup_command": "java", "docker_images": {"J": "img"}, "raw_startup_command": "java"}})
+    panel.add(
+        "POST",
+        BASE_URL + "/api/client/account/api-keys",
+        json={"object": "api_key", "attributes": {"identifier": "ptlc_abcdefghijk"}, "meta": meta},
+    )
+    panel.add(
+        "GET",
+        BASE_URL + "/api/client/servers/abcd1234/startup",
+        json={
+            "object": "list",
+            "data": [{"object": "egg_variable", "attributes": {"env_variable": "A"}}],
+            "meta": {"startup_command": "java", "docker_images": {"J": "img"}, "raw_startup_command": "java"},
+        },
+    )
     client = make_client()
     data, got = client.call_with_meta("client.api_keys.create", body={"description": "ci"})
     assert data == {"identifier": "ptlc_abcdefghijk"} and got == meta
@@ -213,15 +270,38 @@ def test_call_with_meta_returns_the_top_level_meta(panel, make_client):
 
 
 def test_nested_relationships_are_flattened():
-    body = {"object": "server", "attributes": {"id": 1, "relationships": {
-        "allocations": {"object": "list", "data": [{"object": "allocation", "attributes": {
-            "id": 2, "relationships": {"node": {"object": "node", "attributes": {"id": 3}},
-                                       "server": {"object": "null_resource", "attributes": None}}}}]},
-        "config": {"object": None, "attributes": {"startup": "{}"}}}}}
+    body = {
+        "object": "server",
+        "attributes": {
+            "id": 1,
+            "relationships": {
+                "allocations": {
+                    "object": "list",
+                    "data": [
+                        {
+                            "object": "allocation",
+                            "attributes": {
+                                "id": 2,
+                                "relationships": {
+                                    "node": {"object": "node", "attributes": {"id": 3}},
+                                    "server": {"object": "null_resource", "attributes": None},
+                                },
+                            },
+                        }
+                    ],
+                },
+                "config": {"object": None, "attributes": {"startup": "{}"}},
+            },
+        },
+    }
     flat = flatten(body)
-    assert flat == {"id": 1, "relationships": {
-        "allocations": [{"id": 2, "relationships": {"node": {"id": 3}, "server": None}}],
-        "config": {"startup": "{}"}}}
+    assert flat == {
+        "id": 1,
+        "relationships": {
+            "allocations": [{"id": 2, "relationships": {"node": {"id": 3}, "server": None}}],
+            "config": {"startup": "{}"},
+        },
+    }
     # The envelope itself is left untouched.
     assert body["attributes"]["relationships"]["config"]["object"] is None
     assert flatten({"object": "null_resource", "attributes": None}) is None
@@ -229,16 +309,22 @@ def test_nested_relationships_are_flattened():
 
 
 def test_text_without_charset_is_read_as_utf8(panel, make_client):
-    panel.add("GET", BASE_URL + "/api/client/servers/abcd1234/files/contents", body="grüße".encode("utf-8"),
-              content_type="text/plain")
+    panel.add(
+        "GET",
+        BASE_URL + "/api/client/servers/abcd1234/files/contents",
+        body="grüße".encode(),
+        content_type="text/plain",
+    )
     assert make_client().call("client.files.contents", {"server": "abcd1234"}, query={"file": "a"}) == "grüße"
 
 
 def test_session_headers_and_options(make_client):
     client = make_client(BASE_URL + "/", validate_certs=False, timeout=7, user_agent_extra="ci-job/1")
     assert client.base_url == BASE_URL
-    assert client.user_agent == (f"ptero.panel/{COLLECTION_VERSION} (+https://github.com/ptero/panel) "
-                                 f"python-requests/{requests.__version__} ci-job/1")
+    assert client.user_agent == (
+        f"ptero.panel/{COLLECTION_VERSION} (+https://github.com/ptero/panel) "
+        f"python-requests/{requests.__version__} ci-job/1"
+    )
     assert SENTINEL_KEY not in repr(client) and SENTINEL_KEY not in repr(client._session.headers)
     assert SENTINEL_KEY not in repr(client._session.auth)
 
@@ -263,8 +349,12 @@ def test_every_request_has_a_timeout_and_the_verify_option(monkeypatch, make_cli
 
 
 def test_cookies_are_never_kept_or_sent(panel, make_client):
-    panel.add("GET", BASE_URL + "/api/client/account", json=ITEM_BODY,
-              headers={"Set-Cookie": "pterodactyl_session=abc; Path=/"})
+    panel.add(
+        "GET",
+        BASE_URL + "/api/client/account",
+        json=ITEM_BODY,
+        headers={"Set-Cookie": "pterodactyl_session=abc; Path=/"},
+    )
     client = make_client()
     client.call("client.account.get")
     client.call("client.account.get")
@@ -275,7 +365,7 @@ def test_user_agent_version_equals_galaxy_version():
     if not GALAXY.exists():
         pytest.skip("galaxy.yml is not written yet (the lead adds it); the version cannot be compared")
     galaxy = yaml.safe_load(GALAXY.read_text())
-    assert COLLECTION_VERSION == galaxy["version"]
+    assert galaxy["version"] == COLLECTION_VERSION
     with responses.RequestsMock() as mock:
         mock.add("GET", BASE_URL + "/api/client/account", json=ITEM_BODY)
         PanelClient(BASE_URL, SENTINEL_KEY).call("client.account.get")
