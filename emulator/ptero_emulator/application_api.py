@@ -1536,8 +1536,14 @@ def deploy_allocation(state: State, deploy: Row, memory: int, disk: int) -> Row:
             code="NoViableNodeException",
         )
     node_ids = {node["id"] for node, _unused, _unused in nodes}
-    matches = port_matcher(list(deploy.get("port_range") or []))
-    dedicated = to_bool(deploy.get("dedicated_ip"))
+    return free_deploy_allocation(state, node_ids, list(deploy.get("port_range") or []), deploy.get("dedicated_ip"))
+
+
+def free_deploy_allocation(state: State, node_ids: set[int], port_range: list[Any], dedicated_ip: Any) -> Row:
+    """A random free allocation on one of the nodes, in the port range, on an unused IP if dedicated_ip asks it
+    (both panels' AllocationSelectionService)."""
+    matches = port_matcher(port_range)
+    dedicated = to_bool(dedicated_ip)
     used_ips = {(a["node_id"], a["ip"]) for a in state.rows("allocations") if a["server_id"] is not None}
     candidates = [
         a

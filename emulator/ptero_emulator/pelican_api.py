@@ -589,23 +589,7 @@ def _deploy(state: State, deploy: Row, limits: Row) -> tuple[int, Row | None]:
     if not port_range:
         return nodes[0]["id"], None
     node_ids = {node["id"] for node in nodes}
-    matches = base.port_matcher(port_range)
-    dedicated = to_bool(deploy.get("dedicated_ip"))
-    used_ips = {(a["node_id"], a["ip"]) for a in state.rows("allocations") if a["server_id"] is not None}
-    candidates = [
-        a
-        for a in state.rows("allocations")
-        if a["node_id"] in node_ids
-        and a["server_id"] is None
-        and matches(a["port"])
-        and not (dedicated and (a["node_id"], a["ip"]) in used_ips)
-    ]
-    if not candidates:
-        raise display_error(
-            "No allocations satisfying the requirements for automatic deployment were found.",
-            code="NoViableAllocationException",
-        )
-    chosen = state.random.choice(candidates)
+    chosen = base.free_deploy_allocation(state, node_ids, list(port_range), deploy.get("dedicated_ip"))
     return chosen["node_id"], chosen
 
 
