@@ -8,17 +8,10 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import egg_info, location, location_info, nest_info, node_info
+from ansible_collections.ptero.panel.tests.unit.envelopes import item, unpaged
 
 APP = "https://panel.example.test/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
-
-
-def envelope(kind, attributes):
-    return {"object": kind, "attributes": attributes}
-
-
-def listing(kind, items):
-    return {"object": "list", "data": [envelope(kind, item) for item in items]}
 
 
 EGGS = [
@@ -31,7 +24,7 @@ EGGS = [
 @pytest.fixture
 def panel():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{APP}/eggs", json=listing("egg", EGGS))
+        mock.get(f"{APP}/eggs", json=unpaged("egg", EGGS))
         yield mock
 
 
@@ -66,8 +59,8 @@ def test_egg_info_still_needs_a_nest_on_pterodactyl(panel, run_module):
 
 
 def test_egg_info_on_pterodactyl_reads_the_nest(panel, run_module):
-    panel.get(f"{APP}/nests/1", json=envelope("nest", {"id": 1, "name": "Minecraft"}))
-    panel.get(f"{APP}/nests/1/eggs", json=listing("egg", [{"id": 3, "nest": 1, "name": "Paper"}]))
+    panel.get(f"{APP}/nests/1", json=item("nest", {"id": 1, "name": "Minecraft"}))
+    panel.get(f"{APP}/nests/1/eggs", json=unpaged("egg", [{"id": 3, "nest": 1, "name": "Paper"}]))
     result = run_module(egg_info.main, {"panel": "pterodactyl", "nest": "1"}).result
     assert [egg["id"] for egg in result["eggs"]] == [3]
 
@@ -98,7 +91,7 @@ def test_node_info_reads_pelican_nodes(panel, run_module):
     panel.get(
         f"{APP}/nodes",
         json={
-            **listing("node", [{"id": 1, "name": "n1", "tags": ["fra1"]}]),
+            **unpaged("node", [{"id": 1, "name": "n1", "tags": ["fra1"]}]),
             "meta": {
                 "pagination": {"total": 1, "count": 1, "per_page": 50, "current_page": 1, "total_pages": 1, "links": {}}
             },

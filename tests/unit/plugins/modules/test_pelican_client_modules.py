@@ -17,6 +17,7 @@ from ansible_collections.ptero.panel.plugins.modules import allocation as alloca
 from ansible_collections.ptero.panel.plugins.modules import ssh_key as ssh_key_module
 from ansible_collections.ptero.panel.plugins.modules import subuser as subuser_module
 from ansible_collections.ptero.panel.plugins.modules.ssh_key import fingerprint_of
+from ansible_collections.ptero.panel.tests.unit import envelopes
 
 PANEL = "https://panel.example.test"
 KEYS = f"{PANEL}/api/client/account/ssh-keys"
@@ -29,19 +30,7 @@ PERMISSIONS = ["websocket.connect", "control.console", "database.read", "databas
 
 
 def listing(kind, items, paginated=True):
-    body = {"object": "list", "data": [{"object": kind, "attributes": item} for item in items]}
-    if paginated:
-        body["meta"] = {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        }
-    return body
+    return envelopes.listing(kind, items) if paginated else envelopes.unpaged(kind, items)
 
 
 def new_key() -> str:

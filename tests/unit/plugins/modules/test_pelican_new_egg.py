@@ -11,6 +11,7 @@ import responses
 import yaml
 
 from ansible_collections.ptero.panel.plugins.modules import egg as egg_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import item
 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
@@ -98,10 +99,6 @@ def pelican_export(document, **changes):
 
 
 EGG = {"id": 12, "uuid": UUID, "name": "Forge", "author": "support@example.com", "tags": []}
-
-
-def item(kind, attributes):
-    return {"object": kind, "attributes": attributes}
 
 
 def eggs(*items):

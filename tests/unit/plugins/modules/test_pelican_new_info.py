@@ -7,6 +7,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import database_host_info, mount_info, role_info
+from ansible_collections.ptero.panel.tests.unit.envelopes import item, listing
 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
@@ -17,27 +18,6 @@ MOUNTS = [
 ]
 HOSTS = [{"id": 1, "name": "fra-mariadb", "host": "10.0.0.20", "port": 3306, "username": "pelican"}]
 ROLES = [{"id": 1, "name": "Root Admin"}, {"id": 2, "name": "Support"}]
-
-
-def item(kind, attributes):
-    return {"object": kind, "attributes": attributes}
-
-
-def listing(kind, items):
-    return {
-        "object": "list",
-        "data": [item(kind, a) for a in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 100,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import mount as mount_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import item, listing
 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
@@ -27,27 +28,6 @@ NODE_1 = {"id": 1, "name": "fra1"}
 NODE_2 = {"id": 2, "name": "fra2"}
 PAPER = {"id": 3, "uuid": "5c2d1c50-8a64-4f4e-9a8e-0f6d3b1e7a21", "name": "Paper"}
 FORGE = {"id": 6, "uuid": "7d3e2d61-9b75-4a5f-8b9f-1a7e4c2f8b32", "name": "Forge"}
-
-
-def item(kind, attributes):
-    return {"object": kind, "attributes": attributes}
-
-
-def listing(kind, items):
-    return {
-        "object": "list",
-        "data": [item(kind, a) for a in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import role as role_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import item, listing
 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
@@ -19,27 +20,6 @@ SUPPORT = {
     "created_at": "2026-01-01T00:00:00+00:00",
     "updated_at": "2026-01-01T00:00:00+00:00",
 }
-
-
-def item(kind, attributes):
-    return {"object": kind, "attributes": attributes}
-
-
-def listing(kind, items):
-    return {
-        "object": "list",
-        "data": [item(kind, a) for a in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import server_transfer as transfer_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import item, listing
 
 PANEL = "https://panel.example.test"
 APP = f"{PANEL}/api/application"
@@ -33,27 +34,6 @@ ALLOCATIONS_2 = [
     {"id": 22, "ip": "10.0.0.12", "port": 25567, "assigned": False},
     {"id": 21, "ip": "10.0.0.12", "port": 25566, "assigned": False},
 ]
-
-
-def item(kind, attributes):
-    return {"object": kind, "attributes": attributes}
-
-
-def listing(kind, items):
-    return {
-        "object": "list",
-        "data": [item(kind, a) for a in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
 
 
 def serve_allocations(panel, allocations, of_server=()):
