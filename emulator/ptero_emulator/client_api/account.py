@@ -25,7 +25,7 @@ from ..http import (
 )
 from ..pelican import key_prefixes
 from ..sshkeys import SSH_KEY_PREFIXES, SshKeyError, parse_public_key
-from ..state import KEY_TYPE_ACCOUNT, State
+from ..state import ACL_RESOURCES, KEY_TYPE_ACCOUNT, State
 from ..totp import totp_valid
 from .common import BINDING_NOT_FOUND, INVALID_PASSWORD, NOT_VALID_PASSWORD, deauthorize, random_string, throttle
 from .context import ClientCtx, Row, client_route
@@ -214,18 +214,8 @@ async def create_api_key(ctx: ClientCtx) -> web.Response:
         "last_used_at": None,
         "expires_at": None,
     }
-    for resource in (
-        "r_servers",
-        "r_nodes",
-        "r_allocations",
-        "r_users",
-        "r_locations",
-        "r_nests",
-        "r_eggs",
-        "r_database_hosts",
-        "r_server_databases",
-    ):
-        row[resource] = 0
+    # An account key carries the application ACL columns too, all zero (it never reaches the application API).
+    row.update(dict.fromkeys(ACL_RESOURCES, 0))
     key = state.insert("api_keys", row)
     ctx.log("user:api-key.create", {"identifier": key["identifier"]})
     return json_response(item("api_key", api_key_attributes(key), meta={"secret_token": secret}))
