@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._flavour import MIN_PELICAN, PELICAN
 
 try:
     import websocket
@@ -308,6 +309,8 @@ class ConsoleProtocol:
         self.token_has_scope: bool | None = None
         self.token_can_connect: bool | None = None
         self.token_missing_identity: list[str] | None = None
+        # "pelican" when the panel is known to be Pelican (its messages name Pelican's releases), else None.
+        self.panel_flavour: str | None = None
 
     def start_auth(self) -> None:
         if self.phase == PHASE_NEW:
@@ -434,6 +437,14 @@ class ConsoleProtocol:
                 f"Wings refused the websocket token of server {self.server} ({reason}): the key's user lacks the "
                 "websocket.connect permission on it. Check the subuser's permissions (ptero.panel.subuser); "
                 "not retried.",
+                reason=reason,
+            )
+        if self.token_has_scope is False and self.panel_flavour == PELICAN:
+            self._fail(
+                KIND_MISSING_SCOPE,
+                f"Wings refused the websocket token of server {self.server} ({reason}): the token has no `scope` "
+                f"claim for websockets. Pelican's Wings require one from beta26 on, and Pelican panels issue it from "
+                f"{MIN_PELICAN} on (the first release ptero.panel supports). Upgrade the panel; not retried.",
                 reason=reason,
             )
         if self.token_has_scope is False:
@@ -719,6 +730,7 @@ class ConsoleSession:
                 self.permissions, "websocket.connect"
             )
         self.protocol.token_missing_identity = missing_identity(claims)
+        self.protocol.panel_flavour = getattr(getattr(self.client, "client", None), "known_flavour", None)
         return {"token": token, "socket": str(data["socket"])}
 
     # connection --------------------------------------------------------------------------------------------------

@@ -229,6 +229,15 @@ def test_a_token_without_scope_refused_by_new_wings_says_to_upgrade_the_panel(pa
     assert token_requests(panel) == 1 and len(wings.auth_tokens()) == 1  # no new token, no second auth
 
 
+def test_on_pelican_the_missing_scope_names_pelicans_first_release_with_it(panel, make_client, wings):
+    panel.add("GET", TOKEN_URL, json=token_answer(1, scope=None))  # a Pelican panel before beta35
+    with pytest.raises(ConsoleError) as caught:
+        session_for(ConsoleClient(make_client(panel="pelican"))).connect()
+    message = str(caught.value)
+    assert caught.value.kind == console.KIND_MISSING_SCOPE
+    assert "Pelican panels issue it from beta35 on" in message and "beta26" in message and "1.12.3" not in message
+
+
 def refuse_connect(wings: t.Any) -> None:
     """Wings answers every message with "missing connect permission", whatever the token's scope."""
 
