@@ -8,7 +8,6 @@ trickling output and the settle/timeout/match semantics, oversized commands, dro
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,19 +17,17 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from collection_tree import link_collection
+from collection_tree import linked_collection_for_this_process
 
-_COLLECTIONS = Path(tempfile.mkdtemp(prefix="ptero-console-"))
-link_collection(_COLLECTIONS)
-sys.path.insert(0, str(_COLLECTIONS))
+sys.path.insert(0, str(linked_collection_for_this_process("ptero-console-")))
 
-from ansible_collections.ptero.panel.plugins.module_utils import _console as console  # noqa: E402
-from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient  # noqa: E402
-from ansible_collections.ptero.panel.plugins.module_utils._console import (  # noqa: E402
+from ansible_collections.ptero.panel.plugins.module_utils import _console as console
+from ansible_collections.ptero.panel.plugins.module_utils._client import PanelClient
+from ansible_collections.ptero.panel.plugins.module_utils._console import (
     ConsoleError,
     ConsoleSession,
 )
-from ptero_emulator.fixture import RunningEmulator, start_emulator  # noqa: E402
+from ptero_emulator.fixture import RunningEmulator, start_emulator
 
 
 @pytest.fixture(scope="module")
