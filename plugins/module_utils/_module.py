@@ -35,6 +35,9 @@ from ansible_collections.ptero.panel.plugins.module_utils._flavour import AUTO, 
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import AmbiguousError
 from ansible_collections.ptero.panel.plugins.module_utils._operations import get_operation
 
+# What a step run by PanelModule.step() returns.
+Result = t.TypeVar("Result")
+
 ENV_URL = "PTERODACTYL_URL"
 ENV_API_KEY = "PTERODACTYL_API_KEY"
 ENV_CLIENT_API_KEY = "PTERODACTYL_CLIENT_API_KEY"
@@ -397,7 +400,7 @@ class PanelModule(AnsibleModule):
 
     # -- talking to the panel from a main() without failures_reported() (info modules, power) ----------------
 
-    def step(self, what: str, action: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+    def step(self, what: str, action: t.Callable[..., Result], *args: t.Any) -> Result:
         """Run one step from `main()`; an API error fails the task with `what` as context."""
         with self.failures_reported(), failure_context(what):
             return action(*args)
@@ -411,7 +414,7 @@ class PanelModule(AnsibleModule):
     def collect(
         self, operation: str, path_params: dict[str, t.Any] | None = None, *, what: str = "", **kwargs: t.Any
     ) -> list[dict[str, t.Any]]:
-        return self.step(what, lambda: self.client.collect(operation, path_params, **kwargs))  # type: ignore[no-any-return]
+        return self.step(what, lambda: self.client.collect(operation, path_params, **kwargs))
 
     def wait_for(
         self,
