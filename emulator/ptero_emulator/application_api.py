@@ -15,6 +15,7 @@ from aiohttp import web
 from .http import (
     ApiError,
     Check,
+    Includes,
     ValidationFailed,
     apply_filters,
     apply_sort,
@@ -183,7 +184,7 @@ def adjust_object(name: str, feature: str) -> Callable[[Callable[..., Row]], Cal
     return decorator
 
 
-def _flavoured(name: str, ctx: Ctx, row: Row, requested: set[str], obj: Row) -> Row:
+def _flavoured(name: str, ctx: Ctx, row: Row, requested: Includes, obj: Row) -> Row:
     adjuster = OBJECT_ADJUSTERS.get(name)
     if adjuster is None or not ctx.state.config.has(adjuster[0]):
         return obj
@@ -199,7 +200,7 @@ def _list(objects: list[Row]) -> Row:
 
 
 def _relationships(
-    ctx: Ctx, attributes: Row, requested: set[str], available: dict[str, tuple[str, Callable[[set[str]], Row]]]
+    ctx: Ctx, attributes: Row, requested: Includes, available: dict[str, tuple[str, Callable[[Includes], Row]]]
 ) -> Row:
     """Render requested includes into attributes.relationships; without the READ bit -> null_resource."""
     relationships: Row = {}
@@ -212,7 +213,7 @@ def _relationships(
     return attributes
 
 
-def user_object(ctx: Ctx, user: Row, requested: set[str] = frozenset()) -> Row:  # type: ignore[assignment]
+def user_object(ctx: Ctx, user: Row, requested: Includes = frozenset()) -> Row:
     attributes = {
         "id": user["id"],
         "external_id": user["external_id"],
@@ -266,7 +267,7 @@ def server_environment(state: State, server: Row) -> Row:
     return environment
 
 
-def server_object(ctx: Ctx, server: Row, requested: set[str] = frozenset()) -> Row:  # type: ignore[assignment]
+def server_object(ctx: Ctx, server: Row, requested: Includes = frozenset()) -> Row:
     state = ctx.state
     attributes = {
         "id": server["id"],
@@ -308,8 +309,8 @@ def server_object(ctx: Ctx, server: Row, requested: set[str] = frozenset()) -> R
     if "transfer" in requested:
         raise server_error("BadMethodCallException")  # declared include without an include method
 
-    def one(table: str, key: Any, render: Callable[[Row, set[str]], Row]) -> Callable[[set[str]], Row]:
-        def build(sub: set[str]) -> Row:
+    def one(table: str, key: Any, render: Callable[[Row, Includes], Row]) -> Callable[[Includes], Row]:
+        def build(sub: Includes) -> Row:
             row = state.get(table, key)
             return render(row, sub) if row is not None else null_resource()
 
@@ -376,7 +377,7 @@ def server_object(ctx: Ctx, server: Row, requested: set[str] = frozenset()) -> R
 def node_object(
     ctx: Ctx,
     node: Row,
-    requested: set[str] = frozenset(),  # type: ignore[assignment]
+    requested: Includes = frozenset(),
     extra: Row | None = None,
 ) -> Row:
     state = ctx.state
@@ -445,7 +446,7 @@ def _maybe(row: Row | None, render: Callable[[Row], Row]) -> Row:
     return render(row) if row is not None else null_resource()
 
 
-def location_object(ctx: Ctx, location: Row, requested: set[str] = frozenset()) -> Row:  # type: ignore[assignment]
+def location_object(ctx: Ctx, location: Row, requested: Includes = frozenset()) -> Row:
     state = ctx.state
     attributes = {
         "id": location["id"],
@@ -455,7 +456,7 @@ def location_object(ctx: Ctx, location: Row, requested: set[str] = frozenset()) 
         "created_at": location["created_at"],
     }
 
-    def servers(sub: set[str]) -> Row:
+    def servers(sub: Includes) -> Row:
         node_ids = {n["id"] for n in state.rows("nodes") if n["location_id"] == location["id"]}
         return _list([server_object(ctx, s, sub) for s in state.rows("servers") if s["node_id"] in node_ids])
 
@@ -481,7 +482,7 @@ def location_object(ctx: Ctx, location: Row, requested: set[str] = frozenset()) 
 def allocation_object(
     ctx: Ctx,
     allocation: Row,
-    requested: set[str] = frozenset(),  # type: ignore[assignment]
+    requested: Includes = frozenset(),
 ) -> Row:
     state = ctx.state
     attributes = {
@@ -515,7 +516,7 @@ def allocation_object(
     )
 
 
-def nest_object(ctx: Ctx, nest: Row, requested: set[str] = frozenset()) -> Row:  # type: ignore[assignment]
+def nest_object(ctx: Ctx, nest: Row, requested: Includes = frozenset()) -> Row:
     state = ctx.state
     attributes = {
         "id": nest["id"],
@@ -562,7 +563,7 @@ def json_or(text: str | None, default: Any) -> Any:
     return [] if value == {} else value
 
 
-def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  # type: ignore[assignment]
+def egg_object(ctx: Ctx, egg: Row, requested: Includes = frozenset()) -> Row:
     state = ctx.state
     images = egg["docker_images"] or {}
     attributes = {
@@ -594,7 +595,7 @@ def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  #
         "updated_at": egg["updated_at"],
     }
 
-    def config(sub: set[str]) -> Row:
+    def config(sub: Includes) -> Row:
         parent = state.get("eggs", egg["config_from"]) if egg["config_from"] else None
         if parent is None:
             return null_resource()
@@ -608,7 +609,7 @@ def egg_object(ctx: Ctx, egg: Row, requested: set[str] = frozenset()) -> Row:  #
             },
         )
 
-    def script(sub: set[str]) -> Row:
+    def script(sub: Includes) -> Row:
         parent = state.get("eggs", egg["copy_script_from"]) if egg["copy_script_from"] else None
         if parent is None:
             return null_resource()
@@ -677,7 +678,7 @@ def egg_variable_object(variable: Row) -> Row:
     )
 
 
-def server_variable_object(ctx: Ctx, server: Row, variable: Row, requested: set[str]) -> Row:
+def server_variable_object(ctx: Ctx, server: Row, variable: Row, requested: Includes) -> Row:
     if "parent" in requested:
         raise server_error("RelationNotFoundException")  # the include loads a relation that does not exist
     stored = ctx.state.find("server_variables", server_id=server["id"], variable_id=variable["id"])
@@ -689,7 +690,7 @@ def server_variable_object(ctx: Ctx, server: Row, variable: Row, requested: set[
 def database_object(
     ctx: Ctx,
     database: Row,
-    requested: set[str] = frozenset(),  # type: ignore[assignment]
+    requested: Includes = frozenset(),
     object_name: str = "server_database",
 ) -> Row:
     state = ctx.state
@@ -719,7 +720,7 @@ def database_object(
     return item(object_name, attributes)
 
 
-def database_host_object(ctx: Ctx, host: Row, requested: set[str]) -> Row:
+def database_host_object(ctx: Ctx, host: Row, requested: Includes) -> Row:
     attributes = {
         "id": host["id"],
         "name": host["name"],
@@ -752,7 +753,7 @@ def database_host_object(ctx: Ctx, host: Row, requested: set[str]) -> Row:
     )
 
 
-def subuser_object(ctx: Ctx, subuser: Row, requested: set[str]) -> Row:
+def subuser_object(ctx: Ctx, subuser: Row, requested: Includes) -> Row:
     state = ctx.state
     attributes = {
         "id": subuser["id"],

@@ -10,6 +10,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -867,6 +868,10 @@ def apply_sort(
     return ordered
 
 
+# The includes a transformer is asked to render: read, never changed (a frozenset() default is fine).
+Includes = AbstractSet[str]
+
+
 def includes(request: web.Request) -> set[str]:
     """Requested includes from ?include=a,b.c (or include[]=, or a body field ``include``). Nested names also add
     their parents: "allocations.node" gives {"allocations", "allocations.node"}. Depth is capped at 2."""
@@ -885,7 +890,7 @@ def includes(request: web.Request) -> set[str]:
     return names
 
 
-def sub_includes(requested: set[str], name: str) -> set[str]:
+def sub_includes(requested: Includes, name: str) -> set[str]:
     """The includes nested under ``name``: sub_includes({"a", "a.b"}, "a") == {"b"}."""
     prefix = name + "."
     return {entry[len(prefix) :] for entry in requested if entry.startswith(prefix)}

@@ -18,6 +18,7 @@ from . import application_api as base
 from .application_api import READ, WRITE, Ctx, Row, adjust_object, app_route, exists, override_route, unique
 from .http import (
     ApiError,
+    Includes,
     apply_filters,
     apply_sort,
     body,
@@ -56,7 +57,7 @@ def _unique_ci(state: State, table: str, column: str, ignore_id: int | None = No
 
 # ====================================================================== object shapes (§3.5)
 @adjust_object("user", "pelican_users")
-def _user(ctx: Ctx, user: Row, requested: set[str], obj: Row) -> Row:
+def _user(ctx: Ctx, user: Row, requested: Includes, obj: Row) -> Row:
     attributes = obj["attributes"]
     for name in ("first_name", "last_name"):
         attributes.pop(name, None)
@@ -74,7 +75,7 @@ def _user(ctx: Ctx, user: Row, requested: set[str], obj: Row) -> Row:
 
 
 @adjust_object("node", "pelican_nodes")
-def _node(ctx: Ctx, node: Row, requested: set[str], obj: Row) -> Row:
+def _node(ctx: Ctx, node: Row, requested: Includes, obj: Row) -> Row:
     attributes = obj["attributes"]
     attributes.pop("location_id", None)
     for column in ("tags", "cpu", "cpu_overallocate", "daemon_connect", "daemon_sftp_alias"):
@@ -90,7 +91,7 @@ def _node(ctx: Ctx, node: Row, requested: set[str], obj: Row) -> Row:
 
 
 @adjust_object("server", "pelican_servers")
-def _server(ctx: Ctx, server: Row, requested: set[str], obj: Row) -> Row:
+def _server(ctx: Ctx, server: Row, requested: Includes, obj: Row) -> Row:
     attributes = obj["attributes"]
     attributes.pop("nest", None)
     attributes["limits"]["oom_killer"] = not server["oom_disabled"]
@@ -103,7 +104,7 @@ def _server(ctx: Ctx, server: Row, requested: set[str], obj: Row) -> Row:
 
 
 @adjust_object("egg", "flat_eggs")
-def _egg(ctx: Ctx, egg: Row, requested: set[str], obj: Row) -> Row:
+def _egg(ctx: Ctx, egg: Row, requested: Includes, obj: Row) -> Row:
     attributes = obj["attributes"]
     attributes.pop("nest", None)
     attributes.update(
@@ -122,7 +123,7 @@ def _egg(ctx: Ctx, egg: Row, requested: set[str], obj: Row) -> Row:
 
 
 @adjust_object("egg_includes", "flat_eggs")
-def _egg_includes(ctx: Ctx, egg: Row, requested: set[str], obj: Row) -> Row:
+def _egg_includes(ctx: Ctx, egg: Row, requested: Includes, obj: Row) -> Row:
     raise server_error("BadMethodCallException")  # config/script are declared includes without a method
 
 
