@@ -22,7 +22,6 @@ from ptero_emulator.state import KEY_TYPE_APPLICATION, State
 
 MIGRATED_KEY = "ptla_migratedKey" + "m" * 32
 
-pelican = module_emulator_fixture("pelican-core", lambda d: _start_pelican(d))
 pterodactyl = module_emulator_fixture("pterodactyl-core", lambda d: start_emulator(d, seed="demo", **TEST_DEFAULTS))
 
 
@@ -41,6 +40,9 @@ def _start_pelican(directory: Path) -> RunningEmulator:
     state_file = directory / "pelican-state.json"
     state.save(str(state_file))
     return start_emulator(directory, seed="demo", state_file=str(state_file), flavour="pelican", **TEST_DEFAULTS)
+
+
+pelican = module_emulator_fixture("pelican-core", _start_pelican)
 
 
 def _probe(emulator: RunningEmulator, path: str) -> requests.Response:

@@ -120,7 +120,7 @@ def test_the_probe_is_sent_once_per_client(panel, make_client):
     panel.add("GET", PROBE_URL, status=404, json=PTERODACTYL_404)
     panel.add("GET", LOCATIONS_URL, json=EMPTY_LIST)
     client = auto_client(make_client)
-    for _ in range(3):
+    for _call in range(3):
         client.call("application.locations.list")
     client.collect("application.locations.list")
     assert len(probes(panel)) == 1
@@ -133,7 +133,7 @@ def test_threads_asking_at_once_share_one_probe(panel, make_client):
     panel.add("GET", PROBE_URL, status=401, json=PELICAN_401)
     client = auto_client(make_client)
     seen: list[str] = []
-    threads = [threading.Thread(target=lambda: seen.append(client.flavour)) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: seen.append(client.flavour)) for _thread in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -233,7 +233,7 @@ def test_a_redirected_probe_says_where_it_went(panel, make_client):
         match=r"the panel redirected to https://panel.example.test/login; "
         r"check the url option .*set the panel option",
     ):
-        _ = auto_client(make_client).flavour
+        assert auto_client(make_client).flavour
 
 
 def test_a_busy_panel_is_retried_like_any_read(panel, make_client, sleeps):
