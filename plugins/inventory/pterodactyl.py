@@ -837,14 +837,8 @@ def _application_stream(client: PanelClient, settings: Settings, data: dict[str,
     data["hosts"] = stream.entries
     warnings += stream.warnings()
     if not stream.entries:
-        listed = (
-            " or ".join(
-                kind
-                for kind, wanted in (("servers", settings.include_servers), ("nodes", settings.include_nodes))
-                if wanted
-            )
-            or "hosts"
-        )
+        kinds = (("servers", settings.include_servers), ("nodes", settings.include_nodes))
+        listed = " or ".join(kind for kind, wanted in kinds if wanted) or "hosts"
         matching = " matching the filters" if settings.filters else ""
         data["empty_reason"] = f"the application key sees no {listed}{matching}"
 

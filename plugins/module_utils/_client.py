@@ -1098,12 +1098,9 @@ class PanelClient:
             hint = operation.on(PELICAN).status_hint(status)
         if hint:
             return hint
-        if (
-            status in (404, 405)
-            and operation.pelican_since
-            and PELICAN in operation.flavours
-            and (code == "MethodNotAllowedHttpException" or _ROUTE_NOT_FOUND.search(detail))
-        ):
+        pelican_route = bool(operation.pelican_since) and PELICAN in operation.flavours
+        no_route = code == "MethodNotAllowedHttpException" or bool(_ROUTE_NOT_FOUND.search(detail))
+        if status in (404, 405) and pelican_route and no_route:
             return (
                 f"the panel has no such route: {operation.name} needs Pelican {operation.pelican_since} or later "
                 f"(ptero.panel supports Pelican {MIN_PELICAN} and later)"

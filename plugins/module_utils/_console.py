@@ -1024,7 +1024,8 @@ class ConsoleSession:
                 if pattern is not None and pattern.search(line):
                     return self._finish(collected, "match", line)
             now = time.monotonic()
-            if stop_on_offline and "offline" in self.protocol.status_history[collected.status_mark :]:
+            status_mark = collected.status_mark
+            if stop_on_offline and "offline" in self.protocol.status_history[status_mark:]:
                 if pattern is None:
                     return self._finish(collected, "offline")
                 self._status_mark = len(self.protocol.status_history)
@@ -1068,7 +1069,8 @@ class ConsoleSession:
             name in ("send command", "global") for name in self.protocol.throttled
         )
         result.status = self.status
-        result.statuses = self.protocol.status_history[collected.status_mark :]
+        status_mark = collected.status_mark
+        result.statuses = self.protocol.status_history[status_mark:]
         result.elapsed = round(time.monotonic() - collected.started, 3)
         self._status_mark = len(self.protocol.status_history)
         return result

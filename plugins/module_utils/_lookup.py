@@ -69,7 +69,7 @@ def uuid_from_server_identifier(ref: t.Any) -> str | None:
     """The uuid a `serv_…` identifier stands for; None when `ref` is not one (it may then be a name)."""
     if not isinstance(ref, str) or not ref.startswith(SERVER_IDENTIFIER_PREFIX):
         return None
-    body = ref[len(SERVER_IDENTIFIER_PREFIX) :]
+    body = ref.replace(SERVER_IDENTIFIER_PREFIX, "", 1)
     if not _SERVER_IDENTIFIER_BODY.fullmatch(body):
         return None
     raw = base64.b32decode(body.rstrip("=").upper() + "======")

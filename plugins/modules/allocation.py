@@ -199,7 +199,8 @@ def list_node_allocations(
     wanted_ports = set(ports)
     for ip in ips:
         for start in range(0, len(ports), PORTS_PER_QUERY):
-            chunk = ports[start : start + PORTS_PER_QUERY]
+            end = start + PORTS_PER_QUERY
+            chunk = ports[start:end]
             query = {"filter[ip]": ip, "filter[port]": ",".join(str(p) for p in chunk)}
             found.extend(
                 a

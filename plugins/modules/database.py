@@ -137,7 +137,8 @@ class Database(PanelResource):
         return desired
 
     def create(self, desired):
-        short_name = self.full_name[len(f"s{self.server['internal_id']}_") :]
+        prefix_length = len(f"s{self.server['internal_id']}_")
+        short_name = self.full_name[prefix_length:]
         return self.client.call(
             "client.databases.create",
             server_path(self.server),

@@ -91,13 +91,13 @@ def read_pelican_eggs(reading: Reading) -> dict[str, t.Any]:
     params = reading.params
     with failure_context("Could not list the eggs"):
         eggs = pelican_eggs(reading.client, params["nest"])
-    found = [
-        egg
-        for egg in eggs
-        if (params["id"] is None or egg.get("id") == params["id"])
-        and (params["name"] is None or same_value("name", egg.get("name"), params["name"]))
-    ]
-    return {"eggs": found}
+
+    def wanted(egg: dict) -> bool:
+        if params["id"] is not None and egg.get("id") != params["id"]:
+            return False
+        return params["name"] is None or same_value("name", egg.get("name"), params["name"])
+
+    return {"eggs": [egg for egg in eggs if wanted(egg)]}
 
 
 def read_eggs(reading: Reading) -> dict[str, t.Any]:

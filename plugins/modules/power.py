@@ -259,11 +259,10 @@ class SocketStates:
         timeout = self.module.params["wait_timeout"] if timeout is None else timeout
         deadline = time.monotonic() + timeout
         try:
-            if (
-                restart
-                and self.session.status == "running"
-                and all(state == "running" for state in self.session.protocol.status_history[self.mark :])
-            ):
+            mark = self.mark
+            since_mark = self.session.protocol.status_history[mark:]
+            still_running = self.session.status == "running" and all(state == "running" for state in since_mark)
+            if restart and still_running:
                 self.session.wait_for_status(LEFT_RUNNING, timeout)
             self.session.wait_for_status(reached, max(0.0, deadline - time.monotonic()))
             return self.read()

@@ -198,11 +198,9 @@ def describe_task(task) -> str:
 
 def refused_for_permission(error: PanelError) -> bool:
     """The panel's FormRequest/controller denial (403), not another 403 such as a backup limit of 0."""
-    return (
-        error.status == 403
-        and error.code in ("AccessDeniedHttpException", "HttpForbiddenException")
-        and "backup limit" not in (error.detail or "")
-    )
+    if error.status != 403 or error.code not in ("AccessDeniedHttpException", "HttpForbiddenException"):
+        return False
+    return "backup limit" not in (error.detail or "")
 
 
 class TaskWriteError(Exception):
@@ -336,7 +334,8 @@ class Schedule(PanelResource):
     def reconcile_tasks(self, schedule_id, current, wanted):
         """Make the tasks match `wanted` position by position. Extra tasks are deleted last-first so the sequence
         ids of the others do not move; updates then pin each task to its position; new tasks are appended."""
-        for task in reversed(current[len(wanted) :]):
+        kept = len(wanted)
+        for task in reversed(current[kept:]):
             self.task_step(
                 "delete",
                 task["sequence_id"],

@@ -108,8 +108,9 @@ class ServerDatabase(PanelResource):
         return desired
 
     def create(self, desired):
+        prefix_length = len(f"s{self.server['id']}_")
         body = {
-            "database": self.full_name[len(f"s{self.server['id']}_") :],
+            "database": self.full_name[prefix_length:],
             "remote": desired["remote"],
             "host": desired["host"],
         }

@@ -266,11 +266,11 @@ class Transfer:
                     "the transfer may still run, or Wings gave it up or it was cancelled (the server then stays on "
                     "its old node: see the panel's activity log, and run the task again to start a new transfer)"
                 )
-            return seen + (
+            leftovers = (
                 "allocations of the node assigned to the server made this look like a move in progress, but a "
                 "cancelled transfer leaves them too, and the node had no free allocation to ask the panel. "
-                + self.how_to_free()
             )
+            return seen + leftovers + self.how_to_free()
 
         return self.module.wait_for(
             self.read_server,
@@ -317,10 +317,8 @@ class Transfer:
         except NoFreeAllocation:
             if not self.reserved:
                 raise
-            return self.cannot_ask(
-                "the node has no free allocation to ask the panel with, so this is taken for a running move. "
-                + self.how_to_free()
-            )
+            no_free = "the node has no free allocation to ask the panel with, so this is taken for a running move. "
+            return self.cannot_ask(no_free + self.how_to_free())
         after = {"node": self.node["id"], "allocation": primary}
         if self.module.check_mode:
             return Outcome(

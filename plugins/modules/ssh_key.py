@@ -98,7 +98,7 @@ def bare(fingerprint):
     """A fingerprint without its `SHA256:` prefix and base64 padding, the way the panel shows it."""
     fingerprint = fingerprint or ""
     if fingerprint.startswith("SHA256:"):
-        fingerprint = fingerprint[len("SHA256:") :]
+        fingerprint = fingerprint.replace("SHA256:", "", 1)
     return fingerprint.rstrip("=")
 
 

@@ -229,11 +229,8 @@ class User(PanelResource):
             found = find_user_by_external_id(self.client, self.params["external_id"])
         else:
             found = find_user(self.client, self.params["username"])
-        if (
-            found is not None
-            and self.params["roles"] is not None
-            and pelican_judging_by(self.client, found, "is_managed_externally")
-        ):
+        manages_roles = self.params["roles"] is not None
+        if found is not None and manages_roles and pelican_judging_by(self.client, found, "is_managed_externally"):
             # The listing has no roles: read them only when the task manages them.
             self.held_roles = user_roles(self.client, found["id"])
             found = {**found, "roles": sorted(self.held_roles)}
