@@ -10,6 +10,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import node as node_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
 APP = "https://panel.example.test/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
@@ -42,20 +43,7 @@ NODE = {
 
 
 def page(items):
-    return {
-        "object": "list",
-        "data": [{"object": "node", "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
+    return listing("node", items)
 
 
 @pytest.fixture

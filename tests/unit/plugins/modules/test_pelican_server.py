@@ -10,6 +10,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import server as server_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing as page
 
 APP = "https://panel.example.test/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
@@ -18,23 +19,6 @@ JSON = {"Content-Type": "application/json"}
 
 def envelope(kind, attributes):
     return {"object": kind, "attributes": attributes}
-
-
-def page(kind, items):
-    return {
-        "object": "list",
-        "data": [envelope(kind, item) for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
 
 
 # A Pelican server: no nest; limits with oom_killer beside oom_disabled (its negation); allocation may be null.

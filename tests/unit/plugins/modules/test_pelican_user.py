@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from ansible_collections.ptero.panel.plugins.modules import user as user_module
+from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
 APP = "https://panel.example.test/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
@@ -30,20 +31,7 @@ USER = {
 
 
 def page(items):
-    return {
-        "object": "list",
-        "data": [{"object": "user", "attributes": item} for item in items],
-        "meta": {
-            "pagination": {
-                "total": len(items),
-                "count": len(items),
-                "per_page": 50,
-                "current_page": 1,
-                "total_pages": 1,
-                "links": {},
-            }
-        },
-    }
+    return listing("user", items)
 
 
 @pytest.fixture
