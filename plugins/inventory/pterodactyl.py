@@ -70,10 +70,14 @@ description:
     listing is complete (a later server may hold that name unchanged). A listing that fails half-way takes back every
     host and group it added.
   - "Speed at 5,000 servers and 50 nodes (emulated panel, 20 ms a request; C(docs/benchmarks.md)):
-    C(ansible-inventory --list) took 2.81 times (ansible-core 2.19) and 2.08 times (2.16) what ansible-core itself
+    C(ansible-inventory --list) took 2.12 times (ansible-core 2.19) and 1.99 times (2.16) what ansible-core itself
     needs to hold the same hosts and groups without variables; the plugin's own work (its time less the same hosts
-    replayed with its variables) was 0.32 times py-dactyl's listing of servers and nodes on both; peak memory at
-    10,000 servers fell from 769 to 311 MiB (2.19) and from 636 to 209 MiB (2.16)."
+    replayed with its variables) was 0.25 times (2.19) and 0.31 times (2.16) py-dactyl's listing of servers and
+    nodes; peak memory at 10,000 servers fell from 769 to 230 MiB (2.19) and from 636 to 199 MiB (2.16) with the
+    lean default set."
+  - On ansible-core 2.19, which copies every value a plugin sets and tags it with its origin, the plugin tags each
+    distinct host-variable value once with that same origin and the hosts share it; the stored values and their
+    tags are the same, at a fraction of the time and memory.
   - With O(cache), the listing is cached with every field, so changing O(compose), O(groups), O(keyed_groups) or
     O(extra_hostvars) needs no new listing; a cache hit sends no request to the panel. The cache key depends on
     the file's path, O(url), the key's identifier (never its secret) and every option that changes the listing.
@@ -164,8 +168,8 @@ options:
         O(hostvar_prefix), for example V(owner), V(allocations), V(container), V(feature_limits), V(description).
       - V(all) stores every field, which was the default before the lean set.
       - "Each stored value costs time in ansible-core on every run that loads the inventory, a cache hit included:
-        at 5,000 servers, V(all) (about 35 variables, 2.3 KB a server) made C(ansible-inventory --list) 2.2 times
-        slower on ansible-core 2.19 (9.6 s against 4.3 s; 1.3 times on 2.16) and use 1.9 times the memory of the
+        at 5,000 servers, V(all) (about 35 variables, 2.3 KB a server) made C(ansible-inventory --list) 1.8 times
+        slower on ansible-core 2.19 (5.9 s against 3.3 s; 1.3 times on 2.16) and use 1.7 times the memory of the
         default set; see C(docs/benchmarks.md). O(compose), O(groups) and O(keyed_groups) see every field without
         it."
       - A name that no host has is warned about.
@@ -232,13 +236,6 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible.utils.unsafe_proxy import wrap_var
-
-try:
-    # ansible-core 2.19+ never templates data that was not marked trusted.
-    from ansible.template import trust_as_template
-except ImportError:
-    trust_as_template = None
 
 from ansible_collections.ptero.panel.plugins.module_utils._client import (
     HAS_REQUESTS,
@@ -250,6 +247,7 @@ from ansible_collections.ptero.panel.plugins.module_utils._flavour import KEY_PR
 from ansible_collections.ptero.panel.plugins.module_utils._flavour import PELICAN
 from ansible_collections.ptero.panel.plugins.module_utils._operations import get_operation
 from ansible_collections.ptero.panel.plugins.module_utils._paging import Listing, PageReader
+from ansible_collections.ptero.panel.plugins.plugin_utils.hostvars import HostVarStore, for_constructed
 
 API_APPLICATION = "application"
 API_CLIENT = "client"
@@ -898,48 +896,6 @@ def _cyclic_gc_paused() -> t.Iterator[None]:
             gc.enable()
 
 
-# What makes ansible-core read a string as a template.
-_TEMPLATE_MARKERS = ("{{", "{%", "{#")
-
-
-def could_be_template(text: str) -> bool:
-    # Every marker holds "{": most strings are ruled out by one scan.
-    return ("{" in text and any(marker in text for marker in _TEMPLATE_MARKERS)) or text.startswith("#jinja2:")
-
-
-def _marked_string(text: str) -> str:
-    if could_be_template(text):
-        return text if trust_as_template else wrap_var(text)
-    return trust_as_template(text) if trust_as_template else text
-
-
-def for_hostvars(value: t.Any, marked: dict[str, str] | None = None) -> t.Any:
-    """Panel data as host variables: a string that could be read as a template (a startup command holds
-    {{VARIABLE}}) must never be templated, so it stays untrusted (2.19) or is marked unsafe (2.16); every other
-    string is made plain-trusted. Templating such a string changes nothing, and this way `ansible-inventory --export`
-    (what AWX imports and shows) writes values instead of {"__ansible_unsafe": ...} wrappers.
-    `marked` remembers each string's marked form across calls: hosts repeat many (node, location, address), and
-    marked strings are immutable, so one can serve them all."""
-    if isinstance(value, str):
-        if marked is None:
-            return _marked_string(value)
-        result = marked.get(value)
-        if result is None:
-            result = marked[value] = _marked_string(value)
-        return result
-    if isinstance(value, dict):
-        return {key: for_hostvars(item, marked) for key, item in value.items()}
-    if isinstance(value, list):
-        return [for_hostvars(item, marked) for item in value]
-    return value
-
-
-def for_constructed(variables: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The variables compose/groups/keyed_groups read: before 2.19 template-looking strings must be unsafe there
-    too; from 2.19 untrusted data is never templated, and nothing is exported, so it goes as it is."""
-    return variables if trust_as_template else for_hostvars(variables)
-
-
 def client_key_from_environment(api_type: str, environ: t.Mapping[str, str]) -> str | None:
     """With api_type client, PTERODACTYL_CLIENT_API_KEY wins over PTERODACTYL_API_KEY, as for the client modules;
     None leaves Ansible's choice (PTERODACTYL_API_KEY when both are set, like the application modules)."""
@@ -1162,7 +1118,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         constructed = bool(compose or groups or keyed_groups)
         type_var = (self._prefix or "") + "resource_type"
         found: set[str] = set()
-        marked: dict[str, str] = {}
+        store = HostVarStore(self.inventory)
         added_groups: set[str] = set()
         for host in hosts:
             name = host["name"]
@@ -1182,11 +1138,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # Ansible's time per host grows with every stored value: that is why only `kept` is stored.
             # Panel data is never a template (a startup command contains {{VARIABLE}}): see for_hostvars().
             # The cached data itself stays plain.
-            kept = for_hostvars(kept, marked)
-            for key, value in kept.items():
-                self.inventory.set_variable(name, key, value)
+            store.set(name, kept)
             if constructed:
-                everything = kept if stored is None else for_constructed(full)
+                everything = for_constructed(full)
                 self._set_composite_vars(compose, everything, name, strict=strict)
                 self._add_host_to_composed_groups(groups, everything, name, strict=strict)
                 self._add_host_to_keyed_groups(keyed_groups, everything, name, strict=strict)
