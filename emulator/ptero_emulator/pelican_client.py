@@ -15,7 +15,7 @@ from .client_api.common import INVALID_PASSWORD, gravatar
 from .client_api.context import ClientCtx, ServerContext, client_route, server_route
 from .client_api.transformers import backup_attributes
 from .http import Check, display_error, empty_response, forbidden, item, json_response, not_found
-from .pelican import PELICAN_PERMISSIONS
+from .pelican import PELICAN_PERMISSIONS, route_not_found
 from .state import State
 
 Row = dict[str, Any]
@@ -44,9 +44,14 @@ def flat_permissions() -> list[str]:
 
 @client_route("DELETE", "/account/ssh-keys/{fingerprint}")
 async def delete_ssh_key(ctx: ClientCtx) -> web.Response:
-    """404 when the key is absent: not idempotent, unlike Pterodactyl's POST /ssh-keys/remove."""
+    """404 when the key is absent: not idempotent, unlike Pterodactyl's POST /ssh-keys/remove. Laravel matches
+    routes on the decoded path and ``{fingerprint}`` has the default pattern (no '/'), so a fingerprint holding '/'
+    (sent as %2F or not) matches no route at all: that key cannot be deleted through the API."""
     state, user = ctx.state, ctx.user
-    key = state.find("ssh_keys", user_id=user["id"], fingerprint=ctx.request.match_info["fingerprint"])
+    fingerprint = ctx.request.match_info["fingerprint"]
+    if "/" in fingerprint:
+        raise route_not_found(f"/api/client/account/ssh-keys/{fingerprint}")
+    key = state.find("ssh_keys", user_id=user["id"], fingerprint=fingerprint)
     if key is None:
         raise not_found()
     state.delete("ssh_keys", key["id"])

@@ -11,8 +11,9 @@ from ansible_collections.ptero.panel.plugins.module_utils._client import PanelCl
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import is_id
 from ansible_collections.ptero.panel.plugins.module_utils._module import TaskFailure
 
-# The panel's `between:1,191` on every e-mail field.
+# Pterodactyl's `between:1,191` on every e-mail field; Pelican's `between:1,255`.
 EMAIL_MAX_LENGTH = 191
+PELICAN_EMAIL_MAX_LENGTH = 255
 # The ASCII characters RFC 5322 allows unquoted in a local part besides letters, digits and dots.
 _LOCAL_PART_SYMBOLS = frozenset("!#$%&'*+-/=?^_`{|}~")
 
@@ -74,12 +75,31 @@ def email_problem(address: str) -> str | None:
     return _local_part_problem(local) or _domain_problem(domain)
 
 
-def require_valid_email(address: str, option: str = "email") -> None:
-    """Raise TaskFailure, naming the option, before sending an address the newer panels refuse (they answer 422
-    after the lookup work; the subuser limiter counts refused invites too)."""
+def pelican_email_problem(address: str) -> str | None:
+    """Why Pelican refuses `address`, else None. Its rule is Laravel's plain `email` (RFC validation that lets
+    warnings pass: comments, a domain without a dot) and `between:1,255`; only what it certainly refuses is refused
+    here."""
+    if len(address) > PELICAN_EMAIL_MAX_LENGTH:
+        return f"it is longer than {PELICAN_EMAIL_MAX_LENGTH} characters"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "it is not of the form local-part@domain"
+    return None
+
+
+def require_valid_email(address: str, is_pelican: t.Callable[[], bool], option: str = "email") -> None:
+    """Raise TaskFailure, naming the option, before sending an address the panel refuses (it answers 422 after the
+    lookup work; the subuser limiter counts refused invites too). `is_pelican` is only asked when Pterodactyl's
+    rules refuse the address, so an accepted address never makes the client tell the panels apart."""
     problem = email_problem(address)
-    if problem is not None:
-        raise TaskFailure(f"{option}: the panel (1.13 and later) refuses '{address}' as an e-mail address: {problem}")
+    if problem is None:
+        return
+    if is_pelican():
+        problem = pelican_email_problem(address)
+        if problem is not None:
+            raise TaskFailure(f"{option}: Pelican refuses '{address}' as an e-mail address: {problem}")
+        return
+    raise TaskFailure(f"{option}: the panel (1.13 and later) refuses '{address}' as an e-mail address: {problem}")
 
 
 def pelican_root_admin_problem(current: t.Mapping[str, t.Any] | None, wanted: bool | None) -> str | None:

@@ -13,9 +13,11 @@ description:
     another format. The panel cannot change a key, so when the name has another key it is replaced (the new key is
     added before the old one is removed).
   - Works on Pterodactyl and Pelican. Pelican deletes a key by its fingerprint and answers 404 for one it does not
-    have, so the key is always looked up first and only an existing key is deleted. When Pelican answers
-    404 although the key is still listed (a fingerprint with C(/) may not fit its route's single path segment),
-    the task fails and says to delete the key in the panel.
+    have, so the key is always looked up first and only an existing key is deleted.
+  - Pelican's API cannot delete a key whose fingerprint contains C(/) (about half of all keys); its route takes the
+    fingerprint as one path segment and answers 404. Removing or replacing such a key fails before anything is
+    sent (in check mode too), saying to delete it in the panel; replacing it would otherwise add the new key and
+    leave the old one. When Pelican answers 404 for another key it still lists, the task fails the same way.
   - Uses the client API.
 options:
   name:
@@ -171,7 +173,28 @@ class SshKey(PanelResource):
             ]
             if elsewhere and self.params["state"] == "present":
                 raise TaskFailure(f"public_key: the account already has this key, named '{elsewhere[0]}'")
-        return one([key for key in keys if key["name"] == self.params["name"]], self.describe(), key="fingerprint")
+        found = one([key for key in keys if key["name"] == self.params["name"]], self.describe(), key="fingerprint")
+        if found is not None and "/" in found["fingerprint"] and self.would_delete(found):
+            self.refuse_undeletable_on_pelican(found)
+        return found
+
+    def would_delete(self, found):
+        return self.params["state"] == "absent" or (
+            self.fingerprint is not None and bare(found["fingerprint"]) != self.fingerprint
+        )
+
+    def refuse_undeletable_on_pelican(self, found):
+        """Pelican's delete route takes the fingerprint as one path segment with the default pattern, which refuses
+        '/' (encoded or not): it answers 404 for such a key and keeps it. Said before any write, so a replacement
+        never adds the new key and then strands the old one."""
+        if self.client.flavour != PELICAN:
+            return
+        then = ", then run the task again" if self.params["state"] == "present" else ""
+        raise TaskFailure(
+            f"SSH key '{found['name']}': Pelican's API cannot delete it: its fingerprint {found['fingerprint']} "
+            "contains '/', and Pelican's route DELETE /api/client/account/ssh-keys/{fingerprint} answers 404 for "
+            f"such a fingerprint. Nothing was changed; delete the key in the panel (Account > SSH Keys){then}"
+        )
 
     def desired(self):
         desired = {"name": self.params["name"]}
@@ -213,23 +236,18 @@ class SshKey(PanelResource):
 
 def delete_on_pelican(client, key):
     """Pelican deletes by fingerprint in the path and answers 404 for a key it does not have, so it is only asked
-    for a key just listed (find). A 404 then either means the key went meanwhile (what was wanted), or that the
-    route did not take the fingerprint: one with a '/' may not reach it as one path segment (by reading of
-    Pelican's routing; unconfirmed on a live panel). The list tells which."""
+    for a key just listed (find; a fingerprint with '/', which its route never takes, was refused there). A 404
+    then either means the key went meanwhile (what was wanted), or that the panel would not delete it: the list
+    tells which."""
     try:
         client.call("client.ssh_keys.delete_by_fingerprint", {"fingerprint": key["fingerprint"]})
     except PanelError as error:
         if error.status != 404:
             raise
         if any(bare(other["fingerprint"]) == bare(key["fingerprint"]) for other in client.call("client.ssh_keys.list")):
-            why = (
-                " (its fingerprint contains '/', which the route may not take as one path segment)"
-                if "/" in key["fingerprint"]
-                else ""
-            )
             raise TaskFailure(
                 f"SSH key '{key['name']}': Pelican answered 404 to deleting it by its fingerprint, yet "
-                f"still has it{why}; delete the key in the panel (Account > SSH Keys)",
+                "still has it; delete the key in the panel (Account > SSH Keys)",
                 error=error.to_dict(),
             ) from None
 

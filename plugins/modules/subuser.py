@@ -33,6 +33,8 @@ options:
         local part that starts with a dash. Such an address is refused before the invite is sent, naming this
         option (a refused invite would still count against the panel's limit of 10 invites per 15 minutes per
         server). Addresses with non-ASCII letters are accepted, as the panel accepts them.
+      - Pelican only refuses an address longer than 255 characters or without an C(@) before the invite is sent;
+        it accepts some that Pterodactyl refuses (comments, a domain without a dot), and checks the rest itself.
     type: str
     required: true
   permissions:
@@ -171,7 +173,7 @@ class Subuser(PanelResource):
     def desired(self):
         if self.current is None:
             # The address is only sent in the invite; panels 1.13+ refuse some (and the invite limiter counts those).
-            require_valid_email(self.params["email"])
+            require_valid_email(self.params["email"], lambda: self.client.flavour == PELICAN)
         desired = {"email": self.params["email"]}
         if self.params["permissions"] is not None:
             wanted = panel_spelling(self.params["permissions"], self.client.flavour == PELICAN)

@@ -33,6 +33,8 @@ options:
       - Panels 1.13 and later refuse some addresses (C(email:strict)), and 1.14.1 and later also a local part that
         starts with a dash. Such an address is refused before anything is sent, when it would be sent (on create or
         change), naming this option. Addresses with non-ASCII letters are accepted, as the panel accepts them.
+      - Pelican only refuses an address longer than 255 characters or without an C(@) before anything is sent; it
+        accepts some that Pterodactyl refuses (comments, a domain without a dot), and checks the rest itself.
     type: str
   first_name:
     description:
@@ -245,7 +247,7 @@ class User(PanelResource):
             desired["email"] = email = email.lower()
         if email is not None and (self.current is None or differs(self.current.get("email"), email)):
             # Checked only when it would be sent: an address already stored (e.g. by a 1.11 panel) is left alone.
-            require_valid_email(email)
+            require_valid_email(email, lambda: self.pelican)
         if self.pelican:
             self.refuse_root_admin_change(desired)
         if self.params["roles"] is not None:

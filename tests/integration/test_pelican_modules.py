@@ -4,6 +4,8 @@ write in check mode or on a second run) and that the refusals sent nothing."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 
 import pytest
@@ -44,8 +46,9 @@ def test_user_names_case_and_root_admin(pelican, pelican_emulator):
     pelican.playbook("pelican_user")
     log = pelican_emulator.requests()
     users = [(method, path.split("/users/")[-1].split("/", 1)[-1]) for method, path in accepted(log, "/users")]
-    # Create, the language, the role given and taken (no profile PATCH for roles), delete.
-    assert [method for method, _path in users] == ["POST", "PATCH", "PATCH", "PATCH", "DELETE"], users
+    # Create, the language, the role given and taken (no profile PATCH for roles), delete; then the user with an
+    # address only Pelican accepts, created and deleted.
+    assert [method for method, _path in users] == ["POST", "PATCH", "PATCH", "PATCH", "DELETE", "POST", "DELETE"], users
     assert [path for _method, path in users][2:4] == ["roles/assign", "roles/remove"], users
     # The root admin was never asked to be deleted, nor root granted, nor the Root Admin role given.
     assert refused(log) == []
@@ -61,13 +64,19 @@ def test_allocations_eggs_and_server(pelican, pelican_emulator):
     assert not [r for r in log if "/nests" in r["path"] or "/locations" in r["path"]]
 
 
-def openssh() -> str:
-    key = ed25519.Ed25519PrivateKey.generate()
-    return key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+def openssh(slashed: bool) -> str:
+    """A new OpenSSH ed25519 key whose SHA-256 fingerprint holds '/' or not, as asked (about half of keys do)."""
+    while True:
+        key = ed25519.Ed25519PrivateKey.generate().public_key()
+        line = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+        blob = base64.b64decode(line.split()[1])
+        fingerprint = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+        if ("/" in fingerprint) == slashed:
+            return line
 
 
 def test_ssh_keys(pelican, pelican_emulator):
-    extra = {"key_one": openssh(), "key_two": openssh()}
+    extra = {"key_one": openssh(False), "key_two": openssh(False), "key_slashed": openssh(True)}
     pelican.playbook(
         "pelican_ssh_key",
         "-e",
@@ -77,8 +86,9 @@ def test_ssh_keys(pelican, pelican_emulator):
     log = pelican_emulator.requests()
     ssh = accepted(log, "/ssh-keys")
     # Add, add the replacement, delete the old one by fingerprint, delete the new one; never the removed route, and
-    # nothing for the key already gone (Pelican would answer 404).
-    assert [method for method, _path in ssh] == ["POST", "POST", "DELETE", "DELETE"], ssh
+    # nothing for the key already gone (Pelican would answer 404). Then the key whose fingerprint has a '/': added,
+    # and its removal refused before any request.
+    assert [method for method, _path in ssh] == ["POST", "POST", "DELETE", "DELETE", "POST"], ssh
     assert all(path != "client/account/ssh-keys/remove" for _method, path in ssh)
     assert refused(log) == []
 

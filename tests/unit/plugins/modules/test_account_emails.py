@@ -10,7 +10,11 @@ import json
 import pytest
 import responses
 
-from ansible_collections.ptero.panel.plugins.module_utils._accounts import email_problem
+from ansible_collections.ptero.panel.plugins.module_utils._accounts import (
+    email_problem,
+    pelican_email_problem,
+    require_valid_email,
+)
 from ansible_collections.ptero.panel.plugins.modules import subuser, user
 from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 
@@ -148,3 +152,67 @@ def test_existing_subuser_is_matched_without_checking_the_address(run_module, pa
     )
     outcome = run_module(subuser.main, {"url": BASE_URL, "server": "1a7ce997", "email": "-helper@example.org"})
     assert not outcome.failed and not outcome.result["changed"]
+
+
+# Pelican's rule is the plain `email` (RFC validation letting warnings pass) with between:1,255.
+PELICAN_KEY = "papp_unittestkey" + "x" * 32
+PELICAN_ACCEPTED = ["me@localhost", "(c)a@example.com", "x" * 200 + "@example.com", "-x@example.com"]
+PELICAN_REFUSED = ["x" * 250 + "@example.com", "plain", "x@", "@example.com"]
+
+
+@pytest.mark.parametrize("address", PELICAN_ACCEPTED)
+def test_pelican_accepts_more_than_pterodactyl(address):
+    assert email_problem(address) is not None
+    assert pelican_email_problem(address) is None
+
+
+@pytest.mark.parametrize("address", PELICAN_REFUSED)
+def test_pelican_refuses_too_long_or_not_an_address(address):
+    assert pelican_email_problem(address) is not None
+
+
+def test_pelican_user_create_sends_an_address_only_pterodactyl_refuses(run_module, panel):
+    address = "x" * 200 + "@example.com"
+    panel.add("GET", USERS, json=listing("user", []))
+    panel.add("POST", USERS, json={"object": "user", "attributes": {"id": 9, "username": "bob", "email": address}})
+    outcome = run_module(user.main, {"url": BASE_URL, "api_key": PELICAN_KEY, "username": "bob", "email": address})
+    assert not outcome.failed, outcome.result
+    assert json.loads(writes(panel)[0].request.body)["email"] == address
+
+
+def test_pelican_user_create_refuses_what_pelican_refuses(run_module, panel):
+    address = "x" * 250 + "@example.com"
+    panel.add("GET", USERS, json=listing("user", []))
+    outcome = run_module(user.main, {"url": BASE_URL, "api_key": PELICAN_KEY, "username": "bob", "email": address})
+    assert outcome.failed
+    assert outcome.result["msg"] == (
+        f"email: Pelican refuses '{address}' as an e-mail address: it is longer than 255 characters"
+    )
+    assert writes(panel) == []
+
+
+def test_the_panel_is_only_asked_about_an_address_pterodactyl_refuses():
+    asked: list[str] = []
+
+    def is_pelican() -> bool:
+        asked.append("asked")
+        return True
+
+    require_valid_email("bob@example.com", is_pelican)
+    assert asked == []
+    require_valid_email("bob@localhost", is_pelican)
+    assert asked == ["asked"]
+
+
+def test_pelican_subuser_invite_sends_a_dotless_domain(run_module, panel):
+    pelican_server = {**SERVER, "description": ""}
+    panel.add("GET", BASE_URL + "/api/client/servers/1a7ce997", json={"object": "server", "attributes": pelican_server})
+    panel.add("GET", CLIENT_SERVER + "/users", json={"object": "list", "data": []})
+    invited = {"uuid": "u-2", "email": "helper@localhost", "permissions": ["websocket.connect"]}
+    panel.add("POST", CLIENT_SERVER + "/users", json={"object": "server_subuser", "attributes": invited})
+    outcome = run_module(
+        subuser.main,
+        {"url": BASE_URL, "api_key": "plcn_unittestkey" + "x" * 32, "server": "1a7ce997", "email": "helper@localhost"},
+    )
+    assert not outcome.failed, outcome.result
+    assert json.loads(writes(panel)[0].request.body)["email"] == "helper@localhost"

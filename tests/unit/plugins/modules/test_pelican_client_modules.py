@@ -34,12 +34,16 @@ def listing(kind, items, paginated=True):
 
 
 def new_key() -> str:
-    return (
-        ed25519.Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        .decode()
-    )
+    """A new OpenSSH ed25519 key whose fingerprint has no '/' (Pelican's delete route cannot take one that has)."""
+    while True:
+        line = (
+            ed25519.Ed25519PrivateKey.generate()
+            .public_key()
+            .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+            .decode()
+        )
+        if "/" not in fingerprint_of(line):
+            return line
 
 
 @pytest.fixture
@@ -106,10 +110,9 @@ def test_a_key_removed_meanwhile_is_gone_as_wanted(panel, run_module):
 
 
 def test_a_404_for_a_key_still_listed_fails_saying_to_use_the_panel(panel, run_module):
-    # A fingerprint with '/' is sent encoded (%2F); a panel whose route cannot take it answers 404.
-    panel.get(KEYS, json=listing("ssh_key", [{"name": "deploy", "fingerprint": "ab/cd", "public_key": "pem"}]))
+    panel.get(KEYS, json=listing("ssh_key", [{"name": "deploy", "fingerprint": "abcd", "public_key": "pem"}]))
     panel.delete(
-        f"{KEYS}/ab%2Fcd",
+        f"{KEYS}/abcd",
         status=404,
         json={
             "errors": [{"code": "NotFoundHttpException", "status": "404", "detail": "The route could not be found."}]
@@ -119,12 +122,53 @@ def test_a_404_for_a_key_still_listed_fails_saying_to_use_the_panel(panel, run_m
         ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"}
     )
     assert outcome.failed, outcome.result
-    assert outcome.result["msg"].startswith(
-        "SSH key 'deploy': Pelican answered "
-        "404 to deleting it by its fingerprint, yet still has it (its fingerprint "
-        "contains '/'"
+    assert outcome.result["msg"] == (
+        "SSH key 'deploy': Pelican answered 404 to deleting it by its fingerprint, yet still has it; "
+        "delete the key in the panel (Account > SSH Keys)"
     )
-    assert outcome.result["msg"].endswith("delete the key in the panel (Account > SSH Keys)")
+
+
+SLASHED = {"name": "deploy", "fingerprint": "T2b3VnvHWUmfhDOFLqzZg2VfLgqJhWx/rMUy8WZ+V8M", "public_key": "pem"}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_key_whose_fingerprint_has_a_slash_is_refused_before_any_write(panel, run_module, check_mode):
+    """Pelican's route never takes a fingerprint with '/' (404, the key stays): removing it fails before asking."""
+    panel.get(KEYS, json=listing("ssh_key", [SLASHED]))
+    outcome = run_module(
+        ssh_key_module.main,
+        {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "state": "absent"},
+        check_mode=check_mode,
+    )
+    assert outcome.failed and not outcome.result.get("changed"), outcome.result
+    assert outcome.result["msg"] == (
+        f"SSH key 'deploy': Pelican's API cannot delete it: its fingerprint {SLASHED['fingerprint']} contains '/', "
+        "and Pelican's route DELETE /api/client/account/ssh-keys/{fingerprint} answers 404 for such a fingerprint. "
+        "Nothing was changed; delete the key in the panel (Account > SSH Keys)"
+    )
+    assert writes(panel) == []
+
+
+def test_replacing_a_key_whose_fingerprint_has_a_slash_adds_nothing(panel, run_module):
+    """A replacement adds the new key before removing the old one: with an old key Pelican cannot delete, nothing
+    is added."""
+    panel.get(KEYS, json=listing("ssh_key", [SLASHED]))
+    outcome = run_module(
+        ssh_key_module.main, {"api_key": CLIENT_KEY, "panel": "auto", "name": "deploy", "public_key": new_key()}
+    )
+    assert outcome.failed and outcome.result["msg"].endswith("(Account > SSH Keys), then run the task again")
+    assert writes(panel) == []
+
+
+def test_a_slashed_fingerprint_is_no_problem_on_pterodactyl(panel, run_module):
+    panel.get(KEYS, json=listing("ssh_key", [SLASHED]))
+    panel.post(f"{KEYS}/remove", status=204)
+    outcome = run_module(
+        ssh_key_module.main,
+        {"api_key": "ptlc_unittestkey" + "x" * 32, "panel": "pterodactyl", "name": "deploy", "state": "absent"},
+    )
+    assert not outcome.failed and outcome.result["changed"] is True, outcome.result
+    assert writes(panel) == [("POST", "client/account/ssh-keys/remove", {"fingerprint": SLASHED["fingerprint"]})]
 
 
 # -- subuser ---------------------------------------------------------------------------------------------------------
