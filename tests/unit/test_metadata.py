@@ -62,3 +62,26 @@ def test_modules_use_the_shared_doc_fragments():
         assert "ptero.panel.connection\n" in source, name
         assert f"ptero.panel.connection.{group}" in source, f"{name} must document the {group} key"
         assert "ptero.panel.attributes" in source, name
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in str(text).split("."))
+
+
+def test_nothing_claims_a_version_after_the_collection_s():
+    """A build from main carries galaxy.yml's version: a module or option added "in" a later version, or a version
+    already released (listed in the changelog) with new content, would ship under a wrong number."""
+    collection = _version(GALAXY["version"])
+    added: dict[str, str] = {}
+    for path in sorted((ROOT / "plugins").glob("*/*.py")):
+        for found in re.findall(r"^\s*version_added:\s*['\"]?([0-9.]+)", path.read_text(), flags=re.MULTILINE):
+            added[f"{path.parent.name}/{path.name}: {found}"] = found
+    late = [where for where, version in added.items() if _version(version) > collection]
+    assert late == [], f"version_added after galaxy.yml's {GALAXY['version']}"
+    released = yaml.safe_load((ROOT / "changelogs" / "changelog.yaml").read_text())["releases"]
+    fragments = list((ROOT / "changelogs" / "fragments").glob("*.yml"))
+    if fragments:
+        assert GALAXY["version"] not in released, (
+            f"galaxy.yml's version {GALAXY['version']} is already released; the changes in changelogs/fragments "
+            "need the next version"
+        )
