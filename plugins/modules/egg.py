@@ -34,7 +34,8 @@ options:
     type: path
   content:
     description:
-      - The egg file's content, YAML or JSON (a string; use C(lookup('file', ...)) or C(to_json) to fill it).
+      - The egg file's content, YAML or JSON (a string; use C(lookup('file', ...)) or C(to_json) to fill it, or
+        C(lookup('ansible.builtin.url', ..., split_lines=false)) for an egg published on the web).
       - Mutually exclusive with O(src).
     type: str
   uuid:
@@ -63,6 +64,12 @@ EXAMPLES = r"""
     url: https://panel.example.com
     api_key: "{{ pelican_application_key }}"
     src: files/eggs/egg-paper.yaml
+
+- name: Keep an egg as it is published on the web (read by the controller; the module sends its content)
+  ptero.panel.egg:
+    content: "{{ lookup('ansible.builtin.url', egg_url, split_lines=false) }}"
+  vars:
+    egg_url: https://eggs.example.com/minecraft/egg-paper.yaml
 
 - name: Import an egg exported from Pterodactyl (it has no uuid)
   ptero.panel.egg:
