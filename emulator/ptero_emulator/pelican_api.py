@@ -5,10 +5,13 @@ declared in pelican.ROUTE_GATES; everything here only runs when ``config.has(<fe
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
+import zoneinfo
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -18,6 +21,7 @@ from . import application_api as base
 from .application_api import READ, WRITE, Ctx, Row, adjust_object, app_route, exists, override_route, unique
 from .http import (
     ApiError,
+    Check,
     Includes,
     apply_filters,
     apply_sort,
@@ -181,15 +185,43 @@ def database_host_with_includes(ctx: Ctx, host: Row) -> Row:
 
 
 # ====================================================================== users (§3.6)
+# The areas of PHP's DateTimeZone::ALL groups; "UTC" is its own group.
+PHP_TIMEZONE_AREAS = frozenset(
+    ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+)
+
+
+@functools.cache
+def php_timezones() -> frozenset[str]:
+    """PHP's DateTimeZone::listIdentifiers() (DateTimeZone::ALL), which Pelican's user timezone must be in: "UTC" and
+    the canonical zones (the tz database's zone.tab) of its areas, spelt exactly; no links such as US/Eastern, GMT or
+    Etc/UTC. Read from the system's zone.tab; without one, the zones Python knows in those areas (links included)."""
+    names: set[str] = set()
+    for directory in zoneinfo.TZPATH:
+        table = Path(directory, "zone.tab")
+        if table.is_file():
+            lines = table.read_text(encoding="utf-8").splitlines()
+            names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
+            break
+    else:
+        names = set(zoneinfo.available_timezones())
+    return frozenset(name for name in names if name.split("/", 1)[0] in PHP_TIMEZONE_AREAS and "/" in name) | {"UTC"}
+
+
 def _user_rules(state: State, ignore_id: int | None = None) -> dict[str, Any]:
+    """User.getRules() as StoreUserRequest/UpdateUserRequest keep them: no `sometimes`, so an omitted field is not
+    checked (and an update keeps it), but a null one is refused by `string`/`boolean`."""
     return {
         "external_id": ["sometimes", "nullable", "string", "max:255", unique(state, "users", "external_id", ignore_id)],
         "email": ["required", "email", "between:1,255", _unique_ci(state, "users", "email", ignore_id)],
         "username": ["required", "between:1,255", _unique_ci(state, "users", "username", ignore_id)],
         "password": "sometimes|nullable|string",
-        "is_managed_externally": "sometimes|boolean",
-        "language": "sometimes|string",
-        "timezone": "sometimes|string",
+        "is_managed_externally": "boolean",
+        "language": "string",  # the panel also wants one of ICU's locales; not modelled (any string is taken)
+        "timezone": [
+            "string",
+            Check("in", lambda value, _path, _data: isinstance(value, str) and value in php_timezones()),
+        ],
     }
 
 

@@ -178,3 +178,33 @@ def permission_groups(listing: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]
 def permission_keys(groups: t.Mapping[str, t.Any]) -> list[str]:
     """Every permission of `permission_groups()` as `group.key`, sorted (the form ptero.panel.subuser takes)."""
     return sorted(f"{group}.{key}" for group, entry in groups.items() for key in ((entry or {}).get("keys") or {}))
+
+
+# Pelican checks a user's timezone against PHP's DateTimeZone::listIdentifiers() (DateTimeZone::ALL): "UTC" and the
+# tz database's canonical zones under these areas, compared case-sensitively. Links (US/Eastern, GMT, Etc/UTC) are not
+# listed. Which zones an area holds depends on the panel's PHP build, so that part is left to the panel.
+PELICAN_TIMEZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+def pelican_timezone_problem(timezone: str) -> str | None:
+    """Why Pelican certainly refuses `timezone` as a user's timezone, else None (the panel judges the rest)."""
+    name = timezone.strip()  # the panel trims input, and "" arrives as null, which its string rule refuses
+    if not name:
+        return "it is empty"
+    if name == "UTC" or any(name.startswith(f"{area}/") for area in PELICAN_TIMEZONE_AREAS):
+        return None
+    return (
+        f"Pelican only takes UTC or a tz database name under {', '.join(PELICAN_TIMEZONE_AREAS)} (such as "
+        "Europe/Berlin), spelt as the database lists it; aliases such as US/Eastern, GMT or Etc/UTC are refused"
+    )

@@ -69,6 +69,38 @@ options:
     description:
       - Interface language code, for example V(en).
     type: str
+  timezone:
+    description:
+      - Pelican only. The timezone the panel shows the user's dates in, for example V(Europe/Berlin). Pelican makes
+        a new user's timezone V(UTC) when it is left out, and keeps the current one when an update leaves it out.
+      - Pelican takes V(UTC) and the tz database's canonical names, spelt as listed (case matters); aliases such as
+        V(US/Eastern), V(GMT) or V(Etc/UTC) are refused. An empty value or a name outside the database's areas
+        (Africa, America, Antarctica, Arctic, Asia, Atlantic, Australia, Europe, Indian, Pacific) fails the task,
+        naming this option, before anything is sent; the panel checks the rest and its refusal names the field.
+      - Pelican's API never shows a user's timezone, so it cannot be compared; O(update_timezone) says when it is
+        sent. RV(user.timezone) is only there when the task sent it.
+      - Fails the task on Pterodactyl, whose users have no timezone.
+    type: str
+    version_added: 1.1.0
+  update_timezone:
+    description:
+      - V(on_create) sets O(timezone) only when the user is created; an existing user's timezone is left as it is.
+      - V(always) sends O(timezone) on every run. The panel does not show the timezone, so the task cannot tell
+        whether it differs and then always reports a change.
+    type: str
+    choices: [always, on_create]
+    default: on_create
+    version_added: 1.1.0
+  managed_externally:
+    description:
+      - Pelican only. Whether the account is managed outside the panel (the user's C(is_managed_externally)). Such
+        a user cannot change their own e-mail address, username or password in the panel (its client API answers
+        403); administrators and this module still can.
+      - Compared only when given. Pelican makes new users V(false) and keeps the current value when an update
+        leaves it out.
+      - Fails the task on Pterodactyl.
+    type: bool
+    version_added: 1.1.0
   roles:
     description:
       - Pelican only. The complete set of the user's admin roles, by name or id, other than Root Admin (see
@@ -109,6 +141,13 @@ EXAMPLES = r"""
     email: alice@example.com
     first_name: Alice
     last_name: Liddell
+
+- name: A Pelican user kept by your identity system, in its timezone
+  ptero.panel.user:
+    username: carol
+    email: carol@example.com
+    timezone: Europe/Berlin
+    managed_externally: true
 
 - name: Remove a user
   ptero.panel.user:
@@ -154,6 +193,16 @@ user:
       description: Language code.
       type: str
       sample: en
+    timezone:
+      description: The timezone the task set (Pelican; the panel does not show it, so only when the task sent it).
+      type: str
+      sample: Europe/Berlin
+      version_added: 1.1.0
+    is_managed_externally:
+      description: Whether the account is managed outside the panel (Pelican only).
+      type: bool
+      sample: false
+      version_added: 1.1.0
     root_admin:
       description: Whether the user is an administrator.
       type: bool
@@ -179,6 +228,7 @@ import typing as t
 
 from ansible_collections.ptero.panel.plugins.module_utils._accounts import (
     pelican_root_admin_problem,
+    pelican_timezone_problem,
     require_valid_email,
     resolve_roles,
     user_roles,
@@ -198,6 +248,10 @@ PROFILE_FIELDS = ("username", "email", "first_name", "last_name", "language", "r
 # panel ignores these fields in a request, so they are neither sent nor compared there.
 PELICAN_IGNORED = ("first_name", "last_name")
 PELICAN_PROFILE_FIELDS = tuple(field for field in PROFILE_FIELDS if field not in PELICAN_IGNORED)
+# Pelican-only fields, by option. Pelican keeps them when an update leaves them out, so they are sent only when given.
+# The timezone is never shown by the panel: it is not a compared field but sent on create or with update_timezone.
+PELICAN_ONLY_OPTIONS = {"managed_externally": "is_managed_externally", "timezone": "timezone"}
+PELICAN_KEPT_WHEN_OMITTED = ("is_managed_externally", "timezone")
 
 
 class User(PanelResource):
@@ -217,7 +271,7 @@ class User(PanelResource):
 
     @property
     def managed_fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (*PELICAN_PROFILE_FIELDS, "roles") if self.pelican else PROFILE_FIELDS
+        return (*PELICAN_PROFILE_FIELDS, "is_managed_externally", "roles") if self.pelican else PROFILE_FIELDS
 
     @property
     def create_requires(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -227,6 +281,9 @@ class User(PanelResource):
         return f"user '{(obj or self.params)['username']}'"
 
     def find(self):
+        if self.params["state"] == "present" and self.client.known_flavour is not None:
+            # The panel is known without asking: refuse Pelican-only options before any request.
+            self.refuse_pelican_only_options()
         if self.params["external_id"]:
             found = find_user_by_external_id(self.client, self.params["external_id"])
         else:
@@ -239,7 +296,11 @@ class User(PanelResource):
         return found
 
     def desired(self):
-        desired = without_none({field: self.params[field] for field in self.managed_fields if field != "roles"})
+        self.refuse_pelican_only_options()
+        desired = without_none(
+            {field: self.params[option_of(field)] for field in self.managed_fields if field != "roles"}
+        )
+        desired.update(self.desired_timezone())
         desired["username"] = desired["username"].lower()
         email = desired.get("email")
         if email is not None and self.pelican:
@@ -253,6 +314,35 @@ class User(PanelResource):
         if self.params["roles"] is not None:
             desired["roles"] = self.desired_roles()
         return desired
+
+    def refuse_pelican_only_options(self) -> None:
+        given = [option for option in PELICAN_ONLY_OPTIONS if self.params[option] is not None]
+        if given and not self.pelican:
+            raise TaskFailure(
+                f"{given[0]}: only Pelican users have this field ({PELICAN_ONLY_OPTIONS[given[0]]}); this panel is "
+                f"Pterodactyl (leave {' and '.join(given)} out)",
+                changed=False,
+            )
+
+    def desired_timezone(self) -> dict[str, str]:
+        """The timezone to send: on create, or on every run with update_timezone=always (the panel never shows
+        it, so it cannot be compared); checked as far as Pelican certainly refuses it."""
+        timezone = self.params["timezone"]
+        if timezone is None:
+            return {}
+        problem = pelican_timezone_problem(timezone)
+        if problem:
+            raise TaskFailure(f"timezone: '{timezone}' is not a timezone Pelican accepts: {problem}", changed=False)
+        if self.current is None or self.params["update_timezone"] == "always":
+            return {"timezone": timezone}
+        return {}
+
+    def view(self, obj=None):
+        # The timezone is shown (in diffs too) only when the task sent it: the panel does not report it.
+        shown = super().view(obj)
+        if obj and "timezone" in obj:
+            shown["timezone"] = obj["timezone"]
+        return shown
 
     def desired_roles(self) -> list[str]:
         if not self.pelican:
@@ -282,6 +372,10 @@ class User(PanelResource):
             changes.append("password")
         return changes
 
+    def predict_update(self, current, desired, changes):
+        # A password is sent but never part of the user: check mode predicts the rest (it used to fail on it).
+        return super().predict_update(current, desired, [name for name in changes if name != "password"])
+
     def body(self, profile: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         """What the profile routes take: on Pelican without root_admin, which it would ignore; roles go elsewhere."""
         ignored = {"roles", "root_admin"} if self.pelican else {"roles"}
@@ -291,6 +385,7 @@ class User(PanelResource):
         created = self.client.call(
             "application.users.create", body=self.body({**desired, "password": self.params["password"]})
         )
+        created = with_timezone_sent(created, desired)
         if "roles" in desired:
             self.change_roles(created["id"])
             created = {**created, "roles": desired["roles"]}
@@ -300,12 +395,16 @@ class User(PanelResource):
         changes = set(self.compare(current, desired))
         updated = current
         if changes - {"roles"}:
-            # PATCH needs the whole profile; a password is only sent when it should change.
-            body = {field: current.get(field) for field in self.managed_fields}
+            # PATCH needs the whole profile (Pelican keeps its own fields when left out, so those only when given); a
+            # password is only sent when it should change.
+            body = {
+                field: current.get(field) for field in self.managed_fields if field not in PELICAN_KEPT_WHEN_OMITTED
+            }
             body.update(desired)
             if self.params["password"] and self.params["update_password"] == "always":
                 body["password"] = self.params["password"]
             updated = self.client.call("application.users.update", {"user": current["id"]}, body=self.body(body))
+            updated = with_timezone_sent(updated, desired)
         if "roles" in changes:
             self.change_roles(current["id"])
         return {**updated, "roles": desired["roles"]} if "roles" in desired else updated
@@ -319,6 +418,16 @@ class User(PanelResource):
                 changed=False,
             )
         self.client.call("application.users.delete", {"user": current["id"]})
+
+
+def option_of(field: str) -> str:
+    """The module option that sets an attribute of the user (`managed_externally` for `is_managed_externally`)."""
+    return {attribute: option for option, attribute in PELICAN_ONLY_OPTIONS.items()}.get(field, field)
+
+
+def with_timezone_sent(user: dict[str, t.Any], desired: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The user as the panel answered, with the timezone the task sent (the panel's answer never has it)."""
+    return {**user, "timezone": desired["timezone"]} if "timezone" in desired else user
 
 
 def main():
@@ -338,6 +447,9 @@ def main():
             },
             "root_admin": {"type": "bool"},
             "language": {"type": "str"},
+            "timezone": {"type": "str"},
+            "update_timezone": {"type": "str", "choices": ["always", "on_create"], "default": "on_create"},
+            "managed_externally": {"type": "bool"},
             "roles": {"type": "list", "elements": "str"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },

@@ -46,12 +46,15 @@ def test_user_names_case_and_root_admin(pelican, pelican_emulator):
     pelican.playbook("pelican_user")
     log = pelican_emulator.requests()
     users = [(method, path.split("/users/")[-1].split("/", 1)[-1]) for method, path in accepted(log, "/users")]
-    # Create, the language, the role given and taken (no profile PATCH for roles), delete; then the user with an
-    # address only Pelican accepts, created and deleted.
-    assert [method for method, _path in users] == ["POST", "PATCH", "PATCH", "PATCH", "DELETE", "POST", "DELETE"], users
-    assert [path for _method, path in users][2:4] == ["roles/assign", "roles/remove"], users
-    # The root admin was never asked to be deleted, nor root granted, nor the Root Admin role given.
-    assert refused(log) == []
+    # Create, the language, the timezone with is_managed_externally (once: on the second run the timezone is on
+    # create only), the role given and taken (no profile PATCH for roles), delete; then the user with an address only
+    # Pelican accepts, created (with its timezone) and deleted.
+    expected = ["POST", "PATCH", "PATCH", "PATCH", "PATCH", "DELETE", "POST", "DELETE"]
+    assert [method for method, _path in users] == expected, users
+    assert [path for _method, path in users][3:5] == ["roles/assign", "roles/remove"], users
+    # The root admin was never asked to be deleted, nor root granted, nor the Root Admin role given; of the two
+    # timezones Pelican refuses, only the one it alone can judge (a name in an area that has no such zone) was sent.
+    assert refused(log) == [("PATCH", f"/api/application/users/{users[1][1]}", 422)], refused(log)
 
 
 def test_allocations_eggs_and_server(pelican, pelican_emulator):

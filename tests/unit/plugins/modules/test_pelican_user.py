@@ -14,7 +14,8 @@ from ansible_collections.ptero.panel.tests.unit.envelopes import listing
 APP = "https://panel.example.test/api/application"
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
 JSON = {"Content-Type": "application/json"}
-# A Pelican user: no first_name/last_name; is_managed_externally, 2fa_enabled; root_admin from the role.
+# A Pelican user: no first_name/last_name; is_managed_externally, 2fa_enabled; root_admin from the role. No timezone:
+# Pelican's application user transformer (beta38) does not show it.
 USER = {
     "id": 5,
     "external_id": None,
@@ -22,7 +23,6 @@ USER = {
     "username": "alice",
     "email": "alice@example.com",
     "language": "en",
-    "timezone": "UTC",
     "root_admin": False,
     "is_managed_externally": False,
     "2fa_enabled": False,
@@ -153,7 +153,7 @@ def test_names_stay_required_on_pterodactyl(panel, run_module):
 def test_a_found_pterodactyl_user_tells_the_panel_without_the_probe(panel, run_module):
     # A ptla_ key proves nothing (migrated keys keep it); the user's first_name/no is_managed_externally does.
     ptero_user = {
-        **{k: v for k, v in USER.items() if k not in ("is_managed_externally", "2fa_enabled", "timezone")},
+        **{k: v for k, v in USER.items() if k not in ("is_managed_externally", "2fa_enabled")},
         "first_name": "Alice",
         "last_name": "L",
     }
@@ -253,3 +253,193 @@ def test_roles_fail_on_pterodactyl(panel, run_module):
     panel.get(f"{APP}/users", json=page([{**USER, "first_name": "A", "last_name": "L"}]))
     outcome = run_module(user_module.main, {"panel": "pterodactyl", "username": "alice", "roles": ["Support"]})
     assert outcome.failed and outcome.result["msg"].startswith("roles: only Pelican has roles")
+
+
+# -- timezone and managed_externally (Pelican) ----------------------------------------------------------------------
+
+
+def echo_create(panel):
+    """POST /users answering like Pelican: the user with what was sent, never its timezone (not in the transformer)."""
+
+    def create(request):
+        sent = json.loads(request.body)
+        shown = {key: value for key, value in sent.items() if key not in ("password", "timezone")}
+        return 201, JSON, json.dumps({"object": "user", "attributes": {**USER, **shown}})
+
+    panel.add_callback(responses.POST, f"{APP}/users", callback=create)
+
+
+def echo_update(panel, user=USER):
+    def update(request):
+        sent = json.loads(request.body)
+        shown = {key: value for key, value in sent.items() if key not in ("password", "timezone")}
+        return 200, JSON, json.dumps({"object": "user", "attributes": {**user, **shown}})
+
+    panel.add_callback(responses.PATCH, f"{APP}/users/{user['id']}", callback=update)
+
+
+def test_create_with_timezone_and_managed_externally(panel, run_module):
+    panel.get(f"{APP}/users", json=page([]))
+    echo_create(panel)
+    args = {"username": "carol", "email": "carol@example.com", "timezone": "Europe/Berlin", "managed_externally": True}
+    outcome = run(run_module, args, diff=True)
+    assert not outcome.failed, outcome.result
+    assert writes(panel) == [
+        (
+            "POST",
+            {
+                "username": "carol",
+                "email": "carol@example.com",
+                "is_managed_externally": True,
+                "timezone": "Europe/Berlin",
+            },
+        )
+    ]
+    # The panel's answer has no timezone: the result says the one the task sent.
+    assert outcome.result["user"]["timezone"] == "Europe/Berlin"
+    assert outcome.result["user"]["is_managed_externally"] is True
+    assert outcome.result["diff"]["after"]["timezone"] == "Europe/Berlin"
+    assert outcome.result["diff"]["before"] == {}
+
+
+def test_the_same_task_again_changes_nothing(panel, run_module):
+    panel.get(f"{APP}/users", json=page([{**USER, "is_managed_externally": True}]))
+    outcome = run(run_module, {"username": "alice", "timezone": "Europe/Berlin", "managed_externally": True}, diff=True)
+    # update_timezone=on_create: an existing user's timezone is not sent, and is_managed_externally matches.
+    assert outcome.result["changed"] is False and writes(panel) == [], outcome.result
+    assert "timezone" not in outcome.result["user"]
+    assert outcome.result["diff"]["before"] == outcome.result["diff"]["after"]
+
+
+def test_update_only_the_timezone(panel, run_module):
+    panel.get(f"{APP}/users", json=page([USER]))
+    echo_update(panel)
+    outcome = run(
+        run_module, {"username": "alice", "timezone": "America/New_York", "update_timezone": "always"}, diff=True
+    )
+    assert outcome.result["changed_fields"] == ["timezone"], outcome.result
+    # The profile PATCH needs (username, email and what the panel acts on as PUT), plus the timezone; Pelican keeps
+    # is_managed_externally when it is left out, so it is not sent back.
+    assert writes(panel) == [
+        ("PATCH", {"username": "alice", "email": "alice@example.com", "language": "en", "timezone": "America/New_York"})
+    ]
+    assert outcome.result["user"]["timezone"] == "America/New_York"
+    assert "timezone" not in outcome.result["diff"]["before"]
+    assert outcome.result["diff"]["after"]["timezone"] == "America/New_York"
+
+
+def test_update_timezone_always_reports_a_change_every_run(panel, run_module):
+    # The panel never shows the timezone: the second run cannot know it is already set, and says so by changing.
+    panel.get(f"{APP}/users", json=page([USER]))
+    echo_update(panel)
+    args = {"username": "alice", "timezone": "America/New_York", "update_timezone": "always"}
+    assert run(run_module, args).result["changed"] is True
+    assert run(run_module, args).result["changed"] is True
+    assert [method for method, _body in writes(panel)] == ["PATCH", "PATCH"]
+
+
+def test_managed_externally_is_compared_and_changed_alone(panel, run_module):
+    panel.get(f"{APP}/users", json=page([USER]))
+    echo_update(panel)
+    outcome = run(run_module, {"username": "alice", "managed_externally": True}, diff=True)
+    assert outcome.result["changed_fields"] == ["is_managed_externally"], outcome.result
+    assert writes(panel) == [
+        ("PATCH", {"username": "alice", "email": "alice@example.com", "language": "en", "is_managed_externally": True})
+    ]
+    assert outcome.result["diff"]["before"]["is_managed_externally"] is False
+    assert outcome.result["diff"]["after"]["is_managed_externally"] is True
+
+
+def test_check_mode_sends_nothing(panel, run_module):
+    panel.get(f"{APP}/users", json=page([USER]))
+    updated = run(
+        run_module,
+        {"username": "alice", "timezone": "Asia/Tokyo", "update_timezone": "always", "managed_externally": True},
+        check_mode=True,
+        diff=True,
+    )
+    assert updated.result["changed"] is True and writes(panel) == [], updated.result
+    assert updated.result["changed_fields"] == ["is_managed_externally", "timezone"]
+    assert updated.result["diff"]["after"]["timezone"] == "Asia/Tokyo"
+    panel.replace(responses.GET, f"{APP}/users", json=page([]))
+    created = run(
+        run_module, {"username": "dave", "email": "dave@example.com", "timezone": "Asia/Tokyo"}, check_mode=True
+    )
+    assert created.result["changed"] is True and writes(panel) == []
+    assert created.result["user"]["timezone"] == "Asia/Tokyo"
+
+
+def test_other_changes_leave_the_timezone_alone(panel, run_module):
+    # on_create: an update for another field does not send the timezone either (Pelican keeps the stored one).
+    panel.get(f"{APP}/users", json=page([USER]))
+    echo_update(panel)
+    outcome = run(run_module, {"username": "alice", "language": "de", "timezone": "Europe/Berlin"})
+    assert outcome.result["changed_fields"] == ["language"]
+    ((_method, body),) = writes(panel)
+    assert "timezone" not in body and "is_managed_externally" not in body
+
+
+@pytest.mark.parametrize("timezone", ["", "  ", "US/Eastern", "GMT", "Etc/UTC", "utc", "europe/berlin", "CET"])
+def test_timezones_pelican_certainly_refuses_fail_before_anything_is_sent(panel, run_module, timezone):
+    panel.get(f"{APP}/users", json=page([]))
+    outcome = run(run_module, {"username": "erin", "email": "erin@example.com", "timezone": timezone})
+    assert outcome.failed and writes(panel) == [], outcome.result
+    assert outcome.result["msg"].startswith(f"timezone: '{timezone}' is not a timezone Pelican accepts: ")
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "America/Argentina/Buenos_Aires", "Antarctica/Troll", "Europe/Kyiv"])
+def test_timezones_in_the_areas_are_left_to_the_panel(panel, run_module, timezone):
+    panel.get(f"{APP}/users", json=page([]))
+    echo_create(panel)
+    outcome = run(run_module, {"username": "erin", "email": "erin@example.com", "timezone": timezone})
+    assert not outcome.failed, outcome.result
+    assert writes(panel)[0][1]["timezone"] == timezone
+
+
+def test_the_panels_refusal_names_the_field(panel, run_module):
+    panel.get(f"{APP}/users", json=page([]))
+    refusal = {
+        "errors": [
+            {
+                "code": "ValidationException",
+                "status": "422",
+                "detail": "The selected timezone is invalid.",
+                "meta": {"source_field": "timezone", "rule": "in"},
+            }
+        ]
+    }
+    panel.post(f"{APP}/users", status=422, json=refusal)
+    outcome = run(run_module, {"username": "erin", "email": "erin@example.com", "timezone": "Europe/Kiev"})
+    assert outcome.failed and "timezone" in outcome.result["msg"], outcome.result
+
+
+@pytest.mark.parametrize(("option", "value"), [("timezone", "Europe/Berlin"), ("managed_externally", False)])
+def test_pelican_only_options_fail_on_pterodactyl_before_any_request(panel, run_module, option, value):
+    outcome = run_module(user_module.main, {"panel": "pterodactyl", "username": "alice", option: value})
+    assert outcome.failed and not outcome.result.get("changed") and len(panel.calls) == 0, outcome.result
+    assert outcome.result["msg"].startswith(f"{option}: only Pelican users have this field")
+    assert "this panel is Pterodactyl" in outcome.result["msg"]
+
+
+def test_pelican_only_options_fail_on_a_detected_pterodactyl_before_any_write(panel, run_module):
+    ptero_user = {
+        **{k: v for k, v in USER.items() if k not in ("is_managed_externally", "2fa_enabled")},
+        "first_name": "Alice",
+        "last_name": "L",
+    }
+    panel.get(f"{APP}/users", json=page([ptero_user]))
+    outcome = run_module(
+        user_module.main,
+        {"api_key": "ptla_unittestkey" + "x" * 32, "panel": "auto", "username": "alice", "timezone": "UTC"},
+    )
+    # The user found tells the panel (no probe); nothing is written.
+    assert outcome.failed and [c.request.method for c in panel.calls] == ["GET"], outcome.result
+    assert outcome.result["msg"].startswith("timezone: only Pelican users have this field")
+
+
+def test_check_mode_with_update_password_always_predicts_without_the_password(panel, run_module):
+    panel.get(f"{APP}/users", json=page([USER]))
+    args = {"username": "alice", "password": "Sentinel-Pw-123", "update_password": "always"}
+    outcome = run(run_module, args, check_mode=True, diff=True)
+    assert not outcome.failed and outcome.result["changed_fields"] == ["password"], outcome.result
+    assert writes(panel) == [] and "Sentinel-Pw-123" not in json.dumps(outcome.result)
