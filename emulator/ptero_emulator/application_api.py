@@ -43,7 +43,7 @@ from .http import (
     user_email_rules,
     validate,
 )
-from .state import ACL_READ, ACL_WRITE, KEY_TYPE_APPLICATION, State, decode_database_hashid
+from .state import ACL_READ, ACL_WRITE, KEY_TYPE_APPLICATION, State, decode_database_hashid, insert_allocation
 
 routes = web.RouteTableDef()
 
@@ -1310,17 +1310,7 @@ async def allocations_store(ctx: Ctx, node: Row) -> web.Response:
             if (address, port) in existing:
                 continue  # insert-ignore: duplicates are skipped silently
             existing.add((address, port))
-            state.insert(
-                "allocations",
-                {
-                    "node_id": node["id"],
-                    "ip": address,
-                    "ip_alias": data.get("alias"),
-                    "port": port,
-                    "server_id": None,
-                    "notes": None,
-                },
-            )
+            insert_allocation(state, node["id"], address, port, data.get("alias"))
     return empty_response(204)
 
 

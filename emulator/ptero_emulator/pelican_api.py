@@ -41,7 +41,7 @@ from .http import (
     validate,
 )
 from .pelican import PELICAN_DAEMON_BASE, root_admin_role, sync_root_admin, user_role_ids
-from .state import State
+from .state import State, insert_allocation
 
 routes = web.RouteTableDef()
 PREFIX = base.PREFIX
@@ -556,18 +556,7 @@ async def allocations_store(ctx: Ctx, node: Row) -> web.Response:
         # The unique index stops the insert; the transaction rolls the whole batch back.
         raise server_error("UniqueConstraintViolationException")
     for address, port in wanted:
-        state.insert(
-            "allocations",
-            {
-                "node_id": node["id"],
-                "ip": address,
-                "ip_alias": data.get("alias"),
-                "port": port,
-                "server_id": None,
-                "notes": None,
-                "is_locked": False,
-            },
-        )
+        insert_allocation(state, node["id"], address, port, data.get("alias"), is_locked=False)
     return empty_response(204)
 
 

@@ -10,7 +10,15 @@ from typing import Any
 
 from .config import EmulatorConfig
 from .pelican import PELICAN_ACL_RESOURCES, key_prefixes, migrate_seed
-from .state import ACL_RESOURCES, ALPHANUMERIC, KEY_TYPE_ACCOUNT, KEY_TYPE_APPLICATION, State, format_atom
+from .state import (
+    ACL_RESOURCES,
+    ALPHANUMERIC,
+    KEY_TYPE_ACCOUNT,
+    KEY_TYPE_APPLICATION,
+    State,
+    format_atom,
+    insert_allocation,
+)
 
 ADMIN_PASSWORD = "emulator-admin-password"
 PLAYER_PASSWORD = "emulator-player-password"
@@ -722,13 +730,7 @@ def add_node(
 def add_allocations(
     state: State, node: dict[str, Any], ip: str, ports: range, alias: str | None = None
 ) -> list[dict[str, Any]]:
-    return [
-        state.insert(
-            "allocations",
-            {"node_id": node["id"], "ip": ip, "ip_alias": alias, "port": port, "server_id": None, "notes": None},
-        )
-        for port in ports
-    ]
+    return [insert_allocation(state, node["id"], ip, port, alias) for port in ports]
 
 
 def add_server(

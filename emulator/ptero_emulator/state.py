@@ -630,3 +630,12 @@ class State:
         self.counters = dict.fromkeys(TABLES, 0)
         self.clock_offset = 0.0
         self._indexes.clear()
+
+
+def insert_allocation(
+    state: State, node_id: int, ip: str, port: int, alias: str | None = None, **columns: Any
+) -> dict[str, Any]:
+    """A free allocation as the panel's assignment service (and the seed) inserts it; ``columns`` are a flavour's
+    own (Pelican's ``is_locked``)."""
+    row = {"node_id": node_id, "ip": ip, "ip_alias": alias, "port": port, "server_id": None, "notes": None}
+    return state.insert("allocations", {**row, **columns})
