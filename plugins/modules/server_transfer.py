@@ -29,6 +29,17 @@ description:
     the reason.
   - Waiting means watching the server's node. A transfer that Wings gives up, or that is cancelled, leaves the
     server on its old node; waiting then ends at O(wait_timeout) with a message saying so.
+  - With O(state=cancelled) the module cancels the running transfer of the server, whichever node it goes to. The
+    panel answers C(406 Not Acceptable) when no transfer of the server runs; the task then reports no change. A
+    cancelled transfer leaves the server on its old node, with its old allocations, and the allocations the transfer
+    gave it on the target node stay assigned to it (see above).
+  - The panel marks the transfer ended before it tells the Wings of both nodes to stop, and a failure there comes
+    back as a C(500) although the transfer was cancelled (Pelican beta38 asks the target node's Wings on a route
+    that Wings beta29 does not have, so with these versions every cancel of a running transfer is answered so).
+    After a C(5xx) or a lost answer the module sends the cancel once more - C(406) then means the first one ended
+    the transfer - and reports the change with a warning.
+  - Check mode cannot tell whether a transfer runs (see above; only the cancel request itself tells, by its answer),
+    so with O(state=cancelled) it sends nothing, predicts no change and warns.
   - Uses the application API.
 options:
   server:
@@ -36,23 +47,38 @@ options:
     type: str
     required: true
   node:
-    description: The node to move it to, by id or name.
+    description:
+      - The node to move it to, by id or name.
+      - Required with O(state=present). Refused with O(state=cancelled), which cancels whichever transfer of the
+        server runs (the panel's cancel takes no node, and the application API does not say where a transfer goes).
     type: str
-    required: true
   allocation:
     description:
       - The allocation on O(node) that becomes the server's primary one, by id or as C(ip:port).
       - Leave it out to take the free allocation of O(node) with the lowest id.
       - Allocations of O(node) assigned to the server already (by a running transfer, or left by a cancelled one)
         cannot be named; a transfer that succeeds releases them.
+      - Refused with O(state=cancelled).
     type: str
   additional_allocations:
-    description: More allocations on O(node) for the server, by id or as C(ip:port).
+    description:
+      - More allocations on O(node) for the server, by id or as C(ip:port).
+      - Refused (when not empty) with O(state=cancelled).
     type: list
     elements: str
     default: []
+  state:
+    description:
+      - V(present) moves the server to O(node).
+      - V(cancelled) cancels the running transfer of the server; no change when none runs.
+    type: str
+    choices: [present, cancelled]
+    default: present
+    version_added: 1.1.0
   wait:
-    description: Wait until the panel shows the server on O(node).
+    description:
+      - Wait until the panel shows the server on O(node).
+      - Not used with O(state=cancelled); the panel ends the transfer within the cancel request.
     type: bool
     default: true
   wait_timeout:
@@ -82,25 +108,42 @@ EXAMPLES = r"""
     node: fra2
     allocation: "10.0.0.12:25565"
     wait: false
+
+- name: Call off the move of the survival server
+  ptero.panel.server_transfer:
+    server: survival
+    state: cancelled
+  register: cancel
+
+- name: Say whether a transfer was running
+  ansible.builtin.debug:
+    msg: "{{ 'cancelled' if cancel.cancelled else 'no transfer was running' }}"
 """
 
 RETURN = r"""
 server:
   description: The server after the task (before the move finished with O(wait=false); the predicted server in check
-    mode).
+    mode; with O(state=cancelled) the server as the panel shows it after the cancel, on its old node).
   returned: always
   type: dict
   sample: {id: 7, name: survival, node: 2, allocation: 41}
 transferred:
-  description: Whether the task started a transfer.
+  description: Whether the task started a transfer (always false with O(state=cancelled)).
   returned: always
   type: bool
   sample: true
+cancelled:
+  description: Whether the task cancelled a running transfer; false when none ran, with O(state=present), and in
+    check mode (which cannot tell).
+  returned: always
+  type: bool
+  sample: true
+  version_added: 1.1.0
 """
 
 import typing as t
 
-from ansible_collections.ptero.panel.plugins.module_utils._client import PanelError
+from ansible_collections.ptero.panel.plugins.module_utils._client import WRITE_UNKNOWN, PanelError
 from ansible_collections.ptero.panel.plugins.module_utils._lookup import find_application_server, find_node
 from ansible_collections.ptero.panel.plugins.module_utils._module import (
     Outcome,
@@ -330,24 +373,134 @@ class Transfer:
         return Outcome("server", True, server, before, after, existed=True, extra={"transferred": True})
 
 
+class Cancel:
+    """Cancelling the running transfer of a server.
+
+    Pelican (beta38) answers 406 when no transfer of the server runs. Otherwise it marks the transfer ended in its
+    database first, then tells the old node's Wings to stop sending and the new node's Wings to stop receiving; an
+    error from either comes back as a 500 (with Wings beta29 the second call always fails: the panel asks for a route
+    Wings does not have), while the transfer stays ended. The server keeps its node and allocations, and the
+    allocations the transfer gave it on the new node stay assigned to it."""
+
+    def __init__(self, module: PanelModule) -> None:
+        self.module = module
+        self.client = module.client
+        self.server: Item = required_object(self.client, module.params["server"], "server", find_application_server)
+        self.label = f"server '{self.server['name']}'"
+
+    def send(self) -> bool:
+        """True when the panel cancelled a running transfer (204), False when none ran (406)."""
+        try:
+            self.client.call("application.servers.transfer_cancel", {"server": self.server["id"]})
+        except PanelError as error:
+            if error.status == 406:
+                return False
+            raise
+        return True
+
+    def read_server(self) -> Item:
+        with failure_context(f"Could not read {self.label}"):
+            return self.client.call("application.servers.get", {"server": self.server["id"]})
+
+    def outcome(self, server: Item, before: str, after: str) -> Outcome:
+        """The result: the diff shows the server's placement and its transfer ("running", "cancelled", "none",
+        or "unknown" in check mode)."""
+        cancelled = after == "cancelled"
+        return Outcome(
+            "server",
+            cancelled,
+            server,
+            {**placement(self.server), "transfer": before},
+            {**placement(server), "transfer": after},
+            existed=True,
+            extra={"transferred": False, "cancelled": cancelled},
+        )
+
+    def cancelled(self) -> Outcome:
+        self.module.record_write(f"cancelled the transfer of {self.label}")
+        self.module.warn(
+            f"Pelican keeps any allocations the cancelled transfer gave {self.label} on its target node assigned to "
+            "it; a later transfer that succeeds releases them, or remove them with ptero.panel.network_allocation "
+            "(state=absent) or in the panel's admin area"
+        )
+        return self.outcome(self.read_server(), "running", "cancelled")
+
+    def after_doubtful_answer(self, first: PanelError) -> Outcome:
+        """The cancel failed in a way that may have applied it (a 5xx, or an answer lost after sending): a second
+        cancel tells whether the panel ended the transfer (406 now) or not."""
+        first_answer = first.status or "no answer"
+        try:
+            ran_still = self.send()
+        except PanelError as error:
+            raise TaskFailure.from_error(
+                error, f"Could not cancel the transfer of {self.label} (a first cancel failed too: {first_answer})"
+            ) from None
+        if ran_still:
+            return self.cancelled()
+        server = self.read_server()
+        if server.get("node") != self.server.get("node"):
+            # Only a transfer that succeeded moves the server, and after a cancel the panel refuses its success.
+            self.module.warn(
+                f"The transfer of {self.label} ended on its own before the cancel: the server is on node "
+                f"{server.get('node')} now"
+            )
+            return self.outcome(server, "running", "finished")
+        self.module.warn(
+            f"The panel answered the cancel of {self.label} with an error ({first_answer}), and a second cancel "
+            "found no transfer running: the panel had ended it. Pelican ends a transfer before it tells the Wings of "
+            "both nodes to stop, and answers 500 when that fails (the panel's log names the cause)"
+        )
+        return self.cancelled()
+
+    def ensure(self) -> Outcome:
+        if self.module.check_mode:
+            self.module.warn(
+                f"Check mode cannot tell whether a transfer of {self.label} runs (the application API does not show "
+                "one; only the cancel request tells, by its answer), so it predicts no change; a real run cancels a "
+                "running transfer and reports a change"
+            )
+            return self.outcome(self.server, "unknown", "unknown")
+        try:
+            if self.send():
+                return self.cancelled()
+        except PanelError as error:
+            if error.write_state != WRITE_UNKNOWN:
+                raise TaskFailure.from_error(error, f"Could not cancel the transfer of {self.label}") from None
+            return self.after_doubtful_answer(error)
+        return self.outcome(self.server, "none", "none")
+
+
+# Options that only say where a transfer goes: a cancel takes none (it cancels whichever transfer runs).
+PLACEMENT_OPTIONS = ("node", "allocation", "additional_allocations")
+
+
 def main() -> None:
     module = PanelModule(
         {
             "server": {"type": "str", "required": True},
-            "node": {"type": "str", "required": True},
+            "node": {"type": "str"},
             "allocation": {"type": "str"},
             "additional_allocations": {"type": "list", "elements": "str", "default": []},
+            "state": {"type": "str", "choices": ["present", "cancelled"], "default": "present"},
             "wait": {"type": "bool", "default": True},
             "wait_timeout": {"type": "int", "default": 900},
         },
         api="application",
+        required_if=[("state", "present", ["node"])],
     )
     if module.params["wait_timeout"] < 0:
         module.fail_json(msg=f"wait_timeout: must be 0 or more, not {module.params['wait_timeout']}")
+    cancelling = module.params["state"] == "cancelled"
+    refused = [name for name in PLACEMENT_OPTIONS if cancelling and module.params[name]]
+    if refused:
+        module.fail_json(
+            msg=f"{', '.join(refused)}: not used with state=cancelled, which cancels whichever transfer of the server "
+            "runs (the panel's cancel takes no node); leave them out"
+        )
     with module.failures_reported():
         require_pelican(module.client, "server_transfer", "server transfers")
-        outcome = Transfer(module).ensure()
-    module.exit_json(**outcome.result())
+        outcome = Cancel(module).ensure() if cancelling else Transfer(module).ensure()
+    module.exit_json(**{"cancelled": False, **outcome.result()})
 
 
 if __name__ == "__main__":

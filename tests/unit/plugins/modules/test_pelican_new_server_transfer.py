@@ -2,7 +2,8 @@
 or named (free, on the target node), 406 reported as "not viable" without a retry, 409 told apart (a running transfer to
 the node is waited for; another node's or an unmovable status fails), allocations left by a cancelled transfer not
 mistaken for a running one, waiting until the panel shows the new node (and a timeout that says what it saw), check
-mode, Pterodactyl refused before any request."""
+mode, Pterodactyl refused before any request. state=cancelled: 204 a change, 406 none, a 5xx asked again (the panel
+ends the transfer before Wings fails it), check mode sending nothing, node required only to move."""
 
 from __future__ import annotations
 
@@ -290,3 +291,160 @@ def test_without_a_free_allocation_and_no_wait_the_doubt_is_warned(panel, run_mo
         and "ptero.panel.network_allocation" in w
         for w in warnings
     ), warnings
+
+
+# -- state=cancelled --------------------------------------------------------------------------------------------
+# Pelican beta38's cancel: 406 with an empty body when no transfer of the server runs; otherwise the transfer is
+# marked ended in the panel's database, then both nodes' Wings are told to stop, and an error there is a generic
+# 500 although the transfer stays ended (Wings beta29 has no route for the call to the target node).
+CANCEL = f"{APP}/servers/7/transfer/cancel"
+GENERIC_500 = {
+    "errors": [
+        {
+            "code": "RequestException",
+            "status": "500",
+            "detail": "An unexpected error was encountered while processing this request, please try again.",
+        }
+    ]
+}
+
+
+def cancel(run_module, **kwargs):
+    return run(run_module, {"state": "cancelled"}, **kwargs)
+
+
+def cancel_posts(panel):
+    return [call for call in panel.calls if call.request.method == "POST"]
+
+
+def test_cancel_a_running_transfer(panel, run_module):
+    panel.post(CANCEL, status=204)
+    outcome = cancel(run_module, diff=True)
+    assert not outcome.failed, outcome.result["msg"]
+    result = outcome.result
+    assert result["changed"] is True and result["cancelled"] is True and result["transferred"] is False
+    assert writes(panel) == [("POST", "servers/7/transfer/cancel", None)]
+    assert result["server"]["id"] == 7 and result["server"]["node"] == 1
+    assert result["diff"] == {
+        "before": {"node": 1, "allocation": 11, "transfer": "running"},
+        "after": {"node": 1, "allocation": 11, "transfer": "cancelled"},
+    }
+    # The allocations the transfer gave the server on the target node stay assigned: said, with how to free them.
+    assert any("ptero.panel.network_allocation" in w for w in result["warnings"]), result["warnings"]
+
+
+def test_cancel_with_no_transfer_running_is_no_change(panel, run_module):
+    panel.post(CANCEL, status=406, body="")
+    outcome = cancel(run_module)
+    assert not outcome.failed, outcome.result["msg"]
+    result = outcome.result
+    assert result["changed"] is False and result["cancelled"] is False and result["transferred"] is False
+    assert result["diff"]["before"]["transfer"] == result["diff"]["after"]["transfer"] == "none"
+    assert result["warnings"] == [] and len(cancel_posts(panel)) == 1
+
+
+def test_cancel_in_check_mode_sends_nothing_and_warns(panel, run_module):
+    panel.post(CANCEL, status=204)
+    outcome = cancel(run_module, check_mode=True)
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is False and outcome.result["cancelled"] is False
+    assert cancel_posts(panel) == []
+    assert any(
+        "Check mode cannot tell whether a transfer of server 'survival' runs" in w for w in outcome.result["warnings"]
+    )
+
+
+def test_cancel_on_pterodactyl_is_refused_before_any_request(panel, run_module):
+    outcome = run_module(transfer_module.main, {"server": "7", "state": "cancelled", "panel": "pterodactyl"})
+    assert outcome.failed and "ptero.panel.server_transfer needs a Pelican panel" in outcome.result["msg"]
+    assert len(panel.calls) == 0
+
+
+def test_node_is_required_only_to_move(panel, run_module):
+    outcome = run(run_module, {})
+    assert outcome.failed and outcome.result["msg"] == "state is present but all of the following are missing: node"
+    assert len(panel.calls) == 0
+
+
+def test_placement_options_are_refused_with_cancelled_before_any_request(panel, run_module):
+    outcome = run(run_module, {"state": "cancelled", "node": "fra2", "additional_allocations": ["21"]})
+    assert outcome.failed and outcome.result["msg"].startswith(
+        "node, additional_allocations: not used with state=cancelled, which cancels whichever transfer of the server "
+        "runs"
+    )
+    assert len(panel.calls) == 0
+
+
+def test_a_500_whose_cancel_took_effect_is_a_change_with_a_warning(panel, run_module):
+    # The first cancel ended the transfer and then failed telling Wings; the second finds none running.
+    panel.post(CANCEL, status=500, json=GENERIC_500)
+    panel.post(CANCEL, status=406, body="")
+    outcome = cancel(run_module)
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is True and outcome.result["cancelled"] is True
+    assert len(cancel_posts(panel)) == 2
+    assert any(
+        "answered the cancel of server 'survival' with an error (500), and a second cancel found no transfer running"
+        in w
+        for w in outcome.result["warnings"]
+    ), outcome.result["warnings"]
+
+
+def test_a_500_before_anything_was_ended_is_followed_by_a_cancel_that_works(panel, run_module):
+    panel.post(CANCEL, status=500, json=GENERIC_500)
+    panel.post(CANCEL, status=204)
+    outcome = cancel(run_module)
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is True and outcome.result["cancelled"] is True
+    assert len(cancel_posts(panel)) == 2
+
+
+def test_a_transfer_that_finished_meanwhile_is_not_reported_cancelled(panel, run_module):
+    panel.post(CANCEL, status=500, json=GENERIC_500)
+    panel.post(CANCEL, status=406, body="")
+    reads = {"count": 0}
+
+    def read(request):
+        reads["count"] += 1
+        moved = reads["count"] > 1  # the success callback came between the two cancels
+        return 200, {}, json.dumps(item("server", {**SERVER, "node": 2, "allocation": 21} if moved else SERVER))
+
+    panel.remove(responses.GET, f"{APP}/servers/7")
+    panel.add_callback(responses.GET, f"{APP}/servers/7", callback=read, content_type="application/json")
+    outcome = cancel(run_module)
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is False and outcome.result["cancelled"] is False
+    assert outcome.result["server"]["node"] == 2
+    assert any("ended on its own before the cancel" in w for w in outcome.result["warnings"])
+
+
+def test_two_failed_cancels_fail_naming_both(panel, run_module):
+    panel.post(CANCEL, status=500, json=GENERIC_500)
+    panel.post(CANCEL, status=500, json=GENERIC_500)
+    outcome = cancel(run_module)
+    assert outcome.failed and outcome.result["msg"].startswith(
+        "Could not cancel the transfer of server 'survival' (a first cancel failed too: 500): POST"
+    )
+    assert outcome.result["error"]["status"] == 500 and len(cancel_posts(panel)) == 2
+
+
+def test_a_refused_cancel_fails_without_asking_again(panel, run_module):
+    panel.post(
+        CANCEL, status=403, json={"errors": [{"code": "AccessDeniedHttpException", "status": "403", "detail": "x"}]}
+    )
+    outcome = cancel(run_module)
+    assert outcome.failed and outcome.result["msg"].startswith(
+        "Could not cancel the transfer of server 'survival': POST"
+    )
+    assert outcome.result.get("changed") is not True and len(cancel_posts(panel)) == 1
+
+
+def test_state_present_is_the_default_and_says_nothing_was_cancelled(panel, run_module):
+    arrives_after(panel, reads=0)
+    outcome = run(run_module, {"node": "fra2", "state": "present"})
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["changed"] is True and outcome.result["transferred"] is True
+    assert outcome.result["cancelled"] is False
+    assert writes(panel) == [
+        ("POST", "servers/7/transfer", {"node_id": 2, "allocation_id": 21, "allocation_additional": []})
+    ]
