@@ -755,13 +755,16 @@ def finish_transfer(state: State, server_id: int) -> None:
 async def servers_transfer_cancel(ctx: Ctx, server: Row) -> web.Response:
     """406 when nothing is moving. The panel marks the transfer finished before it tells Wings to stop, so Wings'
     failure callback that follows finds no transfer (409) and the target node's allocations given to the server at
-    the start stay assigned to it (by reading beta38's ServerManagementController and ServerTransferController)."""
+    the start stay assigned to it (by reading beta38's ServerManagementController and ServerTransferController).
+    The cancel then answers a generic 500 although it took effect: the panel tells the target node
+    ``DELETE /api/transfer``, a route Wings (beta29) does not have, and its daemon client throws on the 404
+    (DaemonServerRepository::cancelTransfer; Wings' router.go has only ``DELETE /api/transfers/:server``)."""
     transfer = server.get("transfer")
     if not transfer:
         return web.Response(status=406)
     ctx.state.cancel(transfer["timer_id"])
     ctx.state.update("servers", server, {"transfer": None})
-    return empty_response(204)
+    raise server_error("RequestException")
 
 
 # ====================================================================== eggs (§2.1, §3.7)

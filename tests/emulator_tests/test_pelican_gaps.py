@@ -155,7 +155,9 @@ def test_cancel_leaves_the_new_allocations_with_the_server(api: Api, seeded: Run
     before Wings reports the failure, so the failure callback finds none and nothing is handed back."""
     started = api.post("servers/2/transfer", {"node_id": 2, "allocation_id": 30, "allocation_additional": [31]})
     assert started.status_code == 204, started.text
-    assert api.post("servers/2/transfer/cancel").status_code == 204
+    # The cancel takes effect, then the panel's call to the target Wings (a route Wings lacks) makes it a 500.
+    cancelled = api.post("servers/2/transfer/cancel")
+    assert cancelled.status_code == 500 and cancelled.json()["errors"][0]["code"] == "RequestException"
     assert seeded.advance("transfer") == 0
     server = api.get("servers/2").json()["attributes"]
     assert (server["node"], server["allocation"]) == (1, 3)

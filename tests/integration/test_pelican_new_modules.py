@@ -94,7 +94,8 @@ def test_server_transfer_after_a_cancel(pelican_emulator):
         pelican_emulator.configure(transfer_seconds=previous)
     api = Api(pelican_emulator)
     survival = next(s for s in pelican_emulator.state("servers") if s["name"] == "Survival")
-    assert api.post(f"servers/{survival['id']}/transfer/cancel").status_code == 204
+    # Pelican cancels, then answers 500 (its call to the target Wings names a route Wings lacks).
+    assert api.post(f"servers/{survival['id']}/transfer/cancel").status_code == 500
     left = [
         a["id"] for a in pelican_emulator.state("allocations") if a["server_id"] == survival["id"] and a["node_id"] == 2
     ]

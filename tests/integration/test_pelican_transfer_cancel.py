@@ -17,19 +17,17 @@ def test_cancel_a_running_transfer(pelican_emulator):
     survival = next(s for s in pelican_emulator.state("servers") if s["name"] == "Survival")
     previous = pelican_emulator.control("GET", "config")["transfer_seconds"]
     pelican_emulator.configure(transfer_seconds=300)  # the transfers below run until cancelled
-    # Pelican's answer when telling Wings to stop fails: the transfer is already ended, the answer is a generic 500.
-    pelican_emulator.add_fault(
-        r"/servers/\d+/transfer/cancel$", method="POST", status=500, code="RequestException", when="after", skip=2
-    )
     pelican_emulator.clear_requests()
     try:
         Ansible(pelican_emulator).playbook("pelican_server_transfer_cancel")
     finally:
         pelican_emulator.configure(transfer_seconds=previous)
-        pelican_emulator.clear_faults()
+    # Pelican cancels and then answers a generic 500 (it tells the target Wings to stop through a route Wings does
+    # not have): the module asks once more, and the 406 says the transfer is no longer running.
     assert write_answers(pelican_emulator) == [
         ("transfer", 204),
-        ("cancel", 204),
+        ("cancel", 500),
+        ("cancel", 406),
         ("cancel", 406),
         ("transfer", 204),
         ("cancel", 500),
