@@ -170,7 +170,8 @@ def test_transfer_cancel(api: Api, pelican: RunningEmulator) -> None:
     assert _assigned(api, 1)[wanted] is True  # reserved for the server while it moves
     again = api.post("servers/3/transfer", {"node_id": 1, "allocation_id": free[-2]["attributes"]["id"]})
     assert again.status_code == 409 and "transferred" in error_of(again)["detail"]
-    assert api.post("servers/3/transfer/cancel").status_code == 204
+    # Cancelled, then the generic 500 of the panel's call to the target Wings (a route Wings beta29 lacks).
+    assert api.post("servers/3/transfer/cancel").status_code == 500
     assert pelican.advance("transfer") == 0  # a cancelled transfer never completes
     assert api.get("servers/3").json()["attributes"]["node"] == 2
     assert _assigned(api, 1)[wanted] is True  # not handed back: Wings' failure callback finds no transfer
@@ -191,7 +192,7 @@ def test_suspend_refused_during_a_transfer(api: Api) -> None:
         )
         assert api.post("servers/1/unsuspend").status_code == 204
     finally:
-        assert api.post("servers/1/transfer/cancel").status_code == 204
+        assert api.post("servers/1/transfer/cancel").status_code == 500  # cancelled, then the Wings call fails
     assert api.post("servers/1/suspend").status_code == 204
     assert api.post("servers/1/unsuspend").status_code == 204
 
