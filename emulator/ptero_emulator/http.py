@@ -535,10 +535,22 @@ _VALUE_RULES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+def rfc_email_valid(value: str) -> bool:
+    """Laravel's plain ``email`` rule (egulias RFCValidation, warnings allowed): one ``@`` with text on both sides and
+    no white space; an unquoted local part and the domain may not start or end with a dot or hold two in a row
+    (RFC errors, where a comment or a dotless domain are only warnings)."""
+    if not _EMAIL.match(value):
+        return False
+    local, _at, domain = value.rpartition("@")
+    quoted = len(local) > 1 and local.startswith('"') and local.endswith('"')
+    local_valid = quoted or _email_atoms_valid(local, lambda ch: True)
+    return local_valid and _email_atoms_valid(domain, lambda ch: True)
+
+
 def _email_rule(value: Any, params: list[str]) -> bool:
     if "strict" in params:
         return isinstance(value, str) and strict_email_valid(value)
-    return isinstance(value, str) and bool(_EMAIL.match(value))
+    return isinstance(value, str) and rfc_email_valid(value)
 
 
 def _regex_rule(value: Any, params: list[str]) -> bool:

@@ -77,13 +77,18 @@ def email_problem(address: str) -> str | None:
 
 def pelican_email_problem(address: str) -> str | None:
     """Why Pelican refuses `address`, else None. Its rule is Laravel's plain `email` (RFC validation that lets
-    warnings pass: comments, a domain without a dot) and `between:1,255`; only what it certainly refuses is refused
-    here."""
+    warnings pass: comments, a domain without a dot, but not errors such as two dots in a row) and `between:1,255`;
+    only what it certainly refuses is refused here."""
     if len(address) > PELICAN_EMAIL_MAX_LENGTH:
         return f"it is longer than {PELICAN_EMAIL_MAX_LENGTH} characters"
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return "it is not of the form local-part@domain"
+    quoted = len(local) > 1 and local.startswith('"') and local.endswith('"')
+    if not quoted and (local.startswith(".") or local.endswith(".") or ".." in local):
+        return "its local part starts or ends with a dot, or has two dots in a row"
+    if domain.startswith(".") or ".." in domain:
+        return "its domain starts with a dot or has two dots in a row"
     return None
 
 

@@ -33,8 +33,9 @@ options:
         local part that starts with a dash. Such an address is refused before the invite is sent, naming this
         option (a refused invite would still count against the panel's limit of 10 invites per 15 minutes per
         server). Addresses with non-ASCII letters are accepted, as the panel accepts them.
-      - Pelican only refuses an address longer than 255 characters or without an C(@) before the invite is sent;
-        it accepts some that Pterodactyl refuses (comments, a domain without a dot), and checks the rest itself.
+      - Pelican's rule is laxer, and only an address longer than 255 characters, without an C(@), or with a dot at
+        either end of its local part or two in a row is refused before the invite is sent; Pelican accepts some that
+        Pterodactyl refuses (a leading dash, comments, a domain without a dot) and checks the rest itself.
     type: str
     required: true
   permissions:

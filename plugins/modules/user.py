@@ -33,8 +33,9 @@ options:
       - Panels 1.13 and later refuse some addresses (C(email:strict)), and 1.14.1 and later also a local part that
         starts with a dash. Such an address is refused before anything is sent, when it would be sent (on create or
         change), naming this option. Addresses with non-ASCII letters are accepted, as the panel accepts them.
-      - Pelican only refuses an address longer than 255 characters or without an C(@) before anything is sent; it
-        accepts some that Pterodactyl refuses (comments, a domain without a dot), and checks the rest itself.
+      - Pelican's rule is laxer, and only an address longer than 255 characters, without an C(@), or with a dot at
+        either end of its local part or two in a row is refused before anything is sent; Pelican accepts some that
+        Pterodactyl refuses (a leading dash, comments, a domain without a dot) and checks the rest itself.
     type: str
   first_name:
     description:

@@ -156,8 +156,24 @@ def test_existing_subuser_is_matched_without_checking_the_address(run_module, pa
 
 # Pelican's rule is the plain `email` (RFC validation letting warnings pass) with between:1,255.
 PELICAN_KEY = "papp_unittestkey" + "x" * 32
-PELICAN_ACCEPTED = ["me@localhost", "(c)a@example.com", "x" * 200 + "@example.com", "-x@example.com"]
-PELICAN_REFUSED = ["x" * 250 + "@example.com", "plain", "x@", "@example.com"]
+PELICAN_ACCEPTED = [
+    "me@localhost",
+    "(c)a@example.com",
+    "x" * 200 + "@example.com",
+    "-x@example.com",
+    '"a..b"@example.com',
+]
+PELICAN_REFUSED = [
+    "x" * 250 + "@example.com",
+    "plain",
+    "x@",
+    "@example.com",
+    "a..b@example.com",
+    ".a@example.com",
+    "a.@example.com",
+    "a@example..com",
+    "a@.example.com",
+]
 
 
 @pytest.mark.parametrize("address", PELICAN_ACCEPTED)
