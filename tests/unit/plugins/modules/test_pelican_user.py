@@ -29,6 +29,13 @@ USER = {
     "2fa": False,
 }
 
+# The same user as Pterodactyl shows it: names, and no is_managed_externally (which tells the panel apart).
+PTERODACTYL_USER = {
+    **{k: v for k, v in USER.items() if k not in ("is_managed_externally", "2fa_enabled")},
+    "first_name": "Alice",
+    "last_name": "L",
+}
+
 
 def page(items):
     return listing("user", items)
@@ -152,12 +159,7 @@ def test_names_stay_required_on_pterodactyl(panel, run_module):
 
 def test_a_found_pterodactyl_user_tells_the_panel_without_the_probe(panel, run_module):
     # A ptla_ key proves nothing (migrated keys keep it); the user's first_name/no is_managed_externally does.
-    ptero_user = {
-        **{k: v for k, v in USER.items() if k not in ("is_managed_externally", "2fa_enabled")},
-        "first_name": "Alice",
-        "last_name": "L",
-    }
-    panel.get(f"{APP}/users", json=page([ptero_user]))
+    panel.get(f"{APP}/users", json=page([PTERODACTYL_USER]))
     outcome = run_module(
         user_module.main,
         {"api_key": "ptla_unittestkey" + "x" * 32, "panel": "auto", "username": "alice", "first_name": "Alice"},
@@ -422,12 +424,7 @@ def test_pelican_only_options_fail_on_pterodactyl_before_any_request(panel, run_
 
 
 def test_pelican_only_options_fail_on_a_detected_pterodactyl_before_any_write(panel, run_module):
-    ptero_user = {
-        **{k: v for k, v in USER.items() if k not in ("is_managed_externally", "2fa_enabled")},
-        "first_name": "Alice",
-        "last_name": "L",
-    }
-    panel.get(f"{APP}/users", json=page([ptero_user]))
+    panel.get(f"{APP}/users", json=page([PTERODACTYL_USER]))
     outcome = run_module(
         user_module.main,
         {"api_key": "ptla_unittestkey" + "x" * 32, "panel": "auto", "username": "alice", "timezone": "UTC"},
