@@ -271,7 +271,9 @@ def echo_create(panel):
     panel.add_callback(responses.POST, f"{APP}/users", callback=create)
 
 
-def echo_update(panel, user=USER):
+def echo_update(panel, user=None):
+    user = USER if user is None else user
+
     def update(request):
         sent = json.loads(request.body)
         shown = {key: value for key, value in sent.items() if key not in ("password", "timezone")}
