@@ -73,8 +73,8 @@ description:
     C(ansible-inventory --list) took 2.12 times (ansible-core 2.19; 2.34 in a second run) and 1.99 times (2.16) what
     ansible-core itself needs to hold the same hosts and groups without variables; the plugin's own work (its time
     less the same hosts replayed with its variables) was 0.25 times (2.19) and 0.31 times (2.16) py-dactyl's listing
-    of servers and nodes; peak memory at 10,000 servers fell from 769 to 230 MiB (2.19) and from 636 to 199 MiB (2.16) with the
-    lean default set."
+    of servers and nodes; peak memory at 10,000 servers fell from 769 to 230 MiB (2.19) and from 636 to 199 MiB
+    (2.16) with the lean default set."
   - On ansible-core 2.19, which copies every value a plugin sets and tags it with its origin, the plugin tags each
     distinct host-variable value once with that same origin and the hosts share it; the stored values and their
     tags are the same, at a fraction of the time and memory.
