@@ -18,14 +18,22 @@ PELICAN_EMAIL_MAX_LENGTH = 255
 _LOCAL_PART_SYMBOLS = frozenset("!#$%&'*+-/=?^_`{|}~")
 
 
+def _local_part_dots_problem(local: str) -> str | None:
+    # An RFC error under every panel's rule (egulias' DotAtStart, DotAtEnd, ConsecutiveDot), strict or not.
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return "its local part starts or ends with a dot, or has two dots in a row"
+    return None
+
+
 def _local_part_problem(local: str) -> str | None:
     if local.startswith('"') or local.endswith('"'):
         return "it has a quoted local part"
     if local.startswith("-"):
         # p_user_email (panel 1.14.1+): the local part must not start with a dash.
         return "its local part starts with a dash"
-    if local.startswith(".") or local.endswith(".") or ".." in local:
-        return "its local part starts or ends with a dot, or has two dots in a row"
+    dots = _local_part_dots_problem(local)
+    if dots:
+        return dots
     for char in local:
         if char.isascii() and not (char.isalnum() or char == "." or char in _LOCAL_PART_SYMBOLS):
             return f"its local part contains {char!r}"
@@ -85,8 +93,9 @@ def pelican_email_problem(address: str) -> str | None:
     if not at or not local or not domain:
         return "it is not of the form local-part@domain"
     quoted = len(local) > 1 and local.startswith('"') and local.endswith('"')
-    if not quoted and (local.startswith(".") or local.endswith(".") or ".." in local):
-        return "its local part starts or ends with a dot, or has two dots in a row"
+    dots = None if quoted else _local_part_dots_problem(local)
+    if dots:
+        return dots
     if domain.startswith(".") or ".." in domain:
         return "its domain starts with a dot or has two dots in a row"
     return None

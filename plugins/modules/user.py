@@ -253,6 +253,7 @@ PELICAN_PROFILE_FIELDS = tuple(field for field in PROFILE_FIELDS if field not in
 # The timezone is never shown by the panel: it is not a compared field but sent on create or with update_timezone.
 PELICAN_ONLY_OPTIONS = {"managed_externally": "is_managed_externally", "timezone": "timezone"}
 PELICAN_KEPT_WHEN_OMITTED = ("is_managed_externally", "timezone")
+OPTION_OF_PELICAN_FIELD = {attribute: option for option, attribute in PELICAN_ONLY_OPTIONS.items()}
 
 
 class User(PanelResource):
@@ -423,7 +424,7 @@ class User(PanelResource):
 
 def option_of(field: str) -> str:
     """The module option that sets an attribute of the user (`managed_externally` for `is_managed_externally`)."""
-    return {attribute: option for option, attribute in PELICAN_ONLY_OPTIONS.items()}.get(field, field)
+    return OPTION_OF_PELICAN_FIELD.get(field, field)
 
 
 def with_timezone_sent(user: dict[str, t.Any], desired: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

@@ -33,13 +33,33 @@ def for_hostvars(value: t.Any) -> t.Any:
     {{VARIABLE}}) must never be templated, so it stays untrusted (2.19) or is marked unsafe (2.16); every other
     string is made plain-trusted. Templating such a string changes nothing, and this way `ansible-inventory --export`
     (what AWX imports and shows) writes values instead of {"__ansible_unsafe": ...} wrappers."""
-    if isinstance(value, str):
-        return _marked_string(value)
-    if isinstance(value, dict):
-        return {key: for_hostvars(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [for_hostvars(item) for item in value]
-    return value
+    return _Marker(_unchanged)(value)
+
+
+class _Marker:
+    """Marks a value as for_hostvars() says and applies `tag` to every part (containers built anew), remembering
+    the stored form of each distinct string and scalar: those are immutable, so one can serve every host."""
+
+    def __init__(self, tag: t.Callable[[t.Any], t.Any]) -> None:
+        self._tag = tag
+        self._strings: dict[str, t.Any] = {}
+        self._scalars: dict[tuple[type, t.Any], t.Any] = {}
+
+    def __call__(self, value: t.Any) -> t.Any:
+        if isinstance(value, str):
+            stored = self._strings.get(value)
+            if stored is None:
+                stored = self._strings[value] = self._tag(_marked_string(value))
+            return stored
+        if isinstance(value, dict):
+            return self._tag({key: self(item) for key, item in value.items()})
+        if isinstance(value, list):
+            return self._tag([self(item) for item in value])
+        key = (type(value), value)
+        stored = self._scalars.get(key)
+        if stored is None:
+            stored = self._scalars[key] = self._tag(value)
+        return stored
 
 
 class HostVarStore:
@@ -56,9 +76,7 @@ class HostVarStore:
     def __init__(self, inventory: t.Any) -> None:
         self._inventory = inventory
         self._direct, origin = _direct_inventory(inventory)
-        self._tag: t.Callable[[t.Any], t.Any] = origin.tag if origin is not None else _unchanged
-        self._strings: dict[str, t.Any] = {}
-        self._scalars: dict[tuple[type, t.Any], t.Any] = {}
+        self._stored = _Marker(origin.tag if origin is not None else _unchanged)
 
     @property
     def direct(self) -> bool:
@@ -68,22 +86,6 @@ class HostVarStore:
         target = self._inventory if self._direct is None else self._direct
         for key, value in variables.items():
             target.set_variable(host, key, self._stored(value))
-
-    def _stored(self, value: t.Any) -> t.Any:
-        if isinstance(value, str):
-            stored = self._strings.get(value)
-            if stored is None:
-                stored = self._strings[value] = self._tag(_marked_string(value))
-            return stored
-        if isinstance(value, dict):
-            return self._tag({key: self._stored(item) for key, item in value.items()})
-        if isinstance(value, list):
-            return self._tag([self._stored(item) for item in value])
-        key = (type(value), value)
-        stored = self._scalars.get(key)
-        if stored is None:
-            stored = self._scalars[key] = self._tag(value)
-        return stored
 
 
 def _unchanged(value: t.Any) -> t.Any:
